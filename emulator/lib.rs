@@ -1,3 +1,27 @@
-//! amlite: a local emulator of Azure Machine Learning managed online endpoints.
+//! amlite: a local emulator of Azure Machine Learning managed online endpoints and their
+//! network-isolation rules. One binary that speaks the ARM REST API (control plane), the
+//! scoring data plane and the Blob Storage slice the SDK uploads through, with state in SQLite.
+//!
+//! Code tour (dependencies point downwards; see `../shared/ARCHITECTURE.md`):
+//! - [`config`], [`startup`], [`telemetry`], [`tls`], [`fixtures`]: process set-up.
+//! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
+//! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
+//! - [`lro`]: long-running operation bookkeeping; [`store`]: the only SQL.
+//! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock).
+//! - [`error`]: the one place that maps failures to status codes and the ARM envelope.
+pub mod app;
+pub mod arm;
+pub mod blob;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod fixtures;
+pub mod lro;
 pub mod network;
 pub mod rules;
+pub mod runtime;
+pub mod scoring;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod tls;

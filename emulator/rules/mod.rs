@@ -1,1 +1,389 @@
-//! placeholder
+//! Pure isolation and validation rules: one named function per SPEC id (section 5,
+//! ISO-1..ISO-19 and CP-1..CP-8), each table-tested beside its definition.
+//!
+//! What this module owns: the *decisions* ("may this deployment be created?", "which private
+//! endpoint connections does it get?", "how many cores does it need?"), written so that each can
+//! be read line by line against the SPEC and the Azure article it cites.
+//!
+//! What it must not do: no IO, no async, no clock (time is a parameter), no store, no HTTP types.
+//! It depends on `std` and `serde` only, and on no other amlite module, so it compiles and tests
+//! on its own. A refusal is a [`Violation`]: the rule id plus the status, ARM error code and
+//! message Azure answers; `error.rs` turns it into the ARM envelope.
+//!
+//! Rules enforced elsewhere (the inbound scoring decision and egress) are listed in [`RULES`]
+//! with the path of the function that enforces them, so that [`RULES`] covers every SPEC id.
+//!
+//! Submodules, by topic:
+//! - [`types`]: enums (`PublicNetworkAccess`, `IsolationMode`, `OutboundRuleType`, ...).
+//! - [`workspace`]: ISO-1 v1 legacy mode, ISO-3 associated resources, ISO-11 warning.
+//! - [`managed_network`]: ISO-7, ISO-8 required outbound rules, ISO-9 modes and readiness.
+//! - [`legacy_egress`]: ISO-13 immutable egress flag, ISO-14 private endpoints, ISO-15 peering.
+//! - [`provisioning`]: ISO-16/17/18 provisioning-time decisions, ISO-19 combinations.
+//! - [`names`]: CP-1 endpoint and deployment names, regional uniqueness.
+//! - [`traffic`]: CP-2 traffic, CP-3 mirror traffic, CP-4 delete with traffic.
+//! - [`limits`]: CP-5 limits and the ISO-8601 duration parser.
+//! - [`endpoint`]: CP-6 endpoint state, CP-7 compute and auth modes.
+//! - [`quota`]: CP-8 cores table and quota.
+
+pub mod endpoint;
+pub mod legacy_egress;
+pub mod limits;
+pub mod managed_network;
+pub mod names;
+pub mod provisioning;
+pub mod quota;
+pub mod traffic;
+pub mod types;
+pub mod workspace;
+
+// Every rule function and input type is also reachable as `rules::<name>`
+// (e.g. `rules::iso_7_egress_flag_with_managed_network`), as ARCHITECTURE.md writes them.
+pub use endpoint::*;
+pub use legacy_egress::*;
+pub use limits::*;
+pub use managed_network::*;
+pub use names::*;
+pub use provisioning::*;
+pub use quota::*;
+pub use traffic::*;
+pub use types::*;
+pub use workspace::*;
+
+use std::fmt;
+
+/// A refused request: which SPEC rule refused it and what Azure answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// SPEC id, e.g. `"ISO-7"`.
+    pub rule: &'static str,
+    /// HTTP status Azure uses, e.g. 400.
+    pub status: u16,
+    /// ARM error code, e.g. `"UserError"`, `"BadRequest"`, `"BadArgument"`.
+    pub code: &'static str,
+    /// Human message (exact SPEC text where the SPEC gives one).
+    pub message: String,
+    /// The offending property, e.g. `"properties.egressPublicNetworkAccess"`.
+    pub target: Option<String>,
+    /// Inner error code (Azure ML's `innerError.code` / first `details[].code`).
+    pub inner_code: Option<&'static str>,
+}
+
+impl Violation {
+    /// A violation with no target and no inner code.
+    pub fn new(
+        rule: &'static str,
+        status: u16,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Violation {
+            rule,
+            status,
+            code,
+            message: message.into(),
+            target: None,
+            inner_code: None,
+        }
+    }
+
+    /// 400 `BadRequest`.
+    pub fn bad_request(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, 400, "BadRequest", message)
+    }
+
+    /// 400 `UserError` (Azure ML's own validation code).
+    pub fn user_error(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, 400, "UserError", message)
+    }
+
+    /// 409 `Conflict`.
+    pub fn conflict(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, 409, "Conflict", message)
+    }
+
+    /// Sets the offending property.
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// Sets the inner error code.
+    pub fn with_inner(mut self, inner_code: &'static str) -> Self {
+        self.inner_code = Some(inner_code);
+        self
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}: {}",
+            self.rule, self.status, self.code, self.message
+        )
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// One SPEC rule and where it is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// SPEC id, e.g. `"ISO-7"`.
+    pub id: &'static str,
+    /// The rule in a line.
+    pub summary: &'static str,
+    /// Path(s) of the enforcing function(s), comma-separated, from the crate root.
+    pub function: &'static str,
+}
+
+/// Every SPEC rule id (section 5) → the function(s) enforcing it. A test checks that every
+/// `ISO-n`/`CP-n` in SPEC.md has an entry and that every entry is in SPEC.md.
+pub static RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "ISO-1",
+        summary: "v1LegacyMode workspaces cannot have managed online endpoints",
+        function: "rules::workspace::iso_1_v1_legacy_mode",
+    },
+    RuleInfo {
+        id: "ISO-2",
+        summary: "a workspace private endpoint created before 2022-05-24 gives no private path",
+        function: "network::inbound::decide",
+    },
+    RuleInfo {
+        id: "ISO-3",
+        summary: "associated resources must be in the workspace's subscription and tenant",
+        function: "rules::workspace::iso_3_associated_resources, \
+                   rules::workspace::iso_3_associated_resource",
+    },
+    RuleInfo {
+        id: "ISO-4",
+        summary: "isolation covers the data plane only; ARM is served on every listener",
+        function: "network::inbound::decide",
+    },
+    RuleInfo {
+        id: "ISO-5",
+        summary: "endpoint publicNetworkAccess decides whether the internet may score",
+        function: "network::inbound::decide",
+    },
+    RuleInfo {
+        id: "ISO-6",
+        summary: "the workspace managed network is the egress context of all its deployments",
+        function: "network::egress::decide",
+    },
+    RuleInfo {
+        id: "ISO-7",
+        summary: "egressPublicNetworkAccess must not be set with a workspace managed network",
+        function: "rules::managed_network::iso_7_egress_flag_with_managed_network",
+    },
+    RuleInfo {
+        id: "ISO-8",
+        summary: "the managed network has Required private endpoint rules and MCR access",
+        function: "rules::managed_network::iso_8_required_outbound_rules",
+    },
+    RuleInfo {
+        id: "ISO-9",
+        summary: "isolation modes: rule types per mode, one-way changes, network must be ready",
+        function: "rules::managed_network::iso_9_rule_type_allowed, \
+                   rules::managed_network::iso_9_isolation_mode_transition, \
+                   rules::managed_network::iso_9_managed_network_ready, network::egress::decide",
+    },
+    RuleInfo {
+        id: "ISO-10",
+        summary: "every deployment is isolated from every other deployment",
+        function: "network::egress::decide",
+    },
+    RuleInfo {
+        id: "ISO-11",
+        summary: "workspace PNA disabled with endpoint PNA enabled is allowed, with a warning",
+        function: "rules::workspace::iso_11_public_access_warning",
+    },
+    RuleInfo {
+        id: "ISO-12",
+        summary: "one wildcard private DNS record routes a workspace's endpoints to its PE",
+        function: "network::inbound::decide",
+    },
+    RuleInfo {
+        id: "ISO-13",
+        summary: "legacy egressPublicNetworkAccess cannot change after creation",
+        function: "rules::legacy_egress::iso_13_egress_flag_immutable",
+    },
+    RuleInfo {
+        id: "ISO-14",
+        summary: "legacy egress-disabled deployments get 3 private endpoint connections each",
+        function: "rules::legacy_egress::iso_14_needs_private_endpoints, \
+                   rules::legacy_egress::iso_14_private_endpoint_connections",
+    },
+    RuleInfo {
+        id: "ISO-15",
+        summary: "peering a deployment's managed VNet with a client VNet is refused",
+        function: "rules::legacy_egress::iso_15_vnet_peering",
+    },
+    RuleInfo {
+        id: "ISO-16",
+        summary: "legacy public egress needs a workspace with public access",
+        function: "rules::provisioning::iso_16_public_egress_needs_public_workspace",
+    },
+    RuleInfo {
+        id: "ISO-17",
+        summary: "legacy private egress reaches only the workspace's storage and registry",
+        function: "rules::provisioning::iso_17_private_egress_artifacts",
+    },
+    RuleInfo {
+        id: "ISO-18",
+        summary: "legacy public egress reaches only public resources",
+        function: "rules::provisioning::iso_18_public_egress_artifacts, network::egress::decide",
+    },
+    RuleInfo {
+        id: "ISO-19",
+        summary: "all 4 inbound x outbound combinations are supported, given ISO-16",
+        function: "rules::provisioning::iso_19_combination_supported",
+    },
+    RuleInfo {
+        id: "CP-1",
+        summary: "endpoint/deployment name pattern; endpoint names unique per region",
+        function: "rules::names::cp_1_endpoint_name, rules::names::cp_1_deployment_name, \
+                   rules::names::cp_1_endpoint_name_unique_in_region",
+    },
+    RuleInfo {
+        id: "CP-2",
+        summary: "traffic: integer weights summing to 0 or 100, naming existing deployments",
+        function: "rules::traffic::cp_2_traffic",
+    },
+    RuleInfo {
+        id: "CP-3",
+        summary: "mirrorTraffic: one deployment, 0-50 %, not one with live traffic",
+        function: "rules::traffic::cp_3_mirror_traffic",
+    },
+    RuleInfo {
+        id: "CP-4",
+        summary: "a deployment with non-zero traffic cannot be deleted",
+        function: "rules::traffic::cp_4_delete_deployment",
+    },
+    RuleInfo {
+        id: "CP-5",
+        summary: "request timeout <= 180 s, 1-50 instances, 20 deployments, endpoint cap",
+        function: "rules::limits::cp_5_request_timeout, rules::limits::cp_5_request_timeout_iso, \
+                   rules::limits::cp_5_instance_count, \
+                   rules::limits::cp_5_deployments_per_endpoint, \
+                   rules::limits::cp_5_endpoints_per_region",
+    },
+    RuleInfo {
+        id: "CP-6",
+        summary: "no deployment create while the endpoint is Creating/Updating/Deleting",
+        function: "rules::endpoint::cp_6_endpoint_state_allows_deployment",
+    },
+    RuleInfo {
+        id: "CP-7",
+        summary: "no compute on managed endpoints; AADToken managed only; listKeys/token by mode",
+        function:
+            "rules::endpoint::cp_7_managed_endpoint_compute, rules::endpoint::cp_7_auth_mode, \
+                   rules::endpoint::cp_7_list_keys_allowed, rules::endpoint::cp_7_token_allowed",
+    },
+    RuleInfo {
+        id: "CP-8",
+        summary: "cores quota ceil(1.2 x instances) x cores; unknown instance type refused",
+        function: "rules::quota::cp_8_instance_type, rules::quota::cp_8_quota",
+    },
+];
+
+/// The [`RULES`] entry for `id` (case-insensitive).
+pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// Case-insensitive equality of names (SPEC 3: names compare case-insensitively).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids `ISO-n` / `CP-n` mentioned in `text` (not preceded by a letter or digit).
+    /// `ISO-8601` is the date/duration standard, not a rule.
+    fn spec_ids(text: &str) -> std::collections::BTreeSet<String> {
+        let mut ids = std::collections::BTreeSet::new();
+        for prefix in ["ISO-", "CP-"] {
+            for (at, _) in text.match_indices(prefix) {
+                let before = text[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    continue;
+                }
+                let digits: String = text[at + prefix.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if !digits.is_empty() && format!("{prefix}{digits}") != "ISO-8601" {
+                    ids.insert(format!("{prefix}{digits}"));
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_spec_rule_has_a_registry_entry() {
+        let path = std::env::var("AMLITE_SPEC").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/SPEC.md").to_string()
+        });
+        let Ok(spec) = std::fs::read_to_string(&path) else {
+            eprintln!("note: {path} not found; set AMLITE_SPEC to check RULES against the SPEC");
+            return;
+        };
+        let ids = spec_ids(&spec);
+        assert!(
+            ids.contains("ISO-1") && ids.contains("CP-1"),
+            "no rule ids found in {path}"
+        );
+        let missing: Vec<&String> = ids.iter().filter(|id| rule_info(id).is_none()).collect();
+        assert!(
+            missing.is_empty(),
+            "SPEC ids without a RULES entry: {missing:?}"
+        );
+        let stale: Vec<&str> = RULES
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| !ids.contains(*id))
+            .collect();
+        assert!(stale.is_empty(), "RULES ids not in the SPEC: {stale:?}");
+    }
+
+    #[test]
+    fn registry_is_well_formed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate {}", r.id);
+            assert!(!r.summary.is_empty() && !r.function.is_empty(), "{}", r.id);
+            let own = r.function.contains("rules::");
+            let local_fn = format!("{}_", r.id.to_ascii_lowercase().replace('-', "_"));
+            assert!(
+                !own || r.function.contains(&local_fn),
+                "{} -> {}",
+                r.id,
+                r.function
+            );
+        }
+        assert_eq!(RULES.len(), 27);
+        assert_eq!(rule_info("iso-7").map(|r| r.id), Some("ISO-7"));
+        assert!(spec_ids("see ISO-8601 and XISO-3, ISO-12 and CP-4.").len() == 2);
+    }
+
+    #[test]
+    fn violation_builders() {
+        let v = Violation::bad_request("CP-8", "no quota")
+            .with_target("properties.instanceType")
+            .with_inner("InferencingClientCreateDeploymentFailed");
+        assert_eq!(v.status, 400);
+        assert_eq!(v.code, "BadRequest");
+        assert_eq!(v.target.as_deref(), Some("properties.instanceType"));
+        assert_eq!(
+            v.inner_code,
+            Some("InferencingClientCreateDeploymentFailed")
+        );
+        assert_eq!(v.to_string(), "CP-8 400 BadRequest: no quota");
+        assert_eq!(Violation::conflict("CP-1", "x").status, 409);
+        assert_eq!(Violation::user_error("ISO-1", "x").code, "UserError");
+    }
+}

@@ -1,0 +1,69 @@
+//! `AppState`: what every handler shares (configuration, store, operation bookkeeping, scoring
+//! caches, runtimes, listeners), and `Listener`: where a request came in (SPEC §6.2).
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum_server::tls_rustls::RustlsConfig;
+
+use crate::config::Config;
+use crate::lro::Lro;
+use crate::runtime::Runtimes;
+use crate::scoring::cache::RouteCache;
+use crate::store::Store;
+
+pub use crate::network::CallerNetwork as Network;
+
+/// Where a request came in: its network and the base URL of that listener
+/// (`https://127.0.0.1:PORT`, used in `scoringUri` and monitor URLs).
+#[derive(Debug, Clone)]
+pub struct Listener {
+    /// The caller's network.
+    pub network: Network,
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+}
+
+/// A running VNet listener.
+#[derive(Debug)]
+pub struct VnetListener {
+    /// Its port on the host.
+    pub port: u16,
+    /// Stops it.
+    pub handle: axum_server::Handle,
+}
+
+/// Shared state of the server.
+pub struct AppState {
+    /// Settings.
+    pub config: Config,
+    /// Database.
+    pub store: Store,
+    /// Long-running operation bookkeeping.
+    pub lro: Lro,
+    /// Scoring routes cached per endpoint name (invalidated on every control-plane write).
+    pub routes: RouteCache,
+    /// Deployment runtimes.
+    pub runtimes: Runtimes,
+    /// The TLS configuration every listener serves.
+    pub tls: RustlsConfig,
+    /// The internet listener's base URL.
+    pub internet_base: String,
+    /// VNet listeners by lower-cased VNet id.
+    pub vnet_listeners: Mutex<HashMap<String, VnetListener>>,
+    /// The value `IDENTITY_HEADER` must carry on the managed-identity route.
+    pub identity_header: String,
+    /// The tenant all subscriptions belong to.
+    pub tenant_id: String,
+    /// The fixture's first subscription / resource group / workspace (for `env.sh`).
+    pub primary: std::sync::OnceLock<crate::fixtures::Primary>,
+}
+
+/// Shared handle.
+pub type State = Arc<AppState>;
+
+impl AppState {
+    /// Invalidate everything derived from stored state (call after any write).
+    pub fn changed(&self) {
+        self.routes.clear();
+    }
+}

@@ -1,0 +1,223 @@
+//! The workspace assets the SDK touches while creating a deployment (SPEC §2.1, §3): models,
+//! code, environments (containers and versions), data and components (generic), datastores
+//! (the default `workspaceblobstore` and `listSecrets`), and `startPendingUpload` for code.
+//! Containers are implied by their versions.
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use super::request::{json_reply, ok, ArmRequest};
+use super::WsPath;
+use crate::app::AppState;
+use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
+use crate::error::{ArmError, ArmResult};
+
+fn kind_of(collection: &str) -> ResourceKind {
+    match collection {
+        "models" => ResourceKind::Model,
+        "codes" => ResourceKind::Code,
+        "environments" => ResourceKind::Environment,
+        _ => ResourceKind::Datastore,
+    }
+}
+
+/// Name of the storage account in a workspace's `storageAccount` id.
+pub fn account_name(ws: &Workspace) -> String {
+    ws.storage_account.rsplit('/').next().unwrap_or("amlitestore").to_ascii_lowercase()
+}
+
+/// The default blob container of a workspace.
+pub fn default_container(ws: &Workspace) -> String {
+    format!("azureml-blobstore-{}", ws.workspace_guid)
+}
+
+/// Dispatch for `W/{models|codes|environments|data|components|datastores}/...`.
+pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath, rest: &[&str], _api: &str) -> ArmResult<Response> {
+    let ws = super::workspaces::load(state, w).await?;
+    let m = &req.method;
+    match rest {
+        ["datastores"] if m == Method::GET => list_datastores(state, req, w, &ws).await,
+        ["datastores", _] => datastore(state, req, w, &ws).await,
+        ["datastores", _, "listsecrets"] if m == Method::POST => Ok(ok(&json!({ "secretsType": "AccountKey", "key": "YW1saXRlLWFjY291bnQta2V5LW5vdC1jaGVja2Vk" }))),
+        [coll, _] => container(state, req, w, coll).await,
+        [coll] if m == Method::GET => {
+            let rows = state.store.by_kind_under(kind_of(coll), &format!("{}/{}/", w.id, w.seg(req, 0))).await?;
+            let mut names: Vec<String> = rows.iter().filter_map(|r| ResourceId::from_string(r.id.clone()).segment_after(w.seg(req, 0)).map(str::to_string)).collect();
+            names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            let value = names.iter().map(|n| container_body(w, req.segs[8].as_str(), n)).collect();
+            Ok(ok(&super::wire::list(value)))
+        }
+        [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
+        [coll, _, "versions", _] => version(state, req, w, coll).await,
+        ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => start_pending_upload(req, w, &ws),
+        _ => Err(ArmError::no_route(m.as_str(), &req.path)),
+    }
+}
+
+fn container_body(w: &WsPath, coll: &str, name: &str) -> Value {
+    json!({ "id": w.id.child(coll, name).as_str(), "name": name, "type": format!("Microsoft.MachineLearningServices/workspaces/{coll}"),
+            "properties": { "isArchived": false, "latestVersion": Value::Null, "nextVersion": Value::Null, "description": Value::Null, "tags": {}, "properties": {} } })
+}
+
+async fn container(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+    let (seg, name) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?);
+    let versions = state.store.by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id)).await?;
+    match req.method {
+        Method::GET if versions.is_empty() => Err(ArmError::not_found(&format!("Microsoft.MachineLearningServices/workspaces/{seg}"), name)),
+        Method::GET | Method::PUT => Ok(ok(&container_body(w, seg, name))),
+        Method::DELETE => Ok(StatusCode::OK.into_response()),
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+async fn list_versions(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+    let kind = kind_of(coll);
+    let rows = if let Some(hash) = req.q("hash") {
+        // The SDK looks code snapshots up by content hash to skip re-uploading.
+        let all = state.store.by_kind_under(kind, &format!("{}/", w.id)).await?;
+        all.into_iter()
+            .filter(|r| r.doc::<Asset>().ok().is_some_and(|a| a.properties.pointer("/properties/hash_sha256").and_then(Value::as_str) == Some(hash)))
+            .collect()
+    } else {
+        state.store.by_kind_under(kind, &format!("{}/{}/{}/versions/", w.id, w.seg(req, 0), w.seg(req, 1))).await?
+    };
+    let mut value = Vec::new();
+    for r in rows.iter().rev() {
+        value.push(super::wire::asset(&r.resource_id(), kind, &r.doc()?));
+    }
+    if let Some(top) = req.q("$top").and_then(|t| t.parse::<usize>().ok()) {
+        value.truncate(top);
+    }
+    Ok(ok(&super::wire::list(value)))
+}
+
+fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
+    for (k, v) in [("isAnonymous", json!(false)), ("isArchived", json!(false)), ("tags", json!({})), ("properties", json!({}))] {
+        if props.get(k).is_none_or(Value::is_null) {
+            props.insert(k.to_string(), v);
+        }
+    }
+    if coll == "models" {
+        if props.get("flavors").is_none_or(Value::is_null) {
+            props.insert("flavors".into(), json!({}));
+        }
+        props.entry("modelType").or_insert(json!("custom_model"));
+    }
+    if coll == "environments" {
+        props.entry("osType").or_insert(json!("Linux"));
+        props.entry("environmentType").or_insert(json!("UserCreated"));
+    }
+    props.insert("provisioningState".into(), json!("Succeeded"));
+}
+
+async fn version(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+    let kind = kind_of(coll);
+    let (seg, name, ver) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?, super::safe_name("version", w.seg(req, 3))?);
+    let id = w.id.child(seg, name).child("versions", ver);
+    match req.method {
+        Method::GET => {
+            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::not_found(&format!("Microsoft.MachineLearningServices/workspaces/{seg}/versions"), &format!("{name}/{ver}")))?;
+            Ok(ok(&super::wire::asset(&id, kind, &row.doc()?)))
+        }
+        Method::PUT => {
+            let body = req.json_object()?;
+            let mut props = match body.get("properties") {
+                Some(Value::Object(p)) => p.clone(),
+                None | Some(Value::Null) => Map::new(),
+                Some(_) => return Err(ArmError::bad_property("properties", "The property 'properties' must be an object.")),
+            };
+            with_defaults(coll, &mut props);
+            let existing = state.store.get(&id).await?;
+            let audit = match &existing {
+                Some(r) => {
+                    let mut a = r.doc::<Asset>()?.audit;
+                    a.modified_at = chrono::Utc::now();
+                    a
+                }
+                None => Audit::at(chrono::Utc::now()),
+            };
+            let asset = Asset { properties: Value::Object(props), audit };
+            state.store.put(&id, kind, Some(&w.id), &asset).await?;
+            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            Ok(json_reply(status, &super::wire::asset(&id, kind, &asset)))
+        }
+        Method::DELETE => {
+            state.store.delete(&id).await?;
+            Ok(StatusCode::OK.into_response())
+        }
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+fn start_pending_upload(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+    let body = req.json_object_or_empty()?;
+    let upload_id = uuid::Uuid::new_v4().simple().to_string();
+    let container = format!("code-{upload_id}");
+    let blob_uri = format!("{}/{}/{container}", req.listener.base_url, account_name(ws));
+    let _ = w;
+    Ok(ok(&json!({
+        "blobReferenceForConsumption": {
+            "blobUri": blob_uri,
+            "storageAccountArmId": ws.storage_account,
+            "credential": { "credentialType": "SAS", "sasUri": format!("{blob_uri}?sv=2021-08-06&sr=c&sp=rcwl&se=2099-01-01T00:00:00Z&sig=amlite") }
+        },
+        "pendingUploadId": upload_id,
+        "pendingUploadType": body.get("pendingUploadType").cloned().unwrap_or(json!("TemporaryBlobReference")),
+    })))
+}
+
+/// The default datastore, served on the listener the client uses: its `accountName` is
+/// `127.0.0.1:PORT/<account>` so the SDK's hard-coded `https://{account}.blob.{suffix}` lands
+/// on amlite's own port path-style (SPEC §2.1).
+fn default_datastore(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> Value {
+    let hostport = req.listener.base_url.trim_start_matches("https://");
+    json!({
+        "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
+        "type": ResourceKind::Datastore.arm_type(), "systemData": super::wire::system_data(&ws.audit),
+        "properties": {
+            "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
+            "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
+            "isDefault": true, "credentials": { "credentialsType": "AccountKey" },
+            "serviceDataAccessAuthIdentity": "None", "description": Value::Null, "tags": {}, "properties": {}
+        }
+    })
+}
+
+async fn list_datastores(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+    let mut value = vec![default_datastore(req, w, ws)];
+    if req.q("isDefault") != Some("true") {
+        for r in state.store.by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id)).await? {
+            value.push(super::wire::asset(&r.resource_id(), ResourceKind::Datastore, &r.doc()?));
+        }
+    }
+    Ok(ok(&super::wire::list(value)))
+}
+
+async fn datastore(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+    let name = super::safe_name("datastore", w.seg(req, 1))?;
+    if name.eq_ignore_ascii_case("workspaceblobstore") {
+        return match req.method {
+            Method::GET | Method::PUT => Ok(ok(&default_datastore(req, w, ws))),
+            _ => Err(ArmError::bad_property("name", "The default datastore 'workspaceblobstore' cannot be deleted.")),
+        };
+    }
+    let id = w.id.child("datastores", name);
+    match req.method {
+        Method::GET => {
+            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::not_found("Microsoft.MachineLearningServices/workspaces/datastores", name))?;
+            Ok(ok(&super::wire::asset(&id, ResourceKind::Datastore, &row.doc()?)))
+        }
+        Method::PUT => {
+            let body = req.json_object()?;
+            let props = body.get("properties").filter(|p| p.is_object()).cloned().ok_or_else(|| ArmError::bad_property("properties", "A datastore needs 'properties' with 'datastoreType'."))?;
+            let asset = Asset { properties: props, audit: Audit::at(chrono::Utc::now()) };
+            state.store.put(&id, ResourceKind::Datastore, Some(&w.id), &asset).await?;
+            Ok(ok(&super::wire::asset(&id, ResourceKind::Datastore, &asset)))
+        }
+        Method::DELETE => {
+            state.store.delete(&id).await?;
+            Ok(StatusCode::OK.into_response())
+        }
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}

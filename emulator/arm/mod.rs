@@ -1,0 +1,188 @@
+//! The control plane (ARM, SPEC §3) and the single entry point of every listener.
+//!
+//! **Routing decision (written down once, as ARCHITECTURE.md asks):** ARM paths and resource
+//! names are case-insensitive, axum's router is not. So every request lands in [`dispatch`],
+//! which percent-decodes the path into segments, lower-cases a copy, and matches slices of it.
+//! Handlers receive both copies: the lower-cased one to match, the original to store and echo.
+//! Requests that are not ARM (Blob Storage, scoring) are handed to `blob` and `scoring` here too,
+//! because all share one port per listener.
+pub mod assets;
+pub mod deployments;
+pub mod convert;
+pub mod endpoints;
+pub mod managed_network;
+pub mod network;
+pub mod plumbing;
+pub mod provision;
+pub mod request;
+pub mod wire;
+pub mod workspaces;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::app::{Listener, State as AppStateRef};
+use crate::error::{ArmError, ArmResult};
+pub use request::ArmRequest;
+
+/// First path segments that belong to amlite itself or ARM; anything else is Blob Storage.
+const RESERVED_ROOTS: &[&str] =
+    &["subscriptions", "metadata", "msi", "health", "endpoints", "score", "swagger.json", "providers", "tenants", "_amlite", ""];
+
+/// Entry point of every listener (see the module doc for why routing is done here).
+pub async fn dispatch(State(state): State<AppStateRef>, Extension(listener): Extension<Listener>, req: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut resp = match handle(state, listener, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+        let h = resp.headers_mut();
+        h.insert("x-ms-request-id", v.clone());
+        h.insert("x-ms-correlation-request-id", v.clone());
+        if !h.contains_key("x-request-id") {
+            h.insert("x-request-id", v);
+        }
+    }
+    resp
+}
+
+async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResult<Response> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let segs: Vec<String> = path
+        .split('/')
+        .skip(1)
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let query = parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let first = lower.first().map(String::as_str).unwrap_or("");
+    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+    let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
+    let is_blob = !is_scoring && !RESERVED_ROOTS.contains(&first);
+    let limit = if is_blob { state.config.max_blob_body } else { state.config.max_body };
+    let body = read_body(body, &parts.headers, limit).await?;
+    let req = ArmRequest { method: parts.method, path, segs, lower, query, headers: parts.headers, body, listener };
+    if is_scoring {
+        return Ok(crate::scoring::handle(&state, req).await);
+    }
+    if is_blob {
+        return crate::blob::handle(&state, req).await;
+    }
+    provision::settle(&state).await?;
+    route(&state, &req).await
+}
+
+async fn read_body(body: Body, headers: &axum::http::HeaderMap, limit: usize) -> ArmResult<axum::body::Bytes> {
+    let declared = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ArmError::too_large(limit));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| ArmError::too_large(limit))
+}
+
+async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {
+    let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
+    match l.as_slice() {
+        ["health"] => Ok(plumbing::health()),
+        ["metadata", "endpoints"] => plumbing::metadata(req),
+        ["msi", "token"] => plumbing::msi_token(state, req),
+        ["_amlite", rest @ ..] => plumbing::admin(state, req, rest).await,
+        ["subscriptions", ..] => subscription_routes(state, req, &l).await,
+        [""] | [] => Ok(plumbing::health()),
+        _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
+    }
+}
+
+async fn subscription_routes(state: &AppStateRef, req: &ArmRequest, l: &[&str]) -> ArmResult<Response> {
+    let api = req.api_version(state.config.api_versions)?.to_string();
+    match l {
+        ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
+        ["subscriptions", _] => plumbing::get_subscription(state, req).await,
+        ["subscriptions", _, "resourcegroups"] => plumbing::list_resource_groups(state, req).await,
+        ["subscriptions", _, "resourcegroups", _] => plumbing::resource_group(state, req).await,
+        ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, kind, _]
+            if *kind == "mfeoperationsstatus" || *kind == "mfeoperationresults" =>
+        {
+            plumbing::operation_monitor(state, req, *kind == "mfeoperationresults").await
+        }
+        ["subscriptions", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
+            workspaces::list_by_subscription(state, req).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", _, rest @ ..] => {
+            plumbing::template_deployment(state, req, rest).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "deployments", _, "operations"] => Ok(plumbing::template_operations()),
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
+            workspaces::list_by_resource_group(state, req).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.machinelearningservices", "workspaces", _, rest @ ..] => {
+            workspace_routes(state, req, rest, &api).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.network", kind, rest @ ..] => {
+            network::route(state, req, kind, rest).await
+        }
+        _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
+    }
+}
+
+/// The parts of a workspace-scoped path in the caller's casing.
+#[derive(Debug, Clone)]
+pub struct WsPath {
+    /// Subscription id.
+    pub sub: String,
+    /// Resource group.
+    pub rg: String,
+    /// Workspace name.
+    pub ws: String,
+    /// Workspace id.
+    pub id: crate::domain::ResourceId,
+}
+
+impl WsPath {
+    fn of(req: &ArmRequest) -> Self {
+        let (sub, rg, ws) = (req.segs[1].clone(), req.segs[3].clone(), req.segs[7].clone());
+        let id = crate::domain::ResourceId::workspace(&sub, &rg, &ws);
+        WsPath { sub, rg, ws, id }
+    }
+    /// The i-th segment after the workspace name, in the caller's casing.
+    pub fn seg<'a>(&self, req: &'a ArmRequest, i: usize) -> &'a str {
+        req.segs.get(8 + i).map(String::as_str).unwrap_or("")
+    }
+}
+
+async fn workspace_routes(state: &AppStateRef, req: &ArmRequest, rest: &[&str], api: &str) -> ArmResult<Response> {
+    let w = WsPath::of(req);
+    let m = &req.method;
+    match rest {
+        [] => workspaces::route(state, req, &w).await,
+        ["onlineendpoints"] if m == Method::GET => endpoints::list(state, req, &w).await,
+        ["onlineendpoints", _] => endpoints::route(state, req, &w).await,
+        ["onlineendpoints", _, action] if m == Method::POST => endpoints::action(state, req, &w, action).await,
+        ["onlineendpoints", _, "deployments"] if m == Method::GET => deployments::list(state, req, &w).await,
+        ["onlineendpoints", _, "deployments", _] => deployments::route(state, req, &w).await,
+        ["onlineendpoints", _, "deployments", _, "getlogs"] if m == Method::POST => deployments::get_logs(state, req, &w).await,
+        ["onlineendpoints", _, "deployments", _, "skus"] if m == Method::GET => deployments::skus(state, req, &w).await,
+        ["models" | "codes" | "environments" | "datastores" | "data" | "components", ..] => {
+            assets::route(state, req, &w, rest, api).await
+        }
+        ["outboundrules", ..] | ["provisionmanagednetwork"] | ["privateendpointconnections", ..] | ["privatelinkresources"] => {
+            workspaces::network_route(state, req, &w, rest).await
+        }
+        _ => Err(ArmError::no_route(m.as_str(), &req.path)),
+    }
+}
+
+/// Checks a user-chosen resource name is safe (no separators, `..`, control characters):
+/// 400 `InvalidResourceName` otherwise.
+pub fn safe_name<'a>(kind: &str, name: &'a str) -> ArmResult<&'a str> {
+    if crate::domain::is_safe_name(name) {
+        Ok(name)
+    } else {
+        Err(ArmError::invalid_name(kind, name))
+    }
+}

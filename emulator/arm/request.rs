@@ -1,0 +1,222 @@
+//! `ArmRequest`: one parsed request (decoded path segments, query, headers, body) plus the
+//! listener it came in on, and the reply helpers every handler uses (JSON bodies, the LRO
+//! headers of SPEC §3).
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::app::Listener;
+use crate::config::ApiVersions;
+use crate::error::{ArmError, ArmResult};
+use crate::store::OperationRow;
+
+/// api-versions amlite knows (only enforced with `--api-versions strict`).
+pub const KNOWN_API_VERSIONS: &[&str] = &[
+    "2020-06-01", "2021-04-01", "2022-09-01", "2022-12-01", "2019-08-01", "2022-02-01-preview", "2022-05-01",
+    "2022-10-01", "2023-04-01", "2023-04-01-preview", "2023-08-01-preview", "2023-10-01", "2024-01-01-preview",
+    "2024-04-01", "2024-04-01-preview", "2024-07-01-preview", "2024-10-01", "2024-10-01-preview", "2025-04-01",
+    "2025-06-01", "2025-09-01", "2025-12-01", "2026-07-01", "2023-11-01",
+];
+
+/// Deepest JSON nesting accepted in a request body (deeper → 400, never a stack overflow).
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// A parsed request.
+#[derive(Debug)]
+pub struct ArmRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Raw path.
+    pub path: String,
+    /// Percent-decoded path segments in the caller's casing.
+    pub segs: Vec<String>,
+    /// Lower-cased segments, for matching.
+    pub lower: Vec<String>,
+    /// Query pairs, decoded.
+    pub query: Vec<(String, String)>,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+    /// Listener it came in on.
+    pub listener: Listener,
+}
+
+impl ArmRequest {
+    /// A query parameter (name compared case-insensitively).
+    pub fn q(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `api-version`: missing or empty → 400 `MissingApiVersionParameter`; with
+    /// `--api-versions strict`, unknown → 400 `InvalidApiVersionParameter`.
+    pub fn api_version(&self, mode: ApiVersions) -> ArmResult<&str> {
+        let v = self.q("api-version").filter(|v| !v.trim().is_empty()).ok_or_else(ArmError::missing_api_version)?;
+        if mode == ApiVersions::Strict && !KNOWN_API_VERSIONS.contains(&v) {
+            return Err(ArmError::invalid_api_version(v));
+        }
+        Ok(v)
+    }
+
+    /// The body as a JSON object: malformed JSON, a non-object, duplicate keys or nesting deeper
+    /// than [`MAX_JSON_DEPTH`] → 400 `InvalidRequestContent`.
+    pub fn json_object(&self) -> ArmResult<serde_json::Map<String, Value>> {
+        if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(ArmError::invalid_body("the body is empty; a JSON object is required"));
+        }
+        let text = std::str::from_utf8(&self.body).map_err(|_| ArmError::invalid_body("the body is not valid UTF-8"))?;
+        check_depth(text)?;
+        let value: StrictValue = serde_json::from_str(text).map_err(ArmError::invalid_body)?;
+        match value.0 {
+            Value::Object(m) => Ok(m),
+            _ => Err(ArmError::invalid_body("the body must be a JSON object")),
+        }
+    }
+
+    /// The body as a JSON object, or an empty object when there is no body.
+    pub fn json_object_or_empty(&self) -> ArmResult<serde_json::Map<String, Value>> {
+        if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(Default::default());
+        }
+        self.json_object()
+    }
+
+    /// The body decoded into `T` (after the same checks as [`Self::json_object`]).
+    pub fn json<T: DeserializeOwned>(&self) -> ArmResult<T> {
+        let map = self.json_object_or_empty()?;
+        serde_json::from_value(Value::Object(map)).map_err(ArmError::invalid_body)
+    }
+}
+
+fn check_depth(text: &str) -> ArmResult<()> {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for c in text.bytes() {
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if max > MAX_JSON_DEPTH {
+        return Err(ArmError::invalid_body(format!("JSON nesting deeper than {MAX_JSON_DEPTH} levels")));
+    }
+    Ok(())
+}
+
+/// A JSON value that refuses duplicate object keys (ARM treats them as invalid content).
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(StrictValue(x)) = seq.next_element()? {
+            v.push(x);
+        }
+        Ok(Value::Array(v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let StrictValue(v) = map.next_value()?;
+            if m.insert(k.clone(), v).is_some() {
+                return Err(serde::de::Error::custom(format!("duplicate key '{k}'")));
+            }
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// A JSON reply.
+pub fn json_reply(status: StatusCode, body: &Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// 200 with a JSON body.
+pub fn ok(body: &Value) -> Response {
+    json_reply(StatusCode::OK, body)
+}
+
+fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
+}
+
+/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT: 200 or 201 with the body).
+pub fn async_operation_reply(status: StatusCode, body: &Value, req: &ArmRequest, sub: &str, op: &OperationRow) -> Response {
+    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let mut resp = json_reply(status, body);
+    let h = resp.headers_mut();
+    set(h, "azure-asyncoperation", &crate::lro::status_url(&req.listener.base_url, sub, op, api));
+    set(h, "x-ms-async-operation-timeout", "PT1H");
+    set(h, "retry-after", "1");
+    resp
+}
+
+/// A `Location` reply (PATCH, DELETE, POST actions: 202 with no body).
+pub fn location_reply(req: &ArmRequest, sub: &str, op: &OperationRow) -> Response {
+    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let mut resp = StatusCode::ACCEPTED.into_response();
+    let h = resp.headers_mut();
+    set(h, "location", &crate::lro::result_url(&req.listener.base_url, sub, op, api));
+    set(h, "azure-asyncoperation", &crate::lro::status_url(&req.listener.base_url, sub, op, api));
+    set(h, "retry-after", "1");
+    set(h, "x-ms-async-operation-timeout", "PT1H");
+    resp
+}

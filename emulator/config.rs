@@ -1,0 +1,120 @@
+//! Command line and environment configuration (`amlite --help`).
+//!
+//! Every flag is also an `AMLITE_*` environment variable (SPEC §2). This module parses only;
+//! it opens no files and binds no sockets.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The `amlite` command line.
+#[derive(Debug, Parser)]
+#[command(name = "amlite", version, about = "Local emulator of Azure ML managed online endpoints and their network isolation")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The sub-commands of `amlite`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the ARM control plane, Blob slice and scoring data plane over HTTPS.
+    Serve(Config),
+}
+
+/// How strictly bearer tokens are checked (SPEC §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthCheck {
+    /// Any bearer token is accepted on the control plane.
+    Lenient,
+    /// Control-plane tokens must be ones amlite issued.
+    Strict,
+}
+
+/// Which `api-version` values are accepted (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVersions {
+    /// Any non-empty value.
+    Lenient,
+    /// Only versions in [`crate::arm::request::KNOWN_API_VERSIONS`].
+    Strict,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of `amlite serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to bind; only loopback addresses (127.0.0.0/8) are sensible.
+    #[arg(long, env = "AMLITE_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the internet listener; 0 picks a free one.
+    #[arg(long, env = "AMLITE_PORT", default_value_t = 8443)]
+    pub port: u16,
+    /// Folder for the database, certificate, env.sh and uploaded blobs.
+    #[arg(long, env = "AMLITE_DATA_DIR", default_value = "./.amlite")]
+    pub data_dir: PathBuf,
+    /// Keep state in memory only (the certificate and env.sh are still written to the data folder).
+    #[arg(long, env = "AMLITE_IN_MEMORY", default_value_t = false)]
+    pub in_memory: bool,
+    /// Fixture file (JSON) to load at start-up instead of `fixtures/default.json`'s built-in copy.
+    #[arg(long, env = "AMLITE_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+    /// Do not load the default fixture (ignored when --fixtures is given).
+    #[arg(long, env = "AMLITE_NO_DEFAULT_FIXTURE", default_value_t = false)]
+    pub no_default_fixture: bool,
+    /// How long long-running operations stay `InProgress` (e.g. `0s`, `500ms`, `2s`).
+    #[arg(long, env = "AMLITE_PROVISIONING_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub provisioning_delay: Duration,
+    /// Certificate PEM to serve instead of the generated one (needs --key).
+    #[arg(long, env = "AMLITE_CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key PEM for --cert.
+    #[arg(long, env = "AMLITE_KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, env = "AMLITE_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+    /// Bearer token checking on the control plane.
+    #[arg(long, env = "AMLITE_AUTH", value_enum, default_value = "lenient")]
+    pub auth: AuthCheck,
+    /// api-version checking.
+    #[arg(long, env = "AMLITE_API_VERSIONS", value_enum, default_value = "lenient")]
+    pub api_versions: ApiVersions,
+    /// Largest ARM request body, in bytes (larger → 413).
+    #[arg(long, env = "AMLITE_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Largest Blob Storage request body, in bytes.
+    #[arg(long, env = "AMLITE_MAX_BLOB_BODY", default_value_t = 256 * 1024 * 1024)]
+    pub max_blob_body: usize,
+    /// Online endpoints allowed per subscription and region (CP-5).
+    #[arg(long, env = "AMLITE_ENDPOINT_QUOTA", default_value_t = 100)]
+    pub endpoint_quota: u32,
+    /// Cores available per subscription and region for Managed deployments (CP-8).
+    #[arg(long, env = "AMLITE_CORE_QUOTA", default_value_t = 10_000)]
+    pub core_quota: u32,
+    /// Provision a workspace's managed network automatically when it is set (ISO-9).
+    #[arg(long, env = "AMLITE_AUTO_PROVISION_NETWORK", default_value_t = false)]
+    pub auto_provision_network: bool,
+    /// Lifetime of AML tokens from `.../token`, e.g. `1h` (SPEC §3).
+    #[arg(long, env = "AMLITE_TOKEN_LIFETIME", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub token_lifetime: Duration,
+}
+
+impl Config {
+    /// A configuration for tests: port 0, in-memory, no provisioning delay.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let cli = Cli::parse_from(["amlite", "serve", "--port", "0", "--in-memory"]);
+        let Command::Serve(mut c) = cli.command;
+        c.data_dir = data_dir;
+        c
+    }
+}

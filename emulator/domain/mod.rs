@@ -1,0 +1,24 @@
+//! Pure vocabulary shared by every layer: resource ids, names, provisioning states and the
+//! domain documents amlite stores (not the wire shapes: those live in `arm/wire*`).
+//!
+//! Depends on std, serde, uuid and chrono only; does no IO and never reads the clock.
+pub mod id;
+pub mod resources;
+
+pub use id::{ResourceId, ResourceKind};
+pub use resources::*;
+
+/// Formats a time as ARM does (`2026-11-29T12:51:17.000000Z`).
+pub fn arm_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// True when a user-supplied resource name is safe to use in a path and a file name: non-empty,
+/// at most 260 characters, no path separators, no `..`, no control characters.
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 260
+        && name != "."
+        && !name.contains("..")
+        && !name.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control())
+}

@@ -1,0 +1,312 @@
+//! Domain documents: what amlite knows about each resource, independent of the wire casing.
+//! Stored as JSON in the `resources` table (see `store/`), rendered by `arm/wire.rs`.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `Enabled` / `Disabled` as Azure spells `publicNetworkAccess` and `egressPublicNetworkAccess`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Access {
+    /// Access allowed.
+    #[default]
+    Enabled,
+    /// Access refused.
+    Disabled,
+}
+
+impl Access {
+    /// Parses case-insensitively (the SDK sends the user's casing, SPEC §2.1).
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.eq_ignore_ascii_case("enabled") {
+            Some(Access::Enabled)
+        } else if s.eq_ignore_ascii_case("disabled") {
+            Some(Access::Disabled)
+        } else {
+            None
+        }
+    }
+    /// Azure's casing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Enabled => "Enabled",
+            Access::Disabled => "Disabled",
+        }
+    }
+}
+
+/// ARM provisioning states used by endpoints and deployments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProvisioningState {
+    /// First provisioning in progress.
+    Creating,
+    /// An update in progress.
+    Updating,
+    /// Deletion in progress.
+    Deleting,
+    /// Ready.
+    Succeeded,
+    /// Provisioning failed; the failure is kept on the resource.
+    Failed,
+    /// Cancelled (e.g. interrupted by a crash).
+    Canceled,
+}
+
+impl ProvisioningState {
+    /// Azure's casing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisioningState::Creating => "Creating",
+            ProvisioningState::Updating => "Updating",
+            ProvisioningState::Deleting => "Deleting",
+            ProvisioningState::Succeeded => "Succeeded",
+            ProvisioningState::Failed => "Failed",
+            ProvisioningState::Canceled => "Canceled",
+        }
+    }
+    /// True for Creating/Updating/Deleting.
+    pub fn is_busy(self) -> bool {
+        matches!(self, ProvisioningState::Creating | ProvisioningState::Updating | ProvisioningState::Deleting)
+    }
+}
+
+/// Endpoint authentication mode (`authMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthMode {
+    /// `Key`: two keys from `listKeys`.
+    Key,
+    /// `AMLToken`: expiring tokens from `token`.
+    AmlToken,
+    /// `AADToken`: Entra tokens for `https://ml.azure.com`.
+    AadToken,
+}
+
+impl AuthMode {
+    /// Parses case-insensitively; accepts the SDK's `aml_token` / `aad_token` spellings too.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().replace('_', "").as_str() {
+            "key" => Some(AuthMode::Key),
+            "amltoken" => Some(AuthMode::AmlToken),
+            "aadtoken" => Some(AuthMode::AadToken),
+            _ => None,
+        }
+    }
+    /// Azure's casing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Key => "Key",
+            AuthMode::AmlToken => "AMLToken",
+            AuthMode::AadToken => "AADToken",
+        }
+    }
+}
+
+/// Who changed a resource and when (`systemData`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Audit {
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub modified_at: DateTime<Utc>,
+}
+
+impl Audit {
+    /// Created and modified now.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Audit { created_at: now, modified_at: now }
+    }
+}
+
+/// An error kept on a resource or operation that failed (shown in monitors).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Failure {
+    /// ARM error code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+/// The workspace managed network (`properties.managedNetwork`, ISO-8/ISO-9).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ManagedNetwork {
+    /// `Disabled`, `AllowInternetOutbound` or `AllowOnlyApprovedOutbound`.
+    pub isolation_mode: String,
+    /// True once `provisionManagedNetwork` ran (status `Active`).
+    pub provisioned: bool,
+    /// User-defined outbound rules by name, as wire JSON (`{type, destination, category, status}`).
+    pub user_rules: BTreeMap<String, Value>,
+}
+
+/// A workspace.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workspace {
+    /// Region, e.g. `eastus`.
+    pub location: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// `kind`, e.g. `Default`.
+    pub kind: String,
+    /// The immutable `workspaceId` GUID.
+    pub workspace_guid: String,
+    /// `publicNetworkAccess` (ISO-11, ISO-16).
+    pub public_network_access: Access,
+    /// `v1LegacyMode` (ISO-1).
+    pub v1_legacy_mode: bool,
+    /// Associated resource ids (ISO-3).
+    pub storage_account: String,
+    /// Key vault id.
+    pub key_vault: String,
+    /// Container registry id.
+    pub container_registry: Option<String>,
+    /// Application Insights id.
+    pub application_insights: Option<String>,
+    /// Managed network.
+    pub managed_network: ManagedNetwork,
+    /// Other `properties` sent by the client, echoed back (friendlyName, description, ...).
+    pub extra: serde_json::Map<String, Value>,
+    /// `identity`, echoed.
+    pub identity: Option<Value>,
+    /// `sku`, echoed.
+    pub sku: Option<Value>,
+    /// Provisioning state.
+    pub provisioning_state: ProvisioningState,
+    /// Created/modified.
+    pub audit: Audit,
+}
+
+/// The keys of a Key-auth endpoint (never rendered on GET; `listKeys` only).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EndpointKeys {
+    /// `primaryKey`.
+    pub primary: String,
+    /// `secondaryKey`.
+    pub secondary: String,
+}
+
+/// An online endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnlineEndpoint {
+    /// Region.
+    pub location: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// `authMode`.
+    pub auth_mode: AuthMode,
+    /// `description`.
+    pub description: Option<String>,
+    /// `properties.properties` (add-only map).
+    pub properties: BTreeMap<String, String>,
+    /// `traffic`: deployment name → percent.
+    pub traffic: BTreeMap<String, i64>,
+    /// `mirrorTraffic`: deployment name → percent.
+    pub mirror_traffic: BTreeMap<String, i64>,
+    /// `publicNetworkAccess` (ISO-5).
+    pub public_network_access: Access,
+    /// `identity`, echoed.
+    pub identity: Option<Value>,
+    /// `kind`, echoed.
+    pub kind: Option<String>,
+    /// Keys.
+    pub keys: EndpointKeys,
+    /// Provisioning state.
+    pub provisioning_state: ProvisioningState,
+    /// Last failure.
+    pub failure: Option<Failure>,
+    /// Created/modified.
+    pub audit: Audit,
+}
+
+/// `requestSettings` of a deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestSettings {
+    /// `maxConcurrentRequestsPerInstance` (default 1).
+    pub max_concurrent_requests_per_instance: u32,
+    /// `requestTimeout` in milliseconds (default 5000, at most 180000: CP-5).
+    pub request_timeout_ms: u64,
+    /// `maxQueueWait` as sent (ISO-8601), echoed.
+    pub max_queue_wait: String,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        RequestSettings { max_concurrent_requests_per_instance: 1, request_timeout_ms: 5000, max_queue_wait: "PT0.5S".into() }
+    }
+}
+
+/// An online deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnlineDeployment {
+    /// Region.
+    pub location: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// `sku.name`.
+    pub sku_name: String,
+    /// `sku.capacity`: instance count.
+    pub instance_count: u32,
+    /// `instanceType`, e.g. `Standard_DS3_v2`.
+    pub instance_type: String,
+    /// `model` id or URI.
+    pub model: Option<String>,
+    /// `codeConfiguration.codeId`.
+    pub code_id: Option<String>,
+    /// `codeConfiguration.scoringScript`.
+    pub scoring_script: Option<String>,
+    /// `environmentId`.
+    pub environment_id: Option<String>,
+    /// `environmentVariables`.
+    pub environment_variables: BTreeMap<String, String>,
+    /// `egressPublicNetworkAccess` (ISO-13).
+    pub egress_public_network_access: Access,
+    /// `appInsightsEnabled`.
+    pub app_insights_enabled: bool,
+    /// `scaleSettings` as wire JSON (defaults to `{"scaleType":"Default"}`).
+    pub scale_settings: Value,
+    /// `requestSettings`.
+    pub request_settings: RequestSettings,
+    /// `livenessProbe` wire JSON.
+    pub liveness_probe: Value,
+    /// `readinessProbe` wire JSON.
+    pub readiness_probe: Value,
+    /// `description`.
+    pub description: Option<String>,
+    /// `properties.properties`.
+    pub properties: BTreeMap<String, String>,
+    /// Provisioning state.
+    pub provisioning_state: ProvisioningState,
+    /// Failure of the last provisioning.
+    pub failure: Option<Failure>,
+    /// Log lines the runtime produced (`getLogs`).
+    pub logs: Vec<String>,
+    /// Created/modified.
+    pub audit: Audit,
+}
+
+/// A generic workspace asset (model/code/environment version, datastore): its wire
+/// `properties` are kept as sent, with server-filled defaults merged in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Asset {
+    /// `properties` as wire JSON.
+    pub properties: Value,
+    /// Created/modified.
+    pub audit: Audit,
+}
+
+/// A workspace private endpoint connection: made by a client private endpoint (SPEC §6.1) or by
+/// a legacy egress-disabled deployment (ISO-14).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PrivateEndpointConnection {
+    /// Id of the private endpoint on the other side.
+    pub private_endpoint_id: String,
+    /// Subnet of that private endpoint, if known.
+    pub subnet_id: Option<String>,
+    /// `Approved`, `Pending`, `Rejected` or `Disconnected`.
+    pub status: String,
+    /// `privateLinkServiceConnectionState.description`.
+    pub description: String,
+    /// The deployment that owns it (ISO-14), if any.
+    pub owner_deployment: Option<String>,
+    /// Created/modified.
+    pub audit: Audit,
+}

@@ -1,0 +1,217 @@
+//! `ArmError`: the ONE place that maps failures to an HTTP status and the ARM error envelope
+//! `{"error":{"code","message","target","details":[],"additionalInfo":[]}}` (SPEC §3).
+//!
+//! Every Azure error amlite returns is a named constructor here carrying Azure's status, code and
+//! message, so tests can assert exact strings and handlers never pick status codes themselves.
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::rules::Violation;
+
+/// An error rendered as the ARM envelope.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{status} {code}: {message}")]
+pub struct ArmError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// ARM error code, e.g. `ResourceNotFound`.
+    pub code: String,
+    /// Human readable message.
+    pub message: String,
+    /// The property or resource the error is about.
+    pub target: Option<String>,
+    /// Inner error code (Azure ML's `innerError.code`), when Azure gives one.
+    pub inner_code: Option<String>,
+    /// Extra response headers (e.g. `x-ms-error-code` for Blob Storage).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Result alias for handlers.
+pub type ArmResult<T> = Result<T, ArmError>;
+
+impl ArmError {
+    /// A new error with the given status, code and message.
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ArmError { status, code: code.into(), message: message.into(), target: None, inner_code: None, headers: Vec::new() }
+    }
+
+    /// Sets the target property.
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// 400 `MissingApiVersionParameter` (ARM platform behaviour).
+    pub fn missing_api_version() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    }
+
+    /// 400 `InvalidApiVersionParameter` (only with `--api-versions strict`).
+    pub fn invalid_api_version(v: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidApiVersionParameter",
+            format!("The api-version '{v}' is invalid. The supported versions are listed in amlite's README."),
+        )
+    }
+
+    /// 404 `ResourceNotFound` for an ARM resource type and name.
+    pub fn not_found(kind: &str, name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            format!("The Resource '{kind}/{name}' under the given scope was not found."),
+        )
+    }
+
+    /// 404 `UserError` for a missing deployment, with Azure ML's own wording (SPEC §3).
+    pub fn deployment_not_found(d: &str, e: &str, w: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "UserError", format!("Deployment {d} not found in endpoint {e}, workspace {w}"))
+    }
+
+    /// 404 `ResourceGroupNotFound`.
+    pub fn resource_group_not_found(rg: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))
+    }
+
+    /// 404 `SubscriptionNotFound`.
+    pub fn subscription_not_found(s: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{s}' could not be found."))
+    }
+
+    /// 404 for a path amlite does not serve.
+    pub fn no_route(method: &str, path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoRegisteredProviderFound",
+            format!("No route for {method} {path}: amlite does not emulate this operation."),
+        )
+    }
+
+    /// 405 for a known path with a method it does not take.
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", format!("The method {method} is not allowed on {path}."))
+    }
+
+    /// 400 `InvalidRequestContent` for a body that is not the JSON the operation takes.
+    pub fn invalid_body(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContent",
+            format!("The request content was invalid and could not be deserialized: {detail}"),
+        )
+    }
+
+    /// 400 `BadRequest` for a property with a wrong value.
+    pub fn bad_property(target: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message).with_target(target)
+    }
+
+    /// 400 `InvalidResourceName` for a name with path separators or other characters ARM refuses.
+    pub fn invalid_name(kind: &str, name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
+            format!("The {kind} name '{name}' is invalid: it must not be empty or contain '/', '\\', '..', '?', '#' or control characters."),
+        )
+    }
+
+    /// 409 `Conflict` while another long-running operation on the resource is in flight.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "Conflict", message)
+    }
+
+    /// 413 for a body over the configured limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    }
+
+    /// 401 for a failed data-plane authentication (SPEC §4). `reason` is Azure's reason token,
+    /// e.g. `key_auth_access_denied`.
+    pub fn unauthorized(reason: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, reason, message)
+    }
+
+    /// 403 when the inbound decision refuses a scoring call (SPEC §6.3, ISO-2/ISO-5).
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// 404 when no deployment can take a scoring request (SPEC §4).
+    pub fn no_valid_deployments() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.",
+        )
+    }
+
+    /// 500 for a failure inside amlite (database, file system). Never for bad input.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", format!("amlite failed internally: {detail}"))
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The envelope body.
+    pub fn body(&self) -> Value {
+        let mut error = json!({
+            "code": self.code,
+            "message": self.message,
+            "target": self.target,
+            "details": [],
+            "additionalInfo": [],
+        });
+        if let Some(inner) = &self.inner_code {
+            error["innerError"] = json!({ "code": inner });
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<Violation> for ArmError {
+    /// A rule violation keeps the status, code and message the rule gives (SPEC §5).
+    fn from(v: Violation) -> Self {
+        let status = StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut e = ArmError::new(status, v.code, v.message);
+        e.target = v.target;
+        e.inner_code = v.inner_code.map(str::to_string);
+        e
+    }
+}
+
+impl From<sqlx::Error> for ArmError {
+    fn from(e: sqlx::Error) -> Self {
+        ArmError::internal(e)
+    }
+}
+
+impl IntoResponse for ArmError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.code) {
+            h.insert("x-ms-error-code", v);
+        }
+        for (name, value) in &self.headers {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(*name, v);
+            }
+        }
+        resp
+    }
+}

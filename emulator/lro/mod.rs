@@ -1,0 +1,155 @@
+//! Long-running operations (SPEC §3): operation records, the monitor URLs and headers ARM uses
+//! (`Azure-AsyncOperation`, `Location`, `Retry-After`, `x-ms-async-operation-timeout`), the
+//! monitor body, and the bookkeeping that tells when an operation is due.
+//!
+//! What an operation *does* when it completes is decided by `arm::provision`; this module only
+//! knows when. Depends on `store` and `domain`.
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::sync::{Mutex, Notify};
+
+use crate::domain::{arm_time, Failure};
+use crate::store::OperationRow;
+
+/// What completing an operation does (stored as JSON in `operations.action`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind")]
+pub enum Action {
+    /// Endpoint create/update: becomes `Succeeded`.
+    ProvisionEndpoint,
+    /// Deployment create/update: provisioning rules run, the runtime starts.
+    ProvisionDeployment,
+    /// Endpoint delete (its deployments go with it, CP-4).
+    DeleteEndpoint,
+    /// Deployment delete (its private endpoint connections go with it, ISO-14).
+    DeleteDeployment,
+    /// Workspace delete.
+    DeleteWorkspace,
+    /// Managed network provisioning (ISO-9).
+    ProvisionManagedNetwork,
+    /// The change was applied when requested; the operation only reports it.
+    Done,
+}
+
+/// Terminal or running status of an operation, as the monitor spells it.
+pub const IN_PROGRESS: &str = "InProgress";
+/// Succeeded.
+pub const SUCCEEDED: &str = "Succeeded";
+/// Failed.
+pub const FAILED: &str = "Failed";
+/// Canceled.
+pub const CANCELED: &str = "Canceled";
+
+/// Due-time bookkeeping shared by handlers and the provisioner.
+#[derive(Debug)]
+pub struct Lro {
+    next_due_ms: AtomicI64,
+    wake: Notify,
+    /// Serialises settling so one operation completes once.
+    pub settle_lock: Mutex<()>,
+    delay: Duration,
+}
+
+impl Lro {
+    /// Operations complete `delay` after they start (`--provisioning-delay`).
+    pub fn new(delay: Duration) -> Self {
+        Lro { next_due_ms: AtomicI64::new(i64::MAX), wake: Notify::new(), settle_lock: Mutex::new(()), delay }
+    }
+
+    /// A new `InProgress` operation on `resource_id`, due after the configured delay.
+    pub fn new_operation(&self, resource_id: &str, action: &Action, location: &str, now: DateTime<Utc>) -> OperationRow {
+        let delay_ms = i64::try_from(self.delay.as_millis()).unwrap_or(i64::MAX / 2);
+        OperationRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            resource_id: resource_id.to_string(),
+            action: serde_json::to_string(action).unwrap_or_else(|_| "{\"kind\":\"Done\"}".into()),
+            status: IN_PROGRESS.into(),
+            started_at: arm_time(now),
+            ended_at: None,
+            due_at_ms: now.timestamp_millis().saturating_add(delay_ms),
+            error: None,
+            location: location.to_string(),
+        }
+    }
+
+    /// Call after an operation was committed: the provisioner wakes for it.
+    pub fn scheduled(&self, due_ms: i64) {
+        self.next_due_ms.fetch_min(due_ms, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Cheap check before touching the database: is anything due at `now_ms`?
+    pub fn anything_due(&self, now_ms: i64) -> bool {
+        self.next_due_ms.load(Ordering::SeqCst) <= now_ms
+    }
+
+    /// Forget the cached due time (before re-reading it from the database under the lock).
+    pub fn reset_due(&self) {
+        self.next_due_ms.store(i64::MAX, Ordering::SeqCst);
+    }
+
+    /// Records the earliest due time read from the database.
+    pub fn note_due(&self, due_ms: Option<i64>) {
+        if let Some(d) = due_ms {
+            self.next_due_ms.fetch_min(d, Ordering::SeqCst);
+        }
+    }
+
+    /// Milliseconds until the next due operation (None: nothing pending).
+    pub fn wait_hint(&self, now_ms: i64) -> Option<u64> {
+        let d = self.next_due_ms.load(Ordering::SeqCst);
+        (d != i64::MAX).then(|| u64::try_from(d.saturating_sub(now_ms)).unwrap_or(0))
+    }
+
+    /// Resolves when an operation is scheduled.
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+}
+
+/// Parses a stored action; unknown JSON counts as [`Action::Done`].
+pub fn action_of(op: &OperationRow) -> Action {
+    serde_json::from_str(&op.action).unwrap_or(Action::Done)
+}
+
+/// `…/locations/{loc}/mfeOperationsStatus/{id}?api-version=…` (the `Azure-AsyncOperation` URL).
+pub fn status_url(base: &str, sub: &str, op: &OperationRow, api_version: &str) -> String {
+    format!(
+        "{base}/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationsStatus/{}?api-version={api_version}",
+        op.location, op.id
+    )
+}
+
+/// `…/locations/{loc}/mfeOperationResults/{id}?api-version=…` (the `Location` URL).
+pub fn result_url(base: &str, sub: &str, op: &OperationRow, api_version: &str) -> String {
+    format!(
+        "{base}/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationResults/{}?api-version={api_version}",
+        op.location, op.id
+    )
+}
+
+/// The stored failure of a failed operation.
+pub fn failure_of(op: &OperationRow) -> Option<Failure> {
+    op.error.as_deref().and_then(|e| serde_json::from_str(e).ok())
+}
+
+/// The monitor body `{"id","name","status","startTime","endTime"?,"error"?}`.
+pub fn status_body(status_url: &str, op: &OperationRow) -> Value {
+    let mut body = json!({
+        "id": status_url.split('?').next().unwrap_or(status_url),
+        "name": op.id,
+        "status": op.status,
+        "startTime": op.started_at,
+    });
+    if let Some(end) = &op.ended_at {
+        body["endTime"] = json!(end);
+    }
+    if let Some(f) = failure_of(op) {
+        body["error"] = json!({ "code": f.code, "message": f.message, "details": [], "additionalInfo": [] });
+    }
+    body
+}

@@ -1,0 +1,122 @@
+//! Scoring routes cached per endpoint name, so a scoring request costs no database round trip.
+//! Every control-plane write clears the cache (`AppState::changed`); a generation counter stops
+//! a load that raced with a clear from caching stale data. In-flight counters (for 429) live
+//! outside the cache so they survive clears.
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::domain::{Access, AuthMode, EndpointKeys, ProvisioningState, RequestSettings};
+use crate::network::PrivateEndpointView;
+
+/// What scoring needs about one deployment.
+#[derive(Debug, Clone)]
+pub struct DeploymentRoute {
+    /// Name as stored.
+    pub name: String,
+    /// ARM id.
+    pub id: String,
+    /// Only `Succeeded` deployments take requests.
+    pub state: ProvisioningState,
+    /// Request settings (timeout, concurrency).
+    pub request_settings: RequestSettings,
+    /// Instance count.
+    pub instance_count: u32,
+    /// Mock runtime knobs.
+    pub mock: crate::runtime::MockSettings,
+    /// Requests in flight (shared across cache generations).
+    pub in_flight: Arc<AtomicUsize>,
+}
+
+/// What scoring needs about one endpoint.
+#[derive(Debug)]
+pub struct EndpointRoute {
+    /// ARM id.
+    pub id: String,
+    /// Name as stored.
+    pub name: String,
+    /// Workspace ARM id.
+    pub workspace_id: String,
+    /// Endpoint `publicNetworkAccess`.
+    pub public_network_access: Access,
+    /// Workspace `publicNetworkAccess`.
+    pub workspace_public_network_access: Access,
+    /// Auth mode.
+    pub auth_mode: AuthMode,
+    /// Keys (also the AML token signing secret).
+    pub keys: EndpointKeys,
+    /// Traffic weights.
+    pub traffic: BTreeMap<String, i64>,
+    /// Mirror traffic weights.
+    pub mirror_traffic: BTreeMap<String, i64>,
+    /// Deployments.
+    pub deployments: Vec<DeploymentRoute>,
+    /// Private endpoints to the workspace.
+    pub private_endpoints: Vec<PrivateEndpointView>,
+    /// Counter for weight routing (deterministic shares over each 100 requests).
+    pub counter: Arc<AtomicU64>,
+    /// Counter for mirroring.
+    pub mirror_counter: Arc<AtomicU64>,
+}
+
+/// The cache.
+#[derive(Debug, Default)]
+pub struct RouteCache {
+    map: RwLock<HashMap<String, Arc<EndpointRoute>>>,
+    generation: AtomicU64,
+    in_flight: RwLock<HashMap<String, Arc<AtomicUsize>>>,
+    counters: RwLock<HashMap<String, (Arc<AtomicU64>, Arc<AtomicU64>)>>,
+}
+
+impl RouteCache {
+    /// Drops every cached route.
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut m) = self.map.write() {
+            m.clear();
+        }
+    }
+
+    /// The current generation (read before loading from the database).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// A cached route by lower-cased endpoint name.
+    pub fn get(&self, name: &str) -> Option<Arc<EndpointRoute>> {
+        self.map.read().ok().and_then(|m| m.get(name).cloned())
+    }
+
+    /// Caches a route loaded at generation `gen` unless the cache was cleared since.
+    pub fn insert(&self, name: String, route: Arc<EndpointRoute>, gen: u64) {
+        if let Ok(mut m) = self.map.write() {
+            if self.generation.load(Ordering::SeqCst) == gen {
+                m.insert(name, route);
+            }
+        }
+    }
+
+    /// The in-flight counter of a deployment (created on first use).
+    pub fn in_flight(&self, deployment_id: &str) -> Arc<AtomicUsize> {
+        let key = deployment_id.to_ascii_lowercase();
+        if let Some(c) = self.in_flight.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return c;
+        }
+        match self.in_flight.write() {
+            Ok(mut m) => m.entry(key).or_default().clone(),
+            Err(_) => Arc::default(),
+        }
+    }
+
+    /// Persistent routing counters of an endpoint, so weight shares stay exact across cache clears.
+    pub fn counters(&self, endpoint_id: &str) -> (Arc<AtomicU64>, Arc<AtomicU64>) {
+        let key = endpoint_id.to_ascii_lowercase();
+        if let Some(c) = self.counters.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return c;
+        }
+        match self.counters.write() {
+            Ok(mut m) => m.entry(key).or_default().clone(),
+            Err(_) => Default::default(),
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `Application::build`: creates the data folder, certificate and database, loads fixtures,
+//! binds the internet listener and the VNet listeners, and writes `env.sh` (SPEC §2). Used by
+//! `main.rs` and by the tests alike.
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum_server::tls_rustls::RustlsConfig;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{AppState, Listener, Network, State};
+use crate::config::Config;
+use crate::lro::Lro;
+use crate::runtime::Runtimes;
+use crate::scoring::cache::RouteCache;
+use crate::store::Store;
+
+/// Failure to start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// File system or socket.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Certificate.
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
+    /// Database.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    /// Fixture file.
+    #[error("fixtures: {0}")]
+    Fixture(String),
+}
+
+/// A built, bound, not yet serving amlite.
+pub struct Application {
+    state: State,
+    listener: TcpListener,
+    handle: axum_server::Handle,
+}
+
+impl Application {
+    /// Prepares everything and binds `config.host:config.port` (0 = any free port).
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        std::fs::create_dir_all(&config.data_dir)?;
+        let data_dir = std::fs::canonicalize(&config.data_dir)?;
+        let certs = crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;
+        let tls = RustlsConfig::from_pem(certs.cert_pem.clone().into_bytes(), certs.key_pem.clone().into_bytes()).await?;
+        let db_path = data_dir.join("amlite.db");
+        let store = Store::open((!config.in_memory).then_some(db_path.as_path())).await?;
+        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let state = Arc::new(AppState {
+            lro: Lro::new(config.provisioning_delay),
+            routes: RouteCache::default(),
+            runtimes: Runtimes::default(),
+            internet_base: format!("https://{}:{port}", url_host(&config.host)),
+            vnet_listeners: Mutex::new(Default::default()),
+            identity_header: "amlite".into(),
+            tenant_id: crate::fixtures::TENANT_ID.into(),
+            primary: std::sync::OnceLock::new(),
+            tls,
+            store,
+            config,
+        });
+        let primary = crate::fixtures::load(&state).await.map_err(StartError::Fixture)?;
+        let _ = state.primary.set(primary);
+        crate::arm::provision::recover(&state).await.map_err(|e| StartError::Fixture(e.to_string()))?;
+        crate::arm::network::start_stored_listeners(&state).await.map_err(|e| StartError::Fixture(e.to_string()))?;
+        write_env(&state, &data_dir, &certs.cert_path)?;
+        Ok(Application { state, listener, handle: axum_server::Handle::new() })
+    }
+
+    /// The internet listener's port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Shared state (tests use it to reach the store).
+    pub fn state(&self) -> State {
+        self.state.clone()
+    }
+
+    /// A handle that stops the server (`graceful_shutdown`).
+    pub fn handle(&self) -> axum_server::Handle {
+        self.handle.clone()
+    }
+
+    /// Serves until the handle is shut down, then stops the VNet listeners and closes the store.
+    pub async fn run(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        tokio::spawn(crate::arm::provision::drive(state.clone()));
+        let internet = Listener { network: Network::Internet, base_url: state.internet_base.clone() };
+        let app = router(state.clone(), internet);
+        let result = axum_server::from_tcp_rustls(self.listener, state.tls.clone())
+            .handle(self.handle)
+            .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+            .await;
+        crate::arm::network::stop_all_listeners(&state);
+        state.runtimes.stop_all();
+        state.store.close().await;
+        result
+    }
+}
+
+/// The whole HTTP surface for one listener: one dispatcher (ARM paths are case-insensitive, so
+/// routing is done by `arm::dispatch` on lower-cased segments rather than axum's router).
+pub fn router(state: State, listener: Listener) -> Router {
+    Router::new()
+        .fallback(crate::arm::dispatch)
+        .layer(axum::Extension(listener))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
+        .with_state(state)
+}
+
+/// A panic in a handler is a bug: answer 500 in the ARM envelope instead of dropping the
+/// connection.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(crate::error::ArmError::internal("a handler panicked"))
+}
+
+/// Starts serving a VNet listener on a fresh loopback port (SPEC §6.2).
+pub fn spawn_vnet_listener(state: &State, vnet_id: &str) -> std::io::Result<crate::app::VnetListener> {
+    let listener = TcpListener::bind((state.config.host.as_str(), 0))?;
+    listener.set_nonblocking(true)?;
+    let port = listener.local_addr()?.port();
+    let handle = axum_server::Handle::new();
+    let base_url = format!("https://{}:{port}", url_host(&state.config.host));
+    let app = router(state.clone(), Listener { network: Network::Vnet { id: vnet_id.to_string() }, base_url });
+    let server = axum_server::from_tcp_rustls(listener, state.tls.clone()).handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service_with_connect_info::<SocketAddr>()).await {
+            tracing::error!(error = %e, "vnet listener stopped");
+        }
+    });
+    Ok(crate::app::VnetListener { port, handle })
+}
+
+fn url_host(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// The exports a client needs for a listener base URL (SPEC §2.1).
+pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> String {
+    let f = state.primary.get().cloned().unwrap_or_else(crate::fixtures::defaults);
+    let cert = cert_path.display();
+    format!(
+        "export REQUESTS_CA_BUNDLE='{cert}'\n\
+         export SSL_CERT_FILE='{cert}'\n\
+         export NODE_EXTRA_CA_CERTS='{cert}'\n\
+         export ARM_CLOUD_METADATA_URL='{base}/metadata/endpoints?api-version=2022-09-01'\n\
+         export IDENTITY_ENDPOINT='{base}/msi/token'\n\
+         export IDENTITY_HEADER='{}'\n\
+         export AZURE_SUBSCRIPTION_ID='{}'\n\
+         export AZURE_RESOURCE_GROUP='{}'\n\
+         export AZUREML_WORKSPACE_NAME='{}'\n\
+         export AMLITE_URL='{base}'\n",
+        state.identity_header, f.subscription_id, f.resource_group, f.workspace
+    )
+}
+
+fn write_env(state: &AppState, data_dir: &std::path::Path, cert_path: &std::path::Path) -> std::io::Result<()> {
+    let text = env_lines(state, &state.internet_base, cert_path);
+    let tmp: PathBuf = data_dir.join("env.sh.tmp");
+    std::fs::write(&tmp, &text)?;
+    std::fs::rename(&tmp, data_dir.join("env.sh"))?;
+    print!("{text}");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Grace period for in-flight requests at shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);

@@ -1,0 +1,105 @@
+//! The `operations` table: long-running operations behind `Azure-AsyncOperation` and
+//! `Location` monitors (SPEC §3).
+use sqlx::{Sqlite, SqliteConnection};
+
+use super::Store;
+
+/// One long-running operation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OperationRow {
+    /// Operation id (GUID) used in monitor URLs.
+    pub id: String,
+    /// The resource it acts on.
+    pub resource_id: String,
+    /// What completion does, as JSON (see `lro::Action`).
+    pub action: String,
+    /// `InProgress`, `Succeeded`, `Failed` or `Canceled`.
+    pub status: String,
+    /// Start time (ARM format).
+    pub started_at: String,
+    /// End time (ARM format) once terminal.
+    pub ended_at: Option<String>,
+    /// Unix milliseconds after which the operation may complete.
+    pub due_at_ms: i64,
+    /// `{"code","message"}` JSON when failed.
+    pub error: Option<String>,
+    /// Region used in monitor URLs.
+    pub location: String,
+}
+
+const COLS: &str = "id, resource_id, action, status, started_at, ended_at, due_at_ms, error, location";
+
+impl Store {
+    /// The operation with this id.
+    pub async fn operation(&self, id: &str) -> Result<Option<OperationRow>, sqlx::Error> {
+        sqlx::query_as::<_, OperationRow>(&format!("SELECT {COLS} FROM operations WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+    }
+
+    /// Operations still `InProgress` whose due time has passed, oldest first.
+    pub async fn due_operations(&self, now_ms: i64) -> Result<Vec<OperationRow>, sqlx::Error> {
+        sqlx::query_as::<_, OperationRow>(&format!(
+            "SELECT {COLS} FROM operations WHERE status = 'InProgress' AND due_at_ms <= ? ORDER BY due_at_ms, rowid"
+        ))
+        .bind(now_ms)
+        .fetch_all(self.writer())
+        .await
+    }
+
+    /// The earliest due time of any `InProgress` operation.
+    pub async fn next_due_ms(&self) -> Result<Option<i64>, sqlx::Error> {
+        let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress'")
+            .fetch_one(self.writer())
+            .await?;
+        Ok(row.0)
+    }
+
+    /// True when an operation on `resource_id` is still in progress.
+    pub async fn busy(&self, resource_id: &str) -> Result<bool, sqlx::Error> {
+        let row: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM operations WHERE resource_id = ? AND status = 'InProgress'")
+                .bind(resource_id)
+                .fetch_one(self.reader())
+                .await?;
+        Ok(row.0 > 0)
+    }
+}
+
+/// Records a new operation inside a transaction.
+pub async fn insert_in(conn: &mut SqliteConnection, op: &OperationRow) -> Result<(), sqlx::Error> {
+    sqlx::query::<Sqlite>(&format!("INSERT INTO operations ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+        .bind(&op.id)
+        .bind(&op.resource_id)
+        .bind(&op.action)
+        .bind(&op.status)
+        .bind(&op.started_at)
+        .bind(&op.ended_at)
+        .bind(op.due_at_ms)
+        .bind(&op.error)
+        .bind(&op.location)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks an operation terminal inside a transaction; only an `InProgress` one changes.
+pub async fn finish_in(
+    conn: &mut SqliteConnection,
+    id: &str,
+    status: &str,
+    ended_at: &str,
+    error: Option<String>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query::<Sqlite>(
+        "UPDATE operations SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'",
+    )
+    .bind(status)
+    .bind(ended_at)
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}

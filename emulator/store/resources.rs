@@ -1,0 +1,137 @@
+//! The `resources` table: every ARM resource as `(id, kind, parent, name, body JSON)`.
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::{Sqlite, SqliteConnection};
+
+use super::Store;
+use crate::domain::{ResourceId, ResourceKind};
+
+/// One stored resource. `body` is the domain document (JSON), never the wire shape.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Row {
+    /// Full ARM id in the casing it was created with.
+    pub id: String,
+    /// [`ResourceKind::tag`].
+    pub kind: String,
+    /// Parent resource id, if any.
+    pub parent_id: Option<String>,
+    /// Name (last id segment, or `name/version` for asset versions).
+    pub name: String,
+    /// Domain JSON.
+    pub body: String,
+}
+
+impl Row {
+    /// Decodes the body into a domain document.
+    pub fn doc<T: DeserializeOwned>(&self) -> Result<T, sqlx::Error> {
+        serde_json::from_str(&self.body).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+    /// The id as a [`ResourceId`].
+    pub fn resource_id(&self) -> ResourceId {
+        ResourceId::from_string(self.id.clone())
+    }
+}
+
+/// Encodes a domain document.
+pub fn encode<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+const COLS: &str = "id, kind, parent_id, name, body";
+
+impl Store {
+    /// The resource with this id (case-insensitive), if any.
+    pub async fn get(&self, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
+            .bind(id.as_str())
+            .fetch_optional(self.reader())
+            .await
+    }
+
+    /// Children of `parent` of one kind, in creation order.
+    pub async fn children(&self, parent: &ResourceId, kind: ResourceKind) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE parent_id = ? AND kind = ? ORDER BY seq"))
+            .bind(parent.as_str())
+            .bind(kind.tag())
+            .fetch_all(self.reader())
+            .await
+    }
+
+    /// Every resource of a kind whose id starts with `prefix` (case-insensitive), in creation order.
+    pub async fn by_kind_under(&self, kind: ResourceKind, prefix: &str) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!(
+            "SELECT {COLS} FROM resources WHERE kind = ? AND substr(id, 1, ?) = ? ORDER BY seq"
+        ))
+        .bind(kind.tag())
+        .bind(prefix.len() as i64)
+        .bind(prefix)
+        .fetch_all(self.reader())
+        .await
+    }
+
+    /// Every resource of a kind named `name` (case-insensitive).
+    pub async fn by_kind_and_name(&self, kind: ResourceKind, name: &str) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE kind = ? AND name = ? ORDER BY seq"))
+            .bind(kind.tag())
+            .bind(name)
+            .fetch_all(self.reader())
+            .await
+    }
+
+    /// Inserts or replaces one resource outside a transaction.
+    pub async fn put<T: Serialize>(
+        &self,
+        id: &ResourceId,
+        kind: ResourceKind,
+        parent: Option<&ResourceId>,
+        doc: &T,
+    ) -> Result<(), sqlx::Error> {
+        let mut conn = self.writer().acquire().await?;
+        put_in(&mut conn, id, kind, parent, doc).await
+    }
+
+    /// Deletes a resource and (by cascade) its children. Returns whether it existed.
+    pub async fn delete(&self, id: &ResourceId) -> Result<bool, sqlx::Error> {
+        let mut conn = self.writer().acquire().await?;
+        delete_in(&mut conn, id).await
+    }
+}
+
+/// Inserts or replaces one resource on a connection or inside a transaction. An existing row
+/// keeps its id casing and its place in creation order.
+pub async fn put_in<T: Serialize>(
+    conn: &mut SqliteConnection,
+    id: &ResourceId,
+    kind: ResourceKind,
+    parent: Option<&ResourceId>,
+    doc: &T,
+) -> Result<(), sqlx::Error> {
+    let body = encode(doc)?;
+    sqlx::query::<Sqlite>(
+        "INSERT INTO resources (id, kind, parent_id, name, body, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources))
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+    )
+    .bind(id.as_str())
+    .bind(kind.tag())
+    .bind(parent.map(|p| p.as_str().to_string()))
+    .bind(id.name())
+    .bind(body)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a resource (and children by cascade) on a connection or inside a transaction.
+pub async fn delete_in(conn: &mut SqliteConnection, id: &ResourceId) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query::<Sqlite>("DELETE FROM resources WHERE id = ?").bind(id.as_str()).execute(conn).await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Reads one resource inside a transaction (so a read-modify-write sees its own writes).
+pub async fn get_in(conn: &mut SqliteConnection, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await
+}
