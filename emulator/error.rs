@@ -172,10 +172,13 @@ impl ArmError {
         let mut error = json!({
             "code": self.code,
             "message": self.message,
-            "target": self.target,
             "details": [],
             "additionalInfo": [],
         });
+        // `ErrorDetail.target` is a non-nullable string in common-types: omit it when unset.
+        if let Some(target) = &self.target {
+            error["target"] = json!(target);
+        }
         if let Some(inner) = &self.inner_code {
             error["innerError"] = json!({ "code": inner });
         }

@@ -177,7 +177,7 @@ fn default_datastore(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> Value {
         "properties": {
             "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
             "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
-            "isDefault": true, "credentials": { "credentialsType": "AccountKey" },
+            "isDefault": true, "credentials": { "credentialsType": "AccountKey", "secrets": { "secretsType": "AccountKey" } },
             "serviceDataAccessAuthIdentity": "None", "description": Value::Null, "tags": {}, "properties": {}
         }
     })

@@ -1,17 +1,19 @@
 //! Online endpoints (SPEC §3): GET/PUT/PATCH/DELETE, list, `listKeys`, `regenerateKeys`,
 //! `token`. Rules applied: ISO-1, ISO-11 (warning), CP-1, CP-2, CP-3, CP-5 (endpoints per
-//! region), CP-7.
-use std::collections::BTreeMap;
-
+//! region), CP-7. Body parsing, CP-2/CP-3 traffic checks: `endpoint_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::convert;
+use super::endpoint_properties::{apply_common, apply_traffic, object, parse_auth};
 use super::request::{async_operation_reply, location_reply, ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
-use crate::domain::{Access, Audit, AuthMode, EndpointKeys, OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId, ResourceKind, Workspace};
+use crate::domain::{
+    Access, Audit, EndpointKeys, OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId,
+    ResourceKind, Workspace,
+};
 use crate::error::{ArmError, ArmResult};
 use crate::lro::Action;
 use crate::rules;
@@ -23,7 +25,10 @@ pub fn endpoint_id(w: &WsPath, req: &ArmRequest) -> ResourceId {
 
 /// Reads an endpoint or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineEndpoint> {
-    let row = state.store.get(id).await?.ok_or_else(|| ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name()))?;
+    let row =
+        state.store.get(id).await?.ok_or_else(|| {
+            ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
+        })?;
     Ok(row.doc()?)
 }
 
@@ -36,11 +41,21 @@ pub fn new_key() -> String {
 /// `GET W/onlineEndpoints`.
 pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     super::workspaces::load(state, w).await?;
-    let rows = state.store.children(&w.id, ResourceKind::OnlineEndpoint).await?;
+    let rows = state
+        .store
+        .children(&w.id, ResourceKind::OnlineEndpoint)
+        .await?;
     let name_filter = req.q("name");
     let mut value = Vec::with_capacity(rows.len());
-    for r in rows.iter().filter(|r| name_filter.is_none_or(|n| r.name.eq_ignore_ascii_case(n))) {
-        value.push(super::wire::endpoint(&r.resource_id(), &r.doc()?, &req.listener));
+    for r in rows
+        .iter()
+        .filter(|r| name_filter.is_none_or(|n| r.name.eq_ignore_ascii_case(n)))
+    {
+        value.push(super::wire::endpoint(
+            &r.resource_id(),
+            &r.doc()?,
+            &req.listener,
+        ));
     }
     Ok(ok(&super::wire::list(value)))
 }
@@ -49,7 +64,18 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
 pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     let id = endpoint_id(w, req);
     match req.method {
-        Method::GET => Ok(ok(&super::wire::endpoint(&id, &load(state, &id).await?, &req.listener))),
+        Method::GET => {
+            // Echo the stored casing of the id, not the request's (SPEC §3).
+            let row = state.store.get(&id).await?;
+            let row = row.ok_or_else(|| {
+                ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
+            })?;
+            Ok(ok(&super::wire::endpoint(
+                &row.resource_id(),
+                &row.doc()?,
+                &req.listener,
+            )))
+        }
         Method::PUT => put(state, req, w, &id).await,
         Method::PATCH => patch(state, req, w, &id).await,
         Method::DELETE => delete(state, req, w, &id).await,
@@ -57,73 +83,51 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
     }
 }
 
-fn object<'a>(v: Option<&'a Value>, target: &str) -> ArmResult<Option<&'a Map<String, Value>>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(ArmError::bad_property(target, format!("The property '{target}' must be an object."))),
+/// The stored endpoint a PUT updates; 409 while an operation runs on it.
+async fn existing_for_update(
+    state: &AppState,
+    id: &ResourceId,
+    row: crate::store::Row,
+) -> ArmResult<OnlineEndpoint> {
+    let ep: OnlineEndpoint = row.doc()?;
+    if ep.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
+        return Err(ArmError::conflict(format!(
+            "Endpoint {} is in {} provisioning state; wait for the operation to finish.",
+            id.name(),
+            ep.provisioning_state.as_str()
+        )));
+    }
+    Ok(ep)
+}
+
+/// ISO-11: a public endpoint in a workspace without public access is allowed; log Azure's
+/// recommendation.
+fn warn_iso_11(ws: &Workspace, ep: &OnlineEndpoint, id: &ResourceId) {
+    let ws_pna = convert::pna(ws.public_network_access);
+    if let Some(warning) = rules::workspace::iso_11_public_access_warning(
+        ws_pna,
+        convert::pna(ep.public_network_access),
+    ) {
+        tracing::warn!(endpoint = %id, "{warning}");
     }
 }
 
-/// Parses a `traffic`-style map of deployment name → integer percent.
-pub fn weights(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, i64>>> {
-    let Some(m) = object(v, target)? else { return Ok(None) };
-    let mut out = BTreeMap::new();
-    for (k, v) in m {
-        let n = v.as_i64().ok_or_else(|| ArmError::bad_property(&format!("{target}.{k}"), format!("The weight of deployment '{k}' in '{target}' must be an integer, not {v} (CP-2).")))?;
-        out.insert(k.clone(), n);
-    }
-    Ok(Some(out))
-}
-
-fn strings(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, String>>> {
-    let Some(m) = object(v, target)? else { return Ok(None) };
-    Ok(Some(m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()))
-}
-
-fn parse_access(v: Option<&Value>, target: &str) -> ArmResult<Option<Access>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Access::parse(s).map(Some).ok_or_else(|| ArmError::bad_property(target, format!("The value '{s}' of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))),
-        Some(other) => Err(ArmError::bad_property(target, format!("The value {other} of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))),
-    }
-}
-
-/// Applies the traffic-related properties and validates them against the endpoint's deployments
-/// (CP-2, CP-3).
-async fn apply_traffic(state: &AppState, id: &ResourceId, ep: &mut OnlineEndpoint, props: &Map<String, Value>) -> ArmResult<()> {
-    let traffic = weights(props.get("traffic"), "properties.traffic")?;
-    let mirror = weights(props.get("mirrorTraffic"), "properties.mirrorTraffic")?;
-    if traffic.is_none() && mirror.is_none() {
-        return Ok(());
-    }
-    let names: Vec<String> = state.store.children(id, ResourceKind::OnlineDeployment).await?.into_iter().map(|r| r.name).collect();
-    if let Some(t) = traffic {
-        rules::traffic::cp_2_traffic(t.iter(), &names)?;
-        ep.traffic = t;
-    }
-    if let Some(m) = mirror {
-        ep.mirror_traffic = m;
-    }
-    rules::traffic::cp_3_mirror_traffic(ep.mirror_traffic.iter(), ep.traffic.iter(), &names)?;
-    Ok(())
-}
-
-async fn put(state: &AppState, req: &ArmRequest, w: &WsPath, id: &ResourceId) -> ArmResult<Response> {
+async fn put(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    id: &ResourceId,
+) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let body = req.json_object()?;
-    let props = object(body.get("properties"), "properties")?.cloned().unwrap_or_default();
+    let props = object(body.get("properties"), "properties")?
+        .cloned()
+        .unwrap_or_default();
     let existing = state.store.get(id).await?;
     let creating = existing.is_none();
     let mut ep = match existing {
-        Some(row) => {
-            let ep: OnlineEndpoint = row.doc()?;
-            if ep.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
-                return Err(ArmError::conflict(format!("Endpoint {} is in {} provisioning state; wait for the operation to finish.", id.name(), ep.provisioning_state.as_str())));
-            }
-            ep
-        }
+        Some(row) => existing_for_update(state, id, row).await?,
         None => new_endpoint(state, w, id, &ws, &body, &props).await?,
     };
     apply_common(&mut ep, &body, &props)?;
@@ -133,39 +137,110 @@ async fn put(state: &AppState, req: &ArmRequest, w: &WsPath, id: &ResourceId) ->
         }
     }
     apply_traffic(state, id, &mut ep, &props).await?;
-    if let Some(warning) = rules::workspace::iso_11_public_access_warning(convert::pna(ws.public_network_access), convert::pna(ep.public_network_access)) {
-        tracing::warn!(endpoint = %id, "{warning}");
-    }
-    ep.provisioning_state = if creating { ProvisioningState::Creating } else { ProvisioningState::Updating };
+    warn_iso_11(&ws, &ep, id);
+    ep.provisioning_state = if creating {
+        ProvisioningState::Creating
+    } else {
+        ProvisioningState::Updating
+    };
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
-    let status = if creating { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(async_operation_reply(status, &super::wire::endpoint(id, &ep, &req.listener), req, &w.sub, &op))
+    let status = if creating {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(async_operation_reply(
+        status,
+        &super::wire::endpoint(id, &ep, &req.listener),
+        req,
+        &w.sub,
+        &op,
+    ))
 }
 
-fn parse_auth(raw: &str) -> ArmResult<AuthMode> {
-    AuthMode::parse(raw).ok_or_else(|| ArmError::bad_property("properties.authMode", format!("The value '{raw}' of 'properties.authMode' is not valid. Allowed values: 'Key', 'AMLToken', 'AADToken'.")))
-}
-
-async fn new_endpoint(state: &AppState, w: &WsPath, id: &ResourceId, ws: &Workspace, body: &Map<String, Value>, props: &Map<String, Value>) -> ArmResult<OnlineEndpoint> {
+/// CP-1 (name pattern; unique per region across workspaces) and CP-5 (endpoints per
+/// subscription and region, `--endpoint-quota`) for an endpoint about to be created.
+async fn check_name_and_capacity(
+    state: &AppState,
+    w: &WsPath,
+    id: &ResourceId,
+    location: &str,
+) -> ArmResult<()> {
     rules::names::cp_1_endpoint_name(id.name())?;
-    let location = body.get("location").and_then(Value::as_str).filter(|l| !l.is_empty()).unwrap_or(&ws.location).to_string();
-    let same_name = state.store.by_kind_and_name(ResourceKind::OnlineEndpoint, id.name()).await?;
-    let docs: Vec<(String, String)> = same_name.iter().filter_map(|r| r.doc::<OnlineEndpoint>().ok().map(|e| (r.id.clone(), e.location))).collect();
-    rules::names::cp_1_endpoint_name_unique_in_region(id.name(), &location, id.as_str(), docs.iter().map(|(i, l)| (id.name(), l.as_str(), i.as_str())))?;
+    let same_name = state
+        .store
+        .by_kind_and_name(ResourceKind::OnlineEndpoint, id.name())
+        .await?;
+    let docs: Vec<(String, String)> = same_name
+        .iter()
+        .filter_map(|r| {
+            r.doc::<OnlineEndpoint>()
+                .ok()
+                .map(|e| (r.id.clone(), e.location))
+        })
+        .collect();
+    rules::names::cp_1_endpoint_name_unique_in_region(
+        id.name(),
+        location,
+        id.as_str(),
+        docs.iter()
+            .map(|(i, l)| (id.name(), l.as_str(), i.as_str())),
+    )?;
     let prefix = format!("/subscriptions/{}/", w.sub);
-    let in_region = state.store.by_kind_under(ResourceKind::OnlineEndpoint, &prefix).await?
+    let in_region = state
+        .store
+        .by_kind_under(ResourceKind::OnlineEndpoint, &prefix)
+        .await?
         .iter()
         .filter_map(|r| r.doc::<OnlineEndpoint>().ok())
-        .filter(|e| rules::names::normalize_region(&e.location) == rules::names::normalize_region(&location))
+        .filter(|e| {
+            rules::names::normalize_region(&e.location) == rules::names::normalize_region(location)
+        })
         .count();
-    rules::limits::cp_5_endpoints_per_region(in_region, state.config.endpoint_quota as usize, true)?;
-    let raw_auth = props.get("authMode").and_then(Value::as_str).ok_or_else(|| ArmError::bad_property("properties.authMode", "The property 'properties.authMode' is required: 'Key', 'AMLToken' or 'AADToken'."))?;
+    rules::limits::cp_5_endpoints_per_region(
+        in_region,
+        state.config.endpoint_quota as usize,
+        true,
+    )?;
+    Ok(())
+}
+
+async fn new_endpoint(
+    state: &AppState,
+    w: &WsPath,
+    id: &ResourceId,
+    ws: &Workspace,
+    body: &Map<String, Value>,
+    props: &Map<String, Value>,
+) -> ArmResult<OnlineEndpoint> {
+    let location = body
+        .get("location")
+        .and_then(Value::as_str)
+        .filter(|l| !l.is_empty())
+        .unwrap_or(&ws.location)
+        .to_string();
+    check_name_and_capacity(state, w, id, &location).await?;
+    let raw_auth = props
+        .get("authMode")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_property(
+                "properties.authMode",
+                "The property 'properties.authMode' is required: 'Key', 'AMLToken' or 'AADToken'.",
+            )
+        })?;
     let auth_mode = parse_auth(raw_auth)?;
     rules::endpoint::cp_7_auth_mode(convert::auth(auth_mode), true)?;
     let keys = props.get("keys").filter(|k| !k.is_null());
-    let key = |name: &str| keys.and_then(|k| k.get(name)).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).unwrap_or_else(new_key);
+    let key = |name: &str| {
+        keys.and_then(|k| k.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(new_key)
+    };
     Ok(OnlineEndpoint {
         location,
         tags: Default::default(),
@@ -177,64 +252,51 @@ async fn new_endpoint(state: &AppState, w: &WsPath, id: &ResourceId, ws: &Worksp
         public_network_access: Access::Enabled,
         identity: None,
         kind: None,
-        keys: EndpointKeys { primary: key("primaryKey"), secondary: key("secondaryKey") },
+        keys: EndpointKeys {
+            primary: key("primaryKey"),
+            secondary: key("secondaryKey"),
+        },
         provisioning_state: ProvisioningState::Creating,
         failure: None,
         audit: Audit::at(chrono::Utc::now()),
     })
 }
 
-/// Properties a PUT and a PATCH may both carry.
-fn apply_common(ep: &mut OnlineEndpoint, body: &Map<String, Value>, props: &Map<String, Value>) -> ArmResult<()> {
-    rules::endpoint::cp_7_managed_endpoint_compute(props.get("compute").and_then(Value::as_str))?;
-    if let Some(t) = strings(body.get("tags"), "tags")? {
-        ep.tags = t;
-    }
-    if let Some(identity) = body.get("identity").filter(|v| !v.is_null()) {
-        if !identity.is_object() {
-            return Err(ArmError::bad_property("identity", "The property 'identity' must be an object."));
-        }
-        ep.identity = Some(identity.clone());
-    }
-    if let Some(kind) = body.get("kind").and_then(Value::as_str) {
-        ep.kind = Some(kind.to_string());
-    }
-    if let Some(a) = parse_access(props.get("publicNetworkAccess"), "properties.publicNetworkAccess")? {
-        ep.public_network_access = a;
-    }
-    if let Some(d) = props.get("description") {
-        ep.description = d.as_str().map(str::to_string);
-    }
-    // "Properties can be added, but not removed or altered"; the SDK echoes createdBy/createdAt
-    // copied from systemData (SPEC §2.1): accept and ignore those.
-    if let Some(p) = strings(props.get("properties"), "properties.properties")? {
-        for (k, v) in p {
-            if !matches!(k.as_str(), "createdBy" | "createdAt" | "lastModifiedAt" | "lastModifiedBy") {
-                ep.properties.entry(k).or_insert(v);
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn patch(state: &AppState, req: &ArmRequest, w: &WsPath, id: &ResourceId) -> ArmResult<Response> {
+async fn patch(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    id: &ResourceId,
+) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let mut ep = load(state, id).await?;
     let body = req.json_object()?;
-    let props = object(body.get("properties"), "properties")?.cloned().unwrap_or_default();
+    let props = object(body.get("properties"), "properties")?
+        .cloned()
+        .unwrap_or_default();
     apply_common(&mut ep, &body, &props)?;
     apply_traffic(state, id, &mut ep, &props).await?;
+    warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::Updating;
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 
-async fn save_with_op(state: &AppState, w: &WsPath, id: &ResourceId, ep: &OnlineEndpoint, action: Action) -> ArmResult<crate::store::OperationRow> {
-    let op = state.lro.new_operation(id.as_str(), &action, &ep.location, chrono::Utc::now());
+async fn save_with_op(
+    state: &AppState,
+    w: &WsPath,
+    id: &ResourceId,
+    ep: &OnlineEndpoint,
+    action: Action,
+) -> ArmResult<crate::store::OperationRow> {
+    let op = state
+        .lro
+        .new_operation(id.as_str(), &action, &ep.location, chrono::Utc::now());
     let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(&mut tx, id, ResourceKind::OnlineEndpoint, Some(&w.id), ep).await?;
+    crate::store::resources::put_in(&mut tx, id, ResourceKind::OnlineEndpoint, Some(&w.id), ep)
+        .await?;
     crate::store::operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
     state.lro.scheduled(op.due_at_ms);
@@ -242,7 +304,12 @@ async fn save_with_op(state: &AppState, w: &WsPath, id: &ResourceId, ep: &Online
     Ok(op)
 }
 
-async fn delete(state: &AppState, req: &ArmRequest, w: &WsPath, id: &ResourceId) -> ArmResult<Response> {
+async fn delete(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    id: &ResourceId,
+) -> ArmResult<Response> {
     let Some(row) = state.store.get(id).await? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -253,19 +320,29 @@ async fn delete(state: &AppState, req: &ArmRequest, w: &WsPath, id: &ResourceId)
 }
 
 /// `POST W/onlineEndpoints/{e}/{listKeys|regenerateKeys|token}`.
-pub async fn action(state: &AppState, req: &ArmRequest, w: &WsPath, action: &str) -> ArmResult<Response> {
+pub async fn action(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    action: &str,
+) -> ArmResult<Response> {
     let id = endpoint_id(w, req);
     let mut ep = load(state, &id).await?;
     match action {
         "listkeys" => {
             rules::endpoint::cp_7_list_keys_allowed(convert::auth(ep.auth_mode))?;
-            Ok(ok(&json!({ "primaryKey": ep.keys.primary, "secondaryKey": ep.keys.secondary })))
+            Ok(ok(
+                &json!({ "primaryKey": ep.keys.primary, "secondaryKey": ep.keys.secondary }),
+            ))
         }
         "regeneratekeys" => {
             rules::endpoint::cp_7_list_keys_allowed(convert::auth(ep.auth_mode))?;
             let body = req.json_object()?;
             let key_type = body.get("keyType").and_then(Value::as_str).unwrap_or("");
-            let value = body.get("keyValue").and_then(Value::as_str).filter(|v| !v.is_empty());
+            let value = body
+                .get("keyValue")
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty());
             let slot = match key_type.to_ascii_lowercase().as_str() {
                 "primary" => &mut ep.keys.primary,
                 "secondary" => &mut ep.keys.secondary,
@@ -286,14 +363,24 @@ pub async fn action(state: &AppState, req: &ArmRequest, w: &WsPath, action: &str
             let now = chrono::Utc::now().timestamp();
             let lifetime = i64::try_from(state.config.token_lifetime.as_secs()).unwrap_or(3600);
             let token = crate::scoring::auth::issue_aml_token(&id, &ep.keys, now + lifetime);
-            Ok(ok(&json!({ "accessToken": token, "tokenType": "Bearer", "expiryTimeUtc": now + lifetime, "refreshAfterTimeUtc": now + lifetime / 2 })))
+            Ok(ok(
+                &json!({ "accessToken": token, "tokenType": "Bearer", "expiryTimeUtc": now + lifetime, "refreshAfterTimeUtc": now + lifetime / 2 }),
+            ))
         }
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }
 }
 
 /// Deployments of an endpoint, decoded.
-pub async fn deployments_of(state: &AppState, id: &ResourceId) -> ArmResult<Vec<(ResourceId, OnlineDeployment)>> {
-    let rows = state.store.children(id, ResourceKind::OnlineDeployment).await?;
-    rows.iter().map(|r| Ok((r.resource_id(), r.doc()?))).collect()
+pub async fn deployments_of(
+    state: &AppState,
+    id: &ResourceId,
+) -> ArmResult<Vec<(ResourceId, OnlineDeployment)>> {
+    let rows = state
+        .store
+        .children(id, ResourceKind::OnlineDeployment)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.resource_id(), r.doc()?)))
+        .collect()
 }

@@ -18,9 +18,20 @@ use crate::rules;
 /// (ISO-9: only `PrivateEndpoint` under `AllowInternetOutbound`) and returns it normalised
 /// with category `UserDefined`.
 pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> ArmResult<Value> {
-    let obj = rule.as_object().ok_or_else(|| ArmError::bad_property(target, format!("'{target}' must be an object.")))?;
-    let raw_type = obj.get("type").and_then(Value::as_str).ok_or_else(|| ArmError::bad_property(&format!("{target}.type"), "An outbound rule needs 'type': 'FQDN', 'PrivateEndpoint' or 'ServiceTag'."))?;
-    let rule_type = rules::types::parse_property::<rules::OutboundRuleType>("ISO-8", &format!("{target}.type"), raw_type)?;
+    let obj = rule
+        .as_object()
+        .ok_or_else(|| ArmError::bad_property(target, format!("'{target}' must be an object.")))?;
+    let raw_type = obj.get("type").and_then(Value::as_str).ok_or_else(|| {
+        ArmError::bad_property(
+            &format!("{target}.type"),
+            "An outbound rule needs 'type': 'FQDN', 'PrivateEndpoint' or 'ServiceTag'.",
+        )
+    })?;
+    let rule_type = rules::types::parse_property::<rules::OutboundRuleType>(
+        "ISO-8",
+        &format!("{target}.type"),
+        raw_type,
+    )?;
     if !mode.is_managed() {
         return Err(ArmError::bad_property(target, "Outbound rules need a managed network: set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first (ISO-9)."));
     }
@@ -28,16 +39,31 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
     let dest = obj.get("destination").cloned().unwrap_or(Value::Null);
     let dest_ok = match rule_type {
         rules::OutboundRuleType::Fqdn => dest.as_str().is_some_and(|s| !s.trim().is_empty()),
-        rules::OutboundRuleType::PrivateEndpoint => dest.get("serviceResourceId").and_then(Value::as_str).is_some(),
-        rules::OutboundRuleType::ServiceTag => dest.get("serviceTag").and_then(Value::as_str).is_some(),
+        rules::OutboundRuleType::PrivateEndpoint => dest
+            .get("serviceResourceId")
+            .and_then(Value::as_str)
+            .is_some(),
+        rules::OutboundRuleType::ServiceTag => {
+            dest.get("serviceTag").and_then(Value::as_str).is_some()
+        }
     };
     if !dest_ok {
         let want = match rule_type {
             rules::OutboundRuleType::Fqdn => "a host name string such as 'pypi.org'",
-            rules::OutboundRuleType::PrivateEndpoint => "an object with 'serviceResourceId' and 'subresourceTarget'",
-            rules::OutboundRuleType::ServiceTag => "an object with 'serviceTag', 'protocol' and 'portRanges'",
+            rules::OutboundRuleType::PrivateEndpoint => {
+                "an object with 'serviceResourceId' and 'subresourceTarget'"
+            }
+            rules::OutboundRuleType::ServiceTag => {
+                "an object with 'serviceTag', 'protocol' and 'portRanges'"
+            }
         };
-        return Err(ArmError::bad_property(&format!("{target}.destination"), format!("A {} outbound rule needs 'destination' as {want}.", rule_type.as_str())));
+        return Err(ArmError::bad_property(
+            &format!("{target}.destination"),
+            format!(
+                "A {} outbound rule needs 'destination' as {want}.",
+                rule_type.as_str()
+            ),
+        ));
     }
     Ok(json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest }))
 }
@@ -51,11 +77,24 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
         container_registry: w.container_registry.as_deref(),
         application_insights: None,
     };
-    let status = if w.managed_network.provisioned { "Active" } else { "Inactive" };
-    let mut out: Vec<(String, Value)> = rules::managed_network::iso_8_required_outbound_rules(mode, w.managed_network.provisioned, &res)
-        .into_iter()
-        .map(|r| (r.name.clone(), serde_json::to_value(&r).unwrap_or(Value::Null)))
-        .collect();
+    let status = if w.managed_network.provisioned {
+        "Active"
+    } else {
+        "Inactive"
+    };
+    let mut out: Vec<(String, Value)> = rules::managed_network::iso_8_required_outbound_rules(
+        mode,
+        w.managed_network.provisioned,
+        &res,
+    )
+    .into_iter()
+    .map(|r| {
+        (
+            r.name.clone(),
+            serde_json::to_value(&r).unwrap_or(Value::Null),
+        )
+    })
+    .collect();
     for (name, rule) in &w.managed_network.user_rules {
         let mut rule = rule.clone();
         rule["status"] = json!(status);
@@ -69,13 +108,21 @@ fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
 }
 
 /// Dispatch for the managed-network and private-endpoint-connection routes.
-pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath, rest: &[&str]) -> ArmResult<Response> {
+pub async fn route(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    rest: &[&str],
+) -> ArmResult<Response> {
     let mut ws = super::workspaces::load(state, w).await?;
     let m = &req.method;
     match rest {
-        ["outboundrules"] if m == Method::GET => {
-            Ok(ok(&super::wire::list(all_rules(&ws).iter().map(|(n, r)| rule_body(&w.id, n, r)).collect())))
-        }
+        ["outboundrules"] if m == Method::GET => Ok(ok(&super::wire::list(
+            all_rules(&ws)
+                .iter()
+                .map(|(n, r)| rule_body(&w.id, n, r))
+                .collect(),
+        ))),
         ["outboundrules", _] => {
             let name = super::safe_name("outbound rule", w.seg(req, 1))?;
             outbound_rule(state, req, w, &mut ws, name).await
@@ -87,7 +134,10 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath, rest: &[&str]
             save(state, req, w, &ws, Action::ProvisionManagedNetwork).await
         }
         ["privateendpointconnections"] if m == Method::GET => {
-            let rows = state.store.children(&w.id, ResourceKind::PrivateEndpointConnection).await?;
+            let rows = state
+                .store
+                .children(&w.id, ResourceKind::PrivateEndpointConnection)
+                .await?;
             let mut value = Vec::new();
             for r in rows {
                 value.push(pec_body(&r.resource_id(), &r.doc()?, &ws.location));
@@ -104,22 +154,35 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath, rest: &[&str]
     }
 }
 
-async fn outbound_rule(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &mut Workspace, name: &str) -> ArmResult<Response> {
-    let existing = all_rules(ws).into_iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+async fn outbound_rule(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    ws: &mut Workspace,
+    name: &str,
+) -> ArmResult<Response> {
+    let existing = all_rules(ws)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name));
     match req.method {
         Method::GET => {
             let (n, r) = existing.ok_or_else(|| ArmError::not_found("outboundRules", name))?;
             Ok(ok(&rule_body(&w.id, &n, &r)))
         }
         Method::PUT => {
-            if existing.as_ref().is_some_and(|(_, r)| r["category"] == "Required") {
+            if existing
+                .as_ref()
+                .is_some_and(|(_, r)| r["category"] == "Required")
+            {
                 return Err(ArmError::bad_property("name", format!("The outbound rule '{name}' is a Required rule of the managed network (ISO-8) and cannot be changed.")));
             }
             let body = req.json_object()?;
             let props = body.get("properties").cloned().unwrap_or(Value::Null);
             let mode = convert::isolation(&ws.managed_network.isolation_mode);
             let rule = parse_rule(mode, &props, "properties")?;
-            ws.managed_network.user_rules.retain(|k, _| !k.eq_ignore_ascii_case(name));
+            ws.managed_network
+                .user_rules
+                .retain(|k, _| !k.eq_ignore_ascii_case(name));
             ws.managed_network.user_rules.insert(name.to_string(), rule);
             save(state, req, w, ws, Action::Done).await
         }
@@ -131,17 +194,34 @@ async fn outbound_rule(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &mut 
                 }
                 Some(_) => {}
             }
-            ws.managed_network.user_rules.retain(|k, _| !k.eq_ignore_ascii_case(name));
+            ws.managed_network
+                .user_rules
+                .retain(|k, _| !k.eq_ignore_ascii_case(name));
             save(state, req, w, ws, Action::Done).await
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
 }
 
-async fn save(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace, action: Action) -> ArmResult<Response> {
-    let op = state.lro.new_operation(w.id.as_str(), &action, &ws.location, chrono::Utc::now());
+async fn save(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    ws: &Workspace,
+    action: Action,
+) -> ArmResult<Response> {
+    let op = state
+        .lro
+        .new_operation(w.id.as_str(), &action, &ws.location, chrono::Utc::now());
     let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(&mut tx, &w.id, ResourceKind::Workspace, Some(&ResourceId::resource_group(&w.sub, &w.rg)), ws).await?;
+    crate::store::resources::put_in(
+        &mut tx,
+        &w.id,
+        ResourceKind::Workspace,
+        Some(&ResourceId::resource_group(&w.sub, &w.rg)),
+        ws,
+    )
+    .await?;
     crate::store::operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
     state.lro.scheduled(op.due_at_ms);
@@ -162,7 +242,12 @@ pub fn pec_body(id: &ResourceId, c: &PrivateEndpointConnection, location: &str) 
     })
 }
 
-async fn private_endpoint_connection(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+async fn private_endpoint_connection(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    ws: &Workspace,
+) -> ArmResult<Response> {
     let name = w.seg(req, 1);
     let id = w.id.child("privateEndpointConnections", name);
     let row = state.store.get(&id).await?;
@@ -175,7 +260,9 @@ async fn private_endpoint_connection(state: &AppState, req: &ArmRequest, w: &WsP
             let row = row.ok_or_else(|| ArmError::not_found("privateEndpointConnections", name))?;
             let mut c: PrivateEndpointConnection = row.doc()?;
             let body = req.json_object()?;
-            let st = body.get("properties").and_then(|p| p.get("privateLinkServiceConnectionState"));
+            let st = body
+                .get("properties")
+                .and_then(|p| p.get("privateLinkServiceConnectionState"));
             let raw = st.and_then(|s| s.get("status")).and_then(Value::as_str).ok_or_else(|| {
                 ArmError::bad_property("properties.privateLinkServiceConnectionState.status", "Set properties.privateLinkServiceConnectionState.status to 'Approved' or 'Rejected'.")
             })?;
@@ -183,11 +270,22 @@ async fn private_endpoint_connection(state: &AppState, req: &ArmRequest, w: &WsP
                 ArmError::bad_property("properties.privateLinkServiceConnectionState.status", format!("The value '{raw}' is not valid. Allowed values: 'Approved', 'Pending', 'Rejected', 'Disconnected'."))
             })?;
             c.status = status.as_str().to_string();
-            if let Some(d) = st.and_then(|s| s.get("description")).and_then(Value::as_str) {
+            if let Some(d) = st
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+            {
                 c.description = d.to_string();
             }
             c.audit.modified_at = chrono::Utc::now();
-            state.store.put(&row.resource_id(), ResourceKind::PrivateEndpointConnection, Some(&w.id), &c).await?;
+            state
+                .store
+                .put(
+                    &row.resource_id(),
+                    ResourceKind::PrivateEndpointConnection,
+                    Some(&w.id),
+                    &c,
+                )
+                .await?;
             state.changed();
             Ok(ok(&pec_body(&row.resource_id(), &c, &ws.location)))
         }

@@ -7,8 +7,10 @@
 //! Requests that are not ARM (Blob Storage, scoring) are handed to `blob` and `scoring` here too,
 //! because all share one port per listener.
 pub mod assets;
+pub mod deployment_properties;
 pub mod deployments;
 pub mod convert;
+pub mod endpoint_properties;
 pub mod endpoints;
 pub mod managed_network;
 pub mod network;
@@ -16,6 +18,8 @@ pub mod plumbing;
 pub mod provision;
 pub mod request;
 pub mod wire;
+pub mod workspace_properties;
+pub mod workspace_resources;
 pub mod workspaces;
 
 use axum::body::Body;

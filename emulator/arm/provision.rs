@@ -2,6 +2,9 @@
 //! a deployment runs the provisioning-time rules (ISO-9 readiness, ISO-16/17/18), creates the
 //! legacy private endpoint connections (ISO-14) and starts the runtime; a failure ends the
 //! operation `Failed` with the error in the monitor and `provisioningState: Failed`.
+//! Where the model, code and image live (the ISO-17/18 inputs) comes from
+//! `workspace_resources::locate`. A failed deployment keeps no ISO-14 connections and holds no
+//! quota (CP-8 counts only deployments that did not fail), so deleting it is all that is left.
 //!
 //! Operations complete lazily (any request first settles what is due, so the SDK's immediate
 //! first poll already sees `Succeeded` with the default zero delay) and in the background.
@@ -10,16 +13,25 @@ use std::time::Duration;
 
 use super::convert;
 use crate::app::{AppState, State};
-use crate::domain::{arm_time, Failure, OnlineDeployment, OnlineEndpoint, PrivateEndpointConnection, ProvisioningState, ResourceId, ResourceKind, Workspace, Audit};
+use crate::domain::{
+    arm_time, Audit, Failure, OnlineDeployment, OnlineEndpoint, PrivateEndpointConnection,
+    ProvisioningState, ResourceId, ResourceKind, Workspace,
+};
 use crate::error::ArmResult;
 use crate::lro::{self, Action};
 use crate::rules;
 use crate::store::{operations, resources, OperationRow};
 
-/// Completes every due operation (cheap when none is due: one atomic load).
+/// Completes every due operation (cheap when none is due: one atomic load and a try-lock).
 pub async fn settle(state: &AppState) -> ArmResult<()> {
     let now = chrono::Utc::now().timestamp_millis();
     if !state.lro.anything_due(now) {
+        // Another settle (usually `drive`, woken by the PUT) clears the due time before it
+        // completes the operation: wait for it, or a poll right after the PUT reads InProgress
+        // and the SDK sleeps 5-30 s (bench/ANALYSIS.md).
+        if state.lro.settle_lock.try_lock().is_err() {
+            drop(state.lro.settle_lock.lock().await);
+        }
         return Ok(());
     }
     let _guard = state.lro.settle_lock.lock().await;
@@ -44,7 +56,11 @@ async fn settle_locked(state: &AppState, now: i64) -> ArmResult<()> {
 pub async fn drive(state: State) {
     loop {
         let now = chrono::Utc::now().timestamp_millis();
-        let wait = state.lro.wait_hint(now).map(Duration::from_millis).unwrap_or(Duration::from_secs(3600));
+        let wait = state
+            .lro
+            .wait_hint(now)
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(3600));
         tokio::select! {
             _ = state.lro.woken() => {}
             _ = tokio::time::sleep(wait) => {}
@@ -67,7 +83,9 @@ async fn complete(state: &AppState, op: &OperationRow) -> ArmResult<()> {
     let outcome = match lro::action_of(op) {
         Action::ProvisionEndpoint => finish_endpoint(state, &id, op).await,
         Action::ProvisionDeployment => finish_deployment(state, &id, op).await,
-        Action::DeleteEndpoint | Action::DeleteDeployment | Action::DeleteWorkspace => finish_delete(state, &id, op).await,
+        Action::DeleteEndpoint | Action::DeleteDeployment | Action::DeleteWorkspace => {
+            finish_delete(state, &id, op).await
+        }
         Action::ProvisionManagedNetwork => finish_managed_network(state, &id, op).await,
         Action::Done => finish_plain(state, op, None).await,
     };
@@ -75,14 +93,22 @@ async fn complete(state: &AppState, op: &OperationRow) -> ArmResult<()> {
     outcome
 }
 
-async fn finish_plain(state: &AppState, op: &OperationRow, failure: Option<Failure>) -> ArmResult<()> {
+async fn finish_plain(
+    state: &AppState,
+    op: &OperationRow,
+    failure: Option<Failure>,
+) -> ArmResult<()> {
     let mut tx = state.store.begin().await?;
     mark(&mut tx, op, failure).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn mark(conn: &mut sqlx::SqliteConnection, op: &OperationRow, failure: Option<Failure>) -> ArmResult<()> {
+async fn mark(
+    conn: &mut sqlx::SqliteConnection,
+    op: &OperationRow,
+    failure: Option<Failure>,
+) -> ArmResult<()> {
     let now = arm_time(chrono::Utc::now());
     let (status, error) = match failure {
         None => (lro::SUCCEEDED, None),
@@ -97,7 +123,14 @@ async fn finish_endpoint(state: &AppState, id: &ResourceId, op: &OperationRow) -
     if let Some(row) = resources::get_in(&mut tx, id).await? {
         let mut ep: OnlineEndpoint = row.doc()?;
         ep.provisioning_state = ProvisioningState::Succeeded;
-        resources::put_in(&mut tx, id, ResourceKind::OnlineEndpoint, row.parent_id.map(ResourceId::from_string).as_ref(), &ep).await?;
+        resources::put_in(
+            &mut tx,
+            id,
+            ResourceKind::OnlineEndpoint,
+            row.parent_id.map(ResourceId::from_string).as_ref(),
+            &ep,
+        )
+        .await?;
     }
     mark(&mut tx, op, None).await?;
     tx.commit().await?;
@@ -106,100 +139,181 @@ async fn finish_endpoint(state: &AppState, id: &ResourceId, op: &OperationRow) -
 
 async fn finish_delete(state: &AppState, id: &ResourceId, op: &OperationRow) -> ArmResult<()> {
     state.runtimes.stop_under(id.as_str());
+    // ISO-14: connections owned by a deleted deployment (or by the deployments of a deleted
+    // endpoint) go with it, and no others.
+    let owned = owned_connections(state, id).await?;
     let mut tx = state.store.begin().await?;
     resources::delete_in(&mut tx, id).await?;
-    // ISO-14: connections owned by a deleted deployment go with it (and no others).
-    let ws_prefix = id.as_str().split("/onlineEndpoints/").next().unwrap_or("").to_string();
-    let pecs = state.store.by_kind_under(ResourceKind::PrivateEndpointConnection, &ws_prefix).await?;
-    for row in pecs {
-        let c: PrivateEndpointConnection = row.doc()?;
-        let owned = c.owner_deployment.as_deref().is_some_and(|d| {
-            d.len() >= id.as_str().len() && d[..id.as_str().len()].eq_ignore_ascii_case(id.as_str())
-        });
-        if owned {
-            resources::delete_in(&mut tx, &row.resource_id()).await?;
-        }
+    for pec in &owned {
+        resources::delete_in(&mut tx, pec).await?;
     }
     mark(&mut tx, op, None).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn finish_managed_network(state: &AppState, id: &ResourceId, op: &OperationRow) -> ArmResult<()> {
+/// `true` when `owner` is `id` itself or lies under it (`id/...`), compared case-insensitively:
+/// a prefix that stops mid-name (`.../ep` vs `.../ep2/...`) does not count.
+fn owned_by(owner: &str, id: &str) -> bool {
+    let (o, i) = (owner.to_ascii_lowercase(), id.to_ascii_lowercase());
+    o == i || o.strip_prefix(&i).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The ISO-14 private endpoint connections owned by `id` or by a deployment under it. Read
+/// before a write transaction starts: with `--in-memory` the reader and the writer are the same
+/// single connection.
+async fn owned_connections(state: &AppState, id: &ResourceId) -> ArmResult<Vec<ResourceId>> {
+    let ws_prefix = id
+        .as_str()
+        .split("/onlineEndpoints/")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut out = Vec::new();
+    for row in state
+        .store
+        .by_kind_under(ResourceKind::PrivateEndpointConnection, &ws_prefix)
+        .await?
+    {
+        let c: PrivateEndpointConnection = row.doc()?;
+        if c.owner_deployment
+            .as_deref()
+            .is_some_and(|o| owned_by(o, id.as_str()))
+        {
+            out.push(row.resource_id());
+        }
+    }
+    Ok(out)
+}
+
+async fn finish_managed_network(
+    state: &AppState,
+    id: &ResourceId,
+    op: &OperationRow,
+) -> ArmResult<()> {
     let mut tx = state.store.begin().await?;
     if let Some(row) = resources::get_in(&mut tx, id).await? {
         let mut ws: Workspace = row.doc()?;
         ws.managed_network.provisioned = true;
-        resources::put_in(&mut tx, id, ResourceKind::Workspace, row.parent_id.map(ResourceId::from_string).as_ref(), &ws).await?;
+        resources::put_in(
+            &mut tx,
+            id,
+            ResourceKind::Workspace,
+            row.parent_id.map(ResourceId::from_string).as_ref(),
+            &ws,
+        )
+        .await?;
     }
     mark(&mut tx, op, None).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Where a deployment's model, code and image live (ISO-17/18 inputs). Models registered in
-/// the workspace (ARM ids, `azureml:` URIs, workspace datastores) and uploaded code are in the
-/// workspace storage; environment images are built into the workspace registry.
-fn artifacts(d: &OnlineDeployment, ws: &Workspace) -> Vec<rules::ArtifactLocation> {
-    let mut out = Vec::new();
-    if let Some(model) = &d.model {
-        let lower = model.to_ascii_lowercase();
-        let in_ws = lower.starts_with("/subscriptions/") || lower.starts_with("azureml:") && !lower.starts_with("azureml://registries/");
-        out.push(rules::ArtifactLocation {
-            kind: rules::ArtifactKind::Model,
-            resource_id_or_host: if in_ws { ws.storage_account.clone() } else { model.clone() },
-            in_workspace_storage_or_registry: in_ws,
-            resource_public_network_access: rules::PublicNetworkAccess::Enabled,
-        });
+/// The outcome of provisioning deployment `d` in workspace `ws`: the provisioning rules
+/// (ISO-9 readiness, ISO-16/17/18) then the runtime start. `None` = `Succeeded`.
+async fn decide(
+    state: &AppState,
+    id: &ResourceId,
+    ws_id: &ResourceId,
+    ws: &Workspace,
+    d: &OnlineDeployment,
+) -> ArmResult<Option<Failure>> {
+    let arts = super::workspace_resources::locate(state, ws_id, ws, d).await?;
+    let ctx = rules::ProvisioningContext {
+        egress: convert::pna(d.egress_public_network_access),
+        workspace_public_network_access: convert::pna(ws.public_network_access),
+        isolation_mode: convert::isolation(&ws.managed_network.isolation_mode),
+        managed_network_provisioned: ws.managed_network.provisioned,
+        artifacts: &arts,
+    };
+    if let Err(v) = rules::provisioning_outcome(&ctx) {
+        tracing::info!(deployment = %id, rule = v.rule, "deployment provisioning failed: {}", v.message);
+        return Ok(Some(Failure {
+            code: v.code.to_string(),
+            message: v.message,
+        }));
     }
-    if d.code_id.is_some() {
-        out.push(rules::ArtifactLocation {
-            kind: rules::ArtifactKind::Code,
-            resource_id_or_host: ws.storage_account.clone(),
-            in_workspace_storage_or_registry: true,
-            resource_public_network_access: rules::PublicNetworkAccess::Enabled,
-        });
-    }
-    out
+    Ok(state.runtimes.start(id.as_str(), d).err().map(|e| Failure {
+        code: "ResourceNotReady".into(),
+        message: e,
+    }))
 }
 
+/// Sets the deployment's `provisioningState`, `failure` and a log line for `getLogs`.
+fn record_outcome(
+    d: &mut OnlineDeployment,
+    id: &ResourceId,
+    failure: Option<&Failure>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    d.provisioning_state = if failure.is_some() {
+        ProvisioningState::Failed
+    } else {
+        ProvisioningState::Succeeded
+    };
+    d.failure = failure.cloned();
+    d.logs.push(match failure {
+        None => format!(
+            "{} Deployment {} is ready: runtime 'mock', {} instance(s) of {}.",
+            arm_time(now),
+            id.name(),
+            d.instance_count,
+            d.instance_type
+        ),
+        Some(f) => format!(
+            "{} Deployment {} failed: {}: {}",
+            arm_time(now),
+            id.name(),
+            f.code,
+            f.message
+        ),
+    });
+}
+
+/// Completes a deployment create/update. A failure ends the operation `Failed` with the error in
+/// its monitor, the deployment `Failed` (deletable, holding no quota) and without ISO-14
+/// connections; success adds the ISO-14 connections of a legacy egress-disabled deployment.
 async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow) -> ArmResult<()> {
     let Some(row) = state.store.get(id).await? else {
         return finish_plain(state, op, None).await;
     };
     let mut d: OnlineDeployment = row.doc()?;
-    let ws_id = id.parent().and_then(|ep| ep.parent());
-    let ws: Option<Workspace> = match &ws_id {
-        Some(w) => state.store.get(w).await?.map(|r| r.doc()).transpose()?,
-        None => None,
+    let Some(ws_id) = id.parent().and_then(|ep| ep.parent()) else {
+        return finish_plain(state, op, None).await;
     };
-    let Some(ws) = ws else { return finish_plain(state, op, None).await };
-    let arts = artifacts(&d, &ws);
-    let mode = convert::isolation(&ws.managed_network.isolation_mode);
-    let ctx = rules::ProvisioningContext {
-        egress: convert::pna(d.egress_public_network_access),
-        workspace_public_network_access: convert::pna(ws.public_network_access),
-        isolation_mode: mode,
-        managed_network_provisioned: ws.managed_network.provisioned,
-        artifacts: &arts,
+    let Some(ws) = state
+        .store
+        .get(&ws_id)
+        .await?
+        .map(|r| r.doc::<Workspace>())
+        .transpose()?
+    else {
+        return finish_plain(state, op, None).await;
     };
-    let mut failure = rules::provisioning_outcome(&ctx).err().map(|v| Failure { code: v.code.to_string(), message: v.message });
-    if failure.is_none() {
-        if let Err(e) = state.runtimes.start(id.as_str(), &d) {
-            failure = Some(Failure { code: "ResourceNotReady".into(), message: e });
-        }
-    }
+    let failure = decide(state, id, &ws_id, &ws, &d).await?;
     let now = chrono::Utc::now();
-    d.provisioning_state = if failure.is_some() { ProvisioningState::Failed } else { ProvisioningState::Succeeded };
-    d.failure = failure.clone();
-    d.logs.push(match &failure {
-        None => format!("{} Deployment {} is ready: runtime 'mock', {} instance(s) of {}.", arm_time(now), id.name(), d.instance_count, d.instance_type),
-        Some(f) => format!("{} Deployment {} failed: {}: {}", arm_time(now), id.name(), f.code, f.message),
-    });
+    record_outcome(&mut d, id, failure.as_ref(), now);
+    let egress = convert::pna(d.egress_public_network_access);
+    let mode = convert::isolation(&ws.managed_network.isolation_mode);
+    let stale = if failure.is_some() {
+        owned_connections(state, id).await?
+    } else {
+        Vec::new()
+    };
     let mut tx = state.store.begin().await?;
-    resources::put_in(&mut tx, id, ResourceKind::OnlineDeployment, row.parent_id.map(ResourceId::from_string).as_ref(), &d).await?;
-    if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(ctx.egress, mode) {
-        legacy_connections(&mut tx, ws_id.as_ref(), id, now).await?;
+    resources::put_in(
+        &mut tx,
+        id,
+        ResourceKind::OnlineDeployment,
+        row.parent_id.map(ResourceId::from_string).as_ref(),
+        &d,
+    )
+    .await?;
+    if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
+        legacy_connections(&mut tx, &ws_id, id, now).await?;
+    }
+    for pec in &stale {
+        resources::delete_in(&mut tx, pec).await?;
     }
     mark(&mut tx, op, failure).await?;
     tx.commit().await?;
@@ -208,10 +322,19 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
 
 /// ISO-14: the 3 private endpoint connections of an egress-disabled legacy deployment, shown on
 /// the workspace (the storage and registry sides are not separate resources in amlite).
-async fn legacy_connections(tx: &mut sqlx::SqliteConnection, ws_id: Option<&ResourceId>, id: &ResourceId, now: chrono::DateTime<chrono::Utc>) -> ArmResult<()> {
-    let Some(ws_id) = ws_id else { return Ok(()) };
-    let ep = id.parent().map(|e| e.name().to_string()).unwrap_or_default();
-    for pe in rules::legacy_egress::iso_14_private_endpoint_connections(ws_id.name(), &ep, id.name()) {
+async fn legacy_connections(
+    tx: &mut sqlx::SqliteConnection,
+    ws_id: &ResourceId,
+    id: &ResourceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ArmResult<()> {
+    let ep = id
+        .parent()
+        .map(|e| e.name().to_string())
+        .unwrap_or_default();
+    for pe in
+        rules::legacy_egress::iso_14_private_endpoint_connections(ws_id.name(), &ep, id.name())
+    {
         let pec_id = ws_id.child("privateEndpointConnections", &pe.name);
         let c = PrivateEndpointConnection {
             private_endpoint_id: format!("{}/managedPrivateEndpoints/{}", id, pe.name),
@@ -221,7 +344,14 @@ async fn legacy_connections(tx: &mut sqlx::SqliteConnection, ws_id: Option<&Reso
             owner_deployment: Some(id.to_string()),
             audit: Audit::at(now),
         };
-        resources::put_in(tx, &pec_id, ResourceKind::PrivateEndpointConnection, Some(ws_id), &c).await?;
+        resources::put_in(
+            tx,
+            &pec_id,
+            ResourceKind::PrivateEndpointConnection,
+            Some(ws_id),
+            &c,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -51,8 +51,14 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
     set(&mut props, "v1LegacyMode", json!(w.v1_legacy_mode));
     set(&mut props, "storageAccount", json!(w.storage_account));
     set(&mut props, "keyVault", json!(w.key_vault));
-    set(&mut props, "containerRegistry", json!(w.container_registry));
-    set(&mut props, "applicationInsights", json!(w.application_insights));
+    // Omitted rather than null when unset: `workspaceRP.json` (2024-04-01-preview) does not
+    // declare them nullable.
+    if let Some(acr) = &w.container_registry {
+        set(&mut props, "containerRegistry", json!(acr));
+    }
+    if let Some(ai) = &w.application_insights {
+        set(&mut props, "applicationInsights", json!(ai));
+    }
     set(&mut props, "tenantId", json!(state.tenant_id));
     set(&mut props, "discoveryUrl", json!(format!("{}/discovery", state.internet_base)));
     set(&mut props, "mlFlowTrackingUri", json!(format!("azureml://{}.api.azureml.ms/mlflow/v1.0{}", w.location, id)));
@@ -63,11 +69,55 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::Workspace.arm_type(),
         "location": w.location, "kind": w.kind, "tags": map(&w.tags),
-        "identity": w.identity.clone().unwrap_or_else(|| json!({ "type": "SystemAssigned" })),
-        "sku": w.sku.clone().unwrap_or_else(|| json!({ "name": "Basic", "tier": "Basic" })),
+        "identity": identity(w.identity.as_ref()),
+        "sku": workspace_sku(w.sku.as_ref()),
         "systemData": system_data(&w.audit),
         "properties": Value::Object(props),
     })
+}
+
+/// Workspace `sku` (common-types v3 `Sku`): `name` required (default `Basic`), `tier` one of
+/// `Free|Basic|Standard|Premium` in Azure's casing (left out when the request's was not one),
+/// `size`/`family` strings, `capacity` int32; nothing else.
+pub fn workspace_sku(stored: Option<&Value>) -> Value {
+    const TIERS: [&str; 4] = ["Free", "Basic", "Standard", "Premium"];
+    let get = |k: &str| stored.and_then(|s| s.get(k));
+    let mut sku = json!({ "name": get("name").and_then(Value::as_str).unwrap_or("Basic") });
+    let tier = match stored {
+        None => Some("Basic"),
+        Some(_) => get("tier").and_then(Value::as_str).and_then(|t| TIERS.iter().find(|x| x.eq_ignore_ascii_case(t)).copied()),
+    };
+    if let Some(t) = tier {
+        sku["tier"] = json!(t);
+    }
+    for k in ["size", "family"] {
+        if let Some(v) = get(k).filter(|v| v.is_string()) {
+            sku[k] = v.clone();
+        }
+    }
+    if let Some(c) = get("capacity").and_then(Value::as_i64).filter(|c| i32::try_from(*c).is_ok()) {
+        sku["capacity"] = json!(c);
+    }
+    sku
+}
+
+/// Identity types of common-types v3 `ManagedServiceIdentity`, in Azure's casing.
+const IDENTITY_TYPES: [&str; 4] = ["None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"];
+
+/// `ManagedServiceIdentity` as Azure returns it: `type` required and in Azure's casing (the SDK
+/// and users send e.g. `systemAssigned`), default `SystemAssigned`; `userAssignedIdentities`
+/// keyed by the identities' ids, with the read-only fields amlite cannot know left out. Other
+/// request fields (read-only `principalId`/`tenantId` a client echoed back) are not repeated.
+pub fn identity(stored: Option<&Value>) -> Value {
+    let requested = stored.and_then(|v| v.get("type")).and_then(Value::as_str).unwrap_or("SystemAssigned");
+    let compact: String = requested.chars().filter(|c| !c.is_whitespace()).collect();
+    let kind = IDENTITY_TYPES.iter().find(|t| t.eq_ignore_ascii_case(&compact)).copied().unwrap_or("SystemAssigned");
+    let mut out = json!({ "type": kind });
+    if let Some(ids) = stored.and_then(|v| v.get("userAssignedIdentities")).and_then(Value::as_object) {
+        let ids: serde_json::Map<String, Value> = ids.keys().map(|k| (k.clone(), json!({}))).collect();
+        out["userAssignedIdentities"] = Value::Object(ids);
+    }
+    out
 }
 
 /// An online endpoint. `keys` are never returned (use `listKeys`); `scoringUri` names the
@@ -78,7 +128,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Val
     let mut body = json!({
         "id": id.as_str(), "name": name, "type": ResourceKind::OnlineEndpoint.arm_type(),
         "location": e.location, "tags": map(&e.tags), "systemData": system_data(&e.audit),
-        "identity": e.identity.clone().unwrap_or_else(|| json!({ "type": "SystemAssigned" })),
+        "identity": identity(e.identity.as_ref()),
         "properties": {
             "authMode": e.auth_mode.as_str(),
             "description": e.description,
@@ -118,17 +168,109 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
             "instanceType": d.instance_type,
             "egressPublicNetworkAccess": d.egress_public_network_access.as_str(),
             "appInsightsEnabled": d.app_insights_enabled,
-            "scaleSettings": d.scale_settings,
+            "scaleSettings": scale_settings(&d.scale_settings),
             "requestSettings": {
                 "requestTimeout": format_duration_ms(rs.request_timeout_ms),
                 "maxConcurrentRequestsPerInstance": rs.max_concurrent_requests_per_instance,
-                "maxQueueWait": rs.max_queue_wait,
+                "maxQueueWait": if is_duration(&rs.max_queue_wait) { rs.max_queue_wait.as_str() } else { "PT0.5S" },
             },
-            "livenessProbe": d.liveness_probe,
-            "readinessProbe": d.readiness_probe,
+            "livenessProbe": typed_fields(&d.liveness_probe, PROBE_FIELDS),
+            "readinessProbe": typed_fields(&d.readiness_probe, PROBE_FIELDS),
             "provisioningState": d.provisioning_state.as_str(),
         }
     })
+}
+
+/// How a field of a nested settings object is typed on the wire (`mfe.json`).
+#[derive(Clone, Copy)]
+enum Field {
+    /// `integer` / `int32`.
+    Int32,
+    /// `string` / `duration` (ISO-8601).
+    Duration,
+    /// `string` / `duration`, `x-nullable`.
+    NullableDuration,
+}
+
+/// `ProbeSettings` (additionalProperties: false).
+const PROBE_FIELDS: &[(&str, Field)] = &[
+    ("failureThreshold", Field::Int32),
+    ("successThreshold", Field::Int32),
+    ("timeout", Field::Duration),
+    ("period", Field::Duration),
+    ("initialDelay", Field::NullableDuration),
+];
+
+/// `TargetUtilizationScaleSettings` beyond `scaleType` (additionalProperties: false).
+const TARGET_UTILIZATION_FIELDS: &[(&str, Field)] = &[
+    ("minInstances", Field::Int32),
+    ("maxInstances", Field::Int32),
+    ("pollingInterval", Field::Duration),
+    ("targetUtilizationPercentage", Field::Int32),
+];
+
+/// The fields of a stored settings object that the contract declares, with the declared type;
+/// anything else a request carried (unknown keys, wrong types) is not echoed back, because the
+/// schemas are closed (`additionalProperties: false`).
+fn typed_fields(stored: &Value, fields: &[(&str, Field)]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, kind) in fields {
+        let Some(v) = stored.get(*name) else { continue };
+        let keep = match kind {
+            Field::Int32 => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            Field::Duration => v.as_str().is_some_and(is_duration),
+            Field::NullableDuration => v.is_null() || v.as_str().is_some_and(is_duration),
+        };
+        if keep {
+            out.insert((*name).to_string(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// `OnlineScaleSettings` (discriminator `scaleType`) in Azure's casing; `Default` has no other
+/// fields.
+fn scale_settings(stored: &Value) -> Value {
+    let st = stored.get("scaleType").and_then(Value::as_str).unwrap_or("Default");
+    if st.eq_ignore_ascii_case("TargetUtilization") {
+        let mut out = typed_fields(stored, TARGET_UTILIZATION_FIELDS);
+        out["scaleType"] = json!("TargetUtilization");
+        out
+    } else {
+        json!({ "scaleType": "Default" })
+    }
+}
+
+/// Whether `s` is an ISO-8601 duration as the contracts' `format: duration` means it
+/// (`PT5S`, `PT0.5S`, `P1DT2H`, `-PT1M`): `P`, date parts `nY nM nW nD`, then `T` and time parts
+/// `nH nM nS` in that order, at least one part, decimals allowed.
+pub fn is_duration(s: &str) -> bool {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let Some(rest) = s.strip_prefix('P') else { return false };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return false,
+        None => (rest, None),
+    };
+    let parts = |text: &str, units: &[char]| -> Option<usize> {
+        let (mut count, mut next_unit, mut number) = (0, 0, String::new());
+        for c in text.chars() {
+            if c.is_ascii_digit() || (c == '.' && !number.is_empty() && !number.contains('.')) {
+                number.push(c);
+                continue;
+            }
+            let pos = units.iter().skip(next_unit).position(|u| *u == c)? + next_unit;
+            if number.is_empty() || number.ends_with('.') {
+                return None;
+            }
+            (next_unit, count) = (pos + 1, count + 1);
+            number.clear();
+        }
+        number.is_empty().then_some(count)
+    };
+    let d = parts(date, &['Y', 'M', 'W', 'D']);
+    let t = time.map_or(Some(0), |t| parts(t, &['H', 'M', 'S']));
+    matches!((d, t), (Some(a), Some(b)) if a + b > 0)
 }
 
 /// Milliseconds as an ISO-8601 duration (`PT5S`, `PT0.5S`).
@@ -140,15 +282,58 @@ pub fn format_duration_ms(ms: u64) -> String {
     }
 }
 
+/// JSON type a field of an asset version's `properties` has in `mfe.json`.
+#[derive(Clone, Copy, PartialEq)]
+enum Json {
+    Str,
+    Bool,
+    StrMap,
+    Object,
+}
+
+/// Fields of `ModelVersion`, `CodeVersion`, `EnvironmentVersion` (and their `AssetBase`) whose
+/// type amlite checks before echoing them; `null` passes only for the `x-nullable` maps (the
+/// nullable strings are dropped when null: omitting them is always valid).
+const ASSET_FIELDS: &[(&str, Json)] = &[
+    ("description", Json::Str), ("tags", Json::StrMap), ("properties", Json::StrMap),
+    ("isAnonymous", Json::Bool), ("isArchived", Json::Bool), ("modelUri", Json::Str),
+    ("modelType", Json::Str), ("jobName", Json::Str), ("stage", Json::Str), ("flavors", Json::Object),
+    ("codeUri", Json::Str), ("image", Json::Str), ("condaFile", Json::Str), ("osType", Json::Str),
+    ("build", Json::Object), ("inferenceConfig", Json::Object), ("autoRebuild", Json::Str),
+];
+
+/// An asset version's stored `properties` without the declared fields whose type is wrong (all
+/// optional; the store keeps what a PUT sent, the contract's types must hold on the way out).
+/// Unknown fields stay: the SDK sends newer api-versions' fields and may read them back.
+fn asset_properties(stored: &Value) -> Value {
+    let mut props = stored.clone();
+    let Some(map) = props.as_object_mut() else { return json!({}) };
+    map.retain(|name, v| {
+        let Some((_, kind)) = ASSET_FIELDS.iter().find(|(n, _)| n == name) else { return true };
+        match kind {
+            Json::Str => v.is_string(),
+            Json::Bool => v.is_boolean(),
+            Json::Object => v.is_object(),
+            Json::StrMap => v.is_null() || v.as_object().is_some_and(|m| m.values().all(Value::is_string)),
+        }
+    });
+    props
+}
+
 /// A workspace asset version (model, code, environment) or datastore.
 pub fn asset(id: &ResourceId, kind: ResourceKind, a: &Asset) -> Value {
     json!({
         "id": id.as_str(), "name": id.name(), "type": kind.arm_type(),
-        "systemData": system_data(&a.audit), "properties": a.properties,
+        "systemData": system_data(&a.audit), "properties": asset_properties(&a.properties),
     })
 }
 
-/// A `{ "value": [...] }` list page.
+/// A `{ "value": [...] }` list page: every item on one page, so no `nextLink` (the contracts do
+/// not declare it nullable; Azure omits it on the last page).
 pub fn list(value: Vec<Value>) -> Value {
-    json!({ "value": value, "nextLink": Value::Null })
+    json!({ "value": value })
 }
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;

@@ -163,6 +163,11 @@ pub struct Workspace {
     pub application_insights: Option<String>,
     /// Managed network.
     pub managed_network: ManagedNetwork,
+    /// amlite-only (SPEC 6.1, ISO-17/18): `publicNetworkAccess` of the resources the workspace
+    /// uses, declared in fixtures, keyed `storage:{account}`, `vault:{name}`, `registry:{name}`
+    /// (lower case). Absent means `Enabled`. Never rendered on the wire.
+    #[serde(default)]
+    pub resource_access: BTreeMap<String, Access>,
     /// Other `properties` sent by the client, echoed back (friendlyName, description, ...).
     pub extra: serde_json::Map<String, Value>,
     /// `identity`, echoed.

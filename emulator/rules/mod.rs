@@ -19,12 +19,14 @@
 //! - [`managed_network`]: ISO-7, ISO-8 required outbound rules, ISO-9 modes and readiness.
 //! - [`legacy_egress`]: ISO-13 immutable egress flag, ISO-14 private endpoints, ISO-15 peering.
 //! - [`provisioning`]: ISO-16/17/18 provisioning-time decisions, ISO-19 combinations.
+//! - [`artifacts`]: which storage account/registry a model or code URI names (ISO-17/18 input).
 //! - [`names`]: CP-1 endpoint and deployment names, regional uniqueness.
 //! - [`traffic`]: CP-2 traffic, CP-3 mirror traffic, CP-4 delete with traffic.
 //! - [`limits`]: CP-5 limits and the ISO-8601 duration parser.
 //! - [`endpoint`]: CP-6 endpoint state, CP-7 compute and auth modes.
 //! - [`quota`]: CP-8 cores table and quota.
 
+pub mod artifacts;
 pub mod endpoint;
 pub mod legacy_egress;
 pub mod limits;
@@ -38,6 +40,7 @@ pub mod workspace;
 
 // Every rule function and input type is also reachable as `rules::<name>`
 // (e.g. `rules::iso_7_egress_flag_with_managed_network`), as ARCHITECTURE.md writes them.
+pub use artifacts::*;
 pub use endpoint::*;
 pub use legacy_egress::*;
 pub use limits::*;

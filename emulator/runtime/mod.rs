@@ -35,10 +35,17 @@ pub struct MockSettings {
 impl MockSettings {
     /// Reads `AMLITE_MOCK_DELAY_MS` / `AMLITE_MOCK_STATUS` from the deployment's variables.
     pub fn of(d: &OnlineDeployment) -> Self {
-        let get = |k: &str| d.environment_variables.get(k).and_then(|v| v.trim().parse::<u64>().ok());
+        let get = |k: &str| {
+            d.environment_variables
+                .get(k)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         MockSettings {
             delay: Duration::from_millis(get("AMLITE_MOCK_DELAY_MS").unwrap_or(0).min(600_000)),
-            status: get("AMLITE_MOCK_STATUS").and_then(|s| u16::try_from(s).ok()).filter(|s| (100..=599).contains(s)).unwrap_or(200),
+            status: get("AMLITE_MOCK_STATUS")
+                .and_then(|s| u16::try_from(s).ok())
+                .filter(|s| (100..=599).contains(s))
+                .unwrap_or(200),
         }
     }
 }
@@ -52,7 +59,11 @@ pub struct Runtimes {
 impl Runtimes {
     /// Starts (or restarts) the runtime of a deployment. The mock cannot fail to start.
     pub fn start(&self, id: &str, d: &OnlineDeployment) -> Result<(), String> {
-        let line = format!("mock runtime started for {} (scoring script {})", id.rsplit('/').next().unwrap_or(id), d.scoring_script.as_deref().unwrap_or("none"));
+        let line = format!(
+            "mock runtime started for {} (scoring script {})",
+            id.rsplit('/').next().unwrap_or(id),
+            d.scoring_script.as_deref().unwrap_or("none")
+        );
         self.log(id, line);
         Ok(())
     }
@@ -85,9 +96,15 @@ impl Runtimes {
 
     /// Recent log lines of a deployment.
     pub fn logs(&self, id: &str) -> Vec<String> {
-        self.logs.lock().ok().and_then(|m| m.get(&id.to_ascii_lowercase()).map(|q| q.iter().cloned().collect())).unwrap_or_default()
+        self.logs
+            .lock()
+            .ok()
+            .and_then(|m| {
+                m.get(&id.to_ascii_lowercase())
+                    .map(|q| q.iter().cloned().collect())
+            })
+            .unwrap_or_default()
     }
-
 }
 
 /// Calls the mock model of deployment `name` with `body`.
@@ -98,10 +115,18 @@ pub async fn invoke_mock(name: &str, settings: &MockSettings, body: &Bytes) -> M
         }
         if settings.status != 200 {
             let text = format!("{{\"error\":\"mock model of deployment {name} answered {} (AMLITE_MOCK_STATUS)\"}}", settings.status);
-            return ModelResponse { status: settings.status, body: Bytes::from(text) };
+            return ModelResponse {
+                status: settings.status,
+                body: Bytes::from(text),
+            };
         }
-        let input: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()));
+        let input: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
+        });
         let out = serde_json::json!({ "deployment": name, "input": input });
-        ModelResponse { status: 200, body: Bytes::from(out.to_string()) }
+        ModelResponse {
+            status: 200,
+            body: Bytes::from(out.to_string()),
+        }
     }
 }

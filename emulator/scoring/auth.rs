@@ -11,7 +11,9 @@ use crate::error::ArmError;
 const AML_PREFIX: &str = "amlt";
 
 fn sign(key: &str, endpoint_id: &str, exp: i64) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else { return String::new() };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
+        return String::new();
+    };
     mac.update(endpoint_id.to_ascii_lowercase().as_bytes());
     mac.update(b"|");
     mac.update(exp.to_string().as_bytes());
@@ -20,7 +22,10 @@ fn sign(key: &str, endpoint_id: &str, exp: i64) -> String {
 
 /// An AML token for an endpoint, valid until `exp` (Unix seconds).
 pub fn issue_aml_token(endpoint_id: &ResourceId, keys: &EndpointKeys, exp: i64) -> String {
-    format!("{AML_PREFIX}.{exp}.{}", sign(&keys.primary, endpoint_id.as_str(), exp))
+    format!(
+        "{AML_PREFIX}.{exp}.{}",
+        sign(&keys.primary, endpoint_id.as_str(), exp)
+    )
 }
 
 fn bearer(header: Option<&str>) -> Option<&str> {
@@ -32,12 +37,20 @@ fn bearer(header: Option<&str>) -> Option<&str> {
 fn jwt_claims(token: &str) -> Option<serde_json::Value> {
     let mut parts = token.split('.');
     let (_h, payload, _s) = (parts.next()?, parts.next()?, parts.next()?);
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
 /// Checks the `Authorization` header of a scoring request against the endpoint's auth mode.
-pub fn check(mode: AuthMode, header: Option<&str>, endpoint_id: &str, keys: &EndpointKeys, now: i64) -> Result<(), ArmError> {
+pub fn check(
+    mode: AuthMode,
+    header: Option<&str>,
+    endpoint_id: &str,
+    keys: &EndpointKeys,
+    now: i64,
+) -> Result<(), ArmError> {
     let Some(token) = bearer(header) else {
         return Err(ArmError::unauthorized(
             "key_auth_bad_header_forbidden",
@@ -54,7 +67,11 @@ pub fn check(mode: AuthMode, header: Option<&str>, endpoint_id: &str, keys: &End
         }
         AuthMode::AmlToken => {
             let mut parts = token.splitn(3, '.');
-            let (p, exp, sig) = (parts.next(), parts.next().and_then(|e| e.parse::<i64>().ok()), parts.next());
+            let (p, exp, sig) = (
+                parts.next(),
+                parts.next().and_then(|e| e.parse::<i64>().ok()),
+                parts.next(),
+            );
             match (p, exp, sig) {
                 (Some(AML_PREFIX), Some(exp), Some(sig)) if sig == sign(&keys.primary, endpoint_id, exp) => {
                     if exp > now {
@@ -70,10 +87,20 @@ pub fn check(mode: AuthMode, header: Option<&str>, endpoint_id: &str, keys: &End
             let claims = jwt_claims(token).ok_or_else(|| ArmError::unauthorized("aad_token_auth_access_denied", "The credential is not a Microsoft Entra token (authMode AADToken): request one for the resource https://ml.azure.com."))?;
             let aud = claims.get("aud").and_then(|a| a.as_str()).unwrap_or("");
             if aud.trim_end_matches('/') != "https://ml.azure.com" {
-                return Err(ArmError::unauthorized("aad_token_auth_access_denied", format!("The Entra token's audience is '{aud}', not https://ml.azure.com.")));
+                return Err(ArmError::unauthorized(
+                    "aad_token_auth_access_denied",
+                    format!("The Entra token's audience is '{aud}', not https://ml.azure.com."),
+                ));
             }
-            if claims.get("exp").and_then(|e| e.as_i64()).is_some_and(|exp| exp <= now) {
-                return Err(ArmError::unauthorized("aad_token_expired", "The Entra token has expired."));
+            if claims
+                .get("exp")
+                .and_then(|e| e.as_i64())
+                .is_some_and(|exp| exp <= now)
+            {
+                return Err(ArmError::unauthorized(
+                    "aad_token_expired",
+                    "The Entra token has expired.",
+                ));
             }
             Ok(())
         }
@@ -81,21 +108,52 @@ pub fn check(mode: AuthMode, header: Option<&str>, endpoint_id: &str, keys: &End
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn keys() -> EndpointKeys {
-        EndpointKeys { primary: "p".repeat(32), secondary: "s".repeat(32) }
+        EndpointKeys {
+            primary: "p".repeat(32),
+            secondary: "s".repeat(32),
+        }
     }
 
     #[test]
     fn key_mode_takes_either_key_and_refuses_others() {
         let k = keys();
-        assert!(check(AuthMode::Key, Some(&format!("Bearer {}", k.primary)), "/e", &k, 0).is_ok());
-        assert!(check(AuthMode::Key, Some(&format!("bearer {}", k.secondary)), "/e", &k, 0).is_ok());
-        assert_eq!(check(AuthMode::Key, Some("Bearer nope"), "/e", &k, 0).unwrap_err().code, "key_auth_access_denied");
-        assert_eq!(check(AuthMode::Key, None, "/e", &k, 0).unwrap_err().code, "key_auth_bad_header_forbidden");
-        assert_eq!(check(AuthMode::Key, Some("Basic x"), "/e", &k, 0).unwrap_err().code, "key_auth_bad_header_forbidden");
+        assert!(check(
+            AuthMode::Key,
+            Some(&format!("Bearer {}", k.primary)),
+            "/e",
+            &k,
+            0
+        )
+        .is_ok());
+        assert!(check(
+            AuthMode::Key,
+            Some(&format!("bearer {}", k.secondary)),
+            "/e",
+            &k,
+            0
+        )
+        .is_ok());
+        assert_eq!(
+            check(AuthMode::Key, Some("Bearer nope"), "/e", &k, 0)
+                .unwrap_err()
+                .code,
+            "key_auth_access_denied"
+        );
+        assert_eq!(
+            check(AuthMode::Key, None, "/e", &k, 0).unwrap_err().code,
+            "key_auth_bad_header_forbidden"
+        );
+        assert_eq!(
+            check(AuthMode::Key, Some("Basic x"), "/e", &k, 0)
+                .unwrap_err()
+                .code,
+            "key_auth_bad_header_forbidden"
+        );
     }
 
     #[test]
@@ -103,10 +161,42 @@ mod tests {
         let k = keys();
         let id = ResourceId::from_string("/a/onlineEndpoints/e".into());
         let t = issue_aml_token(&id, &k, 100);
-        assert!(check(AuthMode::AmlToken, Some(&format!("Bearer {t}")), id.as_str(), &k, 99).is_ok());
-        assert_eq!(check(AuthMode::AmlToken, Some(&format!("Bearer {t}")), id.as_str(), &k, 100).unwrap_err().code, "aml_token_expired");
-        assert!(check(AuthMode::AmlToken, Some(&format!("Bearer {t}")), "/a/onlineEndpoints/other", &k, 1).is_err());
-        assert!(check(AuthMode::AmlToken, Some(&format!("Bearer {}", k.primary)), id.as_str(), &k, 1).is_err());
+        assert!(check(
+            AuthMode::AmlToken,
+            Some(&format!("Bearer {t}")),
+            id.as_str(),
+            &k,
+            99
+        )
+        .is_ok());
+        assert_eq!(
+            check(
+                AuthMode::AmlToken,
+                Some(&format!("Bearer {t}")),
+                id.as_str(),
+                &k,
+                100
+            )
+            .unwrap_err()
+            .code,
+            "aml_token_expired"
+        );
+        assert!(check(
+            AuthMode::AmlToken,
+            Some(&format!("Bearer {t}")),
+            "/a/onlineEndpoints/other",
+            &k,
+            1
+        )
+        .is_err());
+        assert!(check(
+            AuthMode::AmlToken,
+            Some(&format!("Bearer {}", k.primary)),
+            id.as_str(),
+            &k,
+            1
+        )
+        .is_err());
     }
 
     #[test]
@@ -114,8 +204,29 @@ mod tests {
         let k = keys();
         let (good, _) = crate::arm::plumbing::jwt("https://ml.azure.com", "t", 3600);
         let (bad, _) = crate::arm::plumbing::jwt("https://management.azure.com", "t", 3600);
-        assert!(check(AuthMode::AadToken, Some(&format!("Bearer {good}")), "/e", &k, 0).is_ok());
-        assert!(check(AuthMode::AadToken, Some(&format!("Bearer {bad}")), "/e", &k, 0).is_err());
-        assert!(check(AuthMode::AadToken, Some(&format!("Bearer {}", k.primary)), "/e", &k, 0).is_err());
+        assert!(check(
+            AuthMode::AadToken,
+            Some(&format!("Bearer {good}")),
+            "/e",
+            &k,
+            0
+        )
+        .is_ok());
+        assert!(check(
+            AuthMode::AadToken,
+            Some(&format!("Bearer {bad}")),
+            "/e",
+            &k,
+            0
+        )
+        .is_err());
+        assert!(check(
+            AuthMode::AadToken,
+            Some(&format!("Bearer {}", k.primary)),
+            "/e",
+            &k,
+            0
+        )
+        .is_err());
     }
 }

@@ -37,6 +37,8 @@ pub struct EndpointRoute {
     pub name: String,
     /// Workspace ARM id.
     pub workspace_id: String,
+    /// Region of the endpoint (`location`).
+    pub location: String,
     /// Endpoint `publicNetworkAccess`.
     pub public_network_access: Access,
     /// Workspace `publicNetworkAccess`.
@@ -59,13 +61,16 @@ pub struct EndpointRoute {
     pub mirror_counter: Arc<AtomicU64>,
 }
 
+/// The weight-routing and mirror counters of one endpoint.
+pub type Counters = (Arc<AtomicU64>, Arc<AtomicU64>);
+
 /// The cache.
 #[derive(Debug, Default)]
 pub struct RouteCache {
     map: RwLock<HashMap<String, Arc<EndpointRoute>>>,
     generation: AtomicU64,
     in_flight: RwLock<HashMap<String, Arc<AtomicUsize>>>,
-    counters: RwLock<HashMap<String, (Arc<AtomicU64>, Arc<AtomicU64>)>>,
+    counters: RwLock<HashMap<String, Counters>>,
 }
 
 impl RouteCache {
@@ -99,7 +104,12 @@ impl RouteCache {
     /// The in-flight counter of a deployment (created on first use).
     pub fn in_flight(&self, deployment_id: &str) -> Arc<AtomicUsize> {
         let key = deployment_id.to_ascii_lowercase();
-        if let Some(c) = self.in_flight.read().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(c) = self
+            .in_flight
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
             return c;
         }
         match self.in_flight.write() {
@@ -109,7 +119,7 @@ impl RouteCache {
     }
 
     /// Persistent routing counters of an endpoint, so weight shares stay exact across cache clears.
-    pub fn counters(&self, endpoint_id: &str) -> (Arc<AtomicU64>, Arc<AtomicU64>) {
+    pub fn counters(&self, endpoint_id: &str) -> Counters {
         let key = endpoint_id.to_ascii_lowercase();
         if let Some(c) = self.counters.read().ok().and_then(|m| m.get(&key).cloned()) {
             return c;

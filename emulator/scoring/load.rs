@@ -13,12 +13,28 @@ pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, A
         return Ok(r);
     }
     let gen = state.routes.generation();
-    let rows = state.store.by_kind_and_name(ResourceKind::OnlineEndpoint, name).await?;
-    let row = rows.last().ok_or_else(|| ArmError::new(StatusCode::NOT_FOUND, "NotFound", format!("Endpoint {name} not found.")))?;
+    let rows = state
+        .store
+        .by_kind_and_name(ResourceKind::OnlineEndpoint, name)
+        .await?;
+    let row = rows.last().ok_or_else(|| {
+        ArmError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Endpoint {name} not found."),
+        )
+    })?;
     let ep: OnlineEndpoint = row.doc()?;
     let ep_id = row.resource_id();
-    let ws_id = ep_id.parent().ok_or_else(|| ArmError::internal("endpoint without workspace"))?;
-    let ws: Workspace = state.store.get(&ws_id).await?.ok_or_else(|| ArmError::internal("endpoint without workspace"))?.doc()?;
+    let ws_id = ep_id
+        .parent()
+        .ok_or_else(|| ArmError::internal("endpoint without workspace"))?;
+    let ws: Workspace = state
+        .store
+        .get(&ws_id)
+        .await?
+        .ok_or_else(|| ArmError::internal("endpoint without workspace"))?
+        .doc()?;
     let mut deployments = Vec::new();
     for (id, d) in crate::arm::endpoints::deployments_of(state, &ep_id).await? {
         deployments.push(DeploymentRoute {
@@ -31,12 +47,14 @@ pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, A
             mock: crate::runtime::MockSettings::of(&d),
         });
     }
-    let private_endpoints = crate::arm::network::private_endpoint_views(state, ws_id.as_str()).await?;
+    let private_endpoints =
+        crate::arm::network::private_endpoint_views(state, ws_id.as_str()).await?;
     let (counter, mirror_counter) = state.routes.counters(ep_id.as_str());
     let route = Arc::new(EndpointRoute {
         id: ep_id.to_string(),
         name: ep_id.name().to_string(),
         workspace_id: ws_id.to_string(),
+        location: ep.location.clone(),
         public_network_access: ep.public_network_access,
         workspace_public_network_access: ws.public_network_access,
         auth_mode: ep.auth_mode,

@@ -29,7 +29,13 @@ pub fn host_form(host: &str) -> Option<(String, String)> {
 /// Handles one scoring request; every failure is an ARM-style error body.
 pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
     let client_id = sanitized(req.header("x-ms-client-request-id"));
-    let request_id = req.header("x-request-id").map(|v| sanitized(Some(v))).filter(|s| !s.is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // SPEC §4: amlite generates the GUID; like Azure's inference server it keeps a caller's
+    // `x-request-id` only when that is itself a GUID.
+    let request_id = req
+        .header("x-request-id")
+        .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
+        .unwrap_or_else(uuid::Uuid::new_v4)
+        .to_string();
     let mut resp = match score(state, &req).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -43,7 +49,11 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
 }
 
 fn sanitized(v: Option<&str>) -> String {
-    v.unwrap_or("").chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')).take(128).collect()
+    v.unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        .take(128)
+        .collect()
 }
 
 fn put(h: &mut HeaderMap, name: &'static str, value: &str) {
@@ -52,34 +62,65 @@ fn put(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-fn target(req: &ArmRequest) -> Result<(String, bool), ArmError> {
+/// Which endpoint a request is for: `(endpoint, swagger?, region of the Host-header form)`.
+fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> {
     let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
     let host = req.header("host").unwrap_or("");
     match l.as_slice() {
-        ["endpoints", _, "score"] => Ok((req.lower[1].clone(), false)),
-        ["endpoints", _, "swagger.json"] => Ok((req.lower[1].clone(), true)),
+        ["endpoints", _, "score"] => Ok((req.lower[1].clone(), false, None)),
+        ["endpoints", _, "swagger.json"] => Ok((req.lower[1].clone(), true, None)),
         ["score"] | ["swagger.json"] => match host_form(host) {
-            Some((ep, _)) => Ok((ep, l == ["swagger.json"])),
-            None => Err(ArmError::new(StatusCode::NOT_FOUND, "NotFound", "Unknown scoring path.")),
+            Some((ep, region)) => Ok((ep, l == ["swagger.json"], Some(region))),
+            None => Err(ArmError::new(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "Unknown scoring path.",
+            )),
         },
-        _ => Err(ArmError::new(StatusCode::NOT_FOUND, "NotFound", format!("Unknown scoring path {}: use {{scoringUri}} from the endpoint.", req.path))),
+        _ => Err(ArmError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!(
+                "Unknown scoring path {}: use {{scoringUri}} from the endpoint.",
+                req.path
+            ),
+        )),
     }
 }
 
 async fn score(state: &AppState, req: &ArmRequest) -> Result<Response, ArmError> {
     crate::arm::provision::settle(state).await?;
-    let (name, swagger) = target(req)?;
+    let (name, swagger, region) = target(req)?;
     let route = load::route(state, &name).await?;
+    // `{endpoint}.{region}.inference.ml.azure.com` only names the endpoint in its own region.
+    if region.is_some_and(|r| !r.eq_ignore_ascii_case(&route.location.replace(' ', ""))) {
+        return Err(ArmError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!(
+                "Endpoint {name} not found in this region: use the region of its location ({}).",
+                route.location
+            ),
+        ));
+    }
     inbound(state, req, &route)?;
     let now = chrono::Utc::now().timestamp();
-    auth::check(route.auth_mode, req.header("authorization"), &route.id, &route.keys, now)?;
+    auth::check(
+        route.auth_mode,
+        req.header("authorization"),
+        &route.id,
+        &route.keys,
+        now,
+    )?;
     if swagger {
         return Ok(axum::Json(swagger_doc(&route.name)).into_response());
     }
     if req.method != Method::POST {
         return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
     }
-    let named = req.header("azureml-model-deployment").filter(|s| !s.is_empty());
+    let named = req
+        .header("azureml-model-deployment")
+        .filter(|s| !s.is_empty());
     let deployment = choose(&route, named)?;
     let resp = invoke(state, &route, deployment, &req.body).await?;
     if named.is_none() {
@@ -99,16 +140,26 @@ fn inbound(state: &AppState, req: &ArmRequest, route: &EndpointRoute) -> Result<
     match decision {
         InboundDecision::Allowed { .. } => Ok(()),
         InboundDecision::Refused(r) => {
-            tracing::info!(endpoint = %route.name, rule = r.rule, "scoring refused by the inbound decision");
             let _ = state;
-            Err(ArmError::forbidden(r.code, format!("{} ({})", r.message, r.rule)))
+            tracing::info!(endpoint = %route.name, rule = r.rule, "scoring refused by the inbound decision");
+            // The body names the refusing rule and the change that would let the call through
+            // (the message of `network::decide`); the header lets scripts test for the rule.
+            Err(ArmError::forbidden(
+                r.code,
+                format!("{} (refused by rule {}, SPEC 6.3)", r.message, r.rule),
+            )
+            .with_target("properties.publicNetworkAccess")
+            .with_header("x-amlite-isolation-rule", r.rule))
         }
     }
 }
 
 /// Picks the deployment: the header's (any weight, must be `Succeeded`), else by traffic weights
 /// with a counter so that every 100 requests split exactly as the weights say.
-fn choose<'a>(route: &'a EndpointRoute, named: Option<&str>) -> Result<&'a DeploymentRoute, ArmError> {
+fn choose<'a>(
+    route: &'a EndpointRoute,
+    named: Option<&str>,
+) -> Result<&'a DeploymentRoute, ArmError> {
     if let Some(n) = named {
         let d = route.deployments.iter().find(|d| d.name.eq_ignore_ascii_case(n)).ok_or_else(|| {
             ArmError::new(StatusCode::NOT_FOUND, "NotFound", format!("Deployment {n} not found in endpoint {}: check the azureml-model-deployment header.", route.name))
@@ -118,14 +169,22 @@ fn choose<'a>(route: &'a EndpointRoute, named: Option<&str>) -> Result<&'a Deplo
     let live: Vec<(&DeploymentRoute, i64)> = route
         .deployments
         .iter()
-        .filter_map(|d| route.traffic.iter().find(|(k, _)| k.eq_ignore_ascii_case(&d.name)).map(|(_, w)| (d, *w)))
+        .filter_map(|d| {
+            route
+                .traffic
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&d.name))
+                .map(|(_, w)| (d, *w))
+        })
         .filter(|(_, w)| *w > 0)
         .collect();
     let total: i64 = live.iter().map(|(_, w)| w).sum();
     if total <= 0 {
         return Err(ArmError::no_valid_deployments());
     }
-    let tick = i64::try_from(route.counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0) * total / 100;
+    let tick = i64::try_from(route.counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0)
+        * total
+        / 100;
     let mut acc = 0;
     for (d, w) in &live {
         acc += w;
@@ -139,8 +198,24 @@ fn choose<'a>(route: &'a EndpointRoute, named: Option<&str>) -> Result<&'a Deplo
 fn routable(d: &DeploymentRoute) -> Result<&DeploymentRoute, ArmError> {
     match d.state {
         ProvisioningState::Succeeded => Ok(d),
-        ProvisioningState::Creating | ProvisioningState::Updating => Err(ArmError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", format!("Deployment {} is {} and cannot take requests yet.", d.name, d.state.as_str()))),
-        other => Err(ArmError::new(StatusCode::BAD_GATEWAY, "BadGateway", format!("Deployment {} is {}: it is not running.", d.name, other.as_str()))),
+        ProvisioningState::Creating | ProvisioningState::Updating => Err(ArmError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            format!(
+                "Deployment {} is {} and cannot take requests yet.",
+                d.name,
+                d.state.as_str()
+            ),
+        )),
+        other => Err(ArmError::new(
+            StatusCode::BAD_GATEWAY,
+            "BadGateway",
+            format!(
+                "Deployment {} is {}: it is not running.",
+                d.name,
+                other.as_str()
+            ),
+        )),
     }
 }
 
@@ -151,8 +226,15 @@ impl Drop for InFlight {
     }
 }
 
-async fn invoke(state: &AppState, route: &EndpointRoute, d: &DeploymentRoute, body: &bytes::Bytes) -> Result<Response, ArmError> {
-    let limit = 2 * d.request_settings.max_concurrent_requests_per_instance as usize * d.instance_count.max(1) as usize;
+async fn invoke(
+    state: &AppState,
+    route: &EndpointRoute,
+    d: &DeploymentRoute,
+    body: &bytes::Bytes,
+) -> Result<Response, ArmError> {
+    let limit = 2
+        * d.request_settings.max_concurrent_requests_per_instance as usize
+        * d.instance_count.max(1) as usize;
     let before = d.in_flight.fetch_add(1, Ordering::SeqCst);
     let _guard = InFlight(d.in_flight.clone());
     if before >= limit {
@@ -169,14 +251,40 @@ async fn invoke(state: &AppState, route: &EndpointRoute, d: &DeploymentRoute, bo
                 .with_header("azureml-model-deployment", d.name.clone()));
         }
     };
-    state.runtimes.log(&d.id, format!("{} POST /score {} (endpoint {})", crate::domain::arm_time(chrono::Utc::now()), answer.status, route.name));
+    state.runtimes.log(
+        &d.id,
+        format!(
+            "{} POST /score {} (endpoint {})",
+            crate::domain::arm_time(chrono::Utc::now()),
+            answer.status,
+            route.name
+        ),
+    );
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut resp = if status == StatusCode::OK {
-        (StatusCode::OK, [("content-type", "application/json")], answer.body).into_response()
+        (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            answer.body,
+        )
+            .into_response()
     } else {
-        let mut r = (StatusCode::FAILED_DEPENDENCY, [("content-type", "application/json")], answer.body).into_response();
-        put(r.headers_mut(), "ms-azureml-model-error-statuscode", &answer.status.to_string());
-        put(r.headers_mut(), "ms-azureml-model-error-reason", "model_error");
+        let mut r = (
+            StatusCode::FAILED_DEPENDENCY,
+            [("content-type", "application/json")],
+            answer.body,
+        )
+            .into_response();
+        put(
+            r.headers_mut(),
+            "ms-azureml-model-error-statuscode",
+            &answer.status.to_string(),
+        );
+        put(
+            r.headers_mut(),
+            "ms-azureml-model-error-reason",
+            "model_error",
+        );
         r
     };
     put(resp.headers_mut(), "azureml-model-deployment", &d.name);
@@ -186,18 +294,34 @@ async fn invoke(state: &AppState, route: &EndpointRoute, d: &DeploymentRoute, bo
 /// Sends a copy of a weight-routed request to the mirror deployment for its configured share;
 /// the answer is discarded (SPEC §4).
 fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body: &bytes::Bytes) {
-    let Some((name, pct)) = route.mirror_traffic.iter().find(|(_, p)| **p > 0) else { return };
-    let Some(d) = route.deployments.iter().find(|d| d.name.eq_ignore_ascii_case(name)) else { return };
+    let Some((name, pct)) = route.mirror_traffic.iter().find(|(_, p)| **p > 0) else {
+        return;
+    };
+    let Some(d) = route
+        .deployments
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+    else {
+        return;
+    };
     if d.name.eq_ignore_ascii_case(&live.name) || d.state != ProvisioningState::Succeeded {
         return;
     }
-    let tick = i64::try_from(route.mirror_counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0);
+    let tick =
+        i64::try_from(route.mirror_counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0);
     if tick >= *pct {
         return;
     }
     let (settings, dname, did, body) = (d.mock.clone(), d.name.clone(), d.id.clone(), body.clone());
     let runtimes = &state.runtimes;
-    runtimes.log(&did, format!("{} POST /score (mirrored from {})", crate::domain::arm_time(chrono::Utc::now()), live.name));
+    runtimes.log(
+        &did,
+        format!(
+            "{} POST /score (mirrored from {})",
+            crate::domain::arm_time(chrono::Utc::now()),
+            live.name
+        ),
+    );
     tokio::spawn(async move {
         let _ = crate::runtime::invoke_mock(&dname, &settings, &body).await;
     });

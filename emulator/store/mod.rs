@@ -3,13 +3,12 @@
 //!
 //! Writes go through a single-connection writer pool so they serialise inside the process and
 //! never meet `database is locked`; reads use a separate pool (WAL lets them run beside the
-//! writer). With `--in-memory` both are the same single connection.
+//! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
 pub mod blobs;
 pub mod operations;
 pub mod resources;
 
-use std::path::Path;
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -22,6 +21,8 @@ pub use resources::Row;
 pub struct Store {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// The scratch file behind an `--in-memory` store, removed by [`Store::close`].
+    scratch: Option<PathBuf>,
 }
 
 /// Failure opening or migrating the database.
@@ -36,42 +37,63 @@ pub enum StoreError {
 }
 
 impl Store {
-    /// Opens (creating if needed) `path` in WAL mode with foreign keys on, or an in-memory
-    /// database when `path` is `None`, and runs `migrations/`.
+    /// Opens (creating if needed) `path` in WAL mode with foreign keys on and runs
+    /// `migrations/`. `None` is the `--in-memory` store: see [`Store::open_ephemeral`] in the
+    /// system temporary folder.
     pub async fn open(path: Option<&Path>) -> Result<Self, StoreError> {
-        let store = match path {
-            Some(p) => {
-                let opts = SqliteConnectOptions::new()
-                    .filename(p)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
-                let writer = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
-                let reader = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
-                Store { reader, writer }
-            }
-            None => {
-                let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(opts)
-                    .await?;
-                Store { reader: pool.clone(), writer: pool }
-            }
-        };
-        sqlx::migrate!("./migrations").run(&store.writer).await?;
-        Ok(store)
+        match path {
+            Some(p) => Self::open_file(p, SqliteSynchronous::Full, None).await,
+            None => Self::open_ephemeral(&std::env::temp_dir()).await,
+        }
     }
 
-    /// Closes both pools (checkpointing the WAL).
+    /// The `--in-memory` store: a private database file under `dir` that [`Store::close`]
+    /// deletes, so nothing is kept across runs.
+    ///
+    /// Why not SQLite's `:memory:`: a memory database lives on one connection, so a handler
+    /// that reads while it holds the write transaction (or 64 concurrent requests) would wait
+    /// for itself. A scratch file gives `--in-memory` exactly the concurrency of the on-disk
+    /// store (one writer beside several WAL readers); `synchronous = OFF` keeps it fast since
+    /// durability is not wanted.
+    pub async fn open_ephemeral(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(format!(".amlite-memory-{}.db", uuid::Uuid::new_v4().simple()));
+        Self::open_file(&path, SqliteSynchronous::Off, Some(path.clone())).await
+    }
+
+    async fn open_file(p: &Path, sync: SqliteSynchronous, scratch: Option<PathBuf>) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(p)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(sync)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts.clone())
+            .await?;
+        // Migrations first: read-only connections cannot create the WAL index of a new file.
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Store { reader, writer, scratch })
+    }
+
+    /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+        if let Some(p) = &self.scratch {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut f = p.clone().into_os_string();
+                f.push(suffix);
+                let _ = std::fs::remove_file(f);
+            }
+        }
     }
 
     /// Starts a write transaction on the writer connection.

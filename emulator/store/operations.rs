@@ -56,6 +56,17 @@ impl Store {
         Ok(row.0)
     }
 
+    /// Makes every `InProgress` operation due at `now_ms` at the latest (start-up: operations
+    /// interrupted by a stop or a crash complete at once instead of staying `InProgress`).
+    pub async fn resume_interrupted(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = ? WHERE status = 'InProgress' AND due_at_ms > ?")
+            .bind(now_ms)
+            .bind(now_ms)
+            .execute(self.writer())
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     /// True when an operation on `resource_id` is still in progress.
     pub async fn busy(&self, resource_id: &str) -> Result<bool, sqlx::Error> {
         let row: (i64,) =

@@ -127,13 +127,10 @@ class AmliteServer:
         if not binary.exists():
             pytest.fail(f"amlite binary not found at {binary} (build it, or set AMLITE_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [
-            str(binary), "serve",
-            "--port", "0",
-            "--data-dir", str(self.data_dir),
-            "--provisioning-delay", "0s",
-            *self.extra_args,
-        ]
+        args = [str(binary), "serve", "--port", "0", "--data-dir", str(self.data_dir)]
+        if not any(a.split("=")[0] == "--provisioning-delay" for a in self.extra_args):
+            args += ["--provisioning-delay", "0s"]
+        args += self.extra_args
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("AMLITE_")}
         with open(self._stdout_path, "wb") as out, open(self._stderr_path, "wb") as err:
             self.proc = subprocess.Popen(

@@ -38,9 +38,9 @@ def blue_deployment(endpoint_name: str, name: str = "blue") -> ManagedOnlineDepl
     return ManagedOnlineDeployment(
         name=name,
         endpoint_name=endpoint_name,
-        model=Model(path=ASSETS / "model"),
-        code_configuration=CodeConfiguration(code=ASSETS / "code", scoring_script="score.py"),
-        environment=Environment(image=IMAGE, conda_file=ASSETS / "env" / "conda.yaml"),
+        model=Model(path=str(ASSETS / "model")),
+        code_configuration=CodeConfiguration(code=str(ASSETS / "code"), scoring_script="score.py"),
+        environment=Environment(image=IMAGE, conda_file=str(ASSETS / "env" / "conda.yaml")),
         instance_type="Standard_DS3_v2",
         instance_count=1,
     )

@@ -1,0 +1,100 @@
+"""Benchmark driver: runs every measurement of issue 6 in one go, prints the table and, in full
+mode, writes bench/RESULTS.md. `--smoke` uses tiny counts and the debug binary so `make test` keeps
+the harness alive; it fails only on harness errors (a process that does not start, an error answer,
+a missing log line), never on speed.
+
+Usage: python main.py --binary PATH --out DIR [--smoke] [--results FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import alternatives
+import loadgen
+import report
+import scenarios
+import sdk
+from common import BenchError, median
+
+FULL = {"startup_runs": 15, "idle_seconds": 1.0, "mem_endpoints": 100, "load_seconds": 5,
+        "load_count": 200_000, "put_count": 2000, "connections": 16, "wrk_threads": 1, "scale_sizes": [10, 100, 1000],
+        "scale_seconds": 3, "scale_list_count": 200, "sdk_timeout": 300, "seq_iterations": 10,
+        "alternatives": True}
+SMOKE = {"startup_runs": 2, "idle_seconds": 0.2, "mem_endpoints": 3, "load_seconds": 2,
+         "load_count": 30, "put_count": 10, "connections": 1, "wrk_threads": 1, "scale_sizes": [2, 5],
+         "scale_seconds": 1, "scale_list_count": 10, "sdk_timeout": 40, "seq_iterations": 2,
+         "alternatives": False}
+
+
+def step(name: str, fn, results: dict, key: str):
+    """Runs one measurement, timing it; a failure is recorded and re-raised at the end."""
+    t = time.monotonic()
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    try:
+        results[key] = fn()
+    except Exception as e:  # keep measuring the rest, fail the run afterwards
+        results.setdefault("failures", []).append(f"{name}: {e}")
+        traceback.print_exc(file=sys.stderr)
+    print(f"bench: {name} done in {time.monotonic() - t:.1f}s", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True, type=Path)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--results", type=Path)
+    ap.add_argument("--only", default="", help="comma-separated subset (startup,memory,control,sdk,scale,alt)")
+    args = ap.parse_args()
+    cfg = dict(SMOKE if args.smoke else FULL)
+    cfg["use_wrk"] = (not args.smoke) and loadgen.wrk_available()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    binary = args.binary.resolve()
+    only = set(filter(None, args.only.split(",")))
+    want = lambda k: not only or k in only  # noqa: E731
+    r: dict = {"mode": "smoke" if args.smoke else "full", "binary": str(binary), "cfg": cfg,
+               "load_start": os.getloadavg(), "started": time.time()}
+
+    if want("memory"):
+        step("memory (100 endpoints x 2 deployments)", lambda: scenarios.memory(binary, out, cfg), r, "memory")
+    populated = r.get("memory", {}).get("folder")
+    if want("startup"):
+        step("start-up", lambda: scenarios.startup(binary, out, cfg, populated), r, "startup")
+    if want("control"):
+        step("control plane and scoring", lambda: scenarios.control_and_scoring(binary, out, cfg), r, "control")
+    if want("scale"):
+        step("scale", lambda: scenarios.scale(binary, out, cfg), r, "scale")
+    if want("sdk"):
+        step("SDK flow", lambda: sdk.run(binary, out, cfg), r, "sdk")
+    if want("alt"):
+        step("amlite sequence", lambda: alternatives.amlite_sequence(binary, out, cfg), r, "sequence")
+        if cfg["alternatives"]:
+            step("moto", lambda: alternatives.moto(out, cfg), r, "moto")
+            cert_dir = out / "startup-existing" if (out / "startup-existing" / "key.pem").exists() else out / "sequence"
+            step("azurite", lambda: alternatives.azurite(out, cfg, cert_dir), r, "azurite")
+    r["load_end"] = os.getloadavg()
+    r["finished"] = time.time()
+    if "memory" in r:
+        r["memory"]["folder"] = str(r["memory"]["folder"])
+    (out / "results.json").write_text(json.dumps(r, indent=1, default=str))
+    text = report.table(r)
+    print(text)
+    if args.results and not args.smoke:
+        args.results.write_text(report.results_md(r, text))
+        print(f"bench: wrote {args.results}", file=sys.stderr)
+    if r.get("failures"):
+        print("bench: FAILED:\n  " + "\n  ".join(r["failures"]), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Turns the results dict of main.py into Markdown tables (printed, and RESULTS.md in full mode)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import List, Optional
+
+from common import median
+
+BENCH = Path(__file__).resolve().parents[1]
+
+
+def _f(x: Optional[float], digits: int = 2) -> str:
+    return "n/a" if x is None or x != x else f"{x:,.{digits}f}"
+
+
+def _mib(kib: Optional[float]) -> str:
+    return "n/a" if not kib else f"{kib / 1024:.1f} MiB"
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> str:
+    return "n/a" if not a or not b or a != a or b != b else f"{b / a:,.1f}×"
+
+
+def _md(header: List[str], rows: List[List[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _met(ok: Optional[bool]) -> str:
+    return "n/a" if ok is None else ("yes" if ok else "**no**")
+
+
+def headline(r: dict) -> str:
+    su = r.get("startup", {})
+    fresh, existing = median(su.get("fresh", [])), median(su.get("existing", []))
+    mem = r.get("memory", {})
+    ctl = r.get("control", {})
+    get, health, score = ctl.get("get_endpoint", {}), ctl.get("health", {}), ctl.get("score", {})
+    overhead = score.get("p50_ms", float("nan")) - health.get("p50_ms", float("nan")) if score else None
+    share = r.get("sdk", {}).get("share")
+    rows = [
+        ["start → first 200 on /health (fresh / existing folder, median)",
+         f"{_f(fresh, 1)} / {_f(existing, 1)} ms", "≤ 50 ms", _met(max(fresh, existing) <= 50 if su else None)],
+        ["idle RSS after start", _mib(mem.get("idle_kib")), "≤ 15 MiB", _met(mem.get("idle_kib", 1e9) <= 15 * 1024 if mem else None)],
+        ["control-plane GET endpoint p50 (1 connection)", f"{_f(get.get('p50_ms'), 3)} ms", "≤ 0.3 ms",
+         _met(get.get("p50_ms", 9) <= 0.3 if get else None)],
+        ["mock scoring overhead p50 (score − /health)", f"{_f(overhead, 3)} ms", "≤ 0.1 ms",
+         _met(overhead <= 0.1 if overhead is not None and overhead == overhead else None)],
+        [f"mock scoring throughput ({score.get('tool', '?')})", f"{_f(score.get('rps'), 0)} req/s", "≥ 20,000 req/s",
+         _met(score.get("rps", 0) >= 20000 if score else None)],
+        ["amlite's share of the SDK flow", f"{_f(share * 100 if share is not None else None, 2)} %", "< 5 %",
+         _met(share < 0.05 if share is not None else None)],
+    ]
+    if r.get("mode") == "smoke":  # tiny counts on a debug build: the numbers judge nothing
+        rows = [row[:3] + ["not judged (smoke)"] for row in rows]
+    return _md(["metric", "amlite", "target", "met"], rows)
+
+
+def side_by_side(r: dict) -> str:
+    su, mem, moto, az = r.get("startup", {}), r.get("memory", {}), r.get("moto", {}), r.get("azurite", {})
+    seq = r.get("sequence", {})
+    fresh = median(su.get("fresh", []))
+    rows = [
+        ["start → first answer (median ms)", _f(fresh, 1), _f(moto.get("median_ms"), 1), _f(az.get("median_ms"), 1),
+         _ratio(fresh, moto.get("median_ms")), _ratio(fresh, az.get("median_ms"))],
+        ["idle RSS", _mib(mem.get("idle_kib")), _mib(moto.get("idle_kib")), _mib(az.get("idle_kib")),
+         _ratio(mem.get("idle_kib"), moto.get("idle_kib")), _ratio(mem.get("idle_kib"), az.get("idle_kib"))],
+    ]
+    raw = moto.get("raw_ms", {})
+    pairs = [("create model (amlite: model version PUT)", "model", "CreateModel"),
+             ("create endpoint (amlite: PUT + poll to Succeeded)", "endpoint", "CreateEndpoint"),
+             ("create deployment / endpoint config (amlite: PUT + poll)", "deployment", "CreateEndpointConfig"),
+             ("describe / GET endpoint", "get", "DescribeEndpoint"),
+             ("invoke / score (mock)", "score", "InvokeEndpoint"),
+             ("whole sequence", "sequence", "sequence")]
+    for label, a, m in pairs:
+        rows.append([f"{label}, ms", _f(seq.get(a), 3), _f(raw.get(m), 3), "—", _ratio(seq.get(a), raw.get(m)), "—"])
+    return _md(["measurement", "amlite", "moto", "Azurite (blob)", "moto / amlite", "Azurite / amlite"], rows)
+
+
+def details(r: dict) -> str:
+    parts = []
+    su = r.get("startup", {})
+    if su:
+        rows = [[k, str(len(v)), _f(median(v), 1), _f(min(v), 1), _f(max(v), 1)] for k, v in su.items() if v]
+        parts.append("### Start-up (launch → first 200 on /health over HTTPS)\n\n" +
+                     _md(["data folder", "runs", "median ms", "min ms", "max ms"], rows))
+    mem = r.get("memory", {})
+    if mem:
+        parts.append("### Memory (VmRSS)\n\n" + _md(["state", "RSS"], [
+            ["idle after start", _mib(mem["idle_kib"])],
+            [f"after {mem['endpoints']} endpoints × 2 deployments", _mib(mem["loaded_kib"])],
+            [f"time to create them (PUT + poll each, sequential)", f"{mem['create_seconds']:.2f} s"],
+            ["database after that (db + wal)", f"{mem['db_bytes'] / 1024:.0f} KiB"]]))
+    ctl = r.get("control", {})
+    if ctl:
+        rows = [[k, _f(v["p50_ms"], 3), _f(v["p99_ms"], 3), _f(v["rps_1"], 0), _f(v["rps"], 0),
+                 _f(v["p50_load_ms"], 3), _f(v["p99_load_ms"], 3), v["tool"]] for k, v in ctl.items()]
+        parts.append("### Control plane and scoring (keep-alive HTTPS on loopback)\n\n" + _md(
+            ["request", "p50 ms (1 conn)", "p99 ms (1 conn)", "req/s (1 conn)", "req/s (loaded)",
+             "p50 ms (loaded)", "p99 ms (loaded)", "loaded with"], rows))
+    sdk = r.get("sdk", {})
+    if sdk:
+        steps = ", ".join(f"{k} {v:.2f} s" for k, v in sdk["steps"].items())
+        top = "; ".join(f"{k}: {n} req, {ms:.1f} ms" for k, n, ms in sdk["top"])
+        parts.append("### SDK flow (azure-ai-ml)\n\n" + _md(["measure", "value"], [
+            ["flow wall time (MLClient() → endpoint deleted; import excluded)", f"{sdk['flow_seconds']:.2f} s"],
+            ["requests amlite served", str(sdk["requests"])],
+            ["time inside amlite (sum of logged latencies)", f"{sdk['amlite_seconds'] * 1000:.1f} ms"],
+            ["amlite's share", f"{sdk['share'] * 100:.2f} %"],
+            ["slowest single request", f"{sdk['max_request_ms']:.2f} ms"],
+            ["steps", steps], ["where amlite's time went", top]]))
+    sc = r.get("scale", [])
+    if sc:
+        rows = [[str(x["endpoints"]), _f(x["get_p50_ms"], 3), _f(x["get_p99_ms"], 3), _f(x["list_p50_ms"], 2),
+                 f"{x['db_bytes'] / 1024:.0f}", f"{x['wal_bytes'] / 1024:.0f}", _f(x["create_ms_each"], 2),
+                 _mib(x["rss_kib"])] for x in sc]
+        parts.append("### Scale\n\n" + _md(["endpoints", "GET p50 ms", "GET p99 ms", "list endpoints p50 ms",
+                                            "amlite.db KiB", "-wal KiB", "ms per endpoint PUT", "RSS"], rows))
+    moto = r.get("moto", {})
+    if moto:
+        parts.append("### moto details\n\n" + _md(["measure", "value"], [
+            ["InvokeEndpoint", moto["invoke"]],
+            ["first sequence (cold backend), boto3", f"{moto['first_sequence_ms']:.1f} ms"],
+            ["sequence with boto3 (median)", f"{moto['boto3_ms'].get('sequence', 0):.2f} ms"],
+            ["RSS after the sequences", _mib(moto.get("loaded_kib"))]]))
+    return "\n\n".join(parts)
+
+
+def table(r: dict) -> str:
+    text = f"## Targets ({r['mode']} run)\n\n{headline(r)}\n\n## Side by side\n\n{side_by_side(r)}\n\n{details(r)}\n"
+    if r.get("failures"):
+        text += "\n## Failures\n\n" + "\n".join(f"- {f}" for f in r["failures"]) + "\n"
+    return text
+
+
+def machine(r: dict) -> str:
+    mem_kib = next((int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines()
+                    if l.startswith("MemTotal:")), 0)
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=BENCH, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        commit = "?"
+    la0 = ", ".join(f"{x:.2f}" for x in r["load_start"])
+    la1 = ", ".join(f"{x:.2f}" for x in r["load_end"])
+    return (f"- date: {datetime.datetime.fromtimestamp(r['started']).strftime('%Y-%m-%d %H:%M')} "
+            f"(run took {r['finished'] - r['started']:.0f} s)\n"
+            f"- machine: {os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.1f} GiB memory, "
+            f"{platform.system()} {platform.release()}\n"
+            f"- load average (1, 5, 15 min) at start: {la0}; at end: {la1} — other engineers' builds "
+            f"share these 2 cores, so treat single numbers as ±20 %\n"
+            f"- binary: `{Path(r['binary']).name}` ({'release' if '/release/' in r['binary'] else 'debug'}), "
+            f"commit {commit} plus the working tree\n")
+
+
+def results_md(r: dict, text: str) -> str:
+    method = (BENCH / "METHOD.md").read_text() if (BENCH / "METHOD.md").exists() else ""
+    analysis = (BENCH / "ANALYSIS.md").read_text() if (BENCH / "ANALYSIS.md").exists() else ""
+    return ("# amlite benchmark results\n\nProduced by `make bench` (`bench/run.sh`); regenerate rather than "
+            "edit. Method: bench/METHOD.md (copied below); analysis of missed targets: bench/ANALYSIS.md.\n\n"
+            + machine(r) + "\n" + text + "\n" + method + "\n" + analysis)

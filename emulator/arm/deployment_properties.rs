@@ -1,0 +1,288 @@
+//! Online deployment request bodies (SPEC §3): parsing `properties`, `sku` and `tags` into the
+//! deployment document with Azure's defaults, and the request-time limits that depend on them:
+//! CP-5 (request timeout, instance count) and CP-8 (instance type, cores quota).
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::WsPath;
+use crate::app::AppState;
+use crate::domain::{
+    Access, Audit, OnlineDeployment, ProvisioningState, RequestSettings, ResourceId, ResourceKind,
+};
+use crate::error::{ArmError, ArmResult};
+use crate::rules;
+
+/// `v` as a JSON object (`None` when absent or null), else 400 naming `target`.
+pub(super) fn obj<'a>(
+    v: Option<&'a Value>,
+    target: &str,
+) -> ArmResult<Option<&'a Map<String, Value>>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(ArmError::bad_property(
+            target,
+            format!("The property '{target}' must be an object."),
+        )),
+    }
+}
+
+/// `m[key]` as a string (`None` when absent or null), else 400 naming `target.key`.
+pub(super) fn opt_str(
+    m: &Map<String, Value>,
+    key: &str,
+    target: &str,
+) -> ArmResult<Option<String>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ArmError::bad_property(
+            &format!("{target}.{key}"),
+            format!("The property '{target}.{key}' must be a string."),
+        )),
+    }
+}
+
+fn string_map(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, String>>> {
+    let Some(m) = obj(v, target)? else {
+        return Ok(None);
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        let s = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(_) | Value::Bool(_) => v.to_string(),
+            _ => {
+                return Err(ArmError::bad_property(
+                    &format!("{target}.{k}"),
+                    format!("'{target}.{k}' must be a string."),
+                ))
+            }
+        };
+        out.insert(k.clone(), s);
+    }
+    Ok(Some(out))
+}
+
+fn capacity(body: &Map<String, Value>) -> ArmResult<Option<i64>> {
+    let Some(sku) = obj(body.get("sku"), "sku")? else {
+        return Ok(None);
+    };
+    match sku.get("capacity") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| {
+            ArmError::bad_property(
+                "sku.capacity",
+                format!("sku.capacity must be an integer, not {v}."),
+            )
+        }),
+    }
+}
+
+fn default_probe() -> Value {
+    json!({ "failureThreshold": 30, "successThreshold": 1, "timeout": "PT2S", "period": "PT10S", "initialDelay": "PT10S" })
+}
+
+fn request_settings(
+    props: &Map<String, Value>,
+    current: &RequestSettings,
+) -> ArmResult<RequestSettings> {
+    let Some(rs) = obj(props.get("requestSettings"), "properties.requestSettings")? else {
+        return Ok(current.clone());
+    };
+    let mut out = current.clone();
+    if let Some(raw) = opt_str(rs, "requestTimeout", "properties.requestSettings")? {
+        out.request_timeout_ms = rules::limits::cp_5_request_timeout_iso(Some(&raw))?;
+    }
+    if let Some(v) = rs
+        .get("maxConcurrentRequestsPerInstance")
+        .filter(|v| !v.is_null())
+    {
+        out.max_concurrent_requests_per_instance = v.as_u64().filter(|n| (1..=1000).contains(n)).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+            ArmError::bad_property("properties.requestSettings.maxConcurrentRequestsPerInstance", format!("maxConcurrentRequestsPerInstance must be an integer from 1 to 1000, not {v}."))
+        })?;
+    }
+    if let Some(q) = opt_str(rs, "maxQueueWait", "properties.requestSettings")? {
+        out.max_queue_wait = q;
+    }
+    Ok(out)
+}
+
+/// Applies the deployment `properties` of a PUT to `d`; `requested_egress` is what the request
+/// said about `egressPublicNetworkAccess` (ISO-7, ISO-13 need to know whether it was sent).
+pub(super) fn apply_props(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmResult<()> {
+    let t = "properties";
+    if let Some(ct) = opt_str(props, "endpointComputeType", t)? {
+        let ct = rules::types::parse_property::<rules::EndpointComputeType>(
+            "CP-7",
+            "properties.endpointComputeType",
+            &ct,
+        )?;
+        if ct != rules::EndpointComputeType::Managed {
+            return Err(ArmError::bad_property("properties.endpointComputeType", format!("The endpoint is a managed online endpoint: its deployments must have endpointComputeType 'Managed', not '{}' (CP-7).", ct.as_str())));
+        }
+    }
+    d.model = opt_str(props, "model", t)?.or(d.model.take());
+    if let Some(cc) = obj(
+        props.get("codeConfiguration"),
+        "properties.codeConfiguration",
+    )? {
+        let script =
+            opt_str(cc, "scoringScript", "properties.codeConfiguration")?.filter(|s| !s.is_empty());
+        d.scoring_script = Some(script.ok_or_else(|| {
+            ArmError::bad_property(
+                "properties.codeConfiguration.scoringScript",
+                "codeConfiguration.scoringScript is required and must not be empty.",
+            )
+        })?);
+        d.code_id = opt_str(cc, "codeId", "properties.codeConfiguration")?;
+    }
+    d.environment_id = opt_str(props, "environmentId", t)?.or(d.environment_id.take());
+    if let Some(ev) = string_map(
+        props.get("environmentVariables"),
+        "properties.environmentVariables",
+    )? {
+        d.environment_variables = ev;
+    }
+    if let Some(it) = opt_str(props, "instanceType", t)? {
+        d.instance_type = it;
+    }
+    apply_settings(d, props)
+}
+
+/// The settings half of [`apply_props`]: app insights, scale and request settings (CP-5), probes,
+/// description and the add-only `properties` map.
+fn apply_settings(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmResult<()> {
+    let t = "properties";
+    if let Some(v) = props.get("appInsightsEnabled").filter(|v| !v.is_null()) {
+        d.app_insights_enabled = v.as_bool().ok_or_else(|| {
+            ArmError::bad_property(
+                "properties.appInsightsEnabled",
+                "appInsightsEnabled must be true or false.",
+            )
+        })?;
+    }
+    if let Some(ss) = obj(props.get("scaleSettings"), "properties.scaleSettings")? {
+        let st = ss
+            .get("scaleType")
+            .and_then(Value::as_str)
+            .unwrap_or("Default");
+        if !st.eq_ignore_ascii_case("Default") && !st.eq_ignore_ascii_case("TargetUtilization") {
+            return Err(ArmError::bad_property("properties.scaleSettings.scaleType", format!("The value '{st}' of scaleType is not valid. Allowed values: 'Default', 'TargetUtilization'.")));
+        }
+        d.scale_settings = Value::Object(ss.clone());
+    }
+    d.request_settings = request_settings(props, &d.request_settings)?;
+    for (key, slot) in [
+        ("livenessProbe", &mut d.liveness_probe),
+        ("readinessProbe", &mut d.readiness_probe),
+    ] {
+        if let Some(p) = obj(props.get(key), &format!("properties.{key}"))? {
+            *slot = Value::Object(p.clone());
+        }
+    }
+    if let Some(desc) = opt_str(props, "description", t)? {
+        d.description = Some(desc);
+    }
+    if let Some(p) = string_map(props.get("properties"), "properties.properties")? {
+        for (k, v) in p {
+            d.properties.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
+}
+
+/// A new deployment document with Azure's defaults (1 instance of `Standard_F4s_v2`, egress
+/// `Enabled`, default probes and request settings).
+pub(super) fn new_deployment(location: &str) -> OnlineDeployment {
+    OnlineDeployment {
+        location: location.to_string(),
+        tags: Default::default(),
+        sku_name: "Default".into(),
+        instance_count: 1,
+        instance_type: "Standard_F4s_v2".into(),
+        model: None,
+        code_id: None,
+        scoring_script: None,
+        environment_id: None,
+        environment_variables: Default::default(),
+        egress_public_network_access: Access::Enabled,
+        app_insights_enabled: false,
+        scale_settings: json!({ "scaleType": "Default" }),
+        request_settings: RequestSettings::default(),
+        liveness_probe: default_probe(),
+        readiness_probe: default_probe(),
+        description: None,
+        properties: Default::default(),
+        provisioning_state: ProvisioningState::Creating,
+        failure: None,
+        logs: Vec::new(),
+        audit: Audit::at(chrono::Utc::now()),
+    }
+}
+
+/// Applies `sku.capacity` (CP-5: 1–50), `sku.name` and `tags` of a PUT/PATCH body.
+pub(super) fn apply_sku_and_tags(
+    d: &mut OnlineDeployment,
+    body: &Map<String, Value>,
+) -> ArmResult<()> {
+    if let Some(c) = capacity(body)? {
+        rules::limits::cp_5_instance_count(c, rules::EndpointComputeType::Managed)?;
+        d.instance_count = u32::try_from(c)
+            .map_err(|_| ArmError::bad_property("sku.capacity", "sku.capacity is out of range."))?;
+    }
+    if let Some(name) = obj(body.get("sku"), "sku")?
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+    {
+        d.sku_name = name.to_string();
+    }
+    if let Some(t) = string_map(body.get("tags"), "tags")? {
+        d.tags = t;
+    }
+    Ok(())
+}
+
+/// CP-8: the instance type must be known and the subscription's regional core budget must hold
+/// this deployment besides every other one.
+pub(super) async fn check_capacity_and_quota(
+    state: &AppState,
+    w: &WsPath,
+    id: &ResourceId,
+    d: &OnlineDeployment,
+) -> ArmResult<()> {
+    rules::quota::cp_8_instance_type(&d.instance_type)?;
+    let prefix = format!("/subscriptions/{}/", w.sub);
+    let mut usage = 0u64;
+    for row in state
+        .store
+        .by_kind_under(ResourceKind::OnlineDeployment, &prefix)
+        .await?
+    {
+        if row.resource_id() == *id {
+            continue;
+        }
+        let other: OnlineDeployment = row.doc()?;
+        // A deployment whose provisioning failed holds no cores (its quota is released).
+        if other.provisioning_state == ProvisioningState::Failed {
+            continue;
+        }
+        if rules::names::normalize_region(&other.location)
+            == rules::names::normalize_region(&d.location)
+        {
+            let cores = rules::quota::instance_cores(&other.instance_type).unwrap_or(0);
+            usage += rules::quota::cores_needed(cores, i64::from(other.instance_count));
+        }
+    }
+    let q = rules::quota::QuotaRequest {
+        subscription_id: &w.sub,
+        region: &d.location,
+        instance_type: &d.instance_type,
+        instance_count: i64::from(d.instance_count),
+        current_usage: usage,
+        limit: u64::from(state.config.core_quota),
+    };
+    rules::quota::cp_8_quota(&q)?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Client networks as ARM resources (SPEC §6.1, §6.2): `Microsoft.Network/virtualNetworks`
+//! ([`vnet`]) and `Microsoft.Network/privateEndpoints` ([`pe`]) under a resource group, their
+//! listeners ([`listeners`]), fixture loading ([`fixture`]) and the private-endpoint view the
+//! scoring inbound decision reads ([`private_endpoint_views`]).
+//!
+//! Network writes are synchronous (201/200 with `provisioningState: Succeeded`, DELETE 200/204):
+//! nothing is provisioned, so there is nothing to poll. Every write calls `state.changed()` so
+//! the scoring route cache sees new PEs and connection states on the next request.
+pub mod fixture;
+pub mod listeners;
+pub mod model;
+pub mod pe;
+pub mod vnet;
+
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::app::{AppState, Listener, State};
+use crate::arm::request::ArmRequest;
+use crate::domain::ResourceId;
+use crate::error::{ArmError, ArmResult};
+use crate::store::Row;
+
+pub use fixture::{pe_from_fixture, vnet_from_fixture};
+
+/// The subscription, resource group and resource name of a `…/providers/Microsoft.Network/…`
+/// path, in the caller's casing.
+#[derive(Debug, Clone)]
+pub struct NetPath {
+    /// Subscription id.
+    pub sub: String,
+    /// Resource group.
+    pub rg: String,
+    /// Name of the VNet or private endpoint (empty for lists).
+    pub name: String,
+}
+
+impl NetPath {
+    fn of(req: &ArmRequest) -> Self {
+        let seg = |i: usize| req.segs.get(i).cloned().unwrap_or_default();
+        NetPath {
+            sub: seg(1),
+            rg: seg(3),
+            name: seg(7),
+        }
+    }
+    /// The id of the named resource of `provider_type` (e.g. `Microsoft.Network/virtualNetworks`).
+    pub fn id(&self, provider_type: &str) -> ResourceId {
+        ResourceId::provider_resource(&self.sub, &self.rg, provider_type, &self.name)
+    }
+    /// The i-th segment from the resource name on (0 = the name), in the caller's casing.
+    pub fn seg<'a>(&self, req: &'a ArmRequest, i: usize) -> &'a str {
+        req.segs.get(7 + i).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// The resource group id of a network path.
+pub fn rg_id(p: &NetPath) -> ResourceId {
+    ResourceId::resource_group(&p.sub, &p.rg)
+}
+
+/// `…/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/...` (`kind` and `rest` lower-cased).
+pub async fn route(
+    state: &State,
+    req: &ArmRequest,
+    kind: &str,
+    rest: &[&str],
+) -> ArmResult<Response> {
+    let p = NetPath::of(req);
+    let rg = crate::arm::plumbing::require_resource_group(state, &p.sub, &p.rg).await?;
+    let rg_location = rg
+        .get("location")
+        .and_then(Value::as_str)
+        .unwrap_or("eastus")
+        .to_string();
+    let get = req.method == Method::GET;
+    match (kind, rest) {
+        ("virtualnetworks", []) if get => vnet::list(state, &p).await,
+        ("virtualnetworks", [_]) => vnet::route(state, req, &p, &rg_location).await,
+        ("virtualnetworks", [_, "subnets", ..]) if rest.len() <= 3 => {
+            vnet::subnets(state, req, &p, &rest[1..]).await
+        }
+        ("virtualnetworks", [_, "virtualnetworkpeerings", ..]) if rest.len() <= 3 => {
+            vnet::peerings(state, req, &p, &rest[1..]).await
+        }
+        ("privateendpoints", []) if get => pe::list(state, &p).await,
+        ("privateendpoints", [_]) => pe::route(state, req, &p, &rg_location).await,
+        _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
+    }
+}
+
+/// Renders a stored network resource without store lookups (used where only a row is at hand,
+/// e.g. operation results): a PE shows its last known connection status.
+pub fn render_row(state: &AppState, row: &Row, _listener: &Listener) -> ArmResult<Value> {
+    let id = row.resource_id();
+    match row.kind.as_str() {
+        "virtualNetwork" => Ok(vnet::body(state, &id, &row.doc()?, &[])),
+        "privateEndpoint" => {
+            let doc: model::PrivateEndpointDoc = row.doc()?;
+            let status = crate::network::ConnectionStatus::parse(&doc.status)
+                .unwrap_or(crate::network::ConnectionStatus::Pending);
+            Ok(pe::body(&id, &doc, status, ""))
+        }
+        other => Err(ArmError::internal(format!(
+            "cannot render a resource of kind {other}"
+        ))),
+    }
+}
+
+/// Starts a listener for every stored VNet (after a restart; SPEC §6.2).
+pub async fn start_stored_listeners(state: &State) -> ArmResult<()> {
+    listeners::start_stored(state).await
+}
+
+/// Stops every VNet listener (shutdown).
+pub fn stop_all_listeners(state: &AppState) {
+    listeners::stop_all(state)
+}
+
+/// `/_amlite/env` and `/_amlite/listeners` (see [`listeners`]).
+pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
+    listeners::admin(state, req, rest).await
+}
+
+/// Private endpoints that target a workspace, with their current connection status, as the
+/// inbound decision sees them (SPEC §6.3).
+pub async fn private_endpoint_views(
+    state: &AppState,
+    workspace_id: &str,
+) -> ArmResult<Vec<crate::network::PrivateEndpointView>> {
+    pe::views(state, workspace_id).await
+}

@@ -1,0 +1,389 @@
+//! `Microsoft.Network/privateEndpoints/{pe}` (SPEC §6.1): PUT/GET/DELETE/list. A PE to a
+//! workspace (group id `amlworkspace`) creates the workspace's `privateEndpointConnections` entry
+//! (`Approved`, or `Pending` for a manual connection or a fixture that says so); approving or
+//! rejecting that entry through the workspace route is what the inbound decision reads (SPEC
+//! §6.3). Its GET shows the ISO-12 DNS record in `customDnsConfigs` (not for a PE created before
+//! 2022-05-24, which is exactly why such a PE gives no private scoring path: ISO-2).
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::model::{self, LinkTarget, PeBody, PrivateEndpointDoc, WORKSPACE_GROUP_ID};
+use super::{rg_id, NetPath};
+use crate::app::AppState;
+use crate::arm::request::{json_reply, ok, ArmRequest};
+use crate::domain::{Audit, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
+use crate::error::{ArmError, ArmResult};
+use crate::network::{arm_id_eq, ConnectionStatus, PrivateEndpointView, PE_CUTOFF};
+use crate::store::{resources, Row};
+
+const PES: &str = "Microsoft.Network/privateEndpoints";
+
+/// Every stored private endpoint, decoded, in creation order.
+pub async fn all(state: &AppState) -> ArmResult<Vec<(Row, PrivateEndpointDoc)>> {
+    let rows = state
+        .store
+        .by_kind_under(ResourceKind::PrivateEndpoint, "/")
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let d = r.doc()?;
+            Ok((r, d))
+        })
+        .collect()
+}
+
+/// The connection status and its description: from the workspace's connection entry when the
+/// target is a workspace (`Disconnected` once that entry is deleted), else the stored one.
+pub async fn status_of(
+    state: &AppState,
+    doc: &PrivateEndpointDoc,
+) -> ArmResult<(ConnectionStatus, String)> {
+    let Some(pec_id) = &doc.pec_id else {
+        return Ok((
+            ConnectionStatus::parse(&doc.status).unwrap_or(ConnectionStatus::Pending),
+            String::new(),
+        ));
+    };
+    match state
+        .store
+        .get(&ResourceId::from_string(pec_id.clone()))
+        .await?
+    {
+        Some(row) => {
+            let c: PrivateEndpointConnection = row.doc()?;
+            Ok((
+                ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Pending),
+                c.description,
+            ))
+        }
+        None => Ok((
+            ConnectionStatus::Disconnected,
+            "The private endpoint connection was deleted from the workspace.".into(),
+        )),
+    }
+}
+
+/// ISO-12: the DNS records a workspace PE shows. A PE created before 2022-05-24 predates the
+/// inference record, so it shows only the workspace API record (ISO-2: re-create it).
+fn dns_configs(id: &str, doc: &PrivateEndpointDoc) -> Vec<Value> {
+    let (Some(guid), Some(region)) = (&doc.workspace_guid, &doc.workspace_region) else {
+        return Vec::new();
+    };
+    let ip = crate::network::synthetic_private_ip(id);
+    let region_l = region.to_ascii_lowercase().replace(' ', "");
+    let mut out = vec![
+        json!({ "fqdn": format!("{guid}.workspace.{region_l}.api.azureml.ms"), "ipAddresses": [ip] }),
+    ];
+    if doc.audit.created_at >= PE_CUTOFF {
+        for c in crate::network::custom_dns_configs(id, guid, region) {
+            out.push(serde_json::to_value(c).unwrap_or(Value::Null));
+        }
+    }
+    out
+}
+
+/// The PE wire shape with the given connection status.
+pub fn body(
+    id: &ResourceId,
+    doc: &PrivateEndpointDoc,
+    status: ConnectionStatus,
+    description: &str,
+) -> Value {
+    let c = &doc.connection;
+    let conn = json!({
+        "id": id.child(if c.manual { "manualPrivateLinkServiceConnections" } else { "privateLinkServiceConnections" }, &c.name).as_str(),
+        "name": c.name, "type": "Microsoft.Network/privateEndpoints/privateLinkServiceConnections",
+        "properties": {
+            "provisioningState": "Succeeded", "privateLinkServiceId": c.target_id, "groupIds": c.group_ids,
+            "requestMessage": c.request_message,
+            "privateLinkServiceConnectionState": { "status": status.as_str(), "description": description, "actionsRequired": "None" },
+        }
+    });
+    let (auto, manual) = if c.manual {
+        (json!([]), json!([conn]))
+    } else {
+        (json!([conn]), json!([]))
+    };
+    let nic = id
+        .as_str()
+        .replace("/privateEndpoints/", "/networkInterfaces/");
+    json!({
+        "id": id.as_str(), "name": id.name(), "type": PES, "location": doc.location, "tags": doc.tags,
+        "systemData": crate::arm::wire::system_data(&doc.audit),
+        "properties": {
+            "provisioningState": "Succeeded", "subnet": { "id": doc.subnet_id },
+            "privateLinkServiceConnections": auto, "manualPrivateLinkServiceConnections": manual,
+            "customDnsConfigs": dns_configs(id.as_str(), doc),
+            "networkInterfaces": [{ "id": format!("{nic}.nic.{}", doc.audit.created_at.timestamp()) }],
+            "ipConfigurations": [], "customNetworkInterfaceName": "",
+        }
+    })
+}
+
+async fn render(state: &AppState, id: &ResourceId, doc: &PrivateEndpointDoc) -> ArmResult<Value> {
+    let (status, description) = status_of(state, doc).await?;
+    Ok(body(id, doc, status, &description))
+}
+
+/// `GET …/privateEndpoints`.
+pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
+    let mut value = Vec::new();
+    for row in state
+        .store
+        .children(&rg_id(p), ResourceKind::PrivateEndpoint)
+        .await?
+    {
+        value.push(render(state, &row.resource_id(), &row.doc()?).await?);
+    }
+    Ok(ok(&json!({ "value": value })))
+}
+
+/// `GET|PUT|DELETE …/privateEndpoints/{pe}`.
+pub async fn route(
+    state: &AppState,
+    req: &ArmRequest,
+    p: &NetPath,
+    rg_location: &str,
+) -> ArmResult<Response> {
+    let id = p.id(PES);
+    let row = state
+        .store
+        .get(&id)
+        .await?
+        .filter(|r| r.kind == ResourceKind::PrivateEndpoint.tag());
+    match req.method {
+        Method::GET => {
+            let row = row.ok_or_else(|| ArmError::not_found(PES, id.name()))?;
+            Ok(ok(&render(state, &row.resource_id(), &row.doc()?).await?))
+        }
+        Method::PUT => {
+            crate::arm::safe_name("private endpoint", id.name())?;
+            let b = model::parse_pe(&req.json_object()?, id.name())?;
+            match row {
+                Some(row) => update(state, &row, b).await,
+                None => {
+                    let doc = create(state, &id, b, rg_location, Utc::now(), None).await?;
+                    Ok(json_reply(
+                        StatusCode::CREATED,
+                        &render(state, &id, &doc).await?,
+                    ))
+                }
+            }
+        }
+        Method::DELETE => match row {
+            None => Ok(StatusCode::NO_CONTENT.into_response()),
+            Some(row) => {
+                delete(state, &row).await?;
+                Ok(StatusCode::OK.into_response())
+            }
+        },
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+/// A PUT on an existing PE may change tags only (Azure does not move a PE or retarget it).
+async fn update(state: &AppState, row: &Row, b: PeBody) -> ArmResult<Response> {
+    let mut doc: PrivateEndpointDoc = row.doc()?;
+    if !arm_id_eq(&doc.subnet_id, &b.subnet_id)
+        || !arm_id_eq(&doc.connection.target_id, &b.connection.target_id)
+    {
+        return Err(ArmError::bad_property(
+            "properties",
+            "The subnet and the privateLinkServiceId of an existing private endpoint cannot be changed: delete the private endpoint and create a new one.",
+        ));
+    }
+    doc.tags = b.tags;
+    doc.audit.modified_at = Utc::now();
+    let id = row.resource_id();
+    state
+        .store
+        .put(
+            &id,
+            ResourceKind::PrivateEndpoint,
+            id.parent().and_then(|p| p.parent()).as_ref(),
+            &doc,
+        )
+        .await?;
+    state.changed();
+    Ok(ok(&render(state, &id, &doc).await?))
+}
+
+fn invalid_reference(subnet_id: &str, pe_id: &ResourceId) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidResourceReference",
+        format!("Resource {subnet_id} referenced by resource {pe_id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region."),
+    )
+    .with_target("properties.subnet.id")
+}
+
+/// Checks the subnet exists; returns the VNet id.
+async fn check_subnet(state: &AppState, id: &ResourceId, subnet_id: &str) -> ArmResult<ResourceId> {
+    let (vnet_id, subnet) =
+        model::split_subnet_id(subnet_id).ok_or_else(|| invalid_reference(subnet_id, id))?;
+    let vnet = match state.store.get(&vnet_id).await? {
+        Some(r) if r.kind == ResourceKind::VirtualNetwork.tag() => r,
+        _ => return Err(invalid_reference(subnet_id, id)),
+    };
+    let doc: model::VirtualNetworkDoc = vnet.doc()?;
+    if !doc
+        .subnets
+        .iter()
+        .any(|s| s.name.eq_ignore_ascii_case(&subnet))
+    {
+        return Err(invalid_reference(subnet_id, id));
+    }
+    Ok(vnet.resource_id())
+}
+
+/// Resolves a workspace target: its stored id and document. 400 for a malformed id or a wrong
+/// group id, 404 for a workspace that does not exist.
+async fn target_workspace(
+    state: &AppState,
+    b: &PeBody,
+) -> ArmResult<Option<(ResourceId, Workspace)>> {
+    let c = &b.connection;
+    let path = if c.manual {
+        "properties.manualPrivateLinkServiceConnections[0].properties"
+    } else {
+        "properties.privateLinkServiceConnections[0].properties"
+    };
+    let Some(kind) = model::link_target(&c.target_id) else {
+        return Err(ArmError::new(StatusCode::BAD_REQUEST, "LinkedInvalidPropertyId", format!(
+            "Property id '{}' at path '{path}.privateLinkServiceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{{subscriptionId}}' or '/providers/{{resourceProviderNamespace}}/'.", c.target_id
+        )));
+    };
+    let LinkTarget::Workspace(sub, rg, ws) = kind else {
+        return Ok(None);
+    };
+    let row = state
+        .store
+        .get(&ResourceId::workspace(&sub, &rg, &ws))
+        .await?
+        .filter(|r| r.kind == ResourceKind::Workspace.tag());
+    let row = row.ok_or_else(|| {
+        let mut e = ArmError::not_found(ResourceKind::Workspace.arm_type(), &ws);
+        e.message = format!("{} The private link service '{}' of this private endpoint does not exist: create the workspace first.", e.message, c.target_id);
+        e
+    })?;
+    if c.group_ids.len() != 1 || !c.group_ids[0].eq_ignore_ascii_case(WORKSPACE_GROUP_ID) {
+        return Err(ArmError::bad_property(&format!("{path}.groupIds"), format!(
+            "The group ids {:?} are not valid for an Azure Machine Learning workspace: use [\"amlworkspace\"].", c.group_ids
+        )));
+    }
+    Ok(Some((row.resource_id(), row.doc()?)))
+}
+
+/// Creates a private endpoint and, for a workspace target, the workspace's connection entry, in
+/// one transaction. `created_at` is the PE's creation time (fixtures set it, ISO-2); `status`
+/// overrides the initial connection status.
+pub async fn create(
+    state: &AppState,
+    id: &ResourceId,
+    b: PeBody,
+    default_location: &str,
+    created_at: DateTime<Utc>,
+    status: Option<ConnectionStatus>,
+) -> ArmResult<PrivateEndpointDoc> {
+    let vnet_id = check_subnet(state, id, &b.subnet_id).await?;
+    let target = target_workspace(state, &b).await?;
+    let status = status.unwrap_or(if b.connection.manual {
+        ConnectionStatus::Pending
+    } else {
+        ConnectionStatus::Approved
+    });
+    let now = Utc::now();
+    let mut doc = PrivateEndpointDoc {
+        location: b.location.unwrap_or_else(|| default_location.to_string()),
+        tags: b.tags,
+        subnet_id: b.subnet_id,
+        vnet_id: vnet_id.to_string(),
+        connection: b.connection,
+        pec_id: None,
+        status: status.as_str().to_string(),
+        workspace_guid: None,
+        workspace_region: None,
+        audit: Audit {
+            created_at,
+            modified_at: now,
+        },
+    };
+    let mut tx = state.store.begin().await?;
+    if let Some((ws_id, ws)) = &target {
+        let pec_id = ws_id.child(
+            "privateEndpointConnections",
+            &format!("{}.{}", id.name(), uuid::Uuid::new_v4()),
+        );
+        let pec = PrivateEndpointConnection {
+            private_endpoint_id: id.to_string(),
+            subnet_id: Some(doc.subnet_id.clone()),
+            status: status.as_str().to_string(),
+            description: doc.connection.request_message.clone().unwrap_or_else(|| {
+                if status == ConnectionStatus::Approved {
+                    "Auto-Approved".into()
+                } else {
+                    String::new()
+                }
+            }),
+            owner_deployment: None,
+            audit: Audit::at(now),
+        };
+        resources::put_in(
+            &mut tx,
+            &pec_id,
+            ResourceKind::PrivateEndpointConnection,
+            Some(ws_id),
+            &pec,
+        )
+        .await?;
+        doc.pec_id = Some(pec_id.to_string());
+        doc.workspace_guid = Some(ws.workspace_guid.clone());
+        doc.workspace_region = Some(ws.location.clone());
+    }
+    let rg = id.parent().and_then(|p| p.parent());
+    resources::put_in(
+        &mut tx,
+        id,
+        ResourceKind::PrivateEndpoint,
+        rg.as_ref(),
+        &doc,
+    )
+    .await?;
+    tx.commit().await?;
+    state.changed();
+    Ok(doc)
+}
+
+/// Deletes a PE and its workspace connection entry together.
+async fn delete(state: &AppState, row: &Row) -> ArmResult<()> {
+    let doc: PrivateEndpointDoc = row.doc()?;
+    let mut tx = state.store.begin().await?;
+    if let Some(pec) = &doc.pec_id {
+        resources::delete_in(&mut tx, &ResourceId::from_string(pec.clone())).await?;
+    }
+    resources::delete_in(&mut tx, &row.resource_id()).await?;
+    tx.commit().await?;
+    state.changed();
+    Ok(())
+}
+
+/// The private endpoints targeting `workspace_id`, as the inbound decision sees them.
+pub async fn views(state: &AppState, workspace_id: &str) -> ArmResult<Vec<PrivateEndpointView>> {
+    let mut out = Vec::new();
+    for (row, doc) in all(state).await? {
+        if !arm_id_eq(&doc.connection.target_id, workspace_id) {
+            continue;
+        }
+        let (status, _) = status_of(state, &doc).await?;
+        out.push(PrivateEndpointView {
+            id: row.id,
+            vnet_id: doc.vnet_id,
+            workspace_id: doc.connection.target_id,
+            status,
+            created_at: doc.audit.created_at,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,343 @@
+//! `Microsoft.Network/virtualNetworks/{vnet}` (SPEC §6.1): PUT/GET/DELETE/list, its subnets, and
+//! peerings (refused: ISO-15 for Azure ML managed networks; amlite does not emulate peering
+//! between client VNets either). Creating a VNet starts its listener, deleting it stops it.
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_TAG};
+use super::{listeners, pe, rg_id, NetPath};
+use crate::app::{AppState, State};
+use crate::arm::request::{json_reply, ok, ArmRequest};
+use crate::domain::{Audit, ResourceId, ResourceKind};
+use crate::error::{ArmError, ArmResult};
+
+const VNETS: &str = "Microsoft.Network/virtualNetworks";
+
+/// Reads a VNet or fails with 404 `ResourceNotFound`.
+pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<VirtualNetworkDoc> {
+    let row = state
+        .store
+        .get(id)
+        .await?
+        .filter(|r| r.kind == ResourceKind::VirtualNetwork.tag());
+    Ok(row
+        .ok_or_else(|| ArmError::not_found(VNETS, id.name()))?
+        .doc()?)
+}
+
+/// Subnet wire shape; `pes` are the ids of the private endpoints in it.
+fn subnet_body(vnet_id: &ResourceId, s: &SubnetDoc, pes: &[String]) -> Value {
+    let id = vnet_id.child("subnets", &s.name);
+    json!({
+        "id": id.as_str(), "name": s.name, "type": "Microsoft.Network/virtualNetworks/subnets",
+        "properties": {
+            "provisioningState": "Succeeded", "addressPrefix": s.address_prefix,
+            "privateEndpoints": pes.iter().map(|p| json!({ "id": p })).collect::<Vec<_>>(),
+            "privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled",
+        }
+    })
+}
+
+/// The VNet wire shape. `pes` lists `(private endpoint id, subnet name)` of the PEs inside it.
+/// `tags["amlite-listener"]` is the base URL of its listener (SPEC §6.2; not a stored tag).
+pub fn body(
+    state: &AppState,
+    id: &ResourceId,
+    v: &VirtualNetworkDoc,
+    pes: &[(String, String)],
+) -> Value {
+    let mut tags = serde_json::to_value(&v.tags).unwrap_or_else(|_| json!({}));
+    if let (Some(t), Some(url)) = (
+        tags.as_object_mut(),
+        listeners::listener_tag(state, id.as_str()),
+    ) {
+        t.insert(LISTENER_TAG.into(), url);
+    }
+    let subnets: Vec<Value> = v
+        .subnets
+        .iter()
+        .map(|s| {
+            let in_subnet: Vec<String> = pes
+                .iter()
+                .filter(|(_, sn)| sn.eq_ignore_ascii_case(&s.name))
+                .map(|(p, _)| p.clone())
+                .collect();
+            subnet_body(id, s, &in_subnet)
+        })
+        .collect();
+    json!({
+        "id": id.as_str(), "name": id.name(), "type": VNETS, "location": v.location, "tags": tags,
+        "etag": format!("W/\"{}\"", v.resource_guid),
+        "systemData": crate::arm::wire::system_data(&v.audit),
+        "properties": {
+            "provisioningState": "Succeeded", "resourceGuid": v.resource_guid,
+            "addressSpace": { "addressPrefixes": v.address_prefixes },
+            "subnets": subnets, "virtualNetworkPeerings": [], "enableDdosProtection": false,
+        }
+    })
+}
+
+/// Private endpoints inside VNet `id`, as `(pe id, subnet name)`.
+pub async fn pes_in(state: &AppState, id: &ResourceId) -> ArmResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (row, doc) in pe::all(state).await? {
+        if crate::network::arm_id_eq(&doc.vnet_id, id.as_str()) {
+            let subnet = model::split_subnet_id(&doc.subnet_id)
+                .map(|(_, s)| s)
+                .unwrap_or_default();
+            out.push((row.id, subnet));
+        }
+    }
+    Ok(out)
+}
+
+async fn render(state: &AppState, id: &ResourceId, v: &VirtualNetworkDoc) -> ArmResult<Value> {
+    let pes = pes_in(state, id).await?;
+    Ok(body(state, id, v, &pes))
+}
+
+/// `GET …/virtualNetworks`.
+pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
+    let mut value = Vec::new();
+    for row in state
+        .store
+        .children(&rg_id(p), ResourceKind::VirtualNetwork)
+        .await?
+    {
+        value.push(render(state, &row.resource_id(), &row.doc()?).await?);
+    }
+    Ok(ok(&json!({ "value": value })))
+}
+
+/// `GET|PUT|DELETE …/virtualNetworks/{vnet}`.
+pub async fn route(
+    state: &State,
+    req: &ArmRequest,
+    p: &NetPath,
+    rg_location: &str,
+) -> ArmResult<Response> {
+    let id = p.id(VNETS);
+    match req.method {
+        Method::GET => {
+            let v = load(state, &id).await?;
+            Ok(ok(&render(state, &id, &v).await?))
+        }
+        Method::PUT => put(state, req, p, &id, rg_location).await,
+        Method::DELETE => delete(state, &id).await,
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+/// ISO-15: a peering with an Azure ML managed network is refused by the rule; a peering between
+/// client VNets is refused as not emulated (amlite's listeners are per VNet; use a PE per VNet).
+fn refuse_peering(vnet: &str, remote: &str) -> ArmError {
+    match model::managed_network_owner(remote) {
+        Some(owner) => match crate::rules::iso_15_vnet_peering(&owner, vnet) {
+            Err(v) => v.into(),
+            Ok(()) => ArmError::internal("ISO-15 allowed a peering"),
+        },
+        None => ArmError::bad_property(
+            "properties.remoteVirtualNetwork.id",
+            format!("amlite does not emulate peering between client virtual networks ('{vnet}' with '{remote}'): create a private endpoint to the workspace in each virtual network that must reach online endpoints."),
+        ),
+    }
+}
+
+async fn put(
+    state: &State,
+    req: &ArmRequest,
+    p: &NetPath,
+    id: &ResourceId,
+    rg_location: &str,
+) -> ArmResult<Response> {
+    crate::arm::safe_name("virtual network", id.name())?;
+    let b = model::parse_vnet(&req.json_object()?)?;
+    if let Some((_, remote)) = b.peerings.first() {
+        return Err(refuse_peering(id.as_str(), remote));
+    }
+    let existing = state
+        .store
+        .get(id)
+        .await?
+        .map(|r| r.doc::<VirtualNetworkDoc>())
+        .transpose()?;
+    let now = chrono::Utc::now();
+    let mut v = existing.clone().unwrap_or_else(|| VirtualNetworkDoc {
+        location: b
+            .location
+            .clone()
+            .unwrap_or_else(|| rg_location.to_string()),
+        tags: Default::default(),
+        address_prefixes: Vec::new(),
+        subnets: Vec::new(),
+        resource_guid: uuid::Uuid::new_v4().to_string(),
+        listener_port: None,
+        audit: Audit::at(now),
+    });
+    let pes = pes_in(state, id).await?;
+    for (pe_id, subnet) in &pes {
+        if !b
+            .subnets
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(subnet))
+        {
+            return Err(in_use(subnet, pe_id));
+        }
+    }
+    v.tags = b.tags;
+    v.address_prefixes = b.address_prefixes;
+    v.subnets = b.subnets;
+    v.audit.modified_at = now;
+    let port =
+        listeners::ensure(state, id.as_str(), v.listener_port).map_err(ArmError::internal)?;
+    v.listener_port = Some(port);
+    state
+        .store
+        .put(id, ResourceKind::VirtualNetwork, Some(&rg_id(p)), &v)
+        .await?;
+    state.changed();
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(json_reply(status, &body(state, id, &v, &pes)))
+}
+
+/// Azure's refusal to remove a subnet that still holds a private endpoint.
+fn in_use(subnet: &str, pe_id: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "InUseSubnetCannotBeDeleted",
+        format!("Subnet {subnet} is in use by {pe_id} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet."),
+    )
+}
+
+async fn delete(state: &AppState, id: &ResourceId) -> ArmResult<Response> {
+    if state.store.get(id).await?.is_none() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if let Some((pe_id, subnet)) = pes_in(state, id).await?.first() {
+        return Err(in_use(subnet, pe_id));
+    }
+    state.store.delete(id).await?;
+    listeners::stop(state, id.as_str());
+    state.changed();
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `GET …/subnets`, `GET|PUT|DELETE …/subnets/{s}`.
+pub async fn subnets(
+    state: &AppState,
+    req: &ArmRequest,
+    p: &NetPath,
+    rest: &[&str],
+) -> ArmResult<Response> {
+    let id = p.id(VNETS);
+    let mut v = load(state, &id).await?;
+    let pes = pes_in(state, &id).await?;
+    let in_subnet = |name: &str| -> Vec<String> {
+        pes.iter()
+            .filter(|(_, s)| s.eq_ignore_ascii_case(name))
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
+    if rest.len() == 1 {
+        if req.method != Method::GET {
+            return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
+        }
+        let value: Vec<Value> = v
+            .subnets
+            .iter()
+            .map(|s| subnet_body(&id, s, &in_subnet(&s.name)))
+            .collect();
+        return Ok(ok(&json!({ "value": value })));
+    }
+    let name = crate::arm::safe_name("subnet", p.seg(req, 2))?.to_string();
+    let pos = v
+        .subnets
+        .iter()
+        .position(|s| s.name.eq_ignore_ascii_case(&name));
+    match (&req.method, pos) {
+        (&Method::GET, Some(i)) => Ok(ok(&subnet_body(&id, &v.subnets[i], &in_subnet(&name)))),
+        (&Method::GET, None) => Err(ArmError::not_found(
+            "Microsoft.Network/virtualNetworks/subnets",
+            &name,
+        )),
+        (&Method::PUT, _) => {
+            let body = req.json_object()?;
+            let prefix = body
+                .get("properties")
+                .and_then(|p| p.get("addressPrefix"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let s = SubnetDoc {
+                name: pos
+                    .map(|i| v.subnets[i].name.clone())
+                    .unwrap_or(name.clone()),
+                address_prefix: prefix,
+            };
+            let status = if let Some(i) = pos {
+                v.subnets[i] = s.clone();
+                StatusCode::OK
+            } else {
+                v.subnets.push(s.clone());
+                StatusCode::CREATED
+            };
+            save(state, p, &id, &mut v).await?;
+            Ok(json_reply(status, &subnet_body(&id, &s, &in_subnet(&name))))
+        }
+        (&Method::DELETE, None) => Ok(StatusCode::NO_CONTENT.into_response()),
+        (&Method::DELETE, Some(i)) => {
+            if let Some(pe_id) = in_subnet(&name).first() {
+                return Err(in_use(&name, pe_id));
+            }
+            v.subnets.remove(i);
+            save(state, p, &id, &mut v).await?;
+            Ok(StatusCode::OK.into_response())
+        }
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    p: &NetPath,
+    id: &ResourceId,
+    v: &mut VirtualNetworkDoc,
+) -> ArmResult<()> {
+    v.audit.modified_at = chrono::Utc::now();
+    state
+        .store
+        .put(id, ResourceKind::VirtualNetwork, Some(&rg_id(p)), v)
+        .await?;
+    state.changed();
+    Ok(())
+}
+
+/// `…/virtualNetworks/{v}/virtualNetworkPeerings[/{p}]`: list is empty, GET is 404, PUT is
+/// refused (ISO-15 for managed networks), DELETE of nothing is 204.
+pub async fn peerings(
+    state: &AppState,
+    req: &ArmRequest,
+    p: &NetPath,
+    rest: &[&str],
+) -> ArmResult<Response> {
+    let id = p.id(VNETS);
+    load(state, &id).await?;
+    match (&req.method, rest.len()) {
+        (&Method::GET, 1) => Ok(ok(&json!({ "value": [] }))),
+        (&Method::GET, 2) => Err(ArmError::not_found(
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            p.seg(req, 2),
+        )),
+        (&Method::PUT, 2) => {
+            let body = Value::Object(req.json_object()?);
+            let remote = model::remote_vnet_id(&body, "")?;
+            Err(refuse_peering(id.as_str(), &remote))
+        }
+        (&Method::DELETE, 2) => Ok(StatusCode::NO_CONTENT.into_response()),
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
