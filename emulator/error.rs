@@ -49,6 +49,7 @@ impl ArmError {
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
+        .with_target("api-version")
     }
 
     /// 400 `InvalidApiVersionParameter` (only with `--api-versions strict`).
@@ -58,6 +59,7 @@ impl ArmError {
             "InvalidApiVersionParameter",
             format!("The api-version '{v}' is invalid. The supported versions are listed in amlite's README."),
         )
+        .with_target("api-version")
     }
 
     /// 404 `ResourceNotFound` for an ARM resource type and name.
@@ -198,7 +200,22 @@ impl From<Violation> for ArmError {
 }
 
 impl From<sqlx::Error> for ArmError {
+    /// A constraint the database enforces lost a race with a concurrent request (a second
+    /// update while one is in flight, a parent deleted while a child was being written): 409
+    /// `Conflict`, never a 500. Anything else is amlite's own failure.
     fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                // migrations/0002: one create/update operation in flight per resource.
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return ArmError::conflict("Another operation on this resource is in progress; wait for it to finish and retry.");
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return ArmError::conflict("The parent resource was deleted by a concurrent request; retry the request.");
+                }
+                _ => {}
+            }
+        }
         ArmError::internal(e)
     }
 }

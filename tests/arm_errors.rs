@@ -1,5 +1,6 @@
 //! The ARM error envelope (SPEC §3): malformed JSON, unknown resources, api-version checks, and
 //! case-insensitive paths that echo the stored casing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::{Resp, TestApp};
 use serde_json::json;

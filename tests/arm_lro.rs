@@ -1,5 +1,6 @@
 //! Long-running operations (SPEC §3): the headers each operation answers with, the monitor body,
 //! `mfeOperationResults`, `--provisioning-delay`, and 409 while an operation is in flight.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::{Resp, TestApp};
 use serde_json::json;

@@ -1,6 +1,7 @@
 //! Restart safety (issue 2, SPEC §2 "nothing in memory that a restart would lose"): state on an
 //! on-disk data folder survives a stop and start; an operation interrupted mid-flight ends
 //! terminal after the restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::TestApp;
 use serde_json::json;

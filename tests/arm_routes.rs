@@ -1,5 +1,6 @@
 //! Every control-plane route answers (issue 2, SPEC §2.1 and §3): ARM plumbing, workspaces,
 //! endpoints, deployments and the asset routes the SDK needs, over real HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use base64::Engine;
 use common::TestApp;

@@ -1,6 +1,7 @@
 //! The Blob Storage slice the SDK uploads through (SPEC §2.1): Put Blob (If-None-Match), Get Blob
 //! Properties (404 with `x-ms-error-code`), metadata, ranged Get Blob, Put Block + Put Block List,
 //! List Blobs, and blob names that try to escape.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::TestApp;
 
@@ -96,7 +97,9 @@ async fn list_blobs_with_prefix() {
 async fn blob_names_cannot_escape() {
     let app = TestApp::spawn().await;
     put_blob(&app, "c5/keep.txt", b"keep", &[]).await;
-    for bad in ["c5/../c6/x", "c5/a/%2E%2E/x", "c5/a/../../etc/passwd", "c5/a%2F..%2F..%2Fx", "c5/.", "..%2Fc5/x", "c5/a\\..\\x"] {
+    // The HTTP client itself resolves literal `..` segments, so these reach the server as
+    // single segments with encoded separators (raw `..` is covered in tests/hardening.rs).
+    for bad in ["c5/a%2F..%2F..%2Fc6%2Fx", "c5/%2E%2E%2Fc6%2Fx", "..%2Fc6/x", "c5/a%5C..%5Cx"] {
         let r = app.client.put(format!("{}/amlitestore/{bad}", app.base)).header("x-ms-blob-type", "BlockBlob").body("evil").send().await.unwrap();
         let s = r.status().as_u16();
         assert!((400..500).contains(&s) || s == 201, "{bad}: {s}");

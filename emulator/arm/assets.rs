@@ -64,7 +64,15 @@ async fn container(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -
     let versions = state.store.by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id)).await?;
     match req.method {
         Method::GET if versions.is_empty() => Err(ArmError::not_found(&format!("Microsoft.MachineLearningServices/workspaces/{seg}"), name)),
-        Method::GET | Method::PUT => Ok(ok(&container_body(w, seg, name))),
+        Method::GET => Ok(ok(&container_body(w, seg, name))),
+        Method::PUT => {
+            // Containers are implied by their versions; the body is still validated.
+            let body = req.json_object()?;
+            if !body.get("properties").is_none_or(|p| p.is_object() || p.is_null()) {
+                return Err(ArmError::bad_property("properties", "The property 'properties' must be an object."));
+            }
+            Ok(ok(&container_body(w, seg, name)))
+        }
         Method::DELETE => Ok(StatusCode::OK.into_response()),
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }

@@ -39,9 +39,17 @@ const RESERVED_ROOTS: &[&str] =
 /// Entry point of every listener (see the module doc for why routing is done here).
 pub async fn dispatch(State(state): State<AppStateRef>, Extension(listener): Extension<Listener>, req: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let path = req.uri().path().to_string();
     let mut resp = match handle(state, listener, req).await {
         Ok(r) => r,
-        Err(e) => e.into_response(),
+        // Every envelope names a target (a string, as common-types wants): the property when
+        // the handler knows it, else the path the request addressed.
+        Err(mut e) => {
+            if e.target.is_none() {
+                e.target = Some(path);
+            }
+            e.into_response()
+        }
     };
     if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
         let h = resp.headers_mut();
@@ -68,17 +76,65 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
     let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
     let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
     let is_blob = !is_scoring && !RESERVED_ROOTS.contains(&first);
+    if first == "subscriptions" {
+        check_segments(path.as_str(), &segs)?;
+    }
     let limit = if is_blob { state.config.max_blob_body } else { state.config.max_body };
     let body = read_body(body, &parts.headers, limit).await?;
-    let req = ArmRequest { method: parts.method, path, segs, lower, query, headers: parts.headers, body, listener };
+    let mut req = ArmRequest { method: parts.method, path, segs, lower, query, headers: parts.headers, body, listener };
     if is_scoring {
         return Ok(crate::scoring::handle(&state, req).await);
     }
     if is_blob {
         return crate::blob::handle(&state, req).await;
     }
-    provision::settle(&state).await?;
+    // A failure completing *another* operation must not fail this request (nor every later
+    // one): it is logged and retried by the background provisioner.
+    if let Err(e) = provision::settle(&state).await {
+        tracing::error!(error = %e, "completing due operations failed");
+    }
+    stored_casing(&state, &mut req).await?;
     route(&state, &req).await
+}
+
+/// Rewrites the caller's path segments to the casing the longest existing resource on the path
+/// was created with, so every handler echoes the stored casing (SPEC §3: "responses echo the
+/// stored casing") however the request spells it. One indexed query per ARM request.
+async fn stored_casing(state: &AppStateRef, req: &mut ArmRequest) -> ArmResult<()> {
+    if req.lower.first().map(String::as_str) != Some("subscriptions") || req.segs.len() < 2 {
+        return Ok(());
+    }
+    // Candidate ids end on a name: /subscriptions/S (2), …/resourceGroups/R (4), then providers
+    // resources at 8, 10, 12, … segments.
+    let lens: Vec<usize> = [2usize, 4].into_iter().chain((8..=req.segs.len()).step_by(2)).filter(|n| *n <= req.segs.len()).collect();
+    let candidates: Vec<String> = lens.iter().map(|n| format!("/{}", req.segs[..*n].join("/"))).collect();
+    let found = state.store.stored_ids(&candidates).await?;
+    let Some(longest) = found.iter().max_by_key(|id| id.len()) else { return Ok(()) };
+    let stored: Vec<&str> = longest.split('/').skip(1).collect();
+    for (seg, s) in req.segs.iter_mut().zip(stored) {
+        if seg.eq_ignore_ascii_case(s) {
+            *seg = s.to_string();
+        }
+    }
+    Ok(())
+}
+
+/// ARM resource names never contain separators once decoded: a segment such as `..%2F..%2Fx`,
+/// `a%5Cb`, `..`, a control character or invalid UTF-8 is refused with 400
+/// `InvalidResourceName` before any handler sees it (issue 5 input hardening), so no handler can
+/// build an id that points somewhere else.
+fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
+    let last = segs.len().saturating_sub(1);
+    for (i, (seg, raw)) in segs.iter().zip(raw_path.split('/').skip(1)).enumerate() {
+        if seg.is_empty() && i == last {
+            continue;
+        }
+        let utf8 = percent_encoding::percent_decode_str(raw).decode_utf8().is_ok();
+        if !utf8 || !crate::domain::is_safe_name(seg) {
+            return Err(ArmError::invalid_name("resource", seg));
+        }
+    }
+    Ok(())
 }
 
 async fn read_body(body: Body, headers: &axum::http::HeaderMap, limit: usize) -> ArmResult<axum::body::Bytes> {

@@ -257,7 +257,12 @@ pub async fn operation_monitor(state: &AppState, req: &ArmRequest, results: bool
     let op = state.store.operation(id).await?.ok_or_else(|| ArmError::not_found("operations", id))?;
     if !results {
         let url = lro::status_url(&req.listener.base_url, sub, &op, req.q("api-version").unwrap_or(""));
-        return Ok(ok(&lro::status_body(&url, &op)));
+        let mut resp = ok(&lro::status_body(&url, &op));
+        // Without Retry-After on the monitor the SDK polls at its 5–30 s default (SPEC §2.1).
+        if op.status == lro::IN_PROGRESS {
+            resp.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        return Ok(resp);
     }
     match op.status.as_str() {
         lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),

@@ -24,17 +24,20 @@ use crate::store::{operations, resources, OperationRow};
 
 /// Completes every due operation (cheap when none is due: one atomic load and a try-lock).
 pub async fn settle(state: &AppState) -> ArmResult<()> {
-    let now = chrono::Utc::now().timestamp_millis();
-    if !state.lro.anything_due(now) {
-        // Another settle (usually `drive`, woken by the PUT) clears the due time before it
-        // completes the operation: wait for it, or a poll right after the PUT reads InProgress
-        // and the SDK sleeps 5-30 s (bench/ANALYSIS.md).
-        if state.lro.settle_lock.try_lock().is_err() {
-            drop(state.lro.settle_lock.lock().await);
+    if !state.lro.anything_due(chrono::Utc::now().timestamp_millis()) {
+        // Another settle (usually `drive`, woken by the PUT) clears the due time while it works:
+        // wait for it and look again, or a poll right after the PUT reads InProgress and the SDK
+        // sleeps 5-30 s (bench/ANALYSIS.md).
+        if state.lro.settle_lock.try_lock().is_ok() {
+            return Ok(());
         }
-        return Ok(());
+        drop(state.lro.settle_lock.lock().await);
+        if !state.lro.anything_due(chrono::Utc::now().timestamp_millis()) {
+            return Ok(());
+        }
     }
     let _guard = state.lro.settle_lock.lock().await;
+    let now = chrono::Utc::now().timestamp_millis();
     state.lro.reset_due();
     let result = settle_locked(state, now).await;
     let next = state.store.next_due_ms().await;

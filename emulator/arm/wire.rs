@@ -275,7 +275,7 @@ pub fn is_duration(s: &str) -> bool {
 
 /// Milliseconds as an ISO-8601 duration (`PT5S`, `PT0.5S`).
 pub fn format_duration_ms(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("PT{}S", ms / 1000)
     } else {
         format!("PT{}S", ms as f64 / 1000.0)

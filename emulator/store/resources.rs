@@ -78,6 +78,21 @@ impl Store {
             .await
     }
 
+    /// The stored spelling of whichever of `ids` exist (compared case-insensitively). Used to
+    /// echo the casing a resource was created with whatever casing a request uses (SPEC §3).
+    pub async fn stored_ids(&self, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!("SELECT id FROM resources WHERE id IN ({marks})");
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(self.reader()).await?.into_iter().map(|r| r.0).collect())
+    }
+
     /// Inserts or replaces one resource outside a transaction.
     pub async fn put<T: Serialize>(
         &self,

@@ -88,13 +88,15 @@ def test_private_endpoint_connections(ck, amlite):
     s.put(f"{amlite.url}{vnet}", params={"api-version": "2023-09-01"}, timeout=30, json={
         "location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
                                              "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
-    s.put(f"{amlite.url}{pe}", params={"api-version": "2023-09-01"}, timeout=30, json={
+    made = s.put(f"{amlite.url}{pe}", params={"api-version": "2023-09-01"}, timeout=30, json={
         "location": "eastus", "properties": {
             "subnet": {"id": f"{vnet}/subnets/default"},
             "privateLinkServiceConnections": [{"name": "ct", "properties": {
                 "privateLinkServiceId": ws, "groupIds": ["amlworkspace"]}}]}})
     for api in WS_APIS:
         listed = ck.call("GET", f"{ws}/privateEndpointConnections", api, op_id="PrivateEndpointConnections_List").json()
+        if made.status_code < 300:  # a private endpoint to the workspace makes a connection (SPEC 6.1)
+            assert listed.get("value"), f"no connection listed after PE PUT -> {made.status_code}"
         for pec in listed.get("value", [])[:1]:
             ck.call("GET", f"{ws}/privateEndpointConnections/{pec['name']}", api, op_id="PrivateEndpointConnections_Get")
     ck.call("GET", f"{ws}/privateEndpointConnections/ct-missing", STABLE, ok=(404,))
@@ -189,8 +191,25 @@ def test_errors_are_arm_envelopes(ck, amlite):
     assert r.json()["error"]["message"]
 
 
+EXPECTED_OPERATIONS = {
+    "Workspaces_Get", "Workspaces_ListByResourceGroup", "Workspaces_ListBySubscription", "Workspaces_CreateOrUpdate",
+    "Workspaces_Update", "Workspaces_Delete", "OnlineEndpoints_CreateOrUpdate", "OnlineEndpoints_Get",
+    "OnlineEndpoints_List", "OnlineEndpoints_Update", "OnlineEndpoints_Delete", "OnlineEndpoints_ListKeys",
+    "OnlineEndpoints_RegenerateKeys", "OnlineEndpoints_GetToken", "OnlineDeployments_CreateOrUpdate",
+    "OnlineDeployments_Get", "OnlineDeployments_List", "OnlineDeployments_Update", "OnlineDeployments_Delete",
+    "OnlineDeployments_GetLogs", "OnlineDeployments_ListSkus", "ManagedNetworkSettingsRule_List",
+    "ManagedNetworkSettingsRule_Get", "ManagedNetworkSettingsRule_CreateOrUpdate", "ManagedNetworkSettingsRule_Delete",
+    "ManagedNetworkProvisions_ProvisionManagedNetwork", "PrivateEndpointConnections_List",
+    "PrivateEndpointConnections_Get", "ModelVersions_Get", "ModelVersions_CreateOrUpdate", "CodeVersions_Get",
+    "CodeVersions_CreateOrUpdate", "EnvironmentVersions_Get", "EnvironmentVersions_CreateOrUpdate",
+    "Datastores_Get", "Datastores_List", "Datastores_ListSecrets",
+}
+
+
 def test_summary(amlite, contracts):
     SUMMARIES.append(RECORD.summary())
+    missing = EXPECTED_OPERATIONS - {op for _, op in RECORD.operations}
+    assert not missing, f"operations not exercised: {sorted(missing)}"
     print("\n" + RECORD.summary())
     for v in RECORD.violations:
         print("  violation:", v)
