@@ -56,6 +56,10 @@ pub struct AppState {
     pub tenant_id: String,
     /// The fixture's first subscription / resource group / workspace (for `env.sh`).
     pub primary: std::sync::OnceLock<crate::fixtures::Primary>,
+    /// Background python-runtime starts: `(deployment id, operation id or None for a restart)`.
+    pub python_jobs: tokio::sync::mpsc::UnboundedSender<(String, Option<String>)>,
+    /// The receiving end, taken once by `Application::run`.
+    pub python_jobs_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<(String, Option<String>)>>>,
 }
 
 /// Shared handle.

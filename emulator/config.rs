@@ -107,9 +107,36 @@ pub struct Config {
     /// Lifetime of AML tokens from `.../token`, e.g. `1h` (SPEC §3).
     #[arg(long, env = "AMLITE_TOKEN_LIFETIME", default_value = "1h", value_parser = humantime::parse_duration)]
     pub token_lifetime: Duration,
+    /// Python interpreter with `azureml-inference-server-http` installed, for the `python`
+    /// runtime (SPEC §7). Without it, python deployments fail with `ResourceNotReady`.
+    #[arg(long, env = "AMLITE_PYTHON")]
+    pub python: Option<PathBuf>,
+    /// Runtime of deployments that do not set `AMLITE_RUNTIME` in their environment variables.
+    #[arg(long, env = "AMLITE_DEFAULT_RUNTIME", value_enum, default_value = "mock")]
+    pub default_runtime: DefaultRuntime,
+    /// How long a python deployment may take to answer its liveness probe.
+    #[arg(long, env = "AMLITE_RUNTIME_START_TIMEOUT", default_value = "120s", value_parser = humantime::parse_duration)]
+    pub runtime_start_timeout: Duration,
+}
+
+/// The runtime a deployment gets unless it names one (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultRuntime {
+    /// Built-in echo.
+    Mock,
+    /// The user's `score.py` (needs `--python`).
+    Python,
 }
 
 impl Config {
+    /// The default runtime as the runtime module names it.
+    pub fn runtime_default(&self) -> crate::runtime::RuntimeKind {
+        match self.default_runtime {
+            DefaultRuntime::Mock => crate::runtime::RuntimeKind::Mock,
+            DefaultRuntime::Python => crate::runtime::RuntimeKind::Python,
+        }
+    }
+
     /// A configuration for tests: port 0, in-memory, no provisioning delay.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         let cli = Cli::parse_from(["amlite", "serve", "--port", "0", "--in-memory"]);

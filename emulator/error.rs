@@ -33,7 +33,14 @@ pub type ArmResult<T> = Result<T, ArmError>;
 impl ArmError {
     /// A new error with the given status, code and message.
     pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ArmError { status, code: code.into(), message: message.into(), target: None, inner_code: None, headers: Vec::new() }
+        ArmError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            target: None,
+            inner_code: None,
+            headers: Vec::new(),
+        }
     }
 
     /// Sets the target property.
@@ -73,17 +80,29 @@ impl ArmError {
 
     /// 404 `UserError` for a missing deployment, with Azure ML's own wording (SPEC §3).
     pub fn deployment_not_found(d: &str, e: &str, w: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "UserError", format!("Deployment {d} not found in endpoint {e}, workspace {w}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "UserError",
+            format!("Deployment {d} not found in endpoint {e}, workspace {w}"),
+        )
     }
 
     /// 404 `ResourceGroupNotFound`.
     pub fn resource_group_not_found(rg: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ResourceGroupNotFound",
+            format!("Resource group '{rg}' could not be found."),
+        )
     }
 
     /// 404 `SubscriptionNotFound`.
     pub fn subscription_not_found(s: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{s}' could not be found."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            format!("The subscription '{s}' could not be found."),
+        )
     }
 
     /// 404 for a path amlite does not serve.
@@ -97,7 +116,11 @@ impl ArmError {
 
     /// 405 for a known path with a method it does not take.
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", format!("The method {method} is not allowed on {path}."))
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("The method {method} is not allowed on {path}."),
+        )
     }
 
     /// 400 `InvalidRequestContent` for a body that is not the JSON the operation takes.
@@ -160,7 +183,11 @@ impl ArmError {
     /// 500 for a failure inside amlite (database, file system). Never for bad input.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", format!("amlite failed internally: {detail}"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            format!("amlite failed internally: {detail}"),
+        )
     }
 
     /// Adds a response header.

@@ -47,16 +47,29 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         std::fs::create_dir_all(&config.data_dir)?;
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
-        let certs = crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;
-        let tls = RustlsConfig::from_pem(certs.cert_pem.clone().into_bytes(), certs.key_pem.clone().into_bytes()).await?;
+        let certs =
+            crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;
+        let tls = RustlsConfig::from_pem(
+            certs.cert_pem.clone().into_bytes(),
+            certs.key_pem.clone().into_bytes(),
+        )
+        .await?;
         let db_path = data_dir.join("amlite.db");
-        let store = if config.in_memory { Store::open_ephemeral(&data_dir).await? } else { Store::open(Some(&db_path)).await? };
+        let store = if config.in_memory {
+            Store::open_ephemeral(&data_dir).await?
+        } else {
+            Store::open(Some(&db_path)).await?
+        };
         // Operations a previous run left InProgress were interrupted: they complete now rather
         // than whenever their old due time comes (SPEC §8, issue 5 crash safety).
-        store.resume_interrupted(chrono::Utc::now().timestamp_millis()).await.map_err(crate::store::StoreError::Sql)?;
+        store
+            .resume_interrupted(chrono::Utc::now().timestamp_millis())
+            .await
+            .map_err(crate::store::StoreError::Sql)?;
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
+        let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel();
         let state = Arc::new(AppState {
             lro: Lro::new(config.provisioning_delay),
             routes: RouteCache::default(),
@@ -66,16 +79,28 @@ impl Application {
             identity_header: "amlite".into(),
             tenant_id: crate::fixtures::TENANT_ID.into(),
             primary: std::sync::OnceLock::new(),
+            python_jobs: jobs_tx,
+            python_jobs_rx: Mutex::new(Some(jobs_rx)),
             tls,
             store,
             config,
         });
-        let primary = crate::fixtures::load(&state).await.map_err(StartError::Fixture)?;
+        let primary = crate::fixtures::load(&state)
+            .await
+            .map_err(StartError::Fixture)?;
         let _ = state.primary.set(primary);
-        crate::arm::provision::recover(&state).await.map_err(|e| StartError::Fixture(e.to_string()))?;
-        crate::arm::network::start_stored_listeners(&state).await.map_err(|e| StartError::Fixture(e.to_string()))?;
+        crate::arm::provision::recover(&state)
+            .await
+            .map_err(|e| StartError::Fixture(e.to_string()))?;
+        crate::arm::network::start_stored_listeners(&state)
+            .await
+            .map_err(|e| StartError::Fixture(e.to_string()))?;
         write_env(&state, &data_dir, &certs.cert_path)?;
-        Ok(Application { state, listener, handle: axum_server::Handle::new() })
+        Ok(Application {
+            state,
+            listener,
+            handle: axum_server::Handle::new(),
+        })
     }
 
     /// The internet listener's port.
@@ -97,7 +122,13 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
         tokio::spawn(crate::arm::provision::drive(state.clone()));
-        let internet = Listener { network: Network::Internet, base_url: state.internet_base.clone() };
+        if let Some(rx) = state.python_jobs_rx.lock().ok().and_then(|mut g| g.take()) {
+            tokio::spawn(crate::arm::provision_python::worker(state.clone(), rx));
+        }
+        let internet = Listener {
+            network: Network::Internet,
+            base_url: state.internet_base.clone(),
+        };
         let app = router(state.clone(), internet);
         let result = axum_server::from_tcp_rustls(self.listener, state.tls.clone())
             .handle(self.handle)
@@ -116,12 +147,17 @@ pub fn router(state: State, listener: Listener) -> Router {
     Router::new()
         .fallback(crate::arm::dispatch)
         .layer(axum::Extension(listener))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(crate::telemetry::request_span)
                 // Microseconds: most requests take well under a millisecond (bench/ sums them).
-                .on_response(tower_http::trace::DefaultOnResponse::new().latency_unit(tower_http::LatencyUnit::Micros)),
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
         )
         .with_state(state)
 }
@@ -129,20 +165,36 @@ pub fn router(state: State, listener: Listener) -> Router {
 /// A panic in a handler is a bug: answer 500 in the ARM envelope instead of dropping the
 /// connection.
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    axum::response::IntoResponse::into_response(crate::error::ArmError::internal("a handler panicked"))
+    axum::response::IntoResponse::into_response(crate::error::ArmError::internal(
+        "a handler panicked",
+    ))
 }
 
 /// Starts serving a VNet listener on a fresh loopback port (SPEC §6.2).
-pub fn spawn_vnet_listener(state: &State, vnet_id: &str) -> std::io::Result<crate::app::VnetListener> {
+pub fn spawn_vnet_listener(
+    state: &State,
+    vnet_id: &str,
+) -> std::io::Result<crate::app::VnetListener> {
     let listener = TcpListener::bind((state.config.host.as_str(), 0))?;
     listener.set_nonblocking(true)?;
     let port = listener.local_addr()?.port();
     let handle = axum_server::Handle::new();
     let base_url = format!("https://{}:{port}", url_host(&state.config.host));
-    let app = router(state.clone(), Listener { network: Network::Vnet { id: vnet_id.to_string() }, base_url });
+    let app = router(
+        state.clone(),
+        Listener {
+            network: Network::Vnet {
+                id: vnet_id.to_string(),
+            },
+            base_url,
+        },
+    );
     let server = axum_server::from_tcp_rustls(listener, state.tls.clone()).handle(handle.clone());
     tokio::spawn(async move {
-        if let Err(e) = server.serve(app.into_make_service_with_connect_info::<SocketAddr>()).await {
+        if let Err(e) = server
+            .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+        {
             tracing::error!(error = %e, "vnet listener stopped");
         }
     });
@@ -159,7 +211,11 @@ fn url_host(host: &str) -> String {
 
 /// The exports a client needs for a listener base URL (SPEC §2.1).
 pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> String {
-    let f = state.primary.get().cloned().unwrap_or_else(crate::fixtures::defaults);
+    let f = state
+        .primary
+        .get()
+        .cloned()
+        .unwrap_or_else(crate::fixtures::defaults);
     let cert = cert_path.display();
     format!(
         "export REQUESTS_CA_BUNDLE='{cert}'\n\
@@ -176,7 +232,11 @@ pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> S
     )
 }
 
-fn write_env(state: &AppState, data_dir: &std::path::Path, cert_path: &std::path::Path) -> std::io::Result<()> {
+fn write_env(
+    state: &AppState,
+    data_dir: &std::path::Path,
+    cert_path: &std::path::Path,
+) -> std::io::Result<()> {
     let text = env_lines(state, &state.internet_base, cert_path);
     let tmp: PathBuf = data_dir.join("env.sh.tmp");
     std::fs::write(&tmp, &text)?;

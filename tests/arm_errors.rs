@@ -8,16 +8,36 @@ use serde_json::json;
 /// Every ARM error body has `error.code`, `message`, `target`, `details`, `additionalInfo`.
 fn assert_envelope(r: &Resp) {
     let e = &r.body["error"];
-    assert!(e["code"].is_string() && e["message"].is_string(), "not an ARM envelope: {} {}", r.status, r.text);
+    assert!(
+        e["code"].is_string() && e["message"].is_string(),
+        "not an ARM envelope: {} {}",
+        r.status,
+        r.text
+    );
     assert!(e.get("target").is_some(), "target missing: {}", r.text);
-    assert!(e["details"].is_array() && e["additionalInfo"].is_array(), "{}", r.text);
+    assert!(
+        e["details"].is_array() && e["additionalInfo"].is_array(),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_is_400_invalid_request_content() {
     let app = TestApp::spawn().await;
-    let r = app.send_raw(reqwest::Method::PUT, &app.ep_path("ep-bad"), b"{\"location\": \"eastus\", ".to_vec()).await;
-    assert_eq!((r.status, r.code()), (400, "InvalidRequestContent"), "{}", r.text);
+    let r = app
+        .send_raw(
+            reqwest::Method::PUT,
+            &app.ep_path("ep-bad"),
+            b"{\"location\": \"eastus\", ".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "InvalidRequestContent"),
+        "{}",
+        r.text
+    );
     assert_envelope(&r);
 }
 
@@ -34,9 +54,17 @@ async fn unknown_resources_are_404_resource_not_found() {
         assert_envelope(&r);
     }
     app.create_endpoint("ep-e", json!({})).await;
-    let r = app.get(&format!("{}/deployments/green", app.ep_path("ep-e"))).await;
+    let r = app
+        .get(&format!("{}/deployments/green", app.ep_path("ep-e")))
+        .await;
     assert_eq!((r.status, r.code()), (404, "UserError"));
-    assert_eq!(r.message(), format!("Deployment green not found in endpoint ep-e, workspace {}", app.ws));
+    assert_eq!(
+        r.message(),
+        format!(
+            "Deployment green not found in endpoint ep-e, workspace {}",
+            app.ws
+        )
+    );
     assert_envelope(&r);
     let r = app.get("/subscriptions/x/unknown/route").await;
     assert_eq!(r.status, 404);
@@ -46,22 +74,54 @@ async fn unknown_resources_are_404_resource_not_found() {
 #[tokio::test]
 async fn missing_api_version_is_400() {
     let app = TestApp::spawn().await;
-    let r = TestApp::read(app.client.get(format!("{}{}", app.base, app.ws_path())).send().await.unwrap()).await;
-    assert_eq!((r.status, r.code()), (400, "MissingApiVersionParameter"), "{}", r.text);
+    let r = TestApp::read(
+        app.client
+            .get(format!("{}{}", app.base, app.ws_path()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "MissingApiVersionParameter"),
+        "{}",
+        r.text
+    );
     assert_envelope(&r);
     let r = app.get(&format!("{}?api-version=", app.ws_path())).await;
     assert_eq!(r.code(), "MissingApiVersionParameter");
     // Lenient by default: any non-empty version is accepted.
-    assert_eq!(app.get(&format!("{}?api-version=1999-01-01-whatever", app.ws_path())).await.status, 200);
+    assert_eq!(
+        app.get(&format!(
+            "{}?api-version=1999-01-01-whatever",
+            app.ws_path()
+        ))
+        .await
+        .status,
+        200
+    );
 }
 
 #[tokio::test]
 async fn strict_api_versions_refuse_unknown_ones() {
     let app = TestApp::spawn_with(|c| c.api_versions = amlite::config::ApiVersions::Strict).await;
-    let r = app.get(&format!("{}?api-version=1999-01-01", app.ws_path())).await;
-    assert_eq!((r.status, r.code()), (400, "InvalidApiVersionParameter"), "{}", r.text);
+    let r = app
+        .get(&format!("{}?api-version=1999-01-01", app.ws_path()))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "InvalidApiVersionParameter"),
+        "{}",
+        r.text
+    );
     assert_envelope(&r);
-    assert_eq!(app.get(&format!("{}?api-version=2024-04-01", app.ws_path())).await.status, 200);
+    assert_eq!(
+        app.get(&format!("{}?api-version=2024-04-01", app.ws_path()))
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -86,10 +146,15 @@ async fn paths_are_case_insensitive_and_echo_stored_casing() {
 #[tokio::test]
 async fn method_not_allowed_and_error_headers() {
     let app = TestApp::spawn().await;
-    let r = app.send(reqwest::Method::OPTIONS, &app.ws_path(), None).await;
+    let r = app
+        .send(reqwest::Method::OPTIONS, &app.ws_path(), None)
+        .await;
     assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
     assert_envelope(&r);
     let r = app.get(&app.ep_path("nope")).await;
-    assert_eq!(r.header("x-ms-error-code").as_deref(), Some("ResourceNotFound"));
+    assert_eq!(
+        r.header("x-ms-error-code").as_deref(),
+        Some("ResourceNotFound")
+    );
     assert!(r.header("x-ms-request-id").is_some());
 }

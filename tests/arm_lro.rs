@@ -6,12 +6,16 @@ use common::{Resp, TestApp};
 use serde_json::json;
 
 fn retry_after(r: &Resp) -> u64 {
-    r.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0)
+    r.header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn assert_async_operation(r: &Resp, status: u16) {
     assert_eq!(r.status, status, "{}", r.text);
-    let url = r.header("azure-asyncoperation").expect("Azure-AsyncOperation");
+    let url = r
+        .header("azure-asyncoperation")
+        .expect("Azure-AsyncOperation");
     assert!(url.contains("/mfeOperationsStatus/"), "{url}");
     assert!(r.header("x-ms-async-operation-timeout").is_some());
 }
@@ -63,8 +67,13 @@ async fn endpoint_and_deployment_put_answer_201_then_200_with_async_operation() 
 
     let done = app.create_deployment("ep-lro", "blue", json!({}), 1).await;
     assert_monitor(&done.body);
-    let d = app.get(&format!("{}/deployments/blue", app.ep_path("ep-lro"))).await.body;
-    let r = app.put(&format!("{}/deployments/blue", app.ep_path("ep-lro")), d).await;
+    let d = app
+        .get(&format!("{}/deployments/blue", app.ep_path("ep-lro")))
+        .await
+        .body;
+    let r = app
+        .put(&format!("{}/deployments/blue", app.ep_path("ep-lro")), d)
+        .await;
     assert_async_operation(&r, 200);
     app.wait(&r).await;
 }
@@ -76,8 +85,13 @@ async fn patch_delete_and_regenerate_answer_202_with_location_and_retry_after() 
     app.create_deployment("ep-loc", "blue", json!({}), 1).await;
     let dep = format!("{}/deployments/blue", app.ep_path("ep-loc"));
     for r in [
-        app.patch(&app.ep_path("ep-loc"), json!({ "tags": { "x": "y" } })).await,
-        app.post(&format!("{}/regenerateKeys", app.ep_path("ep-loc")), Some(json!({ "keyType": "Primary" }))).await,
+        app.patch(&app.ep_path("ep-loc"), json!({ "tags": { "x": "y" } }))
+            .await,
+        app.post(
+            &format!("{}/regenerateKeys", app.ep_path("ep-loc")),
+            Some(json!({ "keyType": "Primary" })),
+        )
+        .await,
         app.patch(&dep, json!({ "tags": { "x": "y" } })).await,
         app.delete(&dep).await,
         app.delete(&app.ep_path("ep-loc")).await,
@@ -107,40 +121,70 @@ async fn patch_delete_and_regenerate_answer_202_with_location_and_retry_after() 
 
 #[tokio::test]
 async fn provisioning_delay_shows_in_progress_then_succeeded() {
-    let app = TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(300)).await;
-    let r = app.put(&app.ep_path("ep-slow"), json!({ "location": "eastus", "properties": { "authMode": "Key" } })).await;
+    let app =
+        TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(300)).await;
+    let r = app
+        .put(
+            &app.ep_path("ep-slow"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
     assert_async_operation(&r, 201);
     let url = r.header("azure-asyncoperation").unwrap();
     let first = app.get(&url).await;
     assert_eq!(first.body["status"], "InProgress", "{}", first.text);
     assert!(first.body["endTime"].is_null());
-    assert_eq!(app.get(&app.ep_path("ep-slow")).await.body["properties"]["provisioningState"], "Creating");
+    assert_eq!(
+        app.get(&app.ep_path("ep-slow")).await.body["properties"]["provisioningState"],
+        "Creating"
+    );
     // The Location form answers 202 while running.
     let res = url.replace("mfeOperationsStatus", "mfeOperationResults");
     let rr = app.get(&res).await;
     assert_eq!(rr.status, 202, "{}", rr.text);
     assert!(retry_after(&rr) >= 1);
     // A second PUT while the create is in flight is refused.
-    let again = app.put(&app.ep_path("ep-slow"), json!({ "location": "eastus", "properties": { "authMode": "Key" } })).await;
+    let again = app
+        .put(
+            &app.ep_path("ep-slow"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
     assert_eq!(again.status, 409, "{}", again.text);
     assert_eq!(again.code(), "Conflict");
     let seen = statuses(&app, &url).await;
-    assert_eq!(seen.last().map(String::as_str), Some("Succeeded"), "{seen:?}");
-    assert_eq!(app.get(&app.ep_path("ep-slow")).await.body["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("Succeeded"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        app.get(&app.ep_path("ep-slow")).await.body["properties"]["provisioningState"],
+        "Succeeded"
+    );
     assert_eq!(app.get(&res).await.status, 200);
 }
 
 #[tokio::test]
 async fn deployment_put_while_in_flight_is_409() {
-    let app = TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(300)).await;
-    let r = app.put(&app.ep_path("ep-busy"), json!({ "location": "eastus", "properties": { "authMode": "Key" } })).await;
+    let app =
+        TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(300)).await;
+    let r = app
+        .put(
+            &app.ep_path("ep-busy"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
     app.wait(&r).await;
     let path = format!("{}/deployments/blue", app.ep_path("ep-busy"));
     let body = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 }, "properties": {
         "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2", "model": format!("{}/models/m/versions/1", app.ws_path()) } });
     let r = app.put(&path, body.clone()).await;
     assert_async_operation(&r, 201);
-    assert_eq!(app.get(&path).await.body["properties"]["provisioningState"], "Creating");
+    assert_eq!(
+        app.get(&path).await.body["properties"]["provisioningState"],
+        "Creating"
+    );
     assert_eq!(app.put(&path, body.clone()).await.status, 409);
     assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
     assert_eq!(app.put(&path, body).await.status, 200);

@@ -9,8 +9,17 @@ fn url(app: &TestApp, path: &str) -> String {
     format!("{}/amlitestore/{path}", app.base)
 }
 
-async fn put_blob(app: &TestApp, path: &str, body: &'static [u8], headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut rb = app.client.put(url(app, path)).header("x-ms-blob-type", "BlockBlob").body(body);
+async fn put_blob(
+    app: &TestApp,
+    path: &str,
+    body: &'static [u8],
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut rb = app
+        .client
+        .put(url(app, path))
+        .header("x-ms-blob-type", "BlockBlob")
+        .body(body);
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
@@ -20,26 +29,58 @@ async fn put_blob(app: &TestApp, path: &str, body: &'static [u8], headers: &[(&s
 #[tokio::test]
 async fn put_blob_with_if_none_match_and_head() {
     let app = TestApp::spawn().await;
-    let h = app.client.head(url(&app, "c1/a/b.txt")).send().await.unwrap();
+    let h = app
+        .client
+        .head(url(&app, "c1/a/b.txt"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.status().as_u16(), 404);
     assert_eq!(h.headers()["x-ms-error-code"], "BlobNotFound");
-    let r = put_blob(&app, "c1/a/b.txt", b"hello world", &[("if-none-match", "*"), ("x-ms-meta-origin", "test")]).await;
+    let r = put_blob(
+        &app,
+        "c1/a/b.txt",
+        b"hello world",
+        &[("if-none-match", "*"), ("x-ms-meta-origin", "test")],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 201);
     assert!(r.headers().contains_key("etag"));
     let r = put_blob(&app, "c1/a/b.txt", b"again", &[("if-none-match", "*")]).await;
     assert_eq!(r.status().as_u16(), 409);
     assert_eq!(r.headers()["x-ms-error-code"], "BlobAlreadyExists");
-    let h = app.client.head(url(&app, "c1/a/b.txt")).send().await.unwrap();
+    let h = app
+        .client
+        .head(url(&app, "c1/a/b.txt"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.status().as_u16(), 200);
     assert_eq!(h.headers()["content-length"], "11");
     assert_eq!(h.headers()["x-ms-meta-origin"], "test");
     // Set Blob Metadata replaces it.
-    let m = app.client.put(format!("{}?comp=metadata", url(&app, "c1/a/b.txt"))).header("x-ms-meta-k", "v").send().await.unwrap();
+    let m = app
+        .client
+        .put(format!("{}?comp=metadata", url(&app, "c1/a/b.txt")))
+        .header("x-ms-meta-k", "v")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.status().as_u16(), 200);
-    let h = app.client.head(url(&app, "c1/a/b.txt")).send().await.unwrap();
+    let h = app
+        .client
+        .head(url(&app, "c1/a/b.txt"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.headers()["x-ms-meta-k"], "v");
     assert!(!h.headers().contains_key("x-ms-meta-origin"));
-    let m = app.client.put(format!("{}?comp=metadata", url(&app, "c1/none"))).send().await.unwrap();
+    let m = app
+        .client
+        .put(format!("{}?comp=metadata", url(&app, "c1/none")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.status().as_u16(), 404);
 }
 
@@ -47,11 +88,23 @@ async fn put_blob_with_if_none_match_and_head() {
 async fn get_blob_with_range() {
     let app = TestApp::spawn().await;
     put_blob(&app, "c1/r.bin", b"0123456789", &[]).await;
-    let g = app.client.get(url(&app, "c1/r.bin")).header("x-ms-range", "bytes=2-5").send().await.unwrap();
+    let g = app
+        .client
+        .get(url(&app, "c1/r.bin"))
+        .header("x-ms-range", "bytes=2-5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.status().as_u16(), 206);
     assert_eq!(g.headers()["content-range"], "bytes 2-5/10");
     assert_eq!(g.bytes().await.unwrap().as_ref(), b"2345");
-    let g = app.client.get(url(&app, "c1/r.bin")).header("range", "bytes=7-").send().await.unwrap();
+    let g = app
+        .client
+        .get(url(&app, "c1/r.bin"))
+        .header("range", "bytes=7-")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.bytes().await.unwrap().as_ref(), b"789");
     let g = app.client.get(url(&app, "c1/r.bin")).send().await.unwrap();
     assert_eq!(g.status().as_u16(), 200);
@@ -63,17 +116,53 @@ async fn put_block_and_block_list() {
     let app = TestApp::spawn().await;
     let (b1, b2) = ("YmxvY2stMDAx", "YmxvY2stMDAy");
     for (id, data) in [(b1, &b"first-"[..]), (b2, &b"second"[..])] {
-        let r = app.client.put(format!("{}?comp=block&blockid={id}", url(&app, "c2/big.bin"))).body(data).send().await.unwrap();
+        let r = app
+            .client
+            .put(format!(
+                "{}?comp=block&blockid={id}",
+                url(&app, "c2/big.bin")
+            ))
+            .body(data)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 201);
     }
-    assert_eq!(app.client.head(url(&app, "c2/big.bin")).send().await.unwrap().status().as_u16(), 404, "blocks are uncommitted");
+    assert_eq!(
+        app.client
+            .head(url(&app, "c2/big.bin"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404,
+        "blocks are uncommitted"
+    );
     let list = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><Latest>{b1}</Latest><Latest>{b2}</Latest></BlockList>");
-    let r = app.client.put(format!("{}?comp=blocklist", url(&app, "c2/big.bin"))).body(list).send().await.unwrap();
+    let r = app
+        .client
+        .put(format!("{}?comp=blocklist", url(&app, "c2/big.bin")))
+        .body(list)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    let g = app.client.get(url(&app, "c2/big.bin")).send().await.unwrap();
+    let g = app
+        .client
+        .get(url(&app, "c2/big.bin"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.bytes().await.unwrap().as_ref(), b"first-second");
     let bad = "<BlockList><Latest>bm9wZQ==</Latest></BlockList>";
-    let r = app.client.put(format!("{}?comp=blocklist", url(&app, "c2/other.bin"))).body(bad).send().await.unwrap();
+    let r = app
+        .client
+        .put(format!("{}?comp=blocklist", url(&app, "c2/other.bin")))
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(r.headers()["x-ms-error-code"], "InvalidBlockList");
 }
@@ -84,12 +173,28 @@ async fn list_blobs_with_prefix() {
     for p in ["c3/m/a.txt", "c3/m/b.txt", "c3/other.txt"] {
         put_blob(&app, p, b"x", &[]).await;
     }
-    let r = app.client.get(format!("{}?restype=container&comp=list&prefix=m/", url(&app, "c3"))).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!(
+            "{}?restype=container&comp=list&prefix=m/",
+            url(&app, "c3")
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let xml = r.text().await.unwrap();
-    assert!(xml.contains("<Name>m/a.txt</Name>") && xml.contains("<Name>m/b.txt</Name>"), "{xml}");
+    assert!(
+        xml.contains("<Name>m/a.txt</Name>") && xml.contains("<Name>m/b.txt</Name>"),
+        "{xml}"
+    );
     assert!(!xml.contains("other.txt"), "{xml}");
-    let c = app.client.put(format!("{}?restype=container", url(&app, "c4"))).send().await.unwrap();
+    let c = app
+        .client
+        .put(format!("{}?restype=container", url(&app, "c4")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(c.status().as_u16(), 201);
 }
 
@@ -99,18 +204,48 @@ async fn blob_names_cannot_escape() {
     put_blob(&app, "c5/keep.txt", b"keep", &[]).await;
     // The HTTP client itself resolves literal `..` segments, so these reach the server as
     // single segments with encoded separators (raw `..` is covered in tests/hardening.rs).
-    for bad in ["c5/a%2F..%2F..%2Fc6%2Fx", "c5/%2E%2E%2Fc6%2Fx", "..%2Fc6/x", "c5/a%5C..%5Cx"] {
-        let r = app.client.put(format!("{}/amlitestore/{bad}", app.base)).header("x-ms-blob-type", "BlockBlob").body("evil").send().await.unwrap();
+    for bad in [
+        "c5/a%2F..%2F..%2Fc6%2Fx",
+        "c5/%2E%2E%2Fc6%2Fx",
+        "..%2Fc6/x",
+        "c5/a%5C..%5Cx",
+    ] {
+        let r = app
+            .client
+            .put(format!("{}/amlitestore/{bad}", app.base))
+            .header("x-ms-blob-type", "BlockBlob")
+            .body("evil")
+            .send()
+            .await
+            .unwrap();
         let s = r.status().as_u16();
         assert!((400..500).contains(&s) || s == 201, "{bad}: {s}");
         if s == 201 {
             // Accepted only as a literal name inside the container (never outside it).
-            let back = app.client.get(format!("{}/amlitestore/{bad}", app.base)).send().await.unwrap();
+            let back = app
+                .client
+                .get(format!("{}/amlitestore/{bad}", app.base))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(back.status().as_u16(), 200, "{bad}");
         }
     }
-    let g = app.client.get(url(&app, "c5/keep.txt")).send().await.unwrap();
+    let g = app
+        .client
+        .get(url(&app, "c5/keep.txt"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.bytes().await.unwrap().as_ref(), b"keep");
-    let list = app.client.get(format!("{}?restype=container&comp=list", url(&app, "c6"))).send().await.unwrap().text().await.unwrap();
+    let list = app
+        .client
+        .get(format!("{}?restype=container&comp=list", url(&app, "c6")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!list.contains("<Blob>"), "{list}");
 }

@@ -21,21 +21,59 @@ fn dep_body(app: &TestApp, tag: &str) -> serde_json::Value {
 
 async fn mixed_load(app: Arc<TestApp>) {
     app.create_endpoint("ep-shared", json!({})).await;
-    app.create_deployment("ep-shared", "blue", json!({}), 1).await;
+    app.create_deployment("ep-shared", "blue", json!({}), 1)
+        .await;
     let tasks = (0..64).map(|i| {
         let app = app.clone();
         tokio::spawn(async move {
             let r = match i % 8 {
-                0 => app.put(&app.ep_path(&format!("ep-c{i}")), json!({ "location": "eastus", "properties": { "authMode": "Key" } })).await,
-                1 => app.put(&format!("{}/deployments/d{i}", app.ep_path("ep-shared")), dep_body(&app, "x")).await,
-                2 => app.put(&format!("{}/models/m{i}/versions/1", app.ws_path()), json!({ "properties": { "modelUri": "azureml://x" } })).await,
-                3 => app.patch(&app.ep_path("ep-shared"), json!({ "tags": { "i": i.to_string() } })).await,
-                4 => app.post(&format!("{}/listKeys", app.ep_path("ep-shared")), None).await,
+                0 => {
+                    app.put(
+                        &app.ep_path(&format!("ep-c{i}")),
+                        json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+                    )
+                    .await
+                }
+                1 => {
+                    app.put(
+                        &format!("{}/deployments/d{i}", app.ep_path("ep-shared")),
+                        dep_body(&app, "x"),
+                    )
+                    .await
+                }
+                2 => {
+                    app.put(
+                        &format!("{}/models/m{i}/versions/1", app.ws_path()),
+                        json!({ "properties": { "modelUri": "azureml://x" } }),
+                    )
+                    .await
+                }
+                3 => {
+                    app.patch(
+                        &app.ep_path("ep-shared"),
+                        json!({ "tags": { "i": i.to_string() } }),
+                    )
+                    .await
+                }
+                4 => {
+                    app.post(&format!("{}/listKeys", app.ep_path("ep-shared")), None)
+                        .await
+                }
                 5 => app.get(&format!("{}/onlineEndpoints", app.ws_path())).await,
-                6 => app.get(&format!("{}/deployments", app.ep_path("ep-shared"))).await,
+                6 => {
+                    app.get(&format!("{}/deployments", app.ep_path("ep-shared")))
+                        .await
+                }
                 _ => {
                     let url = format!("{}/amlitestore/cc/b{i}.bin", app.base);
-                    let put = app.client.put(url).header("x-ms-blob-type", "BlockBlob").body(vec![i as u8; 4096]).send().await.unwrap();
+                    let put = app
+                        .client
+                        .put(url)
+                        .header("x-ms-blob-type", "BlockBlob")
+                        .body(vec![i as u8; 4096])
+                        .send()
+                        .await
+                        .unwrap();
                     TestApp::read(put).await
                 }
             };
@@ -43,8 +81,15 @@ async fn mixed_load(app: Arc<TestApp>) {
             r.status
         })
     });
-    let statuses: Vec<u16> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-    assert!(statuses.iter().filter(|s| **s < 300).count() >= 48, "{statuses:?}");
+    let statuses: Vec<u16> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        statuses.iter().filter(|s| **s < 300).count() >= 48,
+        "{statuses:?}"
+    );
     // Everything written is readable and terminal.
     let eps = app.get(&format!("{}/onlineEndpoints", app.ws_path())).await;
     clean("list", &eps);
@@ -77,19 +122,37 @@ async fn concurrent_puts_of_one_endpoint_serialise() {
             (i, r.status)
         })
     });
-    let results: Vec<(i32, u16)> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-    let written: Vec<String> = results.iter().filter(|(_, s)| *s == 200).map(|(i, _)| i.to_string()).collect();
+    let results: Vec<(i32, u16)> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let written: Vec<String> = results
+        .iter()
+        .filter(|(_, s)| *s == 200)
+        .map(|(i, _)| i.to_string())
+        .collect();
     assert!(!written.is_empty());
     let ep = app.get(&app.ep_path("ep-race")).await;
     let tag = ep.body["tags"]["writer"].as_str().unwrap().to_string();
-    assert!(written.contains(&tag), "final tag {tag} was never acknowledged: {written:?}");
+    assert!(
+        written.contains(&tag),
+        "final tag {tag} was never acknowledged: {written:?}"
+    );
     assert_eq!(ep.body["properties"]["provisioningState"], "Succeeded");
 }
 
 #[tokio::test]
 async fn concurrent_puts_while_an_operation_is_in_flight_get_409() {
-    let app = Arc::new(TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(400)).await);
-    let r = app.put(&app.ep_path("ep-flight"), json!({ "location": "eastus", "properties": { "authMode": "Key" } })).await;
+    let app = Arc::new(
+        TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(400)).await,
+    );
+    let r = app
+        .put(
+            &app.ep_path("ep-flight"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
     assert_eq!(r.status, 201);
     app.wait(&r).await;
     let tasks = (0..8).map(|i| {
@@ -101,9 +164,18 @@ async fn concurrent_puts_while_an_operation_is_in_flight_get_409() {
             (i, r.status, r.header("azure-asyncoperation"))
         })
     });
-    let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     let accepted: Vec<_> = results.iter().filter(|(_, s, _)| *s == 200).collect();
-    assert_eq!(accepted.len(), 1, "exactly one PUT may start the update: {:?}", results.iter().map(|r| r.1).collect::<Vec<_>>());
+    assert_eq!(
+        accepted.len(),
+        1,
+        "exactly one PUT may start the update: {:?}",
+        results.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
     assert_eq!(results.iter().filter(|(_, s, _)| *s == 409).count(), 7);
     let (winner, _, url) = accepted[0];
     let mut last = String::new();
@@ -133,7 +205,11 @@ async fn deployments_racing_their_endpoint_delete_stay_consistent() {
                 let r = if i == 6 {
                     app.delete(&app.ep_path(&ep)).await
                 } else {
-                    app.put(&format!("{}/deployments/d{i}", app.ep_path(&ep)), dep_body(&app, "x")).await
+                    app.put(
+                        &format!("{}/deployments/d{i}", app.ep_path(&ep)),
+                        dep_body(&app, "x"),
+                    )
+                    .await
                 };
                 clean(&format!("{ep} request {i}"), &r);
             }));
@@ -152,7 +228,12 @@ async fn deployments_racing_their_endpoint_delete_stay_consistent() {
         }
         assert!(gone, "{ep} never went away");
         let all = app.get("/_amlite/resources").await;
-        let orphans: Vec<_> = all.body["value"].as_array().unwrap().iter().filter(|r| r["id"].as_str().unwrap().contains(&format!("/{ep}/"))).collect();
+        let orphans: Vec<_> = all.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"].as_str().unwrap().contains(&format!("/{ep}/")))
+            .collect();
         assert!(orphans.is_empty(), "{orphans:?}");
     }
 }

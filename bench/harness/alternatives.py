@@ -57,7 +57,7 @@ def moto(out: Path, cfg: dict) -> dict:
     if not server.exists():
         raise BenchError(f"{server} missing: bench/run.sh installs it in full mode")
     res = _startup_runs(lambda port, i: [str(server), "-H", "127.0.0.1", "-p", str(port)],
-                        cfg["startup_runs"], "/", None, out / "moto.log", 200)
+                        cfg["alt_startup_runs"], "/", None, out / "moto.log", 200)
     port = free_port()
     log = open(out / "moto.log", "ab")
     proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)], stdin=subprocess.DEVNULL,
@@ -96,7 +96,7 @@ def azurite(out: Path, cfg: dict, cert_dir: Path) -> dict:
                 "--silent", "--skipApiVersionCheck", "--cert", str(cert), "--key", str(key)]
 
     # Azurite has no health route: any HTTP answer (400 for GET /) means it serves requests.
-    return _startup_runs(cmd, cfg["startup_runs"], "/", cert, out / "azurite.log", None)
+    return _startup_runs(cmd, cfg["alt_startup_runs"], "/", cert, out / "azurite.log", None)
 
 
 def amlite_sequence(binary: Path, out: Path, cfg: dict) -> Dict[str, float]:

@@ -113,7 +113,9 @@ def details(r: dict) -> str:
             ["flow wall time (MLClient() → endpoint deleted; import excluded)", f"{sdk['flow_seconds']:.2f} s"],
             ["requests amlite served", str(sdk["requests"])],
             ["time inside amlite (sum of logged latencies)", f"{sdk['amlite_seconds'] * 1000:.1f} ms"],
-            ["amlite's share", f"{sdk['share'] * 100:.2f} %"],
+            ["amlite's share (median run)", f"{sdk['share'] * 100:.2f} %"],
+            ["shares of all runs", ", ".join(f"{x * 100:.1f} %" for x in sdk.get("all_shares", []))],
+            ["flow wall times of all runs", ", ".join(f"{x:.2f} s" for x in sdk.get("all_flow_seconds", []))],
             ["slowest single request", f"{sdk['max_request_ms']:.2f} ms"],
             ["steps", steps], ["where amlite's time went", top]]))
     sc = r.get("scale", [])

@@ -23,7 +23,11 @@ fn kind_of(collection: &str) -> ResourceKind {
 
 /// Name of the storage account in a workspace's `storageAccount` id.
 pub fn account_name(ws: &Workspace) -> String {
-    ws.storage_account.rsplit('/').next().unwrap_or("amlitestore").to_ascii_lowercase()
+    ws.storage_account
+        .rsplit('/')
+        .next()
+        .unwrap_or("amlitestore")
+        .to_ascii_lowercase()
 }
 
 /// The default blob container of a workspace.
@@ -32,24 +36,47 @@ pub fn default_container(ws: &Workspace) -> String {
 }
 
 /// Dispatch for `W/{models|codes|environments|data|components|datastores}/...`.
-pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath, rest: &[&str], _api: &str) -> ArmResult<Response> {
+pub async fn route(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    rest: &[&str],
+    _api: &str,
+) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     let m = &req.method;
     match rest {
         ["datastores"] if m == Method::GET => list_datastores(state, req, w, &ws).await,
         ["datastores", _] => datastore(state, req, w, &ws).await,
-        ["datastores", _, "listsecrets"] if m == Method::POST => Ok(ok(&json!({ "secretsType": "AccountKey", "key": "YW1saXRlLWFjY291bnQta2V5LW5vdC1jaGVja2Vk" }))),
+        ["datastores", _, "listsecrets"] if m == Method::POST => Ok(ok(
+            &json!({ "secretsType": "AccountKey", "key": "YW1saXRlLWFjY291bnQta2V5LW5vdC1jaGVja2Vk" }),
+        )),
         [coll, _] => container(state, req, w, coll).await,
         [coll] if m == Method::GET => {
-            let rows = state.store.by_kind_under(kind_of(coll), &format!("{}/{}/", w.id, w.seg(req, 0))).await?;
-            let mut names: Vec<String> = rows.iter().filter_map(|r| ResourceId::from_string(r.id.clone()).segment_after(w.seg(req, 0)).map(str::to_string)).collect();
+            let rows = state
+                .store
+                .by_kind_under(kind_of(coll), &format!("{}/{}/", w.id, w.seg(req, 0)))
+                .await?;
+            let mut names: Vec<String> = rows
+                .iter()
+                .filter_map(|r| {
+                    ResourceId::from_string(r.id.clone())
+                        .segment_after(w.seg(req, 0))
+                        .map(str::to_string)
+                })
+                .collect();
             names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-            let value = names.iter().map(|n| container_body(w, req.segs[8].as_str(), n)).collect();
+            let value = names
+                .iter()
+                .map(|n| container_body(w, req.segs[8].as_str(), n))
+                .collect();
             Ok(ok(&super::wire::list(value)))
         }
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
         [coll, _, "versions", _] => version(state, req, w, coll).await,
-        ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => start_pending_upload(req, w, &ws),
+        ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => {
+            start_pending_upload(req, w, &ws)
+        }
         _ => Err(ArmError::no_route(m.as_str(), &req.path)),
     }
 }
@@ -59,17 +86,34 @@ fn container_body(w: &WsPath, coll: &str, name: &str) -> Value {
             "properties": { "isArchived": false, "latestVersion": Value::Null, "nextVersion": Value::Null, "description": Value::Null, "tags": {}, "properties": {} } })
 }
 
-async fn container(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+async fn container(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    coll: &str,
+) -> ArmResult<Response> {
     let (seg, name) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?);
-    let versions = state.store.by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id)).await?;
+    let versions = state
+        .store
+        .by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id))
+        .await?;
     match req.method {
-        Method::GET if versions.is_empty() => Err(ArmError::not_found(&format!("Microsoft.MachineLearningServices/workspaces/{seg}"), name)),
+        Method::GET if versions.is_empty() => Err(ArmError::not_found(
+            &format!("Microsoft.MachineLearningServices/workspaces/{seg}"),
+            name,
+        )),
         Method::GET => Ok(ok(&container_body(w, seg, name))),
         Method::PUT => {
             // Containers are implied by their versions; the body is still validated.
             let body = req.json_object()?;
-            if !body.get("properties").is_none_or(|p| p.is_object() || p.is_null()) {
-                return Err(ArmError::bad_property("properties", "The property 'properties' must be an object."));
+            if !body
+                .get("properties")
+                .is_none_or(|p| p.is_object() || p.is_null())
+            {
+                return Err(ArmError::bad_property(
+                    "properties",
+                    "The property 'properties' must be an object.",
+                ));
             }
             Ok(ok(&container_body(w, seg, name)))
         }
@@ -78,16 +122,37 @@ async fn container(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -
     }
 }
 
-async fn list_versions(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+async fn list_versions(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    coll: &str,
+) -> ArmResult<Response> {
     let kind = kind_of(coll);
     let rows = if let Some(hash) = req.q("hash") {
         // The SDK looks code snapshots up by content hash to skip re-uploading.
-        let all = state.store.by_kind_under(kind, &format!("{}/", w.id)).await?;
+        let all = state
+            .store
+            .by_kind_under(kind, &format!("{}/", w.id))
+            .await?;
         all.into_iter()
-            .filter(|r| r.doc::<Asset>().ok().is_some_and(|a| a.properties.pointer("/properties/hash_sha256").and_then(Value::as_str) == Some(hash)))
+            .filter(|r| {
+                r.doc::<Asset>().ok().is_some_and(|a| {
+                    a.properties
+                        .pointer("/properties/hash_sha256")
+                        .and_then(Value::as_str)
+                        == Some(hash)
+                })
+            })
             .collect()
     } else {
-        state.store.by_kind_under(kind, &format!("{}/{}/{}/versions/", w.id, w.seg(req, 0), w.seg(req, 1))).await?
+        state
+            .store
+            .by_kind_under(
+                kind,
+                &format!("{}/{}/{}/versions/", w.id, w.seg(req, 0), w.seg(req, 1)),
+            )
+            .await?
     };
     let mut value = Vec::new();
     for r in rows.iter().rev() {
@@ -100,7 +165,12 @@ async fn list_versions(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &st
 }
 
 fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
-    for (k, v) in [("isAnonymous", json!(false)), ("isArchived", json!(false)), ("tags", json!({})), ("properties", json!({}))] {
+    for (k, v) in [
+        ("isAnonymous", json!(false)),
+        ("isArchived", json!(false)),
+        ("tags", json!({})),
+        ("properties", json!({})),
+    ] {
         if props.get(k).is_none_or(Value::is_null) {
             props.insert(k.to_string(), v);
         }
@@ -113,18 +183,34 @@ fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
     }
     if coll == "environments" {
         props.entry("osType").or_insert(json!("Linux"));
-        props.entry("environmentType").or_insert(json!("UserCreated"));
+        props
+            .entry("environmentType")
+            .or_insert(json!("UserCreated"));
     }
     props.insert("provisioningState".into(), json!("Succeeded"));
 }
 
-async fn version(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> ArmResult<Response> {
+async fn version(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    coll: &str,
+) -> ArmResult<Response> {
     let kind = kind_of(coll);
-    let (seg, name, ver) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?, super::safe_name("version", w.seg(req, 3))?);
+    let (seg, name, ver) = (
+        w.seg(req, 0),
+        super::safe_name("asset", w.seg(req, 1))?,
+        super::safe_name("version", w.seg(req, 3))?,
+    );
     let id = w.id.child(seg, name).child("versions", ver);
     match req.method {
         Method::GET => {
-            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::not_found(&format!("Microsoft.MachineLearningServices/workspaces/{seg}/versions"), &format!("{name}/{ver}")))?;
+            let row = state.store.get(&id).await?.ok_or_else(|| {
+                ArmError::not_found(
+                    &format!("Microsoft.MachineLearningServices/workspaces/{seg}/versions"),
+                    &format!("{name}/{ver}"),
+                )
+            })?;
             Ok(ok(&super::wire::asset(&id, kind, &row.doc()?)))
         }
         Method::PUT => {
@@ -132,7 +218,12 @@ async fn version(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> 
             let mut props = match body.get("properties") {
                 Some(Value::Object(p)) => p.clone(),
                 None | Some(Value::Null) => Map::new(),
-                Some(_) => return Err(ArmError::bad_property("properties", "The property 'properties' must be an object.")),
+                Some(_) => {
+                    return Err(ArmError::bad_property(
+                        "properties",
+                        "The property 'properties' must be an object.",
+                    ))
+                }
             };
             with_defaults(coll, &mut props);
             let existing = state.store.get(&id).await?;
@@ -144,9 +235,16 @@ async fn version(state: &AppState, req: &ArmRequest, w: &WsPath, coll: &str) -> 
                 }
                 None => Audit::at(chrono::Utc::now()),
             };
-            let asset = Asset { properties: Value::Object(props), audit };
+            let asset = Asset {
+                properties: Value::Object(props),
+                audit,
+            };
             state.store.put(&id, kind, Some(&w.id), &asset).await?;
-            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             Ok(json_reply(status, &super::wire::asset(&id, kind, &asset)))
         }
         Method::DELETE => {
@@ -191,36 +289,85 @@ fn default_datastore(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> Value {
     })
 }
 
-async fn list_datastores(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+async fn list_datastores(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    ws: &Workspace,
+) -> ArmResult<Response> {
     let mut value = vec![default_datastore(req, w, ws)];
     if req.q("isDefault") != Some("true") {
-        for r in state.store.by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id)).await? {
-            value.push(super::wire::asset(&r.resource_id(), ResourceKind::Datastore, &r.doc()?));
+        for r in state
+            .store
+            .by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id))
+            .await?
+        {
+            value.push(super::wire::asset(
+                &r.resource_id(),
+                ResourceKind::Datastore,
+                &r.doc()?,
+            ));
         }
     }
     Ok(ok(&super::wire::list(value)))
 }
 
-async fn datastore(state: &AppState, req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
+async fn datastore(
+    state: &AppState,
+    req: &ArmRequest,
+    w: &WsPath,
+    ws: &Workspace,
+) -> ArmResult<Response> {
     let name = super::safe_name("datastore", w.seg(req, 1))?;
     if name.eq_ignore_ascii_case("workspaceblobstore") {
         return match req.method {
             Method::GET | Method::PUT => Ok(ok(&default_datastore(req, w, ws))),
-            _ => Err(ArmError::bad_property("name", "The default datastore 'workspaceblobstore' cannot be deleted.")),
+            _ => Err(ArmError::bad_property(
+                "name",
+                "The default datastore 'workspaceblobstore' cannot be deleted.",
+            )),
         };
     }
     let id = w.id.child("datastores", name);
     match req.method {
         Method::GET => {
-            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::not_found("Microsoft.MachineLearningServices/workspaces/datastores", name))?;
-            Ok(ok(&super::wire::asset(&id, ResourceKind::Datastore, &row.doc()?)))
+            let row = state.store.get(&id).await?.ok_or_else(|| {
+                ArmError::not_found(
+                    "Microsoft.MachineLearningServices/workspaces/datastores",
+                    name,
+                )
+            })?;
+            Ok(ok(&super::wire::asset(
+                &id,
+                ResourceKind::Datastore,
+                &row.doc()?,
+            )))
         }
         Method::PUT => {
             let body = req.json_object()?;
-            let props = body.get("properties").filter(|p| p.is_object()).cloned().ok_or_else(|| ArmError::bad_property("properties", "A datastore needs 'properties' with 'datastoreType'."))?;
-            let asset = Asset { properties: props, audit: Audit::at(chrono::Utc::now()) };
-            state.store.put(&id, ResourceKind::Datastore, Some(&w.id), &asset).await?;
-            Ok(ok(&super::wire::asset(&id, ResourceKind::Datastore, &asset)))
+            let props = body
+                .get("properties")
+                .filter(|p| p.is_object())
+                .cloned()
+                .ok_or_else(|| {
+                    ArmError::bad_property(
+                        "properties",
+                        "A datastore needs 'properties' with 'datastoreType'.",
+                    )
+                })?;
+            let asset = Asset {
+                properties: props,
+                audit: Audit::at(chrono::Utc::now()),
+            };
+            state
+                .store
+                .put(&id, ResourceKind::Datastore, Some(&w.id), &asset)
+                .await?;
+            Ok(ok(&super::wire::asset(
+                &id,
+                ResourceKind::Datastore,
+                &asset,
+            )))
         }
         Method::DELETE => {
             state.store.delete(&id).await?;

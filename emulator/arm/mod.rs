@@ -7,15 +7,16 @@
 //! Requests that are not ARM (Blob Storage, scoring) are handed to `blob` and `scoring` here too,
 //! because all share one port per listener.
 pub mod assets;
+pub mod convert;
 pub mod deployment_properties;
 pub mod deployments;
-pub mod convert;
 pub mod endpoint_properties;
 pub mod endpoints;
 pub mod managed_network;
 pub mod network;
 pub mod plumbing;
 pub mod provision;
+pub mod provision_python;
 pub mod request;
 pub mod wire;
 pub mod workspace_properties;
@@ -33,11 +34,26 @@ use crate::error::{ArmError, ArmResult};
 pub use request::ArmRequest;
 
 /// First path segments that belong to amlite itself or ARM; anything else is Blob Storage.
-const RESERVED_ROOTS: &[&str] =
-    &["subscriptions", "metadata", "msi", "health", "endpoints", "score", "swagger.json", "providers", "tenants", "_amlite", ""];
+const RESERVED_ROOTS: &[&str] = &[
+    "subscriptions",
+    "metadata",
+    "msi",
+    "health",
+    "endpoints",
+    "score",
+    "swagger.json",
+    "providers",
+    "tenants",
+    "_amlite",
+    "",
+];
 
 /// Entry point of every listener (see the module doc for why routing is done here).
-pub async fn dispatch(State(state): State<AppStateRef>, Extension(listener): Extension<Listener>, req: Request) -> Response {
+pub async fn dispatch(
+    State(state): State<AppStateRef>,
+    Extension(listener): Extension<Listener>,
+    req: Request,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let path = req.uri().path().to_string();
     let mut resp = match handle(state, listener, req).await {
@@ -68,20 +84,45 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
     let segs: Vec<String> = path
         .split('/')
         .skip(1)
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
     let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let query = parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
     let first = lower.first().map(String::as_str).unwrap_or("");
-    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
     let is_blob = !is_scoring && !RESERVED_ROOTS.contains(&first);
     if first == "subscriptions" {
         check_segments(path.as_str(), &segs)?;
     }
-    let limit = if is_blob { state.config.max_blob_body } else { state.config.max_body };
+    let limit = if is_blob {
+        state.config.max_blob_body
+    } else {
+        state.config.max_body
+    };
     let body = read_body(body, &parts.headers, limit).await?;
-    let mut req = ArmRequest { method: parts.method, path, segs, lower, query, headers: parts.headers, body, listener };
+    let mut req = ArmRequest {
+        method: parts.method,
+        path,
+        segs,
+        lower,
+        query,
+        headers: parts.headers,
+        body,
+        listener,
+    };
     if is_scoring {
         return Ok(crate::scoring::handle(&state, req).await);
     }
@@ -106,10 +147,19 @@ async fn stored_casing(state: &AppStateRef, req: &mut ArmRequest) -> ArmResult<(
     }
     // Candidate ids end on a name: /subscriptions/S (2), …/resourceGroups/R (4), then providers
     // resources at 8, 10, 12, … segments.
-    let lens: Vec<usize> = [2usize, 4].into_iter().chain((8..=req.segs.len()).step_by(2)).filter(|n| *n <= req.segs.len()).collect();
-    let candidates: Vec<String> = lens.iter().map(|n| format!("/{}", req.segs[..*n].join("/"))).collect();
+    let lens: Vec<usize> = [2usize, 4]
+        .into_iter()
+        .chain((8..=req.segs.len()).step_by(2))
+        .filter(|n| *n <= req.segs.len())
+        .collect();
+    let candidates: Vec<String> = lens
+        .iter()
+        .map(|n| format!("/{}", req.segs[..*n].join("/")))
+        .collect();
     let found = state.store.stored_ids(&candidates).await?;
-    let Some(longest) = found.iter().max_by_key(|id| id.len()) else { return Ok(()) };
+    let Some(longest) = found.iter().max_by_key(|id| id.len()) else {
+        return Ok(());
+    };
     let stored: Vec<&str> = longest.split('/').skip(1).collect();
     for (seg, s) in req.segs.iter_mut().zip(stored) {
         if seg.eq_ignore_ascii_case(s) {
@@ -129,7 +179,9 @@ fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
         if seg.is_empty() && i == last {
             continue;
         }
-        let utf8 = percent_encoding::percent_decode_str(raw).decode_utf8().is_ok();
+        let utf8 = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .is_ok();
         if !utf8 || !crate::domain::is_safe_name(seg) {
             return Err(ArmError::invalid_name("resource", seg));
         }
@@ -137,12 +189,21 @@ fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
     Ok(())
 }
 
-async fn read_body(body: Body, headers: &axum::http::HeaderMap, limit: usize) -> ArmResult<axum::body::Bytes> {
-    let declared = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+async fn read_body(
+    body: Body,
+    headers: &axum::http::HeaderMap,
+    limit: usize,
+) -> ArmResult<axum::body::Bytes> {
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ArmError::too_large(limit));
     }
-    axum::body::to_bytes(body, limit).await.map_err(|_| ArmError::too_large(limit))
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ArmError::too_large(limit))
 }
 
 async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {
@@ -158,7 +219,11 @@ async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {
     }
 }
 
-async fn subscription_routes(state: &AppStateRef, req: &ArmRequest, l: &[&str]) -> ArmResult<Response> {
+async fn subscription_routes(
+    state: &AppStateRef,
+    req: &ArmRequest,
+    l: &[&str],
+) -> ArmResult<Response> {
     let api = req.api_version(state.config.api_versions)?.to_string();
     match l {
         ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
@@ -176,7 +241,9 @@ async fn subscription_routes(state: &AppStateRef, req: &ArmRequest, l: &[&str]) 
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", _, rest @ ..] => {
             plumbing::template_deployment(state, req, rest).await
         }
-        ["subscriptions", _, "resourcegroups", _, "deployments", _, "operations"] => Ok(plumbing::template_operations()),
+        ["subscriptions", _, "resourcegroups", _, "deployments", _, "operations"] => {
+            Ok(plumbing::template_operations())
+        }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_resource_group(state, req).await
         }
@@ -205,7 +272,11 @@ pub struct WsPath {
 
 impl WsPath {
     fn of(req: &ArmRequest) -> Self {
-        let (sub, rg, ws) = (req.segs[1].clone(), req.segs[3].clone(), req.segs[7].clone());
+        let (sub, rg, ws) = (
+            req.segs[1].clone(),
+            req.segs[3].clone(),
+            req.segs[7].clone(),
+        );
         let id = crate::domain::ResourceId::workspace(&sub, &rg, &ws);
         WsPath { sub, rg, ws, id }
     }
@@ -215,24 +286,38 @@ impl WsPath {
     }
 }
 
-async fn workspace_routes(state: &AppStateRef, req: &ArmRequest, rest: &[&str], api: &str) -> ArmResult<Response> {
+async fn workspace_routes(
+    state: &AppStateRef,
+    req: &ArmRequest,
+    rest: &[&str],
+    api: &str,
+) -> ArmResult<Response> {
     let w = WsPath::of(req);
     let m = &req.method;
     match rest {
         [] => workspaces::route(state, req, &w).await,
         ["onlineendpoints"] if m == Method::GET => endpoints::list(state, req, &w).await,
         ["onlineendpoints", _] => endpoints::route(state, req, &w).await,
-        ["onlineendpoints", _, action] if m == Method::POST => endpoints::action(state, req, &w, action).await,
-        ["onlineendpoints", _, "deployments"] if m == Method::GET => deployments::list(state, req, &w).await,
+        ["onlineendpoints", _, action] if m == Method::POST => {
+            endpoints::action(state, req, &w, action).await
+        }
+        ["onlineendpoints", _, "deployments"] if m == Method::GET => {
+            deployments::list(state, req, &w).await
+        }
         ["onlineendpoints", _, "deployments", _] => deployments::route(state, req, &w).await,
-        ["onlineendpoints", _, "deployments", _, "getlogs"] if m == Method::POST => deployments::get_logs(state, req, &w).await,
-        ["onlineendpoints", _, "deployments", _, "skus"] if m == Method::GET => deployments::skus(state, req, &w).await,
+        ["onlineendpoints", _, "deployments", _, "getlogs"] if m == Method::POST => {
+            deployments::get_logs(state, req, &w).await
+        }
+        ["onlineendpoints", _, "deployments", _, "skus"] if m == Method::GET => {
+            deployments::skus(state, req, &w).await
+        }
         ["models" | "codes" | "environments" | "datastores" | "data" | "components", ..] => {
             assets::route(state, req, &w, rest, api).await
         }
-        ["outboundrules", ..] | ["provisionmanagednetwork"] | ["privateendpointconnections", ..] | ["privatelinkresources"] => {
-            workspaces::network_route(state, req, &w, rest).await
-        }
+        ["outboundrules", ..]
+        | ["provisionmanagednetwork"]
+        | ["privateendpointconnections", ..]
+        | ["privatelinkresources"] => workspaces::network_route(state, req, &w, rest).await,
         _ => Err(ArmError::no_route(m.as_str(), &req.path)),
     }
 }

@@ -77,6 +77,8 @@ pub async fn drive(state: State) {
 
 /// At start-up: every operation left `InProgress` is due now (it resumes and completes).
 pub async fn recover(state: &AppState) -> ArmResult<()> {
+    state.store.release_held().await?;
+    super::provision_python::restart_running(state).await?;
     state.lro.note_due(state.store.next_due_ms().await?);
     settle(state).await
 }
@@ -236,10 +238,7 @@ async fn decide(
             message: v.message,
         }));
     }
-    Ok(state.runtimes.start(id.as_str(), d).err().map(|e| Failure {
-        code: "ResourceNotReady".into(),
-        message: e,
-    }))
+    Ok(None)
 }
 
 /// Sets the deployment's `provisioningState`, `failure` and a log line for `getLogs`.
@@ -257,9 +256,10 @@ fn record_outcome(
     d.failure = failure.cloned();
     d.logs.push(match failure {
         None => format!(
-            "{} Deployment {} is ready: runtime 'mock', {} instance(s) of {}.",
+            "{} Deployment {} is ready: runtime '{}', {} instance(s) of {}.",
             arm_time(now),
             id.name(),
+            if d.environment_variables.get("AMLITE_RUNTIME").is_some_and(|v| v.eq_ignore_ascii_case("python")) { "python" } else { "default" },
             d.instance_count,
             d.instance_type
         ),
@@ -293,9 +293,37 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
     else {
         return finish_plain(state, op, None).await;
     };
-    let failure = decide(state, id, &ws_id, &ws, &d).await?;
+    let mut failure = decide(state, id, &ws_id, &ws, &d).await?;
+    let kind = crate::runtime::RuntimeKind::of(&d, state.config.runtime_default());
+    if failure.is_none() && kind == crate::runtime::RuntimeKind::Python {
+        // Starting Python takes seconds: hand it to the background worker, which completes the
+        // operation, so the provisioner (and every request waiting on it) is not blocked.
+        let mut tx = state.store.begin().await?;
+        operations::hold_in(&mut tx, &op.id).await?;
+        tx.commit().await?;
+        let _ = state.python_jobs.send((id.to_string(), Some(op.id.clone())));
+        return Ok(());
+    }
+    if failure.is_none() {
+        failure = state.runtimes.start(id.as_str(), &d).err().map(|e| Failure { code: "ResourceNotReady".into(), message: e });
+    }
+    write_outcome(state, id, row.parent_id.as_deref(), &mut d, (&ws_id, &ws), failure, Some(op)).await
+}
+
+/// Stores a provisioning outcome: the deployment's state and log line, the ISO-14 connections
+/// (added on success of a legacy egress-disabled deployment, removed on failure), and the
+/// operation's end — in one transaction.
+pub(super) async fn write_outcome(
+    state: &AppState,
+    id: &ResourceId,
+    parent: Option<&str>,
+    d: &mut OnlineDeployment,
+    (ws_id, ws): (&ResourceId, &Workspace),
+    failure: Option<Failure>,
+    op: Option<&OperationRow>,
+) -> ArmResult<()> {
     let now = chrono::Utc::now();
-    record_outcome(&mut d, id, failure.as_ref(), now);
+    record_outcome(d, id, failure.as_ref(), now);
     let egress = convert::pna(d.egress_public_network_access);
     let mode = convert::isolation(&ws.managed_network.isolation_mode);
     let stale = if failure.is_some() {
@@ -304,22 +332,19 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
         Vec::new()
     };
     let mut tx = state.store.begin().await?;
-    resources::put_in(
-        &mut tx,
-        id,
-        ResourceKind::OnlineDeployment,
-        row.parent_id.map(ResourceId::from_string).as_ref(),
-        &d,
-    )
-    .await?;
+    let parent = parent.map(|p| ResourceId::from_string(p.to_string()));
+    resources::put_in(&mut tx, id, ResourceKind::OnlineDeployment, parent.as_ref(), &*d).await?;
     if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
-        legacy_connections(&mut tx, &ws_id, id, now).await?;
+        legacy_connections(&mut tx, ws_id, id, now).await?;
     }
     for pec in &stale {
         resources::delete_in(&mut tx, pec).await?;
     }
-    mark(&mut tx, op, failure).await?;
+    if let Some(op) = op {
+        mark(&mut tx, op, failure).await?;
+    }
     tx.commit().await?;
+    state.changed();
     Ok(())
 }
 

@@ -2,9 +2,12 @@
 //! deterministic echo `{"deployment": d, "input": <body>}` and can be made slow or failing with
 //! the deployment's environment variables `AMLITE_MOCK_DELAY_MS` and `AMLITE_MOCK_STATUS`.
 //! The mock keeps no process, so a deployment stored `Succeeded` is routable right after a
-//! restart.
+//! restart. `python` ([`python`]) runs the user's `score.py` in Azure's inference server.
+pub mod materialize;
+pub mod python;
+
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -50,10 +53,35 @@ impl MockSettings {
     }
 }
 
+/// Which runtime serves a deployment: the deployment's environment variable `AMLITE_RUNTIME`
+/// (`mock` or `python`), else the server's `--default-runtime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    /// Built-in echo.
+    Mock,
+    /// The user's `score.py` in `azureml-inference-server-http`.
+    Python,
+}
+
+impl RuntimeKind {
+    /// The runtime of deployment `d` given the server default.
+    pub fn of(d: &OnlineDeployment, default: RuntimeKind) -> Self {
+        match d.environment_variables.get("AMLITE_RUNTIME").map(|v| v.trim().to_ascii_lowercase()) {
+            Some(v) if v == "python" => RuntimeKind::Python,
+            Some(v) if v == "mock" => RuntimeKind::Mock,
+            _ => default,
+        }
+    }
+}
+
+type Logs = Arc<Mutex<HashMap<String, VecDeque<String>>>>;
+
 /// Registry of running deployments and their recent logs.
 #[derive(Debug, Default)]
 pub struct Runtimes {
-    logs: Mutex<HashMap<String, VecDeque<String>>>,
+    logs: Logs,
+    python: Mutex<HashMap<String, Arc<python::PythonDeployment>>>,
+    client: reqwest::Client,
 }
 
 impl Runtimes {
@@ -68,30 +96,59 @@ impl Runtimes {
         Ok(())
     }
 
-    /// Stops every runtime whose id starts with `prefix` (a deployment or an endpoint).
-    pub fn stop_under(&self, prefix: &str) {
+    /// Starts the python processes of deployment `id` and waits for readiness; replaces (and so
+    /// stops) any previous ones.
+    pub async fn start_python(&self, id: &str, spec: &python::LaunchSpec) -> Result<(), String> {
+        let key = id.to_ascii_lowercase();
+        if let Ok(mut m) = self.python.lock() {
+            m.remove(&key);
+        }
+        let logs = self.logs.clone();
+        let log_key = key.clone();
+        let log = Arc::new(move |line: String| push_log(&logs, &log_key, line));
+        let running = python::launch(&self.client, spec, log).await?;
+        if let Ok(mut m) = self.python.lock() {
+            m.insert(key, Arc::new(running));
+        }
+        Ok(())
+    }
+
+    /// The running python deployment `id`, if any.
+    pub fn python(&self, id: &str) -> Option<Arc<python::PythonDeployment>> {
+        self.python.lock().ok().and_then(|m| m.get(&id.to_ascii_lowercase()).cloned())
+    }
+
+    /// The HTTP client used to reach python processes.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Stops every runtime under `id`: the deployment itself or, for an endpoint, its
+    /// deployments (`{id}/deployments/...`), never a sibling whose name merely starts alike.
+    pub fn stop_under(&self, id: &str) {
+        let p = id.to_ascii_lowercase();
+        let under = |k: &String| *k == p || k.starts_with(&format!("{p}/"));
         if let Ok(mut m) = self.logs.lock() {
-            let p = prefix.to_ascii_lowercase();
-            m.retain(|k, _| !k.starts_with(&p));
+            m.retain(|k, _| !under(k));
+        }
+        if let Ok(mut m) = self.python.lock() {
+            m.retain(|k, _| !under(k));
         }
     }
 
-    /// Stops everything (shutdown).
+    /// Stops everything (shutdown): python processes are killed when dropped.
     pub fn stop_all(&self) {
         if let Ok(mut m) = self.logs.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.python.lock() {
             m.clear();
         }
     }
 
     /// Appends a log line for a deployment.
     pub fn log(&self, id: &str, line: String) {
-        if let Ok(mut m) = self.logs.lock() {
-            let q = m.entry(id.to_ascii_lowercase()).or_default();
-            if q.len() >= LOG_LINES {
-                q.pop_front();
-            }
-            q.push_back(line);
-        }
+        push_log(&self.logs, &id.to_ascii_lowercase(), line);
     }
 
     /// Recent log lines of a deployment.
@@ -104,6 +161,16 @@ impl Runtimes {
                     .map(|q| q.iter().cloned().collect())
             })
             .unwrap_or_default()
+    }
+}
+
+fn push_log(logs: &Logs, key: &str, line: String) {
+    if let Ok(mut m) = logs.lock() {
+        let q = m.entry(key.to_string()).or_default();
+        if q.len() >= LOG_LINES {
+            q.pop_front();
+        }
+        q.push_back(line);
     }
 }
 

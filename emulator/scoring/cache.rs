@@ -24,6 +24,8 @@ pub struct DeploymentRoute {
     pub instance_count: u32,
     /// Mock runtime knobs.
     pub mock: crate::runtime::MockSettings,
+    /// Which runtime answers (SPEC §7).
+    pub runtime: crate::runtime::RuntimeKind,
     /// Requests in flight (shared across cache generations).
     pub in_flight: Arc<AtomicUsize>,
 }

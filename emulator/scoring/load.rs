@@ -45,6 +45,7 @@ pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, A
             request_settings: d.request_settings.clone(),
             instance_count: d.instance_count,
             mock: crate::runtime::MockSettings::of(&d),
+            runtime: crate::runtime::RuntimeKind::of(&d, state.config.runtime_default()),
         });
     }
     let private_endpoints =

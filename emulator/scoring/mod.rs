@@ -243,7 +243,8 @@ async fn invoke(
             .with_header("azureml-model-deployment", d.name.clone()));
     }
     let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
-    let call = crate::runtime::invoke_mock(&d.name, &d.mock, body);
+    let target = model_target(state, d)?;
+    let call = call_model(&d.name, target, body.clone());
     let answer = match tokio::time::timeout(timeout, call).await {
         Ok(a) => a,
         Err(_) => {
@@ -312,9 +313,9 @@ fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body:
     if tick >= *pct {
         return;
     }
-    let (settings, dname, did, body) = (d.mock.clone(), d.name.clone(), d.id.clone(), body.clone());
-    let runtimes = &state.runtimes;
-    runtimes.log(
+    let Ok(target) = model_target(state, d) else { return };
+    let (dname, did, body) = (d.name.clone(), d.id.clone(), body.clone());
+    state.runtimes.log(
         &did,
         format!(
             "{} POST /score (mirrored from {})",
@@ -323,8 +324,31 @@ fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body:
         ),
     );
     tokio::spawn(async move {
-        let _ = crate::runtime::invoke_mock(&dname, &settings, &body).await;
+        let _ = call_model(&dname, target, body).await;
     });
+}
+
+/// What answers for a deployment: the mock, or its running python processes.
+enum ModelTarget {
+    Mock(crate::runtime::MockSettings),
+    Python(Arc<crate::runtime::python::PythonDeployment>, reqwest::Client),
+}
+
+fn model_target(state: &AppState, d: &DeploymentRoute) -> Result<ModelTarget, ArmError> {
+    match d.runtime {
+        crate::runtime::RuntimeKind::Mock => Ok(ModelTarget::Mock(d.mock.clone())),
+        crate::runtime::RuntimeKind::Python => match state.runtimes.python(&d.id) {
+            Some(p) => Ok(ModelTarget::Python(p, state.runtimes.client().clone())),
+            None => Err(ArmError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", format!("Deployment {} is not running (its python runtime is starting or stopped); see getLogs.", d.name))),
+        },
+    }
+}
+
+async fn call_model(name: &str, target: ModelTarget, body: bytes::Bytes) -> crate::runtime::ModelResponse {
+    match target {
+        ModelTarget::Mock(settings) => crate::runtime::invoke_mock(name, &settings, &body).await,
+        ModelTarget::Python(p, client) => p.invoke(&client, &body, "application/json").await,
+    }
 }
 
 fn swagger_doc(endpoint: &str) -> serde_json::Value {

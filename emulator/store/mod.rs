@@ -11,7 +11,9 @@ pub mod resources;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use operations::OperationRow;
 pub use resources::Row;
@@ -56,11 +58,18 @@ impl Store {
     /// store (one writer beside several WAL readers); `synchronous = OFF` keeps it fast since
     /// durability is not wanted.
     pub async fn open_ephemeral(dir: &Path) -> Result<Self, StoreError> {
-        let path = dir.join(format!(".amlite-memory-{}.db", uuid::Uuid::new_v4().simple()));
+        let path = dir.join(format!(
+            ".amlite-memory-{}.db",
+            uuid::Uuid::new_v4().simple()
+        ));
         Self::open_file(&path, SqliteSynchronous::Off, Some(path.clone())).await
     }
 
-    async fn open_file(p: &Path, sync: SqliteSynchronous, scratch: Option<PathBuf>) -> Result<Self, StoreError> {
+    async fn open_file(
+        p: &Path,
+        sync: SqliteSynchronous,
+        scratch: Option<PathBuf>,
+    ) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(p)
             .create_if_missing(true)
@@ -80,7 +89,11 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Store { reader, writer, scratch })
+        Ok(Store {
+            reader,
+            writer,
+            scratch,
+        })
     }
 
     /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.

@@ -27,7 +27,12 @@ pub struct OperationRow {
     pub location: String,
 }
 
-const COLS: &str = "id, resource_id, action, status, started_at, ended_at, due_at_ms, error, location";
+/// `due_at_ms` of an operation a runtime is working on in the background (the python runtime's
+/// start-up): the provisioner must not complete it; the runtime does.
+pub const HELD: i64 = i64::MAX;
+
+const COLS: &str =
+    "id, resource_id, action, status, started_at, ended_at, due_at_ms, error, location";
 
 impl Store {
     /// The operation with this id.
@@ -50,48 +55,55 @@ impl Store {
 
     /// The earliest due time of any `InProgress` operation.
     pub async fn next_due_ms(&self) -> Result<Option<i64>, sqlx::Error> {
-        let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress'")
-            .fetch_one(self.writer())
-            .await?;
+        let row: (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress' AND due_at_ms < ?")
+                .bind(HELD)
+                .fetch_one(self.writer())
+                .await?;
         Ok(row.0)
     }
 
     /// Makes every `InProgress` operation due at `now_ms` at the latest (start-up: operations
     /// interrupted by a stop or a crash complete at once instead of staying `InProgress`).
     pub async fn resume_interrupted(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = ? WHERE status = 'InProgress' AND due_at_ms > ?")
-            .bind(now_ms)
-            .bind(now_ms)
-            .execute(self.writer())
-            .await?;
+        let r = sqlx::query::<Sqlite>(
+            "UPDATE operations SET due_at_ms = ? WHERE status = 'InProgress' AND due_at_ms > ?",
+        )
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
         Ok(r.rows_affected())
     }
 
     /// True when an operation on `resource_id` is still in progress.
     pub async fn busy(&self, resource_id: &str) -> Result<bool, sqlx::Error> {
-        let row: (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM operations WHERE resource_id = ? AND status = 'InProgress'")
-                .bind(resource_id)
-                .fetch_one(self.reader())
-                .await?;
+        let row: (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM operations WHERE resource_id = ? AND status = 'InProgress'",
+        )
+        .bind(resource_id)
+        .fetch_one(self.reader())
+        .await?;
         Ok(row.0 > 0)
     }
 }
 
 /// Records a new operation inside a transaction.
 pub async fn insert_in(conn: &mut SqliteConnection, op: &OperationRow) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>(&format!("INSERT INTO operations ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-        .bind(&op.id)
-        .bind(&op.resource_id)
-        .bind(&op.action)
-        .bind(&op.status)
-        .bind(&op.started_at)
-        .bind(&op.ended_at)
-        .bind(op.due_at_ms)
-        .bind(&op.error)
-        .bind(&op.location)
-        .execute(conn)
-        .await?;
+    sqlx::query::<Sqlite>(&format!(
+        "INSERT INTO operations ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&op.id)
+    .bind(&op.resource_id)
+    .bind(&op.action)
+    .bind(&op.status)
+    .bind(&op.started_at)
+    .bind(&op.ended_at)
+    .bind(op.due_at_ms)
+    .bind(&op.error)
+    .bind(&op.location)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -113,4 +125,26 @@ pub async fn finish_in(
     .execute(conn)
     .await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// Hands an in-progress operation to a background runtime start (see [`HELD`]).
+pub async fn hold_in(conn: &mut SqliteConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = ? WHERE id = ? AND status = 'InProgress'")
+        .bind(HELD)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// At start-up: operations a background start was holding when the process died become due
+    /// again, so they resume instead of staying `InProgress` forever.
+    pub async fn release_held(&self) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = 0 WHERE status = 'InProgress' AND due_at_ms = ?")
+            .bind(HELD)
+            .execute(self.writer())
+            .await?;
+        Ok(r.rows_affected())
+    }
 }

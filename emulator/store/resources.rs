@@ -49,16 +49,26 @@ impl Store {
     }
 
     /// Children of `parent` of one kind, in creation order.
-    pub async fn children(&self, parent: &ResourceId, kind: ResourceKind) -> Result<Vec<Row>, sqlx::Error> {
-        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE parent_id = ? AND kind = ? ORDER BY seq"))
-            .bind(parent.as_str())
-            .bind(kind.tag())
-            .fetch_all(self.reader())
-            .await
+    pub async fn children(
+        &self,
+        parent: &ResourceId,
+        kind: ResourceKind,
+    ) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!(
+            "SELECT {COLS} FROM resources WHERE parent_id = ? AND kind = ? ORDER BY seq"
+        ))
+        .bind(parent.as_str())
+        .bind(kind.tag())
+        .fetch_all(self.reader())
+        .await
     }
 
     /// Every resource of a kind whose id starts with `prefix` (case-insensitive), in creation order.
-    pub async fn by_kind_under(&self, kind: ResourceKind, prefix: &str) -> Result<Vec<Row>, sqlx::Error> {
+    pub async fn by_kind_under(
+        &self,
+        kind: ResourceKind,
+        prefix: &str,
+    ) -> Result<Vec<Row>, sqlx::Error> {
         sqlx::query_as::<_, Row>(&format!(
             "SELECT {COLS} FROM resources WHERE kind = ? AND substr(id, 1, ?) = ? ORDER BY seq"
         ))
@@ -70,12 +80,18 @@ impl Store {
     }
 
     /// Every resource of a kind named `name` (case-insensitive).
-    pub async fn by_kind_and_name(&self, kind: ResourceKind, name: &str) -> Result<Vec<Row>, sqlx::Error> {
-        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE kind = ? AND name = ? ORDER BY seq"))
-            .bind(kind.tag())
-            .bind(name)
-            .fetch_all(self.reader())
-            .await
+    pub async fn by_kind_and_name(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query_as::<_, Row>(&format!(
+            "SELECT {COLS} FROM resources WHERE kind = ? AND name = ? ORDER BY seq"
+        ))
+        .bind(kind.tag())
+        .bind(name)
+        .fetch_all(self.reader())
+        .await
     }
 
     /// The stored spelling of whichever of `ids` exist (compared case-insensitively). Used to
@@ -90,7 +106,11 @@ impl Store {
         for id in ids {
             q = q.bind(id);
         }
-        Ok(q.fetch_all(self.reader()).await?.into_iter().map(|r| r.0).collect())
+        Ok(q.fetch_all(self.reader())
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect())
     }
 
     /// Inserts or replaces one resource outside a transaction.
@@ -139,12 +159,18 @@ pub async fn put_in<T: Serialize>(
 
 /// Deletes a resource (and children by cascade) on a connection or inside a transaction.
 pub async fn delete_in(conn: &mut SqliteConnection, id: &ResourceId) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query::<Sqlite>("DELETE FROM resources WHERE id = ?").bind(id.as_str()).execute(conn).await?;
+    let r = sqlx::query::<Sqlite>("DELETE FROM resources WHERE id = ?")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() > 0)
 }
 
 /// Reads one resource inside a transaction (so a read-modify-write sees its own writes).
-pub async fn get_in(conn: &mut SqliteConnection, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
+pub async fn get_in(
+    conn: &mut SqliteConnection,
+    id: &ResourceId,
+) -> Result<Option<Row>, sqlx::Error> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
         .bind(id.as_str())
         .fetch_optional(conn)

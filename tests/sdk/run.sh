@@ -25,6 +25,22 @@ if [[ "$want" != "$have" ]]; then
   echo "$want" >"$STAMP"
 fi
 
+# The python runtime's interpreter (SPEC 7), kept apart from the SDK's venv as a user's would be.
+RT_VENV="$REPO/.venv-runtime"
+RT_REQ="$HERE/runtime-requirements.txt"
+RT_STAMP="$RT_VENV/.amlite-runtime-requirements.sha256"
+if [[ ! -x "$RT_VENV/bin/python" ]]; then
+  echo "run.sh: creating $RT_VENV" >&2
+  "$PYTHON" -m venv "$RT_VENV"
+fi
+rt_want="$(sha256sum "$RT_REQ" | cut -d' ' -f1)"
+if [[ "$rt_want" != "$(cat "$RT_STAMP" 2>/dev/null || true)" ]]; then
+  echo "run.sh: installing $RT_REQ" >&2
+  "$RT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$RT_REQ"
+  echo "$rt_want" >"$RT_STAMP"
+fi
+export AMLITE_TEST_PYTHON="$RT_VENV/bin/python"
+
 AMLITE_BIN="${AMLITE_BIN:-$REPO/target/debug/amlite}"
 [[ "$AMLITE_BIN" == /* ]] || AMLITE_BIN="$PWD/$AMLITE_BIN"
 export AMLITE_BIN
