@@ -57,10 +57,14 @@ pub struct AppState {
     /// The fixture's first subscription / resource group / workspace (for `env.sh`).
     pub primary: std::sync::OnceLock<crate::fixtures::Primary>,
     /// Background python-runtime starts: `(deployment id, operation id or None for a restart)`.
-    pub python_jobs: tokio::sync::mpsc::UnboundedSender<(String, Option<String>)>,
+    pub python_jobs: tokio::sync::mpsc::UnboundedSender<PythonJob>,
     /// The receiving end, taken once by `Application::run`.
-    pub python_jobs_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<(String, Option<String>)>>>,
+    pub python_jobs_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<PythonJob>>>,
 }
+
+/// A python runtime start to run in the background: `(deployment id, operation id)`; no
+/// operation for a restart after reboot.
+pub type PythonJob = (String, Option<String>);
 
 /// Shared handle.
 pub type State = Arc<AppState>;

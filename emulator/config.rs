@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// The `amlite` command line.
 #[derive(Debug, Parser)]
-#[command(name = "amlite", version, about = "Local emulator of Azure ML managed online endpoints and their network isolation")]
+#[command(
+    name = "amlite",
+    version,
+    about = "Local emulator of Azure ML managed online endpoints and their network isolation"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -87,7 +91,12 @@ pub struct Config {
     #[arg(long, env = "AMLITE_AUTH", value_enum, default_value = "lenient")]
     pub auth: AuthCheck,
     /// api-version checking.
-    #[arg(long, env = "AMLITE_API_VERSIONS", value_enum, default_value = "lenient")]
+    #[arg(
+        long,
+        env = "AMLITE_API_VERSIONS",
+        value_enum,
+        default_value = "lenient"
+    )]
     pub api_versions: ApiVersions,
     /// Largest ARM request body, in bytes (larger → 413).
     #[arg(long, env = "AMLITE_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
@@ -112,7 +121,12 @@ pub struct Config {
     #[arg(long, env = "AMLITE_PYTHON")]
     pub python: Option<PathBuf>,
     /// Runtime of deployments that do not set `AMLITE_RUNTIME` in their environment variables.
-    #[arg(long, env = "AMLITE_DEFAULT_RUNTIME", value_enum, default_value = "mock")]
+    #[arg(
+        long,
+        env = "AMLITE_DEFAULT_RUNTIME",
+        value_enum,
+        default_value = "mock"
+    )]
     pub default_runtime: DefaultRuntime,
     /// How long a python deployment may take to answer its liveness probe.
     #[arg(long, env = "AMLITE_RUNTIME_START_TIMEOUT", default_value = "120s", value_parser = humantime::parse_duration)]

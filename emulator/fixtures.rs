@@ -72,7 +72,11 @@ pub struct FixtureResourceGroup {
 
 /// The built-in default fixture's primary names (used when nothing else is loaded).
 pub fn defaults() -> Primary {
-    serde_json::from_str::<Fixture>(DEFAULT).ok().as_ref().and_then(primary_of).unwrap_or_default()
+    serde_json::from_str::<Fixture>(DEFAULT)
+        .ok()
+        .as_ref()
+        .and_then(primary_of)
+        .unwrap_or_default()
 }
 
 fn primary_of(f: &Fixture) -> Option<Primary> {
@@ -93,11 +97,14 @@ fn primary_of(f: &Fixture) -> Option<Primary> {
 /// Loads the configured fixture and returns its primary names.
 pub async fn load(state: &AppState) -> Result<Primary, String> {
     let text = match &state.config.fixtures {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
+        }
         None if state.config.no_default_fixture => return Ok(Primary::default()),
         None => DEFAULT.to_string(),
     };
-    let fixture: Fixture = serde_json::from_str(&text).map_err(|e| format!("invalid fixture: {e}"))?;
+    let fixture: Fixture =
+        serde_json::from_str(&text).map_err(|e| format!("invalid fixture: {e}"))?;
     for sub in &fixture.subscriptions {
         load_subscription(state, sub).await?;
     }
@@ -109,28 +116,54 @@ async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Resul
     let err = |e: sqlx::Error| e.to_string();
     if state.store.get(&sid).await.map_err(err)?.is_none() {
         let doc = json!({ "displayName": sub.display_name.clone().unwrap_or_else(|| sub.subscription_id.clone()) });
-        state.store.put(&sid, ResourceKind::Subscription, None, &doc).await.map_err(err)?;
+        state
+            .store
+            .put(&sid, ResourceKind::Subscription, None, &doc)
+            .await
+            .map_err(err)?;
     }
     for rg in &sub.resource_groups {
         let rid = ResourceId::resource_group(&sub.subscription_id, &rg.name);
         if state.store.get(&rid).await.map_err(err)?.is_none() {
             let doc = json!({ "location": rg.location, "tags": {} });
-            state.store.put(&rid, ResourceKind::ResourceGroup, Some(&sid), &doc).await.map_err(err)?;
+            state
+                .store
+                .put(&rid, ResourceKind::ResourceGroup, Some(&sid), &doc)
+                .await
+                .map_err(err)?;
         }
         for ws in &rg.workspaces {
-            crate::arm::workspaces::ensure_from_fixture(state, &sub.subscription_id, &rg.name, &rg.location, ws)
-                .await
-                .map_err(|e| e.message)?;
+            crate::arm::workspaces::ensure_from_fixture(
+                state,
+                &sub.subscription_id,
+                &rg.name,
+                &rg.location,
+                ws,
+            )
+            .await
+            .map_err(|e| e.message)?;
         }
         for vnet in &rg.virtual_networks {
-            crate::arm::network::vnet_from_fixture(state, &sub.subscription_id, &rg.name, &rg.location, vnet)
-                .await
-                .map_err(|e| e.message)?;
+            crate::arm::network::vnet_from_fixture(
+                state,
+                &sub.subscription_id,
+                &rg.name,
+                &rg.location,
+                vnet,
+            )
+            .await
+            .map_err(|e| e.message)?;
         }
         for pe in &rg.private_endpoints {
-            crate::arm::network::pe_from_fixture(state, &sub.subscription_id, &rg.name, &rg.location, pe)
-                .await
-                .map_err(|e| e.message)?;
+            crate::arm::network::pe_from_fixture(
+                state,
+                &sub.subscription_id,
+                &rg.name,
+                &rg.location,
+                pe,
+            )
+            .await
+            .map_err(|e| e.message)?;
         }
     }
     Ok(())

@@ -1,4 +1,5 @@
 //! Control-plane validation rules CP-1 .. CP-8 (SPEC §5), proven over HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 mod rules_common;
 

@@ -50,6 +50,7 @@ def main() -> int:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--results", type=Path)
+    ap.add_argument("--render", action="store_true", help="re-render RESULTS.md from OUT/results.json")
     ap.add_argument("--only", default="", help="comma-separated subset (startup,memory,control,sdk,scale,alt)")
     args = ap.parse_args()
     cfg = dict(SMOKE if args.smoke else FULL)
@@ -58,6 +59,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     binary = args.binary.resolve()
     only = set(filter(None, args.only.split(",")))
+    if args.render and args.results:  # e.g. after editing ANALYSIS.md or METHOD.md
+        r = json.loads((out / "results.json").read_text())
+        args.results.write_text(report.results_md(r, report.table(r)))
+        return 0
     want = lambda k: not only or k in only  # noqa: E731
     r: dict = {"mode": "smoke" if args.smoke else "full", "binary": str(binary), "cfg": cfg,
                "load_start": os.getloadavg(), "started": time.time()}

@@ -20,7 +20,9 @@ pub fn health() -> Response {
 
 fn base_from_host(req: &ArmRequest) -> String {
     match req.header("host") {
-        Some(h) if !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()) => format!("https://{h}"),
+        Some(h) if !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()) => {
+            format!("https://{h}")
+        }
         _ => req.listener.base_url.clone(),
     }
 }
@@ -80,16 +82,26 @@ pub fn jwt(audience: &str, tenant: &str, lifetime_secs: i64) -> (String, i64) {
         "tid": tenant, "oid": "6a6d6c69-7465-4000-8000-0000000000ee", "sub": "6a6d6c69-7465-4000-8000-0000000000ee",
         "appid": "6a6d6c69-7465-4000-8000-0000000000ef", "idtyp": "app", "ver": "1.0"
     });
-    (format!("{}.{}.{}", b64url(&header), b64url(&claims), "YW1saXRl"), exp)
+    (
+        format!("{}.{}.{}", b64url(&header), b64url(&claims), "YW1saXRl"),
+        exp,
+    )
 }
 
 /// `GET /msi/token?resource=…` (App Service managed-identity protocol, 2019-08-01) with header
 /// `X-IDENTITY-HEADER` → `{access_token, expires_on, resource, token_type}`.
 pub fn msi_token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
     if req.header("x-identity-header") != Some(state.identity_header.as_str()) {
-        return Err(ArmError::new(StatusCode::UNAUTHORIZED, "InvalidIdentityHeader", "The X-IDENTITY-HEADER header is missing or wrong; use IDENTITY_HEADER from env.sh."));
+        return Err(ArmError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidIdentityHeader",
+            "The X-IDENTITY-HEADER header is missing or wrong; use IDENTITY_HEADER from env.sh.",
+        ));
     }
-    let resource = req.q("resource").or_else(|| req.q("scope")).unwrap_or("https://management.azure.com/");
+    let resource = req
+        .q("resource")
+        .or_else(|| req.q("scope"))
+        .unwrap_or("https://management.azure.com/");
     let resource = resource.trim_end_matches("/.default");
     let (token, exp) = jwt(resource, &state.tenant_id, 3600);
     Ok(ok(&json!({
@@ -111,25 +123,43 @@ fn subscription_body(state: &AppState, row: &crate::store::Row) -> Value {
 
 /// `GET /subscriptions` (what `az login --identity` reads).
 pub async fn list_subscriptions(state: &AppState, _req: &ArmRequest) -> ArmResult<Response> {
-    let rows = state.store.by_kind_under(ResourceKind::Subscription, "/subscriptions/").await?;
+    let rows = state
+        .store
+        .by_kind_under(ResourceKind::Subscription, "/subscriptions/")
+        .await?;
     let value: Vec<Value> = rows.iter().map(|r| subscription_body(state, r)).collect();
     let n = value.len();
-    Ok(ok(&json!({ "value": value, "count": { "type": "Total", "value": n } })))
+    Ok(ok(
+        &json!({ "value": value, "count": { "type": "Total", "value": n } }),
+    ))
 }
 
 /// `GET /subscriptions/{id}`.
 pub async fn get_subscription(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
     let id = ResourceId::subscription(&req.segs[1]);
-    let row = state.store.get(&id).await?.ok_or_else(|| ArmError::subscription_not_found(&req.segs[1]))?;
+    let row = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(|| ArmError::subscription_not_found(&req.segs[1]))?;
     Ok(ok(&subscription_body(state, &row)))
 }
 
 /// Fails with 404 `SubscriptionNotFound` / `ResourceGroupNotFound` unless both exist.
 pub async fn require_resource_group(state: &AppState, sub: &str, rg: &str) -> ArmResult<Value> {
-    if state.store.get(&ResourceId::subscription(sub)).await?.is_none() {
+    if state
+        .store
+        .get(&ResourceId::subscription(sub))
+        .await?
+        .is_none()
+    {
         return Err(ArmError::subscription_not_found(sub));
     }
-    let row = state.store.get(&ResourceId::resource_group(sub, rg)).await?.ok_or_else(|| ArmError::resource_group_not_found(rg))?;
+    let row = state
+        .store
+        .get(&ResourceId::resource_group(sub, rg))
+        .await?
+        .ok_or_else(|| ArmError::resource_group_not_found(rg))?;
     Ok(row.doc().unwrap_or_default())
 }
 
@@ -149,13 +179,21 @@ pub async fn list_resource_groups(state: &AppState, req: &ArmRequest) -> ArmResu
     if state.store.get(&sid).await?.is_none() {
         return Err(ArmError::subscription_not_found(&req.segs[1]));
     }
-    let rows = state.store.children(&sid, ResourceKind::ResourceGroup).await?;
-    Ok(ok(&json!({ "value": rows.iter().map(rg_body).collect::<Vec<_>>() })))
+    let rows = state
+        .store
+        .children(&sid, ResourceKind::ResourceGroup)
+        .await?;
+    Ok(ok(
+        &json!({ "value": rows.iter().map(rg_body).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `GET|PUT|DELETE /subscriptions/{s}/resourcegroups/{rg}`. PUT needs `location`.
 pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
-    let (sub, rg) = (req.segs[1].as_str(), super::safe_name("resource group", req.segs[3].as_str())?);
+    let (sub, rg) = (
+        req.segs[1].as_str(),
+        super::safe_name("resource group", req.segs[3].as_str())?,
+    );
     let sid = ResourceId::subscription(sub);
     if state.store.get(&sid).await?.is_none() {
         return Err(ArmError::subscription_not_found(sub));
@@ -169,12 +207,28 @@ pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Res
         }
         Method::PUT => {
             let body = req.json_object()?;
-            let location = body.get("location").and_then(Value::as_str).filter(|l| !l.is_empty());
-            let location = location.ok_or_else(|| ArmError::bad_property("location", "The property 'location' is required."))?;
+            let location = body
+                .get("location")
+                .and_then(Value::as_str)
+                .filter(|l| !l.is_empty());
+            let location = location.ok_or_else(|| {
+                ArmError::bad_property("location", "The property 'location' is required.")
+            })?;
             let doc = json!({ "location": location, "tags": body.get("tags").cloned().unwrap_or(json!({})) });
-            state.store.put(&id, ResourceKind::ResourceGroup, Some(&sid), &doc).await?;
-            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::internal("resource group vanished"))?;
-            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            state
+                .store
+                .put(&id, ResourceKind::ResourceGroup, Some(&sid), &doc)
+                .await?;
+            let row = state
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(|| ArmError::internal("resource group vanished"))?;
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             Ok(json_reply(status, &rg_body(&row)))
         }
         Method::DELETE => {
@@ -189,8 +243,16 @@ pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Res
 /// `PUT|GET …/providers/Microsoft.Resources/deployments/{name}[/operationStatuses/{id}]`: the
 /// ARM template deployment of `workspaces.begin_create`. amlite does not evaluate templates: it
 /// creates the workspace named by `parameters.workspaceName` in `parameters.location`.
-pub async fn template_deployment(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
-    let (sub, rg, name) = (req.segs[1].clone(), req.segs[3].clone(), req.segs[7].clone());
+pub async fn template_deployment(
+    state: &AppState,
+    req: &ArmRequest,
+    rest: &[&str],
+) -> ArmResult<Response> {
+    let (sub, rg, name) = (
+        req.segs[1].clone(),
+        req.segs[3].clone(),
+        req.segs[7].clone(),
+    );
     let id = ResourceId::provider_resource(&sub, &rg, "Microsoft.Resources/deployments", &name);
     if let ["operationstatuses", _] = rest {
         return Ok(ok(&json!({ "status": "Succeeded" })));
@@ -203,31 +265,70 @@ pub async fn template_deployment(state: &AppState, req: &ArmRequest, rest: &[&st
             super::safe_name("deployment", &name)?;
             require_resource_group(state, &sub, &rg).await?;
             let body = req.json_object()?;
-            let params = body.get("properties").and_then(|p| p.get("parameters")).cloned().unwrap_or(json!({}));
+            let params = body
+                .get("properties")
+                .and_then(|p| p.get("parameters"))
+                .cloned()
+                .unwrap_or(json!({}));
             let param = |k: &str| params.get(k).and_then(|p| p.get("value")).cloned();
             let ws_name = param("workspaceName").and_then(|v| v.as_str().map(str::to_string));
             let ws_name = ws_name.ok_or_else(|| ArmError::bad_property("properties.parameters.workspaceName", "The template deployment has no parameters.workspaceName.value; amlite only materialises workspace templates."))?;
-            let location = param("location").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "eastus".into());
+            let location = param("location")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "eastus".into());
             let mut props = serde_json::Map::new();
-            for key in ["publicNetworkAccess", "friendlyName", "description", "v1LegacyMode", "managedNetwork", "tagValues"] {
+            for key in [
+                "publicNetworkAccess",
+                "friendlyName",
+                "description",
+                "v1LegacyMode",
+                "managedNetwork",
+                "tagValues",
+            ] {
                 if let Some(v) = param(key) {
                     props.insert(key.to_string(), v);
                 }
             }
-            super::workspaces::create_from_template(state, &sub, &rg, &ws_name, &location, Value::Object(props)).await?;
+            super::workspaces::create_from_template(
+                state,
+                &sub,
+                &rg,
+                &ws_name,
+                &location,
+                Value::Object(props),
+            )
+            .await?;
             let now = crate::domain::arm_time(chrono::Utc::now());
             let doc = json!({ "timestamp": now, "workspace": ResourceId::workspace(&sub, &rg, &ws_name).to_string() });
-            state.store.put(&id, ResourceKind::TemplateDeployment, Some(&ResourceId::resource_group(&sub, &rg)), &doc).await?;
+            state
+                .store
+                .put(
+                    &id,
+                    ResourceKind::TemplateDeployment,
+                    Some(&ResourceId::resource_group(&sub, &rg)),
+                    &doc,
+                )
+                .await?;
             let mut resp = json_reply(StatusCode::CREATED, &template_body(&id, &doc));
-            let status_url = format!("{}{}/operationStatuses/{}?api-version=2020-06-01", req.listener.base_url, id, uuid::Uuid::new_v4().simple());
+            let status_url = format!(
+                "{}{}/operationStatuses/{}?api-version=2020-06-01",
+                req.listener.base_url,
+                id,
+                uuid::Uuid::new_v4().simple()
+            );
             if let Ok(v) = status_url.parse() {
                 resp.headers_mut().insert("azure-asyncoperation", v);
             }
-            resp.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
             Ok(resp)
         }
         Method::GET => {
-            let row = state.store.get(&id).await?.ok_or_else(|| ArmError::not_found("Microsoft.Resources/deployments", &name))?;
+            let row = state
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(|| ArmError::not_found("Microsoft.Resources/deployments", &name))?;
             Ok(ok(&template_body(&id, &row.doc().unwrap_or_default())))
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
@@ -252,26 +353,47 @@ pub fn template_operations() -> Response {
 
 /// `GET …/mfeOperationsStatus/{id}` (monitor body) or `…/mfeOperationResults/{id}` (202 while
 /// running; then 200 with the resource, 204 when it is gone, or the error envelope).
-pub async fn operation_monitor(state: &AppState, req: &ArmRequest, results: bool) -> ArmResult<Response> {
+pub async fn operation_monitor(
+    state: &AppState,
+    req: &ArmRequest,
+    results: bool,
+) -> ArmResult<Response> {
     let (sub, id) = (&req.segs[1], &req.segs[7]);
-    let op = state.store.operation(id).await?.ok_or_else(|| ArmError::not_found("operations", id))?;
+    let op = state
+        .store
+        .operation(id)
+        .await?
+        .ok_or_else(|| ArmError::not_found("operations", id))?;
     if !results {
-        let url = lro::status_url(&req.listener.base_url, sub, &op, req.q("api-version").unwrap_or(""));
+        let url = lro::status_url(
+            &req.listener.base_url,
+            sub,
+            &op,
+            req.q("api-version").unwrap_or(""),
+        );
         let mut resp = ok(&lro::status_body(&url, &op));
         // Without Retry-After on the monitor the SDK polls at its 5–30 s default (SPEC §2.1).
         if op.status == lro::IN_PROGRESS {
-            resp.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
         }
         return Ok(resp);
     }
     match op.status.as_str() {
         lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),
-        lro::SUCCEEDED => match state.store.get(&ResourceId::from_string(op.resource_id.clone())).await? {
+        lro::SUCCEEDED => match state
+            .store
+            .get(&ResourceId::from_string(op.resource_id.clone()))
+            .await?
+        {
             Some(row) => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
             None => Ok(StatusCode::NO_CONTENT.into_response()),
         },
         _ => {
-            let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure { code: "Canceled".into(), message: "The operation was canceled.".into() });
+            let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure {
+                code: "Canceled".into(),
+                message: "The operation was canceled.".into(),
+            });
             Err(ArmError::new(StatusCode::BAD_REQUEST, f.code, f.message))
         }
     }
@@ -283,7 +405,13 @@ pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResu
     match rest {
         ["resources"] => {
             let mut out = Vec::new();
-            for kind in [ResourceKind::Workspace, ResourceKind::OnlineEndpoint, ResourceKind::OnlineDeployment, ResourceKind::VirtualNetwork, ResourceKind::PrivateEndpoint] {
+            for kind in [
+                ResourceKind::Workspace,
+                ResourceKind::OnlineEndpoint,
+                ResourceKind::OnlineDeployment,
+                ResourceKind::VirtualNetwork,
+                ResourceKind::PrivateEndpoint,
+            ] {
                 for r in state.store.by_kind_under(kind, "/").await? {
                     out.push(json!({ "id": r.id, "kind": r.kind }));
                 }

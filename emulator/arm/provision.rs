@@ -24,7 +24,10 @@ use crate::store::{operations, resources, OperationRow};
 
 /// Completes every due operation (cheap when none is due: one atomic load and a try-lock).
 pub async fn settle(state: &AppState) -> ArmResult<()> {
-    if !state.lro.anything_due(chrono::Utc::now().timestamp_millis()) {
+    if !state
+        .lro
+        .anything_due(chrono::Utc::now().timestamp_millis())
+    {
         // Another settle (usually `drive`, woken by the PUT) clears the due time while it works:
         // wait for it and look again, or a poll right after the PUT reads InProgress and the SDK
         // sleeps 5-30 s (bench/ANALYSIS.md).
@@ -32,7 +35,10 @@ pub async fn settle(state: &AppState) -> ArmResult<()> {
             return Ok(());
         }
         drop(state.lro.settle_lock.lock().await);
-        if !state.lro.anything_due(chrono::Utc::now().timestamp_millis()) {
+        if !state
+            .lro
+            .anything_due(chrono::Utc::now().timestamp_millis())
+        {
             return Ok(());
         }
     }
@@ -259,7 +265,14 @@ fn record_outcome(
             "{} Deployment {} is ready: runtime '{}', {} instance(s) of {}.",
             arm_time(now),
             id.name(),
-            if d.environment_variables.get("AMLITE_RUNTIME").is_some_and(|v| v.eq_ignore_ascii_case("python")) { "python" } else { "default" },
+            if d.environment_variables
+                .get("AMLITE_RUNTIME")
+                .is_some_and(|v| v.eq_ignore_ascii_case("python"))
+            {
+                "python"
+            } else {
+                "default"
+            },
             d.instance_count,
             d.instance_type
         ),
@@ -301,13 +314,31 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
         let mut tx = state.store.begin().await?;
         operations::hold_in(&mut tx, &op.id).await?;
         tx.commit().await?;
-        let _ = state.python_jobs.send((id.to_string(), Some(op.id.clone())));
+        let _ = state
+            .python_jobs
+            .send((id.to_string(), Some(op.id.clone())));
         return Ok(());
     }
     if failure.is_none() {
-        failure = state.runtimes.start(id.as_str(), &d).err().map(|e| Failure { code: "ResourceNotReady".into(), message: e });
+        failure = state
+            .runtimes
+            .start(id.as_str(), &d)
+            .err()
+            .map(|e| Failure {
+                code: "ResourceNotReady".into(),
+                message: e,
+            });
     }
-    write_outcome(state, id, row.parent_id.as_deref(), &mut d, (&ws_id, &ws), failure, Some(op)).await
+    write_outcome(
+        state,
+        id,
+        row.parent_id.as_deref(),
+        &mut d,
+        (&ws_id, &ws),
+        failure,
+        Some(op),
+    )
+    .await
 }
 
 /// Stores a provisioning outcome: the deployment's state and log line, the ISO-14 connections
@@ -333,7 +364,14 @@ pub(super) async fn write_outcome(
     };
     let mut tx = state.store.begin().await?;
     let parent = parent.map(|p| ResourceId::from_string(p.to_string()));
-    resources::put_in(&mut tx, id, ResourceKind::OnlineDeployment, parent.as_ref(), &*d).await?;
+    resources::put_in(
+        &mut tx,
+        id,
+        ResourceKind::OnlineDeployment,
+        parent.as_ref(),
+        &*d,
+    )
+    .await?;
     if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
         legacy_connections(&mut tx, ws_id, id, now).await?;
     }

@@ -10,7 +10,9 @@ use sha2::Digest;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{AppState, State};
-use crate::domain::{Failure, OnlineDeployment, ResourceId, ResourceKind, Workspace, ProvisioningState};
+use crate::domain::{
+    Failure, OnlineDeployment, ProvisioningState, ResourceId, ResourceKind, Workspace,
+};
 use crate::error::ArmResult;
 use crate::runtime::materialize::{blob_folder, materialize};
 use crate::runtime::python::LaunchSpec;
@@ -27,9 +29,15 @@ pub async fn worker(state: State, mut rx: UnboundedReceiver<(String, Option<Stri
 
 /// Queues a restart of every python deployment stored `Succeeded` (called at start-up).
 pub async fn restart_running(state: &AppState) -> ArmResult<()> {
-    for row in state.store.by_kind_under(ResourceKind::OnlineDeployment, "/").await? {
+    for row in state
+        .store
+        .by_kind_under(ResourceKind::OnlineDeployment, "/")
+        .await?
+    {
         let d: OnlineDeployment = row.doc()?;
-        if d.provisioning_state == ProvisioningState::Succeeded && RuntimeKind::of(&d, state.config.runtime_default()) == RuntimeKind::Python {
+        if d.provisioning_state == ProvisioningState::Succeeded
+            && RuntimeKind::of(&d, state.config.runtime_default()) == RuntimeKind::Python
+        {
             let _ = state.python_jobs.send((row.id.clone(), None));
         }
     }
@@ -42,15 +50,32 @@ async fn start(state: &AppState, id: &str, op_id: Option<&str>) -> ArmResult<()>
         Some(o) => state.store.operation(o).await?,
         None => None,
     };
-    let Some(row) = state.store.get(&id).await? else { return Ok(()) };
+    let Some(row) = state.store.get(&id).await? else {
+        return Ok(());
+    };
     let mut d: OnlineDeployment = row.doc()?;
-    let Some(ws_id) = id.parent().and_then(|e| e.parent()) else { return Ok(()) };
-    let Some(ws) = state.store.get(&ws_id).await?.map(|r| r.doc::<Workspace>()).transpose()? else { return Ok(()) };
+    let Some(ws_id) = id.parent().and_then(|e| e.parent()) else {
+        return Ok(());
+    };
+    let Some(ws) = state
+        .store
+        .get(&ws_id)
+        .await?
+        .map(|r| r.doc::<Workspace>())
+        .transpose()?
+    else {
+        return Ok(());
+    };
     let failure = match launch(state, &id, &d, &ws).await {
         Ok(()) => None,
         Err(message) => {
-            state.runtimes.log(id.as_str(), format!("python runtime: {message}"));
-            Some(Failure { code: "ResourceNotReady".into(), message })
+            state
+                .runtimes
+                .log(id.as_str(), format!("python runtime: {message}"));
+            Some(Failure {
+                code: "ResourceNotReady".into(),
+                message,
+            })
         }
     };
     if state.store.get(&id).await?.is_none() {
@@ -60,28 +85,72 @@ async fn start(state: &AppState, id: &str, op_id: Option<&str>) -> ArmResult<()>
     if op.is_none() && failure.is_none() {
         return Ok(()); // a restart that worked changes nothing stored
     }
-    super::provision::write_outcome(state, &id, row.parent_id.as_deref(), &mut d, (&ws_id, &ws), failure, op.as_ref()).await
+    super::provision::write_outcome(
+        state,
+        &id,
+        row.parent_id.as_deref(),
+        &mut d,
+        (&ws_id, &ws),
+        failure,
+        op.as_ref(),
+    )
+    .await
 }
 
-async fn asset_uri(state: &AppState, asset_id: Option<&str>, key: &str) -> ArmResult<Option<String>> {
-    let Some(aid) = asset_id.filter(|a| a.starts_with('/')) else { return Ok(asset_id.map(str::to_string)) };
-    let row = state.store.get(&ResourceId::from_string(aid.to_string())).await?;
-    Ok(row.and_then(|r| r.doc::<crate::domain::Asset>().ok()).and_then(|a| a.properties.get(key).and_then(|v| v.as_str()).map(str::to_string)))
+async fn asset_uri(
+    state: &AppState,
+    asset_id: Option<&str>,
+    key: &str,
+) -> ArmResult<Option<String>> {
+    let Some(aid) = asset_id.filter(|a| a.starts_with('/')) else {
+        return Ok(asset_id.map(str::to_string));
+    };
+    let row = state
+        .store
+        .get(&ResourceId::from_string(aid.to_string()))
+        .await?;
+    Ok(row
+        .and_then(|r| r.doc::<crate::domain::Asset>().ok())
+        .and_then(|a| {
+            a.properties
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        }))
 }
 
-async fn launch(state: &AppState, id: &ResourceId, d: &OnlineDeployment, ws: &Workspace) -> Result<(), String> {
+async fn launch(
+    state: &AppState,
+    id: &ResourceId,
+    d: &OnlineDeployment,
+    ws: &Workspace,
+) -> Result<(), String> {
     let python = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
-    let script = d.scoring_script.clone().ok_or("The deployment has no codeConfiguration.scoringScript to run.")?;
+    let script = d
+        .scoring_script
+        .clone()
+        .ok_or("The deployment has no codeConfiguration.scoringScript to run.")?;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
-    let (account, container) = (super::assets::account_name(ws), super::assets::default_container(ws));
-    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri").await.map_err(|e| e.message)?.ok_or("The deployment's code asset has no codeUri.")?;
-    let code = blob_folder(&code_uri, &account, &container).ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
+    let (account, container) = (
+        super::assets::account_name(ws),
+        super::assets::default_container(ws),
+    );
+    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
+        .await
+        .map_err(|e| e.message)?
+        .ok_or("The deployment's code asset has no codeUri.")?;
+    let code = blob_folder(&code_uri, &account, &container)
+        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
     materialize(&state.store, &code, &root.join("code"), false).await?;
     let model_dir = root.join("model");
     std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
-    if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri").await.map_err(|e| e.message)? {
-        let folder = blob_folder(&model_uri, &account, &container).ok_or_else(|| format!("Cannot read the model from {model_uri}."))?;
+    if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")
+        .await
+        .map_err(|e| e.message)?
+    {
+        let folder = blob_folder(&model_uri, &account, &container)
+            .ok_or_else(|| format!("Cannot read the model from {model_uri}."))?;
         materialize(&state.store, &folder, &model_dir, true).await?;
     }
     let spec = LaunchSpec {
@@ -96,6 +165,8 @@ async fn launch(state: &AppState, id: &ResourceId, d: &OnlineDeployment, ws: &Wo
 }
 
 fn runtime_dir(state: &AppState, id: &ResourceId) -> PathBuf {
-    let hash = hex::encode(sha2::Sha256::digest(id.as_str().to_ascii_lowercase().as_bytes()));
+    let hash = hex::encode(sha2::Sha256::digest(
+        id.as_str().to_ascii_lowercase().as_bytes(),
+    ));
     state.config.data_dir.join("runtimes").join(&hash[..16])
 }

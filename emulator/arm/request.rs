@@ -14,10 +14,30 @@ use crate::store::OperationRow;
 
 /// api-versions amlite knows (only enforced with `--api-versions strict`).
 pub const KNOWN_API_VERSIONS: &[&str] = &[
-    "2020-06-01", "2021-04-01", "2022-09-01", "2022-12-01", "2019-08-01", "2022-02-01-preview", "2022-05-01",
-    "2022-10-01", "2023-04-01", "2023-04-01-preview", "2023-08-01-preview", "2023-10-01", "2024-01-01-preview",
-    "2024-04-01", "2024-04-01-preview", "2024-07-01-preview", "2024-10-01", "2024-10-01-preview", "2025-04-01",
-    "2025-06-01", "2025-09-01", "2025-12-01", "2026-07-01", "2023-11-01",
+    "2020-06-01",
+    "2021-04-01",
+    "2022-09-01",
+    "2022-12-01",
+    "2019-08-01",
+    "2022-02-01-preview",
+    "2022-05-01",
+    "2022-10-01",
+    "2023-04-01",
+    "2023-04-01-preview",
+    "2023-08-01-preview",
+    "2023-10-01",
+    "2024-01-01-preview",
+    "2024-04-01",
+    "2024-04-01-preview",
+    "2024-07-01-preview",
+    "2024-10-01",
+    "2024-10-01-preview",
+    "2025-04-01",
+    "2025-06-01",
+    "2025-09-01",
+    "2025-12-01",
+    "2026-07-01",
+    "2023-11-01",
 ];
 
 /// Deepest JSON nesting accepted in a request body (deeper → 400, never a stack overflow).
@@ -47,7 +67,10 @@ pub struct ArmRequest {
 impl ArmRequest {
     /// A query parameter (name compared case-insensitively).
     pub fn q(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// A header as text.
@@ -58,7 +81,10 @@ impl ArmRequest {
     /// The `api-version`: missing or empty → 400 `MissingApiVersionParameter`; with
     /// `--api-versions strict`, unknown → 400 `InvalidApiVersionParameter`.
     pub fn api_version(&self, mode: ApiVersions) -> ArmResult<&str> {
-        let v = self.q("api-version").filter(|v| !v.trim().is_empty()).ok_or_else(ArmError::missing_api_version)?;
+        let v = self
+            .q("api-version")
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(ArmError::missing_api_version)?;
         if mode == ApiVersions::Strict && !KNOWN_API_VERSIONS.contains(&v) {
             return Err(ArmError::invalid_api_version(v));
         }
@@ -69,9 +95,12 @@ impl ArmRequest {
     /// than [`MAX_JSON_DEPTH`] → 400 `InvalidRequestContent`.
     pub fn json_object(&self) -> ArmResult<serde_json::Map<String, Value>> {
         if self.body.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(ArmError::invalid_body("the body is empty; a JSON object is required"));
+            return Err(ArmError::invalid_body(
+                "the body is empty; a JSON object is required",
+            ));
         }
-        let text = std::str::from_utf8(&self.body).map_err(|_| ArmError::invalid_body("the body is not valid UTF-8"))?;
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|_| ArmError::invalid_body("the body is not valid UTF-8"))?;
         check_depth(text)?;
         let value: StrictValue = serde_json::from_str(text).map_err(ArmError::invalid_body)?;
         match value.0 {
@@ -118,7 +147,9 @@ fn check_depth(text: &str) -> ArmResult<()> {
         }
     }
     if max > MAX_JSON_DEPTH {
-        return Err(ArmError::invalid_body(format!("JSON nesting deeper than {MAX_JSON_DEPTH} levels")));
+        return Err(ArmError::invalid_body(format!(
+            "JSON nesting deeper than {MAX_JSON_DEPTH} levels"
+        )));
     }
     Ok(())
 }
@@ -149,7 +180,9 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         Ok(Value::from(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
+        Ok(serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .unwrap_or(Value::Null))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_string()))
@@ -199,11 +232,21 @@ fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
 }
 
 /// An `Azure-AsyncOperation` reply (endpoint/deployment PUT: 200 or 201 with the body).
-pub fn async_operation_reply(status: StatusCode, body: &Value, req: &ArmRequest, sub: &str, op: &OperationRow) -> Response {
+pub fn async_operation_reply(
+    status: StatusCode,
+    body: &Value,
+    req: &ArmRequest,
+    sub: &str,
+    op: &OperationRow,
+) -> Response {
     let api = req.q("api-version").unwrap_or("2024-04-01");
     let mut resp = json_reply(status, body);
     let h = resp.headers_mut();
-    set(h, "azure-asyncoperation", &crate::lro::status_url(&req.listener.base_url, sub, op, api));
+    set(
+        h,
+        "azure-asyncoperation",
+        &crate::lro::status_url(&req.listener.base_url, sub, op, api),
+    );
     set(h, "x-ms-async-operation-timeout", "PT1H");
     set(h, "retry-after", "1");
     resp
@@ -214,8 +257,16 @@ pub fn location_reply(req: &ArmRequest, sub: &str, op: &OperationRow) -> Respons
     let api = req.q("api-version").unwrap_or("2024-04-01");
     let mut resp = StatusCode::ACCEPTED.into_response();
     let h = resp.headers_mut();
-    set(h, "location", &crate::lro::result_url(&req.listener.base_url, sub, op, api));
-    set(h, "azure-asyncoperation", &crate::lro::status_url(&req.listener.base_url, sub, op, api));
+    set(
+        h,
+        "location",
+        &crate::lro::result_url(&req.listener.base_url, sub, op, api),
+    );
+    set(
+        h,
+        "azure-asyncoperation",
+        &crate::lro::status_url(&req.listener.base_url, sub, op, api),
+    );
     set(h, "retry-after", "1");
     set(h, "x-ms-async-operation-timeout", "PT1H");
     resp

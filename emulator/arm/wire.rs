@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::app::{AppState, Listener};
-use crate::domain::{arm_time, Asset, Audit, OnlineDeployment, OnlineEndpoint, ResourceId, ResourceKind, Workspace};
+use crate::domain::{
+    arm_time, Asset, Audit, OnlineDeployment, OnlineEndpoint, ResourceId, ResourceKind, Workspace,
+};
 use crate::error::{ArmError, ArmResult};
 use crate::store::Row;
 
@@ -46,8 +48,16 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
         props.insert(k.to_string(), v);
     };
     set(&mut props, "workspaceId", json!(w.workspace_guid));
-    set(&mut props, "provisioningState", json!(w.provisioning_state.as_str()));
-    set(&mut props, "publicNetworkAccess", json!(w.public_network_access.as_str()));
+    set(
+        &mut props,
+        "provisioningState",
+        json!(w.provisioning_state.as_str()),
+    );
+    set(
+        &mut props,
+        "publicNetworkAccess",
+        json!(w.public_network_access.as_str()),
+    );
     set(&mut props, "v1LegacyMode", json!(w.v1_legacy_mode));
     set(&mut props, "storageAccount", json!(w.storage_account));
     set(&mut props, "keyVault", json!(w.key_vault));
@@ -60,12 +70,29 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
         set(&mut props, "applicationInsights", json!(ai));
     }
     set(&mut props, "tenantId", json!(state.tenant_id));
-    set(&mut props, "discoveryUrl", json!(format!("{}/discovery", state.internet_base)));
-    set(&mut props, "mlFlowTrackingUri", json!(format!("azureml://{}.api.azureml.ms/mlflow/v1.0{}", w.location, id)));
+    set(
+        &mut props,
+        "discoveryUrl",
+        json!(format!("{}/discovery", state.internet_base)),
+    );
+    set(
+        &mut props,
+        "mlFlowTrackingUri",
+        json!(format!(
+            "azureml://{}.api.azureml.ms/mlflow/v1.0{}",
+            w.location, id
+        )),
+    );
     set(&mut props, "hbiWorkspace", json!(false));
     props.entry("enableDataIsolation").or_insert(json!(false));
-    set(&mut props, "managedNetwork", crate::arm::workspaces::managed_network_wire(w));
-    props.entry("friendlyName").or_insert_with(|| json!(id.name()));
+    set(
+        &mut props,
+        "managedNetwork",
+        crate::arm::workspaces::managed_network_wire(w),
+    );
+    props
+        .entry("friendlyName")
+        .or_insert_with(|| json!(id.name()));
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::Workspace.arm_type(),
         "location": w.location, "kind": w.kind, "tags": map(&w.tags),
@@ -85,7 +112,9 @@ pub fn workspace_sku(stored: Option<&Value>) -> Value {
     let mut sku = json!({ "name": get("name").and_then(Value::as_str).unwrap_or("Basic") });
     let tier = match stored {
         None => Some("Basic"),
-        Some(_) => get("tier").and_then(Value::as_str).and_then(|t| TIERS.iter().find(|x| x.eq_ignore_ascii_case(t)).copied()),
+        Some(_) => get("tier")
+            .and_then(Value::as_str)
+            .and_then(|t| TIERS.iter().find(|x| x.eq_ignore_ascii_case(t)).copied()),
     };
     if let Some(t) = tier {
         sku["tier"] = json!(t);
@@ -95,26 +124,45 @@ pub fn workspace_sku(stored: Option<&Value>) -> Value {
             sku[k] = v.clone();
         }
     }
-    if let Some(c) = get("capacity").and_then(Value::as_i64).filter(|c| i32::try_from(*c).is_ok()) {
+    if let Some(c) = get("capacity")
+        .and_then(Value::as_i64)
+        .filter(|c| i32::try_from(*c).is_ok())
+    {
         sku["capacity"] = json!(c);
     }
     sku
 }
 
 /// Identity types of common-types v3 `ManagedServiceIdentity`, in Azure's casing.
-const IDENTITY_TYPES: [&str; 4] = ["None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"];
+const IDENTITY_TYPES: [&str; 4] = [
+    "None",
+    "SystemAssigned",
+    "UserAssigned",
+    "SystemAssigned,UserAssigned",
+];
 
 /// `ManagedServiceIdentity` as Azure returns it: `type` required and in Azure's casing (the SDK
 /// and users send e.g. `systemAssigned`), default `SystemAssigned`; `userAssignedIdentities`
 /// keyed by the identities' ids, with the read-only fields amlite cannot know left out. Other
 /// request fields (read-only `principalId`/`tenantId` a client echoed back) are not repeated.
 pub fn identity(stored: Option<&Value>) -> Value {
-    let requested = stored.and_then(|v| v.get("type")).and_then(Value::as_str).unwrap_or("SystemAssigned");
+    let requested = stored
+        .and_then(|v| v.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("SystemAssigned");
     let compact: String = requested.chars().filter(|c| !c.is_whitespace()).collect();
-    let kind = IDENTITY_TYPES.iter().find(|t| t.eq_ignore_ascii_case(&compact)).copied().unwrap_or("SystemAssigned");
+    let kind = IDENTITY_TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(&compact))
+        .copied()
+        .unwrap_or("SystemAssigned");
     let mut out = json!({ "type": kind });
-    if let Some(ids) = stored.and_then(|v| v.get("userAssignedIdentities")).and_then(Value::as_object) {
-        let ids: serde_json::Map<String, Value> = ids.keys().map(|k| (k.clone(), json!({}))).collect();
+    if let Some(ids) = stored
+        .and_then(|v| v.get("userAssignedIdentities"))
+        .and_then(Value::as_object)
+    {
+        let ids: serde_json::Map<String, Value> =
+            ids.keys().map(|k| (k.clone(), json!({}))).collect();
         out["userAssignedIdentities"] = Value::Object(ids);
     }
     out
@@ -231,7 +279,10 @@ fn typed_fields(stored: &Value, fields: &[(&str, Field)]) -> Value {
 /// `OnlineScaleSettings` (discriminator `scaleType`) in Azure's casing; `Default` has no other
 /// fields.
 fn scale_settings(stored: &Value) -> Value {
-    let st = stored.get("scaleType").and_then(Value::as_str).unwrap_or("Default");
+    let st = stored
+        .get("scaleType")
+        .and_then(Value::as_str)
+        .unwrap_or("Default");
     if st.eq_ignore_ascii_case("TargetUtilization") {
         let mut out = typed_fields(stored, TARGET_UTILIZATION_FIELDS);
         out["scaleType"] = json!("TargetUtilization");
@@ -246,7 +297,9 @@ fn scale_settings(stored: &Value) -> Value {
 /// `nH nM nS` in that order, at least one part, decimals allowed.
 pub fn is_duration(s: &str) -> bool {
     let s = s.strip_prefix('-').unwrap_or(s);
-    let Some(rest) = s.strip_prefix('P') else { return false };
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
     let (date, time) = match rest.split_once('T') {
         Some((d, t)) if !t.is_empty() => (d, Some(t)),
         Some(_) => return false,
@@ -295,11 +348,23 @@ enum Json {
 /// type amlite checks before echoing them; `null` passes only for the `x-nullable` maps (the
 /// nullable strings are dropped when null: omitting them is always valid).
 const ASSET_FIELDS: &[(&str, Json)] = &[
-    ("description", Json::Str), ("tags", Json::StrMap), ("properties", Json::StrMap),
-    ("isAnonymous", Json::Bool), ("isArchived", Json::Bool), ("modelUri", Json::Str),
-    ("modelType", Json::Str), ("jobName", Json::Str), ("stage", Json::Str), ("flavors", Json::Object),
-    ("codeUri", Json::Str), ("image", Json::Str), ("condaFile", Json::Str), ("osType", Json::Str),
-    ("build", Json::Object), ("inferenceConfig", Json::Object), ("autoRebuild", Json::Str),
+    ("description", Json::Str),
+    ("tags", Json::StrMap),
+    ("properties", Json::StrMap),
+    ("isAnonymous", Json::Bool),
+    ("isArchived", Json::Bool),
+    ("modelUri", Json::Str),
+    ("modelType", Json::Str),
+    ("jobName", Json::Str),
+    ("stage", Json::Str),
+    ("flavors", Json::Object),
+    ("codeUri", Json::Str),
+    ("image", Json::Str),
+    ("condaFile", Json::Str),
+    ("osType", Json::Str),
+    ("build", Json::Object),
+    ("inferenceConfig", Json::Object),
+    ("autoRebuild", Json::Str),
 ];
 
 /// An asset version's stored `properties` without the declared fields whose type is wrong (all
@@ -307,14 +372,22 @@ const ASSET_FIELDS: &[(&str, Json)] = &[
 /// Unknown fields stay: the SDK sends newer api-versions' fields and may read them back.
 fn asset_properties(stored: &Value) -> Value {
     let mut props = stored.clone();
-    let Some(map) = props.as_object_mut() else { return json!({}) };
+    let Some(map) = props.as_object_mut() else {
+        return json!({});
+    };
     map.retain(|name, v| {
-        let Some((_, kind)) = ASSET_FIELDS.iter().find(|(n, _)| n == name) else { return true };
+        let Some((_, kind)) = ASSET_FIELDS.iter().find(|(n, _)| n == name) else {
+            return true;
+        };
         match kind {
             Json::Str => v.is_string(),
             Json::Bool => v.is_boolean(),
             Json::Object => v.is_object(),
-            Json::StrMap => v.is_null() || v.as_object().is_some_and(|m| m.values().all(Value::is_string)),
+            Json::StrMap => {
+                v.is_null()
+                    || v.as_object()
+                        .is_some_and(|m| m.values().all(Value::is_string))
+            }
         }
     });
     props

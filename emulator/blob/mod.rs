@@ -28,42 +28,76 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 fn set(h: &mut HeaderMap, name: &str, value: &str) {
-    if let (Ok(n), Ok(v)) = (axum::http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+    if let (Ok(n), Ok(v)) = (
+        axum::http::HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
         h.insert(n, v);
     }
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn http_date() -> String {
-    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 fn new_etag() -> String {
-    format!("\"0x{:X}\"", chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
+    format!(
+        "\"0x{:X}\"",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    )
 }
 
 /// Blob names: non-empty, at most 1024 characters, no `.`/`..` segments, no control characters.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 1024 && !name.split('/').any(|s| s == ".." || s == ".") && !name.chars().any(char::is_control)
+    !name.is_empty()
+        && name.len() <= 1024
+        && !name.split('/').any(|s| s == ".." || s == ".")
+        && !name.chars().any(char::is_control)
 }
 
 /// Entry point for every non-ARM, non-scoring path.
 pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
-    let account = req.segs[0].split('.').next().unwrap_or("").to_ascii_lowercase();
+    let account = req.segs[0]
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let container = req.segs.get(1).cloned().unwrap_or_default();
     let name = req.segs.get(2..).map(|s| s.join("/")).unwrap_or_default();
     if account.is_empty() || container.is_empty() || !crate::domain::is_safe_name(&container) {
-        return Ok(storage_error(StatusCode::BAD_REQUEST, "InvalidResourceName", "The specified resource name contains invalid characters."));
+        return Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
+            "The specified resource name contains invalid characters.",
+        ));
     }
     let comp = req.q("comp").map(str::to_ascii_lowercase);
     let restype = req.q("restype").map(str::to_ascii_lowercase);
     let r = if name.is_empty() {
-        container_op(state, &req, &account, &container, restype.as_deref(), comp.as_deref()).await
+        container_op(
+            state,
+            &req,
+            &account,
+            &container,
+            restype.as_deref(),
+            comp.as_deref(),
+        )
+        .await
     } else if !valid_name(&name) {
-        Ok(storage_error(StatusCode::BAD_REQUEST, "InvalidResourceName", "The specified blob name is invalid."))
+        Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
+            "The specified blob name is invalid.",
+        ))
     } else {
         blob_op(state, &req, &account, &container, &name, comp.as_deref()).await
     };
@@ -73,7 +107,14 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
     })
 }
 
-async fn container_op(state: &AppState, req: &ArmRequest, account: &str, container: &str, restype: Option<&str>, comp: Option<&str>) -> ArmResult<Response> {
+async fn container_op(
+    state: &AppState,
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+    restype: Option<&str>,
+    comp: Option<&str>,
+) -> ArmResult<Response> {
     match (&req.method, restype, comp) {
         (&Method::PUT, Some("container"), None) => Ok(created(&new_etag())),
         (&Method::GET | &Method::HEAD, Some("container"), None) => {
@@ -82,8 +123,14 @@ async fn container_op(state: &AppState, req: &ArmRequest, account: &str, contain
             set(r.headers_mut(), "last-modified", &http_date());
             Ok(r)
         }
-        (&Method::GET, Some("container"), Some("list")) => list(state, req, account, container).await,
-        _ => Ok(storage_error(StatusCode::BAD_REQUEST, "UnsupportedHttpVerb", "amlite does not emulate this Blob Storage operation.")),
+        (&Method::GET, Some("container"), Some("list")) => {
+            list(state, req, account, container).await
+        }
+        _ => Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "UnsupportedHttpVerb",
+            "amlite does not emulate this Blob Storage operation.",
+        )),
     }
 }
 
@@ -95,7 +142,12 @@ fn created(etag: &str) -> Response {
     r
 }
 
-async fn list(state: &AppState, req: &ArmRequest, account: &str, container: &str) -> ArmResult<Response> {
+async fn list(
+    state: &AppState,
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+) -> ArmResult<Response> {
     let prefix = req.q("prefix").unwrap_or("");
     let rows = state.store.list_blobs(account, container, prefix).await?;
     let mut xml = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"{}/{account}\" ContainerName=\"{}\"><Prefix>{}</Prefix><Blobs>", xml_escape(&req.listener.base_url), xml_escape(container), xml_escape(prefix));
@@ -112,25 +164,53 @@ async fn list(state: &AppState, req: &ArmRequest, account: &str, container: &str
 fn metadata_of(headers: &HeaderMap) -> String {
     let m: serde_json::Map<String, serde_json::Value> = headers
         .iter()
-        .filter_map(|(k, v)| k.as_str().strip_prefix("x-ms-meta-").map(|n| (n.to_string(), serde_json::json!(v.to_str().unwrap_or("")))))
+        .filter_map(|(k, v)| {
+            k.as_str()
+                .strip_prefix("x-ms-meta-")
+                .map(|n| (n.to_string(), serde_json::json!(v.to_str().unwrap_or(""))))
+        })
         .collect();
     serde_json::Value::Object(m).to_string()
 }
 
-async fn blob_op(state: &AppState, req: &ArmRequest, account: &str, container: &str, name: &str, comp: Option<&str>) -> ArmResult<Response> {
+async fn blob_op(
+    state: &AppState,
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+    name: &str,
+    comp: Option<&str>,
+) -> ArmResult<Response> {
     match (&req.method, comp) {
         (&Method::PUT, None) => {
-            if req.header("if-none-match") == Some("*") && state.store.blob(account, container, name).await?.is_some() {
-                return Ok(storage_error(StatusCode::CONFLICT, "BlobAlreadyExists", "The specified blob already exists."));
+            if req.header("if-none-match") == Some("*")
+                && state.store.blob(account, container, name).await?.is_some()
+            {
+                return Ok(storage_error(
+                    StatusCode::CONFLICT,
+                    "BlobAlreadyExists",
+                    "The specified blob already exists.",
+                ));
             }
             commit(state, req, account, container, name, req.body.clone()).await
         }
         (&Method::PUT, Some("block")) => {
-            let id = req.q("blockid").filter(|b| !b.is_empty() && b.len() <= 1024);
-            let Some(id) = id else { return Ok(storage_error(StatusCode::BAD_REQUEST, "InvalidQueryParameterValue", "blockid is required.")) };
+            let id = req
+                .q("blockid")
+                .filter(|b| !b.is_empty() && b.len() <= 1024);
+            let Some(id) = id else {
+                return Ok(storage_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidQueryParameterValue",
+                    "blockid is required.",
+                ));
+            };
             let sha = hex::encode(Sha256::digest(&req.body));
             state.store.put_content(&sha, &req.body).await?;
-            state.store.put_block(account, container, name, id, &sha, req.body.len() as i64).await?;
+            state
+                .store
+                .put_block(account, container, name, id, &sha, req.body.len() as i64)
+                .await?;
             Ok(created(&new_etag()))
         }
         (&Method::PUT, Some("blocklist")) => {
@@ -138,7 +218,11 @@ async fn blob_op(state: &AppState, req: &ArmRequest, account: &str, container: &
             let mut data = Vec::new();
             for id in block_ids(&text) {
                 let Some(sha) = state.store.block(account, container, name, &id).await? else {
-                    return Ok(storage_error(StatusCode::BAD_REQUEST, "InvalidBlockList", "The specified block list is invalid."));
+                    return Ok(storage_error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidBlockList",
+                        "The specified block list is invalid.",
+                    ));
                 };
                 data.extend(state.store.content(&sha).await?.unwrap_or_default());
             }
@@ -146,15 +230,34 @@ async fn blob_op(state: &AppState, req: &ArmRequest, account: &str, container: &
         }
         (&Method::PUT, Some("metadata")) => {
             let etag = new_etag();
-            if !state.store.set_blob_metadata(account, container, name, &metadata_of(&req.headers), &etag, &http_date()).await? {
-                return Ok(storage_error(StatusCode::NOT_FOUND, "BlobNotFound", "The specified blob does not exist."));
+            if !state
+                .store
+                .set_blob_metadata(
+                    account,
+                    container,
+                    name,
+                    &metadata_of(&req.headers),
+                    &etag,
+                    &http_date(),
+                )
+                .await?
+            {
+                return Ok(storage_error(
+                    StatusCode::NOT_FOUND,
+                    "BlobNotFound",
+                    "The specified blob does not exist.",
+                ));
             }
             let mut r = StatusCode::OK.into_response();
             set(r.headers_mut(), "etag", &etag);
             Ok(r)
         }
         (&Method::GET | &Method::HEAD, None) => get(state, req, account, container, name).await,
-        _ => Ok(storage_error(StatusCode::BAD_REQUEST, "UnsupportedHttpVerb", "amlite does not emulate this Blob Storage operation.")),
+        _ => Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "UnsupportedHttpVerb",
+            "amlite does not emulate this Blob Storage operation.",
+        )),
     }
 }
 
@@ -175,7 +278,14 @@ fn block_ids(xml: &str) -> Vec<String> {
     out
 }
 
-async fn commit(state: &AppState, req: &ArmRequest, account: &str, container: &str, name: &str, data: Bytes) -> ArmResult<Response> {
+async fn commit(
+    state: &AppState,
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+    name: &str,
+    data: Bytes,
+) -> ArmResult<Response> {
     let sha = hex::encode(Sha256::digest(&data));
     let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&data));
     state.store.put_content(&sha, &data).await?;
@@ -186,7 +296,10 @@ async fn commit(state: &AppState, req: &ArmRequest, account: &str, container: &s
         name: name.to_string(),
         sha256: sha,
         size: data.len() as i64,
-        content_type: req.header("x-ms-blob-content-type").or(req.header("content-type")).map(str::to_string),
+        content_type: req
+            .header("x-ms-blob-content-type")
+            .or(req.header("content-type"))
+            .map(str::to_string),
         content_md5: Some(md5.clone()),
         metadata: metadata_of(&req.headers),
         etag: etag.clone(),
@@ -202,30 +315,61 @@ fn parse_range(h: Option<&str>, len: usize) -> Option<(usize, usize)> {
     let spec = h?.trim().strip_prefix("bytes=")?;
     let (a, b) = spec.split_once('-')?;
     let start: usize = a.trim().parse().ok()?;
-    let end: usize = if b.trim().is_empty() { len.checked_sub(1)? } else { b.trim().parse::<usize>().ok()?.min(len.checked_sub(1)?) };
+    let end: usize = if b.trim().is_empty() {
+        len.checked_sub(1)?
+    } else {
+        b.trim().parse::<usize>().ok()?.min(len.checked_sub(1)?)
+    };
     (start <= end).then_some((start, end))
 }
 
-async fn get(state: &AppState, req: &ArmRequest, account: &str, container: &str, name: &str) -> ArmResult<Response> {
+async fn get(
+    state: &AppState,
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+    name: &str,
+) -> ArmResult<Response> {
     let Some(b) = state.store.blob(account, container, name).await? else {
         return Ok(if req.method == Method::HEAD {
             let mut r = StatusCode::NOT_FOUND.into_response();
             set(r.headers_mut(), "x-ms-error-code", "BlobNotFound");
             r
         } else {
-            storage_error(StatusCode::NOT_FOUND, "BlobNotFound", "The specified blob does not exist.")
+            storage_error(
+                StatusCode::NOT_FOUND,
+                "BlobNotFound",
+                "The specified blob does not exist.",
+            )
         });
     };
-    let data = if req.method == Method::HEAD { Vec::new() } else { state.store.content(&b.sha256).await?.ok_or_else(|| ArmError::internal("blob content missing"))? };
+    let data = if req.method == Method::HEAD {
+        Vec::new()
+    } else {
+        state
+            .store
+            .content(&b.sha256)
+            .await?
+            .ok_or_else(|| ArmError::internal("blob content missing"))?
+    };
     let total = usize::try_from(b.size).unwrap_or(0);
     let range = parse_range(req.header("x-ms-range").or(req.header("range")), total);
     let (status, body) = match (range, req.method == Method::HEAD) {
-        (Some((s, e)), false) => (StatusCode::PARTIAL_CONTENT, data.get(s..=e).map(<[u8]>::to_vec).unwrap_or_default()),
+        (Some((s, e)), false) => (
+            StatusCode::PARTIAL_CONTENT,
+            data.get(s..=e).map(<[u8]>::to_vec).unwrap_or_default(),
+        ),
         _ => (StatusCode::OK, data),
     };
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
-    set(h, "content-type", b.content_type.as_deref().unwrap_or("application/octet-stream"));
+    set(
+        h,
+        "content-type",
+        b.content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
+    );
     set(h, "etag", &b.etag);
     set(h, "last-modified", &b.last_modified);
     set(h, "x-ms-blob-type", "BlockBlob");
@@ -238,7 +382,9 @@ async fn get(state: &AppState, req: &ArmRequest, account: &str, container: &str,
     } else if req.method == Method::HEAD {
         set(h, "content-length", &total.to_string());
     }
-    if let Ok(serde_json::Value::Object(meta)) = serde_json::from_str::<serde_json::Value>(&b.metadata) {
+    if let Ok(serde_json::Value::Object(meta)) =
+        serde_json::from_str::<serde_json::Value>(&b.metadata)
+    {
         for (k, v) in meta {
             set(h, &format!("x-ms-meta-{k}"), v.as_str().unwrap_or(""));
         }

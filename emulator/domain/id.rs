@@ -61,14 +61,24 @@ impl ResourceKind {
             ResourceKind::Subscription => "Microsoft.Resources/subscriptions",
             ResourceKind::ResourceGroup => "Microsoft.Resources/resourceGroups",
             ResourceKind::Workspace => "Microsoft.MachineLearningServices/workspaces",
-            ResourceKind::OnlineEndpoint => "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-            ResourceKind::OnlineDeployment => "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+            ResourceKind::OnlineEndpoint => {
+                "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
+            }
+            ResourceKind::OnlineDeployment => {
+                "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
+            }
             ResourceKind::Model => "Microsoft.MachineLearningServices/workspaces/models/versions",
             ResourceKind::Code => "Microsoft.MachineLearningServices/workspaces/codes/versions",
-            ResourceKind::Environment => "Microsoft.MachineLearningServices/workspaces/environments/versions",
+            ResourceKind::Environment => {
+                "Microsoft.MachineLearningServices/workspaces/environments/versions"
+            }
             ResourceKind::Datastore => "Microsoft.MachineLearningServices/workspaces/datastores",
-            ResourceKind::OutboundRule => "Microsoft.MachineLearningServices/workspaces/outboundRules",
-            ResourceKind::PrivateEndpointConnection => "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections",
+            ResourceKind::OutboundRule => {
+                "Microsoft.MachineLearningServices/workspaces/outboundRules"
+            }
+            ResourceKind::PrivateEndpointConnection => {
+                "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections"
+            }
             ResourceKind::VirtualNetwork => "Microsoft.Network/virtualNetworks",
             ResourceKind::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
             ResourceKind::TemplateDeployment => "Microsoft.Resources/deployments",
@@ -113,7 +123,9 @@ impl ResourceId {
     }
     /// A workspace id.
     pub fn workspace(s: &str, rg: &str, ws: &str) -> Self {
-        ResourceId(format!("/subscriptions/{s}/resourceGroups/{rg}/{ML}/workspaces/{ws}"))
+        ResourceId(format!(
+            "/subscriptions/{s}/resourceGroups/{rg}/{ML}/workspaces/{ws}"
+        ))
     }
     /// A child of this id: `{self}/{segment}/{name}`.
     pub fn child(&self, segment: &str, name: &str) -> Self {
@@ -121,7 +133,9 @@ impl ResourceId {
     }
     /// A resource under a resource group with a provider, e.g. `Microsoft.Network/virtualNetworks`.
     pub fn provider_resource(s: &str, rg: &str, provider_type: &str, name: &str) -> Self {
-        ResourceId(format!("/subscriptions/{s}/resourceGroups/{rg}/providers/{provider_type}/{name}"))
+        ResourceId(format!(
+            "/subscriptions/{s}/resourceGroups/{rg}/providers/{provider_type}/{name}"
+        ))
     }
     /// The id as a string.
     pub fn as_str(&self) -> &str {
@@ -142,14 +156,19 @@ impl ResourceId {
     /// The value following segment `key` (case-insensitive), e.g. `onlineEndpoints` → name.
     pub fn segment_after(&self, key: &str) -> Option<&str> {
         let parts: Vec<&str> = self.0.split('/').collect();
-        parts.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1])
+        parts
+            .windows(2)
+            .find(|w| w[0].eq_ignore_ascii_case(key))
+            .map(|w| w[1])
     }
     /// The parent id (everything up to the last two segments).
     pub fn parent(&self) -> Option<ResourceId> {
         let mut it = self.0.rsplitn(3, '/');
         let _name = it.next();
         let _seg = it.next();
-        it.next().filter(|p| !p.is_empty()).map(|p| ResourceId(p.to_string()))
+        it.next()
+            .filter(|p| !p.is_empty())
+            .map(|p| ResourceId(p.to_string()))
     }
 }
 

@@ -20,5 +20,7 @@ pub fn is_safe_name(name: &str) -> bool {
         && name.len() <= 260
         && name != "."
         && !name.contains("..")
-        && !name.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control())
+        && !name
+            .chars()
+            .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control())
 }

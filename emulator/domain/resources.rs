@@ -67,7 +67,10 @@ impl ProvisioningState {
     }
     /// True for Creating/Updating/Deleting.
     pub fn is_busy(self) -> bool {
-        matches!(self, ProvisioningState::Creating | ProvisioningState::Updating | ProvisioningState::Deleting)
+        matches!(
+            self,
+            ProvisioningState::Creating | ProvisioningState::Updating | ProvisioningState::Deleting
+        )
     }
 }
 
@@ -114,7 +117,10 @@ pub struct Audit {
 impl Audit {
     /// Created and modified now.
     pub fn at(now: DateTime<Utc>) -> Self {
-        Audit { created_at: now, modified_at: now }
+        Audit {
+            created_at: now,
+            modified_at: now,
+        }
     }
 }
 
@@ -235,7 +241,11 @@ pub struct RequestSettings {
 
 impl Default for RequestSettings {
     fn default() -> Self {
-        RequestSettings { max_concurrent_requests_per_instance: 1, request_timeout_ms: 5000, max_queue_wait: "PT0.5S".into() }
+        RequestSettings {
+            max_concurrent_requests_per_instance: 1,
+            request_timeout_ms: 5000,
+            max_queue_wait: "PT0.5S".into(),
+        }
     }
 }
 

@@ -57,11 +57,22 @@ pub struct Lro {
 impl Lro {
     /// Operations complete `delay` after they start (`--provisioning-delay`).
     pub fn new(delay: Duration) -> Self {
-        Lro { next_due_ms: AtomicI64::new(i64::MAX), wake: Notify::new(), settle_lock: Mutex::new(()), delay }
+        Lro {
+            next_due_ms: AtomicI64::new(i64::MAX),
+            wake: Notify::new(),
+            settle_lock: Mutex::new(()),
+            delay,
+        }
     }
 
     /// A new `InProgress` operation on `resource_id`, due after the configured delay.
-    pub fn new_operation(&self, resource_id: &str, action: &Action, location: &str, now: DateTime<Utc>) -> OperationRow {
+    pub fn new_operation(
+        &self,
+        resource_id: &str,
+        action: &Action,
+        location: &str,
+        now: DateTime<Utc>,
+    ) -> OperationRow {
         let delay_ms = i64::try_from(self.delay.as_millis()).unwrap_or(i64::MAX / 2);
         OperationRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -134,7 +145,9 @@ pub fn result_url(base: &str, sub: &str, op: &OperationRow, api_version: &str) -
 
 /// The stored failure of a failed operation.
 pub fn failure_of(op: &OperationRow) -> Option<Failure> {
-    op.error.as_deref().and_then(|e| serde_json::from_str(e).ok())
+    op.error
+        .as_deref()
+        .and_then(|e| serde_json::from_str(e).ok())
 }
 
 /// The monitor body `{"id","name","status","startTime","endTime"?,"error"?}`.
@@ -149,7 +162,8 @@ pub fn status_body(status_url: &str, op: &OperationRow) -> Value {
         body["endTime"] = json!(end);
     }
     if let Some(f) = failure_of(op) {
-        body["error"] = json!({ "code": f.code, "message": f.message, "details": [], "additionalInfo": [] });
+        body["error"] =
+            json!({ "code": f.code, "message": f.message, "details": [], "additionalInfo": [] });
     }
     body
 }

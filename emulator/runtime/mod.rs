@@ -66,7 +66,11 @@ pub enum RuntimeKind {
 impl RuntimeKind {
     /// The runtime of deployment `d` given the server default.
     pub fn of(d: &OnlineDeployment, default: RuntimeKind) -> Self {
-        match d.environment_variables.get("AMLITE_RUNTIME").map(|v| v.trim().to_ascii_lowercase()) {
+        match d
+            .environment_variables
+            .get("AMLITE_RUNTIME")
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
             Some(v) if v == "python" => RuntimeKind::Python,
             Some(v) if v == "mock" => RuntimeKind::Mock,
             _ => default,
@@ -115,7 +119,10 @@ impl Runtimes {
 
     /// The running python deployment `id`, if any.
     pub fn python(&self, id: &str) -> Option<Arc<python::PythonDeployment>> {
-        self.python.lock().ok().and_then(|m| m.get(&id.to_ascii_lowercase()).cloned())
+        self.python
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&id.to_ascii_lowercase()).cloned())
     }
 
     /// The HTTP client used to reach python processes.

@@ -52,17 +52,45 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn spawn_one(spec: &LaunchSpec, port: u16, log: Arc<dyn Fn(String) + Send + Sync>) -> Result<Child, String> {
+fn spawn_one(
+    spec: &LaunchSpec,
+    port: u16,
+    log: Arc<dyn Fn(String) + Send + Sync>,
+) -> Result<Child, String> {
     let mut cmd = Command::new(&spec.python);
-    cmd.arg("-c").arg(LAUNCHER).arg("--entry_script").arg(&spec.entry_script).arg("--model_dir").arg(&spec.model_dir);
+    cmd.arg("-c")
+        .arg(LAUNCHER)
+        .arg("--entry_script")
+        .arg(&spec.entry_script)
+        .arg("--model_dir")
+        .arg(&spec.model_dir);
     cmd.arg("--port").arg(port.to_string());
-    cmd.envs(&spec.env).env("AZUREML_MODEL_DIR", &spec.model_dir).env("PYTHONUNBUFFERED", "1");
+    cmd.envs(&spec.env)
+        .env("AZUREML_MODEL_DIR", &spec.model_dir)
+        .env("PYTHONUNBUFFERED", "1");
     if let Some(dir) = spec.entry_script.parent() {
         cmd.current_dir(dir);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", spec.python.display()))?;
-    for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)].into_iter().flatten() {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", spec.python.display()))?;
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
         let log = log.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(stream).lines();
@@ -74,26 +102,43 @@ fn spawn_one(spec: &LaunchSpec, port: u16, log: Arc<dyn Fn(String) + Send + Sync
     Ok(child)
 }
 
-async fn wait_ready(client: &reqwest::Client, child: &mut Child, port: u16, deadline: Instant) -> Result<(), String> {
+async fn wait_ready(
+    client: &reqwest::Client,
+    child: &mut Child,
+    port: u16,
+    deadline: Instant,
+) -> Result<(), String> {
     let url = format!("http://127.0.0.1:{port}/");
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("the inference server exited ({status}) before it was ready; see getLogs (a failing init() ends here)"));
         }
-        if let Ok(r) = client.get(&url).timeout(Duration::from_secs(2)).send().await {
+        if let Ok(r) = client
+            .get(&url)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+        {
             if r.status().is_success() {
                 return Ok(());
             }
         }
         if Instant::now() > deadline {
-            return Err("the inference server did not answer its liveness probe in time; see getLogs".into());
+            return Err(
+                "the inference server did not answer its liveness probe in time; see getLogs"
+                    .into(),
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// Starts the processes and waits until each answers `GET /` (the server's liveness route).
-pub async fn launch(client: &reqwest::Client, spec: &LaunchSpec, log: Arc<dyn Fn(String) + Send + Sync>) -> Result<PythonDeployment, String> {
+pub async fn launch(
+    client: &reqwest::Client,
+    spec: &LaunchSpec,
+    log: Arc<dyn Fn(String) + Send + Sync>,
+) -> Result<PythonDeployment, String> {
     let deadline = Instant::now() + spec.timeout;
     let (mut ports, mut children) = (Vec::new(), Vec::new());
     for _ in 0..spec.instances.clamp(1, MAX_PROCESSES) {
@@ -103,23 +148,48 @@ pub async fn launch(client: &reqwest::Client, spec: &LaunchSpec, log: Arc<dyn Fn
         ports.push(port);
         children.push(child);
     }
-    Ok(PythonDeployment { ports, _children: children, next: AtomicUsize::new(0) })
+    Ok(PythonDeployment {
+        ports,
+        _children: children,
+        next: AtomicUsize::new(0),
+    })
 }
 
 impl PythonDeployment {
     /// Sends a scoring request to the next process (round robin).
-    pub async fn invoke(&self, client: &reqwest::Client, body: &bytes::Bytes, content_type: &str) -> ModelResponse {
+    pub async fn invoke(
+        &self,
+        client: &reqwest::Client,
+        body: &bytes::Bytes,
+        content_type: &str,
+    ) -> ModelResponse {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.ports.len().max(1);
         let Some(port) = self.ports.get(i) else {
-            return ModelResponse { status: 503, body: bytes::Bytes::from_static(b"{\"error\":\"no process\"}") };
+            return ModelResponse {
+                status: 503,
+                body: bytes::Bytes::from_static(b"{\"error\":\"no process\"}"),
+            };
         };
-        let r = client.post(format!("http://127.0.0.1:{port}/score")).header("content-type", content_type).body(body.clone()).send().await;
+        let r = client
+            .post(format!("http://127.0.0.1:{port}/score"))
+            .header("content-type", content_type)
+            .body(body.clone())
+            .send()
+            .await;
         match r {
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                ModelResponse { status, body: resp.bytes().await.unwrap_or_default() }
+                ModelResponse {
+                    status,
+                    body: resp.bytes().await.unwrap_or_default(),
+                }
             }
-            Err(e) => ModelResponse { status: 502, body: bytes::Bytes::from(format!("{{\"error\":\"inference server unreachable: {e}\"}}")) },
+            Err(e) => ModelResponse {
+                status: 502,
+                body: bytes::Bytes::from(format!(
+                    "{{\"error\":\"inference server unreachable: {e}\"}}"
+                )),
+            },
         }
     }
 }

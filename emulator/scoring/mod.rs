@@ -313,7 +313,9 @@ fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body:
     if tick >= *pct {
         return;
     }
-    let Ok(target) = model_target(state, d) else { return };
+    let Ok(target) = model_target(state, d) else {
+        return;
+    };
     let (dname, did, body) = (d.name.clone(), d.id.clone(), body.clone());
     state.runtimes.log(
         &did,
@@ -331,7 +333,10 @@ fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body:
 /// What answers for a deployment: the mock, or its running python processes.
 enum ModelTarget {
     Mock(crate::runtime::MockSettings),
-    Python(Arc<crate::runtime::python::PythonDeployment>, reqwest::Client),
+    Python(
+        Arc<crate::runtime::python::PythonDeployment>,
+        reqwest::Client,
+    ),
 }
 
 fn model_target(state: &AppState, d: &DeploymentRoute) -> Result<ModelTarget, ArmError> {
@@ -344,7 +349,11 @@ fn model_target(state: &AppState, d: &DeploymentRoute) -> Result<ModelTarget, Ar
     }
 }
 
-async fn call_model(name: &str, target: ModelTarget, body: bytes::Bytes) -> crate::runtime::ModelResponse {
+async fn call_model(
+    name: &str,
+    target: ModelTarget,
+    body: bytes::Bytes,
+) -> crate::runtime::ModelResponse {
     match target {
         ModelTarget::Mock(settings) => crate::runtime::invoke_mock(name, &settings, &body).await,
         ModelTarget::Python(p, client) => p.invoke(&client, &body, "application/json").await,

@@ -52,7 +52,12 @@ impl Store {
     }
 
     /// A committed blob.
-    pub async fn blob(&self, account: &str, container: &str, name: &str) -> Result<Option<BlobRow>, sqlx::Error> {
+    pub async fn blob(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Option<BlobRow>, sqlx::Error> {
         sqlx::query_as::<_, BlobRow>(&format!(
             "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND name = ?"
         ))
@@ -66,25 +71,29 @@ impl Store {
     /// Inserts or replaces a committed blob and drops its uncommitted blocks.
     pub async fn put_blob(&self, b: &BlobRow) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
-        sqlx::query::<Sqlite>(&format!("INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&b.account)
-            .bind(&b.container)
-            .bind(&b.name)
-            .bind(&b.sha256)
-            .bind(b.size)
-            .bind(&b.content_type)
-            .bind(&b.content_md5)
-            .bind(&b.metadata)
-            .bind(&b.etag)
-            .bind(&b.last_modified)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query::<Sqlite>("DELETE FROM blocks WHERE account = ? AND container = ? AND name = ?")
-            .bind(&b.account)
-            .bind(&b.container)
-            .bind(&b.name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query::<Sqlite>(&format!(
+            "INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&b.account)
+        .bind(&b.container)
+        .bind(&b.name)
+        .bind(&b.sha256)
+        .bind(b.size)
+        .bind(&b.content_type)
+        .bind(&b.content_md5)
+        .bind(&b.metadata)
+        .bind(&b.etag)
+        .bind(&b.last_modified)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query::<Sqlite>(
+            "DELETE FROM blocks WHERE account = ? AND container = ? AND name = ?",
+        )
+        .bind(&b.account)
+        .bind(&b.container)
+        .bind(&b.name)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await
     }
 
@@ -111,7 +120,13 @@ impl Store {
     }
 
     /// The content hash of an uncommitted block.
-    pub async fn block(&self, account: &str, container: &str, name: &str, block_id: &str) -> Result<Option<String>, sqlx::Error> {
+    pub async fn block(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+        block_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT sha256 FROM blocks WHERE account = ? AND container = ? AND name = ? AND block_id = ?",
         )
@@ -125,7 +140,12 @@ impl Store {
     }
 
     /// Committed blobs of a container whose names start with `prefix`, by name.
-    pub async fn list_blobs(&self, account: &str, container: &str, prefix: &str) -> Result<Vec<BlobRow>, sqlx::Error> {
+    pub async fn list_blobs(
+        &self,
+        account: &str,
+        container: &str,
+        prefix: &str,
+    ) -> Result<Vec<BlobRow>, sqlx::Error> {
         sqlx::query_as::<_, BlobRow>(&format!(
             "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND substr(name, 1, ?) = ? ORDER BY name LIMIT 5000"
         ))

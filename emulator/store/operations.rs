@@ -55,11 +55,12 @@ impl Store {
 
     /// The earliest due time of any `InProgress` operation.
     pub async fn next_due_ms(&self) -> Result<Option<i64>, sqlx::Error> {
-        let row: (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress' AND due_at_ms < ?")
-                .bind(HELD)
-                .fetch_one(self.writer())
-                .await?;
+        let row: (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress' AND due_at_ms < ?",
+        )
+        .bind(HELD)
+        .fetch_one(self.writer())
+        .await?;
         Ok(row.0)
     }
 
@@ -129,11 +130,13 @@ pub async fn finish_in(
 
 /// Hands an in-progress operation to a background runtime start (see [`HELD`]).
 pub async fn hold_in(conn: &mut SqliteConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = ? WHERE id = ? AND status = 'InProgress'")
-        .bind(HELD)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query::<Sqlite>(
+        "UPDATE operations SET due_at_ms = ? WHERE id = ? AND status = 'InProgress'",
+    )
+    .bind(HELD)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -141,10 +144,12 @@ impl Store {
     /// At start-up: operations a background start was holding when the process died become due
     /// again, so they resume instead of staying `InProgress` forever.
     pub async fn release_held(&self) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query::<Sqlite>("UPDATE operations SET due_at_ms = 0 WHERE status = 'InProgress' AND due_at_ms = ?")
-            .bind(HELD)
-            .execute(self.writer())
-            .await?;
+        let r = sqlx::query::<Sqlite>(
+            "UPDATE operations SET due_at_ms = 0 WHERE status = 'InProgress' AND due_at_ms = ?",
+        )
+        .bind(HELD)
+        .execute(self.writer())
+        .await?;
         Ok(r.rows_affected())
     }
 }

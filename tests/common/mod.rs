@@ -35,7 +35,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
@@ -72,12 +75,23 @@ impl TestApp {
             .build()
             .unwrap();
         let p = amlite::fixtures::defaults();
-        TestApp { base: format!("https://127.0.0.1:{port}"), client, sub: p.subscription_id, rg: p.resource_group, ws: p.workspace, dir, handle, task, state }
+        TestApp {
+            base: format!("https://127.0.0.1:{port}"),
+            client,
+            sub: p.subscription_id,
+            rg: p.resource_group,
+            ws: p.workspace,
+            dir,
+            handle,
+            task,
+            state,
+        }
     }
 
     /// Stops the server and waits for it; returns the data folder for a restart.
     pub async fn stop(self) -> tempfile::TempDir {
-        self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        self.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(1)));
         let _ = self.task.await;
         self.dir
     }
@@ -101,7 +115,10 @@ impl TestApp {
             return path.to_string();
         }
         let sep = if path.contains('?') { '&' } else { '?' };
-        if path.contains("api-version=") || path.starts_with("/health") || path.starts_with("/_amlite") {
+        if path.contains("api-version=")
+            || path.starts_with("/health")
+            || path.starts_with("/_amlite")
+        {
             format!("{}{path}", self.base)
         } else {
             format!("{}{path}{sep}api-version=2024-04-01", self.base)
@@ -109,7 +126,10 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Resp {
-        let mut rb = self.client.request(method, self.url(path)).bearer_auth("test-token");
+        let mut rb = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth("test-token");
         if let Some(b) = body {
             rb = rb.json(b);
         }
@@ -118,7 +138,11 @@ impl TestApp {
 
     /// Sends raw bytes (for malformed-input tests).
     pub async fn send_raw(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> Resp {
-        let rb = self.client.request(method, self.url(path)).header("content-type", "application/json").body(body);
+        let rb = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .body(body);
         Self::read(rb.send().await.expect("request sent")).await
     }
 
@@ -127,7 +151,12 @@ impl TestApp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -148,7 +177,10 @@ impl TestApp {
 
     /// Polls an `Azure-AsyncOperation` or `Location` URL until terminal; returns the last body.
     pub async fn wait(&self, resp: &Resp) -> Resp {
-        let url = resp.header("azure-asyncoperation").or_else(|| resp.header("location")).expect("LRO header");
+        let url = resp
+            .header("azure-asyncoperation")
+            .or_else(|| resp.header("location"))
+            .expect("LRO header");
         for _ in 0..200 {
             let r = self.get(&url).await;
             let s = r.body["status"].as_str().unwrap_or("");
@@ -168,15 +200,31 @@ impl TestApp {
                 p.insert(k.clone(), v.clone());
             }
         }
-        let r = self.put(&self.ep_path(name), serde_json::json!({ "location": "eastus", "properties": props })).await;
-        assert!(r.status == 200 || r.status == 201, "endpoint PUT: {} {}", r.status, r.text);
+        let r = self
+            .put(
+                &self.ep_path(name),
+                serde_json::json!({ "location": "eastus", "properties": props }),
+            )
+            .await;
+        assert!(
+            r.status == 200 || r.status == 201,
+            "endpoint PUT: {} {}",
+            r.status,
+            r.text
+        );
         let done = self.wait(&r).await;
         assert_eq!(done.body["status"], "Succeeded", "{}", done.text);
         r
     }
 
     /// Creates a Managed deployment (mock runtime) and waits for it; returns the monitor body.
-    pub async fn create_deployment(&self, ep: &str, name: &str, extra_props: Value, capacity: i64) -> Resp {
+    pub async fn create_deployment(
+        &self,
+        ep: &str,
+        name: &str,
+        extra_props: Value,
+        capacity: i64,
+    ) -> Resp {
         let mut props = serde_json::json!({
             "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
             "model": format!("{}/models/m/versions/1", self.ws_path()),
@@ -189,8 +237,15 @@ impl TestApp {
             }
         }
         let body = serde_json::json!({ "location": "eastus", "sku": { "name": "Default", "capacity": capacity }, "properties": props });
-        let r = self.put(&format!("{}/deployments/{name}", self.ep_path(ep)), body).await;
-        assert!(r.status == 200 || r.status == 201, "deployment PUT: {} {}", r.status, r.text);
+        let r = self
+            .put(&format!("{}/deployments/{name}", self.ep_path(ep)), body)
+            .await;
+        assert!(
+            r.status == 200 || r.status == 201,
+            "deployment PUT: {} {}",
+            r.status,
+            r.text
+        );
         self.wait(&r).await
     }
 
@@ -208,13 +263,24 @@ impl TestApp {
 
     /// Primary key of an endpoint.
     pub async fn primary_key(&self, ep: &str) -> String {
-        let r = self.post(&format!("{}/listKeys", self.ep_path(ep)), None).await;
+        let r = self
+            .post(&format!("{}/listKeys", self.ep_path(ep)), None)
+            .await;
         r.body["primaryKey"].as_str().unwrap().to_string()
     }
 
     /// Scores an endpoint on this (internet) listener.
-    pub async fn score(&self, ep: &str, auth: Option<&str>, headers: &[(&str, &str)], body: Value) -> Resp {
-        let mut rb = self.client.post(format!("{}/endpoints/{ep}/score", self.base)).json(&body);
+    pub async fn score(
+        &self,
+        ep: &str,
+        auth: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .post(format!("{}/endpoints/{ep}/score", self.base))
+            .json(&body);
         if let Some(a) = auth {
             rb = rb.header("authorization", format!("Bearer {a}"));
         }
