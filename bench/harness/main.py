@@ -68,7 +68,7 @@ def main() -> int:
                "load_start": os.getloadavg(), "started": time.time()}
 
     if want("memory"):
-        step("memory (100 endpoints x 2 deployments)", lambda: scenarios.memory(binary, out, cfg), r, "memory")
+        step(f"memory ({cfg['mem_endpoints']} endpoints x 2 deployments)", lambda: scenarios.memory(binary, out, cfg), r, "memory")
     populated = r.get("memory", {}).get("folder")
     if want("startup"):
         step("start-up", lambda: scenarios.startup(binary, out, cfg, populated), r, "startup")

@@ -1,10 +1,9 @@
 //! Online deployment request bodies (SPEC §3): parsing `properties`, `sku` and `tags` into the
 //! deployment document with Azure's defaults, and the request-time limits that depend on them:
 //! CP-5 (request timeout, instance count) and CP-8 (instance type, cores quota).
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
+use super::body::{object as obj, string_map, string_of as opt_str};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
@@ -12,58 +11,6 @@ use crate::domain::{
 };
 use crate::error::{ArmError, ArmResult};
 use crate::rules;
-
-/// `v` as a JSON object (`None` when absent or null), else 400 naming `target`.
-pub(super) fn obj<'a>(
-    v: Option<&'a Value>,
-    target: &str,
-) -> ArmResult<Option<&'a Map<String, Value>>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(ArmError::bad_property(
-            target,
-            format!("The property '{target}' must be an object."),
-        )),
-    }
-}
-
-/// `m[key]` as a string (`None` when absent or null), else 400 naming `target.key`.
-pub(super) fn opt_str(
-    m: &Map<String, Value>,
-    key: &str,
-    target: &str,
-) -> ArmResult<Option<String>> {
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ArmError::bad_property(
-            &format!("{target}.{key}"),
-            format!("The property '{target}.{key}' must be a string."),
-        )),
-    }
-}
-
-fn string_map(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, String>>> {
-    let Some(m) = obj(v, target)? else {
-        return Ok(None);
-    };
-    let mut out = BTreeMap::new();
-    for (k, v) in m {
-        let s = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(_) | Value::Bool(_) => v.to_string(),
-            _ => {
-                return Err(ArmError::bad_property(
-                    &format!("{target}.{k}"),
-                    format!("'{target}.{k}' must be a string."),
-                ))
-            }
-        };
-        out.insert(k.clone(), s);
-    }
-    Ok(Some(out))
-}
 
 fn capacity(body: &Map<String, Value>) -> ArmResult<Option<i64>> {
     let Some(sku) = obj(body.get("sku"), "sku")? else {

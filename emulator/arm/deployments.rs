@@ -6,9 +6,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::body::{object as obj, string_of as opt_str};
 use super::convert;
 use super::deployment_properties::{
-    apply_props, apply_sku_and_tags, check_capacity_and_quota, new_deployment, obj, opt_str,
+    apply_props, apply_sku_and_tags, check_capacity_and_quota, new_deployment,
 };
 use super::request::{async_operation_reply, location_reply, ok, ArmRequest};
 use super::WsPath;
@@ -185,17 +186,8 @@ async fn save_with_op(
     d: &OnlineDeployment,
     action: Action,
 ) -> ArmResult<crate::store::OperationRow> {
-    let op = state
-        .lro
-        .new_operation(id.as_str(), &action, &d.location, chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(&mut tx, id, ResourceKind::OnlineDeployment, Some(ep_id), d)
-        .await?;
-    crate::store::operations::insert_in(&mut tx, &op).await?;
-    tx.commit().await?;
-    state.lro.scheduled(op.due_at_ms);
-    state.changed();
-    Ok(op)
+    let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
+    super::persist::save_with_op(state, target, d, action, &d.location).await
 }
 
 async fn patch(

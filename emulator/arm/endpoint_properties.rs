@@ -5,25 +5,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+pub(super) use super::body::object;
+use super::body::{access, string_map};
 use crate::app::AppState;
-use crate::domain::{Access, AuthMode, OnlineEndpoint, ResourceId, ResourceKind};
+use crate::domain::{AuthMode, OnlineEndpoint, ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::rules;
-
-/// `v` as a JSON object (`None` when absent or null), else 400 naming `target`.
-pub(super) fn object<'a>(
-    v: Option<&'a Value>,
-    target: &str,
-) -> ArmResult<Option<&'a Map<String, Value>>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(ArmError::bad_property(
-            target,
-            format!("The property '{target}' must be an object."),
-        )),
-    }
-}
 
 /// Parses a `traffic`-style map of deployment name → integer percent.
 pub fn weights(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, i64>>> {
@@ -36,32 +23,6 @@ pub fn weights(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<Str
         out.insert(k.clone(), n);
     }
     Ok(Some(out))
-}
-
-fn strings(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<String, String>>> {
-    let Some(m) = object(v, target)? else {
-        return Ok(None);
-    };
-    Ok(Some(
-        m.iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect(),
-    ))
-}
-
-fn parse_access(v: Option<&Value>, target: &str) -> ArmResult<Option<Access>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Access::parse(s).map(Some).ok_or_else(|| ArmError::bad_property(target, format!("The value '{s}' of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))),
-        Some(other) => Err(ArmError::bad_property(target, format!("The value {other} of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))),
-    }
 }
 
 /// Applies the traffic-related properties and validates them against the endpoint's deployments
@@ -107,7 +68,7 @@ pub(super) fn apply_common(
     props: &Map<String, Value>,
 ) -> ArmResult<()> {
     rules::endpoint::cp_7_managed_endpoint_compute(props.get("compute").and_then(Value::as_str))?;
-    if let Some(t) = strings(body.get("tags"), "tags")? {
+    if let Some(t) = string_map(body.get("tags"), "tags")? {
         ep.tags = t;
     }
     if let Some(identity) = body.get("identity").filter(|v| !v.is_null()) {
@@ -122,7 +83,7 @@ pub(super) fn apply_common(
     if let Some(kind) = body.get("kind").and_then(Value::as_str) {
         ep.kind = Some(kind.to_string());
     }
-    if let Some(a) = parse_access(
+    if let Some(a) = access(
         props.get("publicNetworkAccess"),
         "properties.publicNetworkAccess",
     )? {
@@ -133,7 +94,7 @@ pub(super) fn apply_common(
     }
     // "Properties can be added, but not removed or altered"; the SDK echoes createdBy/createdAt
     // copied from systemData (SPEC §2.1): accept and ignore those.
-    if let Some(p) = strings(props.get("properties"), "properties.properties")? {
+    if let Some(p) = string_map(props.get("properties"), "properties.properties")? {
         for (k, v) in p {
             if !matches!(
                 k.as_str(),

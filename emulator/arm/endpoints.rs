@@ -291,17 +291,8 @@ async fn save_with_op(
     ep: &OnlineEndpoint,
     action: Action,
 ) -> ArmResult<crate::store::OperationRow> {
-    let op = state
-        .lro
-        .new_operation(id.as_str(), &action, &ep.location, chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(&mut tx, id, ResourceKind::OnlineEndpoint, Some(&w.id), ep)
-        .await?;
-    crate::store::operations::insert_in(&mut tx, &op).await?;
-    tx.commit().await?;
-    state.lro.scheduled(op.due_at_ms);
-    state.changed();
-    Ok(op)
+    let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
+    super::persist::save_with_op(state, target, ep, action, &ep.location).await
 }
 
 async fn delete(

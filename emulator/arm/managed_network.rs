@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::convert;
-use super::request::{location_reply, ok, ArmRequest};
+use super::request::{ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
@@ -131,7 +131,8 @@ pub async fn route(
             if !convert::isolation(&ws.managed_network.isolation_mode).is_managed() {
                 return Err(ArmError::bad_property("properties.managedNetwork.isolationMode", "The workspace has no managed network (isolationMode is Disabled): set it to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' before provisioning (ISO-9)."));
             }
-            save(state, req, w, &ws, Action::ProvisionManagedNetwork).await
+            super::workspaces::save_with_op(state, req, w, &ws, Action::ProvisionManagedNetwork)
+                .await
         }
         ["privateendpointconnections"] if m == Method::GET => {
             let rows = state
@@ -184,7 +185,7 @@ async fn outbound_rule(
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
             ws.managed_network.user_rules.insert(name.to_string(), rule);
-            save(state, req, w, ws, Action::Done).await
+            super::workspaces::save_with_op(state, req, w, ws, Action::Done).await
         }
         Method::DELETE => {
             match existing {
@@ -197,36 +198,10 @@ async fn outbound_rule(
             ws.managed_network
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
-            save(state, req, w, ws, Action::Done).await
+            super::workspaces::save_with_op(state, req, w, ws, Action::Done).await
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
-}
-
-async fn save(
-    state: &AppState,
-    req: &ArmRequest,
-    w: &WsPath,
-    ws: &Workspace,
-    action: Action,
-) -> ArmResult<Response> {
-    let op = state
-        .lro
-        .new_operation(w.id.as_str(), &action, &ws.location, chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(
-        &mut tx,
-        &w.id,
-        ResourceKind::Workspace,
-        Some(&ResourceId::resource_group(&w.sub, &w.rg)),
-        ws,
-    )
-    .await?;
-    crate::store::operations::insert_in(&mut tx, &op).await?;
-    tx.commit().await?;
-    state.lro.scheduled(op.due_at_ms);
-    state.changed();
-    Ok(location_reply(req, &w.sub, &op))
 }
 
 /// A private endpoint connection on the wire.

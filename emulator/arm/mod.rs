@@ -7,6 +7,7 @@
 //! Requests that are not ARM (Blob Storage, scoring) are handed to `blob` and `scoring` here too,
 //! because all share one port per listener.
 pub mod assets;
+pub mod body;
 pub mod convert;
 pub mod deployment_properties;
 pub mod deployments;
@@ -14,6 +15,7 @@ pub mod endpoint_properties;
 pub mod endpoints;
 pub mod managed_network;
 pub mod network;
+pub mod persist;
 pub mod plumbing;
 pub mod provision;
 pub mod provision_python;

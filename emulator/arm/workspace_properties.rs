@@ -74,17 +74,6 @@ const READ_ONLY: &[&str] = &[
     "storageHnsEnabled",
 ];
 
-fn str_prop<'a>(props: &'a Map<String, Value>, key: &str) -> ArmResult<Option<&'a str>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ArmError::bad_property(
-            &format!("properties.{key}"),
-            format!("The property 'properties.{key}' must be a string."),
-        )),
-    }
-}
-
 /// Applies wire `properties` to a workspace (PUT and PATCH). ISO-3 and ISO-9 are checked here.
 pub fn apply_properties(
     ws: &mut Workspace,
@@ -93,7 +82,7 @@ pub fn apply_properties(
     creating: bool,
     auto_provision: bool,
 ) -> ArmResult<()> {
-    if let Some(v) = str_prop(props, "publicNetworkAccess")? {
+    if let Some(v) = super::body::str_of(props, "publicNetworkAccess", "properties")? {
         ws.public_network_access = Access::parse(v).ok_or_else(|| {
             ArmError::bad_property("properties.publicNetworkAccess", format!("The value '{v}' of 'properties.publicNetworkAccess' is not valid. Allowed values: 'Enabled', 'Disabled'."))
         })?;
@@ -144,7 +133,7 @@ fn apply_associated_resources(
         "containerRegistry",
         "applicationInsights",
     ] {
-        let Some(v) = str_prop(props, key)? else {
+        let Some(v) = super::body::str_of(props, key, "properties")? else {
             continue;
         };
         if !creating

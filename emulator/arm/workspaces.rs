@@ -126,7 +126,8 @@ async fn patch(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Resp
     save_with_op(state, req, w, &ws, Action::Done).await
 }
 
-async fn save_with_op(
+/// Stores a changed workspace with a `Location`-style operation (202).
+pub(super) async fn save_with_op(
     state: &AppState,
     req: &ArmRequest,
     w: &WsPath,
@@ -134,15 +135,8 @@ async fn save_with_op(
     action: Action,
 ) -> ArmResult<Response> {
     let rg = ResourceId::resource_group(&w.sub, &w.rg);
-    let op = state
-        .lro
-        .new_operation(w.id.as_str(), &action, &ws.location, chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    crate::store::resources::put_in(&mut tx, &w.id, ResourceKind::Workspace, Some(&rg), ws).await?;
-    crate::store::operations::insert_in(&mut tx, &op).await?;
-    tx.commit().await?;
-    state.lro.scheduled(op.due_at_ms);
-    state.changed();
+    let target = (&w.id, ResourceKind::Workspace, Some(&rg));
+    let op = super::persist::save_with_op(state, target, ws, action, &ws.location).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 
@@ -155,16 +149,7 @@ async fn delete(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Res
             ))
         }
     };
-    let op = state.lro.new_operation(
-        w.id.as_str(),
-        &Action::DeleteWorkspace,
-        &ws.location,
-        chrono::Utc::now(),
-    );
-    let mut tx = state.store.begin().await?;
-    crate::store::operations::insert_in(&mut tx, &op).await?;
-    tx.commit().await?;
-    state.lro.scheduled(op.due_at_ms);
+    let op = super::persist::start_op(state, &w.id, Action::DeleteWorkspace, &ws.location).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 

@@ -10,31 +10,11 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO/tests/lib.sh"
 VENV="$REPO/.venv"
-REQ="$HERE/requirements.txt"
-STAMP="$VENV/.amlite-contract-requirements.sha256"
-PYTHON="${PYTHON:-python3}"
-
-if [[ ! -x "$VENV/bin/python" ]]; then
-  echo "run.sh: creating $VENV" >&2
-  "$PYTHON" -m venv "$VENV"
-fi
-
-want="$(sha256sum "$REQ" | cut -d' ' -f1)"
-have="$(cat "$STAMP" 2>/dev/null || true)"
-if [[ "$want" != "$have" ]]; then
-  echo "run.sh: installing $REQ" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQ"
-  echo "$want" >"$STAMP"
-fi
-
-AMLITE_BIN="${AMLITE_BIN:-$REPO/target/debug/amlite}"
-[[ "$AMLITE_BIN" == /* ]] || AMLITE_BIN="$PWD/$AMLITE_BIN"
-export AMLITE_BIN
-if [[ ! -x "$AMLITE_BIN" ]]; then
-  echo "run.sh: amlite binary not found at $AMLITE_BIN (build it with 'cargo build' or set AMLITE_BIN)" >&2
-  exit 1
-fi
+ensure_venv "$VENV" "$HERE/requirements.txt"
+require_amlite_bin
 
 cd "$REPO"
 status=0

@@ -9,12 +9,9 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-AMLITE_BIN="${AMLITE_BIN:-$REPO/target/debug/amlite}"
-[[ "$AMLITE_BIN" == /* ]] || AMLITE_BIN="$PWD/$AMLITE_BIN"
-if [[ ! -x "$AMLITE_BIN" ]]; then
-  echo "run.sh: amlite binary not found at $AMLITE_BIN (build it with 'cargo build' or set AMLITE_BIN)" >&2
-  exit 1
-fi
+# shellcheck source=../lib.sh
+source "$REPO/tests/lib.sh"
+require_amlite_bin
 command -v node >/dev/null || { echo "run.sh: node is not installed (Node 20+ needed)" >&2; exit 1; }
 
 cd "$HERE"

@@ -1,0 +1,33 @@
+# Shared by the test runners (tests/sdk/run.sh, tests/contract/run.sh, tests/npm/run.sh): source it.
+# Needs REPO set to the repository root.
+
+# ensure_venv VENV REQUIREMENTS: creates the venv on first use and (re)installs the pinned
+# requirements only when the file changed (a stamp per requirements file, so several suites can
+# share one venv).
+ensure_venv() {
+  local venv="$1" req="$2"
+  local stamp="$venv/.amlite-$(basename "$(dirname "$req")")-$(basename "$req" .txt).sha256"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    echo "run.sh: creating $venv" >&2
+    "${PYTHON:-python3}" -m venv "$venv"
+  fi
+  local want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [[ "$want" != "$(cat "$stamp" 2>/dev/null || true)" ]]; then
+    echo "run.sh: installing $req" >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" >"$stamp"
+  fi
+}
+
+# require_amlite_bin: exports AMLITE_BIN ($AMLITE_BIN or target/debug/amlite) as an absolute
+# path and fails when it is not built.
+require_amlite_bin() {
+  AMLITE_BIN="${AMLITE_BIN:-$REPO/target/debug/amlite}"
+  [[ "$AMLITE_BIN" == /* ]] || AMLITE_BIN="$PWD/$AMLITE_BIN"
+  export AMLITE_BIN
+  if [[ ! -x "$AMLITE_BIN" ]]; then
+    echo "run.sh: amlite binary not found at $AMLITE_BIN (build it with 'cargo build' or set AMLITE_BIN)" >&2
+    exit 1
+  fi
+}
