@@ -44,7 +44,11 @@ impl Store {
     /// system temporary folder.
     pub async fn open(path: Option<&Path>) -> Result<Self, StoreError> {
         match path {
-            Some(p) => Self::open_file(p, SqliteSynchronous::Full, None).await,
+            // WAL + NORMAL: a commit survives a crash or SIGKILL of amlite (the WAL is written
+            // before the commit returns); only an OS crash or power loss could drop the last
+            // commits. FULL costs an fsync per commit, measured as ~25 % of every write
+            // (bench/ANALYSIS.md), and an emulator's data does not outlive its machine.
+            Some(p) => Self::open_file(p, SqliteSynchronous::Normal, None).await,
             None => Self::open_ephemeral(&std::env::temp_dir()).await,
         }
     }
