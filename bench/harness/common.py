@@ -194,11 +194,18 @@ class Amlite:
 
 
 class Client:
-    """Sequential keep-alive HTTPS client with per-request wall time (seconds)."""
+    """Sequential keep-alive HTTPS client with per-request wall time (seconds); plain HTTP when
+    `ctx` is None (the python runtime's inference server listens without TLS)."""
 
-    def __init__(self, port: int, ctx: ssl.SSLContext) -> None:
+    def __init__(self, port: int, ctx: Optional[ssl.SSLContext]) -> None:
         self.port, self.ctx = port, ctx
-        self.conn = http.client.HTTPSConnection(HOST, port, context=ctx, timeout=30)
+        self.scheme = "https" if ctx is not None else "http"
+        self.conn = self._connect()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.ctx is None:
+            return http.client.HTTPConnection(HOST, self.port, timeout=30)
+        return http.client.HTTPSConnection(HOST, self.port, context=self.ctx, timeout=30)
 
     def request(self, method: str, path: str, body: Optional[object] = None,
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, object, float, Dict[str, str]]:
@@ -216,7 +223,7 @@ class Client:
             raw = resp.read()
         except (OSError, http.client.HTTPException):
             self.conn.close()
-            self.conn = http.client.HTTPSConnection(HOST, self.port, context=self.ctx, timeout=30)
+            self.conn = self._connect()
             raise
         elapsed = time.perf_counter() - t
         try:

@@ -1,7 +1,8 @@
 """Load generation: `wrk` (full mode: keep-alive HTTPS, C-speed client, bounded by duration) or a
 sequential Python keep-alive loop (smoke mode, or where wrk is absent; bounded by count and time).
 
-Both return the same shape: {"tool", "requests", "seconds", "rps", "p50_ms", "p99_ms", "errors"}.
+Both speak HTTPS to amlite, or plain HTTP to a `Client` without TLS context (the python runtime's
+inference server). Both return the same shape: {"tool", "requests", "seconds", "rps", "p50_ms", "p99_ms", "errors"}.
 `errors` counts transport errors and answers outside 2xx/3xx; callers treat any as a harness
 failure, so a benchmark never reports the speed of error answers.
 """
@@ -41,8 +42,8 @@ def wrk_available() -> bool:
 
 
 def run_wrk(port: int, method: str, path: str, body: Optional[bytes], headers: Dict[str, str],
-            seconds: float, connections: int, threads: int, work_dir: Path) -> dict:
-    """One bounded wrk run against https://127.0.0.1:port{path}."""
+            seconds: float, connections: int, threads: int, work_dir: Path, scheme: str = "https") -> dict:
+    """One bounded wrk run against {scheme}://127.0.0.1:port{path}."""
     h = dict(headers)
     if body is not None:
         h.setdefault("Content-Type", "application/json")
@@ -52,7 +53,7 @@ def run_wrk(port: int, method: str, path: str, body: Optional[bytes], headers: D
                                  body=lua_string(body.decode()) if body is not None else "nil",
                                  headers=header_lines))
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(round(seconds)))}s",
-            "--timeout", "5s", "-s", str(script), f"https://{HOST}:{port}{path}"]
+            "--timeout", "5s", "-s", str(script), f"{scheme}://{HOST}:{port}{path}"]
     try:
         out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30)
     except subprocess.TimeoutExpired:
@@ -96,7 +97,8 @@ def measure(client: Client, method: str, path: str, body: Optional[bytes], heade
     """Latency (connections=1) or throughput (connections>1) of one request shape; raises on errors."""
     if cfg["use_wrk"]:
         threads = 1 if connections == 1 else cfg["wrk_threads"]
-        r = run_wrk(client.port, method, path, body, headers, cfg["load_seconds"], connections, threads, work_dir)
+        r = run_wrk(client.port, method, path, body, headers, cfg["load_seconds"], connections, threads, work_dir,
+                    client.scheme)
     else:
         r = run_python(client, method, path, body, headers, cfg["load_count"], cfg["load_seconds"])
     if r["errors"] or r["requests"] == 0:

@@ -11,14 +11,6 @@ pub fn pna(a: Access) -> rules::PublicNetworkAccess {
     }
 }
 
-/// `domain::Access` → `network::Access`.
-pub fn net(a: Access) -> crate::network::Access {
-    match a {
-        Access::Enabled => crate::network::Access::Enabled,
-        Access::Disabled => crate::network::Access::Disabled,
-    }
-}
-
 /// `domain::AuthMode` → `rules::AuthMode`.
 pub fn auth(a: AuthMode) -> rules::AuthMode {
     match a {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `Enabled` / `Disabled` as Azure spells `publicNetworkAccess` and `egressPublicNetworkAccess`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Access {
     /// Access allowed.
     #[default]
@@ -19,6 +19,7 @@ pub enum Access {
 impl Access {
     /// Parses case-insensitively (the SDK sends the user's casing, SPEC §2.1).
     pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
         if s.eq_ignore_ascii_case("enabled") {
             Some(Access::Enabled)
         } else if s.eq_ignore_ascii_case("disabled") {
@@ -33,6 +34,16 @@ impl Access {
             Access::Enabled => "Enabled",
             Access::Disabled => "Disabled",
         }
+    }
+    /// `true` for [`Access::Enabled`].
+    pub fn is_enabled(self) -> bool {
+        self == Access::Enabled
+    }
+}
+
+impl std::fmt::Display for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

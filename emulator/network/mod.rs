@@ -35,51 +35,10 @@ pub use inbound::{
 };
 pub use service_tags::service_tag_hosts;
 
-use std::fmt;
-
-/// A `publicNetworkAccess`-style flag (endpoint and workspace `publicNetworkAccess`, deployment
-/// `egressPublicNetworkAccess`). Wire form is Azure-cased: `Enabled` / `Disabled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Access {
-    /// Public access allowed (`"Enabled"`).
-    Enabled,
-    /// Public access refused (`"Disabled"`).
-    Disabled,
-}
-
-impl Access {
-    /// Parses `enabled` / `disabled` in any case, surrounding whitespace ignored.
-    /// Returns `None` for anything else (the caller turns that into a 400 naming the property).
-    pub fn parse(s: &str) -> Option<Access> {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("enabled") {
-            Some(Access::Enabled)
-        } else if s.eq_ignore_ascii_case("disabled") {
-            Some(Access::Disabled)
-        } else {
-            None
-        }
-    }
-
-    /// The Azure-cased wire form: `"Enabled"` or `"Disabled"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::Enabled => "Enabled",
-            Access::Disabled => "Disabled",
-        }
-    }
-
-    /// `true` for [`Access::Enabled`].
-    pub fn is_enabled(self) -> bool {
-        self == Access::Enabled
-    }
-}
-
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The `publicNetworkAccess`-style flag (endpoint and workspace `publicNetworkAccess`,
+/// deployment `egressPublicNetworkAccess`): the domain's own type, so decisions take stored
+/// values without conversion.
+pub use crate::domain::Access;
 
 /// Compares two ARM resource ids the way ARM does: ASCII case-insensitively, ignoring
 /// surrounding whitespace and one trailing `/`. Used for VNet and workspace ids (SPEC 6.3).

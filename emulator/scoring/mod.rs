@@ -134,8 +134,8 @@ fn inbound(state: &AppState, req: &ArmRequest, route: &EndpointRoute) -> Result<
         &req.listener.network,
         &route.private_endpoints,
         &route.workspace_id,
-        crate::arm::convert::net(route.public_network_access),
-        crate::arm::convert::net(route.workspace_public_network_access),
+        route.public_network_access,
+        route.workspace_public_network_access,
     );
     match decision {
         InboundDecision::Allowed { .. } => Ok(()),
