@@ -6,7 +6,11 @@
 #                          no installs beyond the repo's .venv; fails on harness errors, never on speed
 # Extra arguments go to bench/harness/main.py (e.g. --only startup,control).
 # Tools (full mode) live in bench/.tools (git-ignored): wrk from Debian, a venv with
-# bench/requirements.txt (moto[server], boto3), Azurite from npm. Scratch data goes to bench/out.
+# bench/requirements.txt (moto[server], boto3), Azurite from npm, and (unless $AMLITE_TEST_PYTHON
+# or the repo's .venv-runtime already has it) bench/.tools/runtime-venv with
+# tests/sdk/runtime-requirements.txt for the python runtime row. Scratch data goes to bench/out.
+# The smoke pass measures the python runtime only when such an interpreter exists, and never
+# fails on it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,6 +52,13 @@ install_tools() {
     "$TOOLS/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
     echo "$want" >"$TOOLS/venv/.requirements.sha256"
   fi
+  # The python runtime's interpreter (SPEC 7): reuse the SDK suite's, else make our own.
+  if [[ -z "${AMLITE_TEST_PYTHON:-}" ]] && ! "$REPO/.venv-runtime/bin/python" -c "import azureml_inference_server_http" 2>/dev/null \
+     && ! "$TOOLS/runtime-venv/bin/python" -c "import azureml_inference_server_http" 2>/dev/null; then
+    echo "bench: installing tests/sdk/runtime-requirements.txt into $TOOLS/runtime-venv" >&2
+    [[ -x "$TOOLS/runtime-venv/bin/python" ]] || "${PYTHON:-python3}" -m venv "$TOOLS/runtime-venv"
+    "$TOOLS/runtime-venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO/tests/sdk/runtime-requirements.txt"
+  fi
   if [[ ! -x "$TOOLS/node_modules/.bin/azurite-blob" ]]; then
     echo "bench: installing azurite@$AZURITE_VERSION (npm) into $TOOLS" >&2
     npm install --silent --no-audit --no-fund --prefix "$TOOLS" "azurite@$AZURITE_VERSION" >/dev/null
@@ -64,7 +75,7 @@ if [[ $smoke -eq 1 ]]; then
     exit 1
   fi
   # Bounded: the smoke pass must never hang `make test`.
-  exec timeout 170 "$VENV/bin/python" "$HERE/harness/main.py" --smoke --binary "$BIN" --out "$OUT/smoke" "${args[@]}"
+  exec timeout 200 "$VENV/bin/python" "$HERE/harness/main.py" --smoke --binary "$BIN" --out "$OUT/smoke" "${args[@]}"
 fi
 
 install_tools

@@ -68,6 +68,10 @@ pub struct FixtureResourceGroup {
     /// Private endpoints: wire body plus optional `name`, `createdAt` (ISO-2) and `connectionStatus`.
     #[serde(default)]
     pub private_endpoints: Vec<Value>,
+    /// External services (SPEC 6.1, 6.4): `{host, publicNetworkAccess?, url, resourceId?}`,
+    /// see `egress::services`.
+    #[serde(default)]
+    pub external_services: Vec<Value>,
 }
 
 /// The built-in default fixture's primary names (used when nothing else is loaded).
@@ -154,6 +158,7 @@ async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Resul
             .await
             .map_err(|e| e.message)?;
         }
+        crate::egress::services::from_fixture(state, &sub.subscription_id, rg).await?;
         for pe in &rg.private_endpoints {
             crate::arm::network::pe_from_fixture(
                 state,

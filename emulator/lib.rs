@@ -6,6 +6,7 @@
 //! - [`config`], [`startup`], [`telemetry`], [`tls`], [`fixtures`]: process set-up.
 //! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
 //! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
+//! - [`egress`]: the per-deployment egress proxy of python deployments (SPEC 6.4).
 //! - [`lro`]: long-running operation bookkeeping; [`store`]: the only SQL.
 //! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock).
 //! - [`error`]: the one place that maps failures to status codes and the ARM envelope.
@@ -14,6 +15,7 @@ pub mod arm;
 pub mod blob;
 pub mod config;
 pub mod domain;
+pub mod egress;
 pub mod error;
 pub mod fixtures;
 pub mod lro;

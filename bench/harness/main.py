@@ -18,6 +18,7 @@ from pathlib import Path
 
 import alternatives
 import loadgen
+import python_runtime
 import report
 import scenarios
 import sdk
@@ -44,6 +45,22 @@ def step(name: str, fn, results: dict, key: str):
     print(f"bench: {name} done in {time.monotonic() - t:.1f}s", file=sys.stderr, flush=True)
 
 
+def python_step(binary: Path, out: Path, cfg: dict, r: dict) -> None:
+    """Item 4's python runtime row. Needs an interpreter with azureml-inference-server-http; in
+    smoke mode it is skipped without one and never fails the run (it starts real Python servers)."""
+    interp = python_runtime.interpreter()
+    if interp is None:
+        r["python_skipped"] = "no interpreter with azureml-inference-server-http (AMLITE_TEST_PYTHON, .venv-runtime)"
+        print(f"bench: python runtime skipped: {r['python_skipped']}", file=sys.stderr, flush=True)
+        if not cfg["smoke"]:
+            r.setdefault("failures", []).append("python runtime: " + r["python_skipped"])
+        return
+    step(f"python runtime ({interp})", lambda: python_runtime.run(binary, out, cfg, interp), r, "python")
+    if cfg["smoke"] and "python" not in r and r.get("failures"):
+        r["python_skipped"] = r["failures"].pop()  # smoke never fails on the python runtime
+        print(f"bench: python runtime not measured (smoke, not a failure): {r['python_skipped']}", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True, type=Path)
@@ -51,10 +68,11 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--results", type=Path)
     ap.add_argument("--render", action="store_true", help="re-render RESULTS.md from OUT/results.json")
-    ap.add_argument("--only", default="", help="comma-separated subset (startup,memory,control,sdk,scale,alt)")
+    ap.add_argument("--only", default="", help="comma-separated subset (startup,memory,control,python,sdk,scale,alt)")
     args = ap.parse_args()
     cfg = dict(SMOKE if args.smoke else FULL)
     cfg["use_wrk"] = (not args.smoke) and loadgen.wrk_available()
+    cfg["smoke"] = args.smoke
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     binary = args.binary.resolve()
@@ -74,6 +92,8 @@ def main() -> int:
         step("start-up", lambda: scenarios.startup(binary, out, cfg, populated), r, "startup")
     if want("control"):
         step("control plane and scoring", lambda: scenarios.control_and_scoring(binary, out, cfg), r, "control")
+    if want("python"):
+        python_step(binary, out, cfg, r)
     if want("scale"):
         step("scale", lambda: scenarios.scale(binary, out, cfg), r, "scale")
     if want("sdk"):

@@ -4,7 +4,10 @@ variable `AMLITE_RUNTIME=python` makes amlite run its score.py (a JSON echo) in 
 server (SPEC 7), then all traffic to `blue`. Run as its own process (the SDK mutates os.environ)
 with amlite's env.sh exports in the environment; prints `PYSETUP {...}` with seconds per step.
 
-Usage: python python_setup.py ASSETS_DIR CODE_DIR
+`maxConcurrentRequestsPerInstance` is set to CONCURRENCY (Azure's default, 1, would answer 429 to
+a loaded run, in amlite as in Azure).
+
+Usage: python python_setup.py ASSETS_DIR CODE_DIR CONCURRENCY
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ ENDPOINT, DEPLOYMENT = "py-ep", "blue"
 
 
 def main() -> int:
-    assets, code = Path(sys.argv[1]), Path(sys.argv[2])
+    assets, code, concurrency = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     from azure.ai.ml import MLClient
     from azure.ai.ml.entities import (CodeConfiguration, Environment, ManagedOnlineDeployment,
-                                      ManagedOnlineEndpoint, Model)
+                                      ManagedOnlineEndpoint, Model, OnlineRequestSettings)
 
     steps = {}
     ml = MLClient(FakeCredential(), os.environ["AZURE_SUBSCRIPTION_ID"], os.environ["AZURE_RESOURCE_GROUP"],
@@ -39,6 +42,7 @@ def main() -> int:
         environment=Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
                                 conda_file=str(assets / "env" / "conda.yaml")),
         environment_variables={"AMLITE_RUNTIME": "python"},
+        request_settings=OnlineRequestSettings(max_concurrent_requests_per_instance=concurrency),
         instance_type="Standard_DS3_v2", instance_count=1)).result()
     steps["create python deployment (uploads, server start)"] = time.perf_counter() - t
     ep = ml.online_endpoints.get(ENDPOINT)

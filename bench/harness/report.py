@@ -54,12 +54,42 @@ def headline(r: dict) -> str:
          _met(overhead <= 0.1 if overhead is not None and overhead == overhead else None)],
         [f"mock scoring throughput ({score.get('tool', '?')})", f"{_f(score.get('rps'), 0)} req/s", "≥ 20,000 req/s",
          _met(score.get("rps", 0) >= 20000 if score else None)],
+        ["python runtime overhead p50 (via amlite − direct to the inference server)",
+         _python_overhead(r), "— (no target)", "n/a"],
         ["amlite's share of the SDK flow", f"{_f(share * 100 if share is not None else None, 2)} %", "< 5 %",
          _met(share < 0.05 if share is not None else None)],
     ]
     if r.get("mode") == "smoke":  # tiny counts on a debug build: the numbers judge nothing
         rows = [row[:3] + ["not judged (smoke)"] for row in rows]
     return _md(["metric", "amlite", "target", "met"], rows)
+
+
+def _python_overhead(r: dict) -> str:
+    py = r.get("python")
+    if not py:
+        return "not measured" + (f" ({r['python_skipped'][:80]})" if r.get("python_skipped") else "")
+    return (f"{_f(py['overhead_p50_ms'], 3)} ms ({_f(py['amlite']['p50_ms'], 3)} vs "
+            f"{_f(py['direct']['p50_ms'], 3)} ms)")
+
+
+def python_section(r: dict) -> str:
+    py = r.get("python")
+    if not py:
+        return ""
+    rows = []
+    for name, label in (("amlite", "via amlite: POST /endpoints/py-ep/score (HTTPS, key)"),
+                        ("direct", f"direct: POST 127.0.0.1:{py['server_port']}/score (HTTP)")):
+        v = py[name]
+        rows.append([label, _f(v["p50_ms"], 3), _f(v["p99_ms"], 3), _f(v["rps_1"], 0), _f(v["rps"], 0),
+                     _f(v["p50_load_ms"], 3), _f(v["p99_load_ms"], 3), v["tool"]])
+    a, d = py["amlite"], py["direct"]
+    rows.append(["overhead (amlite − direct)", _f(a["p50_ms"] - d["p50_ms"], 3), _f(a["p99_ms"] - d["p99_ms"], 3),
+                 "", "", _f(a["p50_load_ms"] - d["p50_load_ms"], 3), "", ""])
+    setup = ", ".join(f"{k} {v:.2f} s" for k, v in py.get("setup_steps", {}).items())
+    return ("### Scoring with the python runtime (echo score.py in azureml-inference-server-http)\n\n" +
+            _md(["path", "p50 ms (1 conn)", "p99 ms (1 conn)", "req/s (1 conn)", "req/s (loaded)",
+                 "p50 ms (loaded)", "p99 ms (loaded)", "loaded with"], rows) +
+            f"\n\nSet-up with azure-ai-ml (not timed above): {setup}; total {py['setup_seconds']:.1f} s.")
 
 
 def side_by_side(r: dict) -> str:
@@ -105,6 +135,8 @@ def details(r: dict) -> str:
         parts.append("### Control plane and scoring (keep-alive HTTPS on loopback)\n\n" + _md(
             ["request", "p50 ms (1 conn)", "p99 ms (1 conn)", "req/s (1 conn)", "req/s (loaded)",
              "p50 ms (loaded)", "p99 ms (loaded)", "loaded with"], rows))
+    if r.get("python"):
+        parts.append(python_section(r))
     sdk = r.get("sdk", {})
     if sdk:
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in sdk["steps"].items())

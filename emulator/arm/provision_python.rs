@@ -44,7 +44,7 @@ pub async fn restart_running(state: &AppState) -> ArmResult<()> {
     Ok(())
 }
 
-async fn start(state: &AppState, id: &str, op_id: Option<&str>) -> ArmResult<()> {
+async fn start(state: &State, id: &str, op_id: Option<&str>) -> ArmResult<()> {
     let id = ResourceId::from_string(id.to_string());
     let op = match op_id {
         Some(o) => state.store.operation(o).await?,
@@ -120,7 +120,7 @@ async fn asset_uri(
 }
 
 async fn launch(
-    state: &AppState,
+    state: &State,
     id: &ResourceId,
     d: &OnlineDeployment,
     ws: &Workspace,
@@ -153,15 +153,21 @@ async fn launch(
             .ok_or_else(|| format!("Cannot read the model from {model_uri}."))?;
         materialize(&state.store, &folder, &model_dir, true).await?;
     }
+    // SPEC 6.4: the user's code reaches the network only through its egress proxy.
+    let proxy = crate::egress::start_for(state, id).await?;
+    let mut env = d.environment_variables.clone();
+    env.extend(proxy.env());
     let spec = LaunchSpec {
         python,
         entry_script: root.join("code").join(&script),
         model_dir,
-        env: d.environment_variables.clone(),
+        env,
         instances: d.instance_count,
         timeout: state.config.runtime_start_timeout,
     };
-    state.runtimes.start_python(id.as_str(), &spec).await
+    state.runtimes.start_python(id.as_str(), &spec).await?;
+    state.runtimes.attach_egress_proxy(id.as_str(), proxy);
+    Ok(())
 }
 
 fn runtime_dir(state: &AppState, id: &ResourceId) -> PathBuf {

@@ -85,6 +85,8 @@ type Logs = Arc<Mutex<HashMap<String, VecDeque<String>>>>;
 pub struct Runtimes {
     logs: Logs,
     python: Mutex<HashMap<String, Arc<python::PythonDeployment>>>,
+    /// Egress proxies of running python deployments (SPEC 6.4), dropped (stopped) with them.
+    egress: Mutex<HashMap<String, crate::egress::Proxy>>,
     client: reqwest::Client,
 }
 
@@ -141,6 +143,33 @@ impl Runtimes {
         if let Ok(mut m) = self.python.lock() {
             m.retain(|k, _| !under(k));
         }
+        if let Ok(mut m) = self.egress.lock() {
+            m.retain(|k, _| !under(k));
+        }
+    }
+
+    /// Keeps `proxy` as deployment `id`'s egress proxy (SPEC 6.4) until the deployment stops
+    /// ([`Runtimes::stop_under`], [`Runtimes::stop_all`]); replaces (stops) a previous one.
+    pub fn attach_egress_proxy(&self, id: &str, proxy: crate::egress::Proxy) {
+        if let Ok(mut m) = self.egress.lock() {
+            m.insert(id.to_ascii_lowercase(), proxy);
+        }
+    }
+
+    /// Loopback ports of every running python deployment other than `id`: its inference
+    /// processes and its egress proxy (what ISO-10 refuses to `id`'s egress).
+    pub fn ports_except(&self, id: &str) -> Vec<u16> {
+        let me = id.to_ascii_lowercase();
+        let mut ports = Vec::new();
+        if let Ok(m) = self.python.lock() {
+            for (_, d) in m.iter().filter(|(k, _)| **k != me) {
+                ports.extend_from_slice(d.ports());
+            }
+        }
+        if let Ok(m) = self.egress.lock() {
+            ports.extend(m.iter().filter(|(k, _)| **k != me).map(|(_, p)| p.port()));
+        }
+        ports
     }
 
     /// Stops everything (shutdown): python processes are killed when dropped.
@@ -149,6 +178,9 @@ impl Runtimes {
             m.clear();
         }
         if let Ok(mut m) = self.python.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.egress.lock() {
             m.clear();
         }
     }

@@ -156,6 +156,11 @@ pub async fn launch(
 }
 
 impl PythonDeployment {
+    /// The loopback ports of its inference server processes.
+    pub fn ports(&self) -> &[u16] {
+        &self.ports
+    }
+
     /// Sends a scoring request to the next process (round robin).
     pub async fn invoke(
         &self,

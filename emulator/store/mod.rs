@@ -5,6 +5,7 @@
 //! never meet `database is locked`; reads use a separate pool (WAL lets them run beside the
 //! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
 pub mod blobs;
+pub mod external_services;
 pub mod operations;
 pub mod resources;
 

@@ -1,0 +1,255 @@
+//! A deployment's egress context (SPEC 6.4) built from stored state: the workspace managed
+//! network (ISO-6; required rules of ISO-8 and user rules, ISO-9) or the deployment's legacy
+//! `egressPublicNetworkAccess` (ISO-13, ISO-16..18), the workspace's hosts, and every other
+//! running deployment's loopback ports (ISO-10).
+//!
+//! Host names used for the workspace's resources (Azure's public names):
+//! storage `{account}.{blob|dfs|file|queue|table}.core.windows.net`, key vault
+//! `{vault}.vault.azure.net`, container registry `{registry}.azurecr.io`, workspace API
+//! `{region}.api.azureml.ms` and `{workspaceId}.workspace.{region}.api.azureml.ms`, plus amlite's
+//! own listeners `127.0.0.1:{port}` / `localhost:{port}` (the workspace API and blob storage as
+//! amlite serves them).
+use std::sync::Weak;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use super::{plan, Catalog, ExternalService, Plan, Resolve};
+use crate::app::AppState;
+use crate::arm::workspace_resources::last_segment;
+use crate::domain::{Access, OnlineDeployment, ResourceId, Workspace};
+use crate::network::{EgressContext, IsolationMode, ManagedNetworkView, OutboundRuleView};
+
+/// Storage sub-services a storage account's name is served under.
+const STORAGE_SERVICES: &[&str] = &["blob", "dfs", "file", "queue", "table"];
+
+/// Resolves plans for one deployment from the live store (a [`Resolve`] for its proxy). Holds
+/// the state weakly: the proxy lives inside the state's runtimes and must not keep it alive.
+#[derive(Debug, Clone)]
+pub struct DeploymentResolver {
+    state: Weak<AppState>,
+    deployment: ResourceId,
+}
+
+impl DeploymentResolver {
+    /// A resolver for deployment `deployment` (`.../onlineEndpoints/{e}/deployments/{d}`).
+    pub fn new(state: Weak<AppState>, deployment: ResourceId) -> Self {
+        DeploymentResolver { state, deployment }
+    }
+
+    async fn current(&self) -> Result<(EgressContext, Catalog), String> {
+        let state = self.state.upgrade().ok_or("amlite is shutting down")?;
+        let gone = || {
+            format!(
+                "The deployment {} no longer exists.",
+                self.deployment.as_str()
+            )
+        };
+        let row = state
+            .store
+            .get(&self.deployment)
+            .await
+            .map_err(|e| e.to_string())?;
+        let d: OnlineDeployment = row.ok_or_else(gone)?.doc().map_err(|e| e.to_string())?;
+        let ws_id = self
+            .deployment
+            .parent()
+            .and_then(|e| e.parent())
+            .ok_or_else(gone)?;
+        let ws_row = state.store.get(&ws_id).await.map_err(|e| e.to_string())?;
+        let ws: Workspace = ws_row.ok_or_else(gone)?.doc().map_err(|e| e.to_string())?;
+        let services = super::services::all(&state)
+            .await
+            .map_err(|e| e.to_string())?;
+        let facts = Facts {
+            listener_ports: listener_ports(&state),
+            other_deployment_ports: state.runtimes.ports_except(self.deployment.as_str()),
+            services,
+        };
+        Ok(build(&ws, d.egress_public_network_access, facts))
+    }
+}
+
+impl Resolve for DeploymentResolver {
+    fn plan<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, Plan> {
+        Box::pin(async move {
+            match self.current().await {
+                Ok((ctx, catalog)) => plan(&ctx, &catalog, host, port),
+                Err(msg) => Plan::Unavailable(msg),
+            }
+        })
+    }
+}
+
+/// amlite's own loopback ports: the internet listener and every VNet listener.
+fn listener_ports(state: &AppState) -> Vec<u16> {
+    let mut ports: Vec<u16> = state
+        .internet_base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .into_iter()
+        .collect();
+    if let Ok(m) = state.vnet_listeners.lock() {
+        ports.extend(m.values().map(|l| l.port));
+    }
+    ports
+}
+
+/// What [`build`] needs beyond the workspace and the deployment's flag.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// amlite's listener ports (internet and VNets).
+    pub listener_ports: Vec<u16>,
+    /// Inference and proxy ports of every other running deployment (ISO-10).
+    pub other_deployment_ports: Vec<u16>,
+    /// Declared external services (SPEC 6.1).
+    pub services: Vec<ExternalService>,
+}
+
+/// The egress context and catalog of a deployment in `ws` whose `egressPublicNetworkAccess` is
+/// `legacy_egress` (used only without a managed network). Pure.
+pub fn build(ws: &Workspace, legacy_egress: Access, facts: Facts) -> (EgressContext, Catalog) {
+    let managed_network =
+        IsolationMode::parse(&ws.managed_network.isolation_mode).map(|mode| ManagedNetworkView {
+            isolation_mode: mode,
+            rules: crate::arm::managed_network::all_rules(ws)
+                .iter()
+                .flat_map(|(_, rule)| rule_views(rule, &facts.services))
+                .collect(),
+        });
+    let loopback = |p: &u16| [format!("127.0.0.1:{p}"), format!("localhost:{p}")];
+    let amlite: Vec<String> = facts.listener_ports.iter().flat_map(loopback).collect();
+    let api = vec![
+        format!("{}.api.azureml.ms", ws.location),
+        format!(
+            "{}.workspace.{}.api.azureml.ms",
+            ws.workspace_guid, ws.location
+        ),
+    ];
+    let storage = last_segment(&ws.storage_account);
+    let registry = ws.container_registry.as_deref().map(last_segment);
+    let mut workspace_hosts = amlite.clone();
+    workspace_hosts.extend(api.iter().cloned());
+    workspace_hosts.push(format!("{storage}.blob.core.windows.net"));
+    workspace_hosts.extend(registry.iter().map(|r| format!("{r}.azurecr.io")));
+    let ctx = EgressContext {
+        managed_network,
+        legacy_egress,
+        workspace_hosts,
+        other_deployment_hosts: facts
+            .other_deployment_ports
+            .iter()
+            .flat_map(loopback)
+            .collect(),
+    };
+    let mut private_hosts = private_resource_hosts(ws);
+    if !ws.public_network_access.is_enabled() {
+        private_hosts.extend(amlite);
+        private_hosts.extend(api);
+    }
+    let catalog = Catalog {
+        services: facts.services,
+        private_hosts,
+        local_ports: facts.listener_ports,
+    };
+    (ctx, catalog)
+}
+
+/// Hosts of the resources declared with `publicNetworkAccess: Disabled`
+/// (`Workspace::resource_access`: `storage:{a}`, `vault:{v}`, `registry:{r}`).
+fn private_resource_hosts(ws: &Workspace) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, access) in &ws.resource_access {
+        if access.is_enabled() {
+            continue;
+        }
+        match key.split_once(':') {
+            Some(("storage", a)) => out.extend(
+                STORAGE_SERVICES
+                    .iter()
+                    .map(|s| format!("{a}.{s}.core.windows.net")),
+            ),
+            Some(("vault", v)) => out.push(format!("{v}.vault.azure.net")),
+            Some(("registry", r)) => out.push(format!("{r}.azurecr.io")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The decision's view(s) of one outbound rule in wire form (`{type, category, destination}`).
+/// A `PrivateEndpoint` rule gives one view per host of its `serviceResourceId` (see
+/// [`private_endpoint_hosts`]); unknown types and malformed rules give none (they open nothing).
+pub fn rule_views(rule: &Value, services: &[ExternalService]) -> Vec<OutboundRuleView> {
+    let required = rule.get("category").and_then(Value::as_str) == Some("Required");
+    let dest = rule.get("destination");
+    let text = |k: &str| dest.and_then(|d| d.get(k)).and_then(Value::as_str);
+    match rule.get("type").and_then(Value::as_str) {
+        Some(t) if t.eq_ignore_ascii_case("FQDN") => dest
+            .and_then(Value::as_str)
+            .map(|d| OutboundRuleView::Fqdn {
+                destination: d.to_string(),
+                required,
+            })
+            .into_iter()
+            .collect(),
+        Some(t) if t.eq_ignore_ascii_case("ServiceTag") => text("serviceTag")
+            .map(|tag| OutboundRuleView::ServiceTag {
+                tag: tag.to_string(),
+                port_ranges: text("portRanges").unwrap_or("").to_string(),
+                required,
+            })
+            .into_iter()
+            .collect(),
+        Some(t) if t.eq_ignore_ascii_case("PrivateEndpoint") => text("serviceResourceId")
+            .map(|id| private_endpoint_hosts(id, text("subresourceTarget"), services))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|host| OutboundRuleView::PrivateEndpoint { host, required })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The hosts a private endpoint to `resource_id` makes reachable: a declared external service
+/// named by its `resourceId` or host; a storage account (`subresource` `blob`, `dfs`, ... ;
+/// default `blob`), key vault or container registry by its Azure host name; a bare host name
+/// (no `/`) as itself. Anything else: none.
+pub fn private_endpoint_hosts(
+    resource_id: &str,
+    subresource: Option<&str>,
+    services: &[ExternalService],
+) -> Vec<String> {
+    let id = resource_id.trim();
+    if let Some(s) = services
+        .iter()
+        .find(|s| s.resource_id.eq_ignore_ascii_case(id) || s.host.eq_ignore_ascii_case(id))
+    {
+        return vec![s.host.clone()];
+    }
+    if !id.contains('/') {
+        return if id.is_empty() {
+            vec![]
+        } else {
+            vec![id.to_string()]
+        };
+    }
+    let lower = id.to_ascii_lowercase();
+    let name = last_segment(id);
+    if lower.contains("/providers/microsoft.storage/storageaccounts/") {
+        let sub = subresource
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or("blob");
+        vec![format!(
+            "{name}.{}.core.windows.net",
+            sub.trim().to_ascii_lowercase()
+        )]
+    } else if lower.contains("/providers/microsoft.keyvault/vaults/") {
+        vec![format!("{name}.vault.azure.net")]
+    } else if lower.contains("/providers/microsoft.containerregistry/registries/") {
+        vec![format!("{name}.azurecr.io")]
+    } else {
+        Vec::new()
+    }
+}
