@@ -75,7 +75,7 @@ if [[ $smoke -eq 1 ]]; then
     exit 1
   fi
   # Bounded: the smoke pass must never hang `make test`.
-  exec timeout 200 "$VENV/bin/python" "$HERE/harness/main.py" --smoke --binary "$BIN" --out "$OUT/smoke" "${args[@]}"
+  exec timeout 170 "$VENV/bin/python" "$HERE/harness/main.py" --smoke --binary "$BIN" --out "$OUT/smoke" "${args[@]}"
 fi
 
 install_tools
