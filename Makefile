@@ -1,5 +1,6 @@
 # amlite: the one entry point (ARCHITECTURE.md habit 10).
 #   make run    - start amlite on https://127.0.0.1:8443 with ./.amlite as data folder
+#                 (flags: make run ARGS="--port 9443 --provisioning-delay 2s")
 #   make test   - everything CI runs: lint, Rust tests, SDK tests, contract tests, npm client, bench smoke
 #   make bench  - release benchmarks, writes bench/RESULTS.md
 CARGO ?= cargo
@@ -9,7 +10,7 @@ export AMLITE_BIN
 .PHONY: run build test lint rust-test sdk-test contract-test npm-test bench bench-smoke clean
 
 run:
-	$(CARGO) run --release -- serve
+	$(CARGO) run --release -- serve $(ARGS)
 
 build:
 	$(CARGO) build

@@ -41,7 +41,7 @@ pub enum AuthCheck {
 pub enum ApiVersions {
     /// Any non-empty value.
     Lenient,
-    /// Only versions in [`crate::arm::request::KNOWN_API_VERSIONS`].
+    /// Only the api-versions amlite knows (the SDKs' and the stable ones, listed in the README).
     Strict,
 }
 

@@ -166,6 +166,24 @@ impl ArmError {
         Self::new(StatusCode::UNAUTHORIZED, reason, message)
     }
 
+    /// 401 `AuthenticationFailed`: no bearer token on a control-plane call (`--auth strict`).
+    pub fn authentication_failed() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing: send 'Authorization: Bearer <token>' (amlite runs with --auth strict).",
+        )
+    }
+
+    /// 401 `InvalidAuthenticationToken`: a bearer token amlite did not issue, or one that expired.
+    pub fn invalid_token(why: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            format!("The access token is invalid: {why}. Get one from the managed-identity route (IDENTITY_ENDPOINT) or use --auth lenient."),
+        )
+    }
+
     /// 403 when the inbound decision refuses a scoring call (SPEC §6.3, ISO-2/ISO-5).
     pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)

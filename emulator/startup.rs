@@ -32,6 +32,39 @@ pub enum StartError {
     /// Fixture file.
     #[error("fixtures: {0}")]
     Fixture(String),
+    /// Another amlite serves this data folder.
+    #[error("the data folder {0} is in use by another amlite (pid {1}): stop it, or give this one its own --data-dir")]
+    DataDirInUse(String, String),
+    /// The port is taken.
+    #[error(
+        "cannot listen on {0}: {1}; pick another with --port / AMLITE_PORT (0 = any free port)"
+    )]
+    Bind(String, std::io::Error),
+}
+
+/// Takes `<data-dir>/amlite.lock` so two servers never share a database, certificate and
+/// `env.sh` (they would disagree about keys served from their caches). The OS releases the lock
+/// when the process dies, so a crashed amlite never blocks the next start.
+fn lock_data_dir(data_dir: &std::path::Path) -> Result<std::fs::File, StartError> {
+    use std::io::{Read, Seek, Write};
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(data_dir.join("amlite.lock"))?;
+    if file.try_lock().is_err() {
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        return Err(StartError::DataDirInUse(
+            data_dir.display().to_string(),
+            pid.trim().to_string(),
+        ));
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
 }
 
 /// A built, bound, not yet serving amlite.
@@ -39,6 +72,7 @@ pub struct Application {
     state: State,
     listener: TcpListener,
     handle: axum_server::Handle,
+    lock: std::fs::File,
 }
 
 impl Application {
@@ -47,6 +81,7 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         std::fs::create_dir_all(&config.data_dir)?;
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
+        let lock = lock_data_dir(&data_dir)?;
         let certs =
             crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;
         let tls = RustlsConfig::from_pem(
@@ -66,7 +101,9 @@ impl Application {
             .resume_interrupted(chrono::Utc::now().timestamp_millis())
             .await
             .map_err(crate::store::StoreError::Sql)?;
-        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        let addr = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .map_err(|e| StartError::Bind(addr, e))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -100,6 +137,7 @@ impl Application {
             state,
             listener,
             handle: axum_server::Handle::new(),
+            lock,
         })
     }
 
@@ -137,6 +175,7 @@ impl Application {
         crate::arm::network::stop_all_listeners(&state);
         state.runtimes.stop_all();
         state.store.close().await;
+        drop(self.lock);
         result
     }
 }
@@ -220,6 +259,7 @@ pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> S
     format!(
         "export REQUESTS_CA_BUNDLE='{cert}'\n\
          export SSL_CERT_FILE='{cert}'\n\
+         export CURL_CA_BUNDLE='{cert}'\n\
          export NODE_EXTRA_CA_CERTS='{cert}'\n\
          export ARM_CLOUD_METADATA_URL='{base}/metadata/endpoints?api-version=2022-09-01'\n\
          export IDENTITY_ENDPOINT='{base}/msi/token'\n\

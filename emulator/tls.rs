@@ -81,6 +81,11 @@ pub fn load_or_generate(
     };
     // Key first: a crash between the two writes leaves no cert without its key.
     write(&key_path, &pair.key_pem)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600));
+    }
     write(&cert_path, &pair.cert_pem)?;
     Ok(pair)
 }

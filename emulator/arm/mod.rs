@@ -226,6 +226,9 @@ async fn subscription_routes(
     req: &ArmRequest,
     l: &[&str],
 ) -> ArmResult<Response> {
+    if state.config.auth == crate::config::AuthCheck::Strict {
+        check_arm_token(state, req)?;
+    }
     let api = req.api_version(state.config.api_versions)?.to_string();
     match l {
         ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
@@ -332,4 +335,25 @@ pub fn safe_name<'a>(kind: &str, name: &'a str) -> ArmResult<&'a str> {
     } else {
         Err(ArmError::invalid_name(kind, name))
     }
+}
+
+/// `--auth strict`: a control-plane call needs a bearer JWT of amlite's tenant that has not
+/// expired (what the managed-identity route issues). Signatures are not verified.
+fn check_arm_token(state: &AppStateRef, req: &ArmRequest) -> ArmResult<()> {
+    let token = crate::domain::token::bearer(req.header("authorization"))
+        .ok_or_else(ArmError::authentication_failed)?;
+    let claims = crate::domain::token::jwt_claims(token)
+        .ok_or_else(|| ArmError::invalid_token("it is not a JWT"))?;
+    if claims.get("tid").and_then(serde_json::Value::as_str) != Some(state.tenant_id.as_str()) {
+        return Err(ArmError::invalid_token("its tenant (tid) is not amlite's"));
+    }
+    let now = chrono::Utc::now().timestamp();
+    if claims
+        .get("exp")
+        .and_then(serde_json::Value::as_i64)
+        .is_none_or(|exp| exp <= now)
+    {
+        return Err(ArmError::invalid_token("it has expired"));
+    }
+    Ok(())
 }

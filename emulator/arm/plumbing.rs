@@ -399,23 +399,18 @@ pub async fn operation_monitor(
     }
 }
 
-/// The admin API (not Azure): `GET /_amlite/resources` lists ids; `GET /_amlite/env?vnet=ID`
+/// The admin API (not Azure): `GET /_amlite/resources` lists every stored resource (id, kind); `GET /_amlite/env?vnet=ID`
 /// gives the exports for a VNet listener; `GET /_amlite/listeners` lists listeners.
 pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
     match rest {
         ["resources"] => {
-            let mut out = Vec::new();
-            for kind in [
-                ResourceKind::Workspace,
-                ResourceKind::OnlineEndpoint,
-                ResourceKind::OnlineDeployment,
-                ResourceKind::VirtualNetwork,
-                ResourceKind::PrivateEndpoint,
-            ] {
-                for r in state.store.by_kind_under(kind, "/").await? {
-                    out.push(json!({ "id": r.id, "kind": r.kind }));
-                }
-            }
+            let out: Vec<Value> = state
+                .store
+                .inventory()
+                .await?
+                .into_iter()
+                .map(|(id, kind)| json!({ "id": id, "kind": kind }))
+                .collect();
             Ok(ok(&json!({ "value": out })))
         }
         ["env"] | ["listeners"] => super::network::admin(state, req, rest).await,

@@ -252,7 +252,7 @@ fn record_outcome(
     d: &mut OnlineDeployment,
     id: &ResourceId,
     failure: Option<&Failure>,
-    now: chrono::DateTime<chrono::Utc>,
+    (runtime, now): (crate::runtime::RuntimeKind, chrono::DateTime<chrono::Utc>),
 ) {
     d.provisioning_state = if failure.is_some() {
         ProvisioningState::Failed
@@ -265,13 +265,9 @@ fn record_outcome(
             "{} Deployment {} is ready: runtime '{}', {} instance(s) of {}.",
             arm_time(now),
             id.name(),
-            if d.environment_variables
-                .get("AMLITE_RUNTIME")
-                .is_some_and(|v| v.eq_ignore_ascii_case("python"))
-            {
-                "python"
-            } else {
-                "default"
+            match runtime {
+                crate::runtime::RuntimeKind::Mock => "mock",
+                crate::runtime::RuntimeKind::Python => "python",
             },
             d.instance_count,
             d.instance_type
@@ -354,7 +350,8 @@ pub(super) async fn write_outcome(
     op: Option<&OperationRow>,
 ) -> ArmResult<()> {
     let now = chrono::Utc::now();
-    record_outcome(d, id, failure.as_ref(), now);
+    let runtime = crate::runtime::RuntimeKind::of(d, state.config.runtime_default());
+    record_outcome(d, id, failure.as_ref(), (runtime, now));
     let egress = convert::pna(d.egress_public_network_access);
     let mode = convert::isolation(&ws.managed_network.isolation_mode);
     let stale = if failure.is_some() {

@@ -4,6 +4,7 @@
 //! Depends on std, serde, uuid and chrono only; does no IO and never reads the clock.
 pub mod id;
 pub mod resources;
+pub mod token;
 
 pub use id::{ResourceId, ResourceKind};
 pub use resources::*;

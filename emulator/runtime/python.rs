@@ -43,8 +43,25 @@ pub struct LaunchSpec {
 #[derive(Debug)]
 pub struct PythonDeployment {
     ports: Vec<u16>,
-    _children: Vec<Child>,
+    children: Vec<Child>,
     next: AtomicUsize,
+}
+
+impl Drop for PythonDeployment {
+    /// Kills each server's whole process group (the gunicorn master and its workers); dropping
+    /// the `Child` alone would kill only the master and leave workers serving.
+    fn drop(&mut self) {
+        for child in &self.children {
+            #[cfg(unix)]
+            if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+                // SAFETY: killpg only sends a signal; the group id is our own child's pid, made
+                // a group leader by `process_group(0)` at spawn.
+                unsafe {
+                    libc::killpg(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
 }
 
 fn free_port() -> Result<u16, String> {
@@ -75,6 +92,10 @@ fn spawn_one(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    // Its own process group: gunicorn forks workers, and stopping the deployment must stop them
+    // too (see `Drop for PythonDeployment`).
+    #[cfg(unix)]
+    cmd.process_group(0);
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", spec.python.display()))?;
@@ -150,7 +171,7 @@ pub async fn launch(
     }
     Ok(PythonDeployment {
         ports,
-        _children: children,
+        children,
         next: AtomicUsize::new(0),
     })
 }

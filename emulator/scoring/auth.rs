@@ -1,10 +1,10 @@
 //! Data-plane authentication (SPEC §4): `Key` (primary or secondary key), `AMLToken` (tokens from
 //! `POST …/token`, signed with the endpoint's primary key so regenerating it revokes them), and
 //! `AADToken` (a JWT for audience `https://ml.azure.com`; signatures are not verified).
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::domain::token::{bearer, jwt_claims};
 use crate::domain::{AuthMode, EndpointKeys, ResourceId};
 use crate::error::ArmError;
 
@@ -26,21 +26,6 @@ pub fn issue_aml_token(endpoint_id: &ResourceId, keys: &EndpointKeys, exp: i64) 
         "{AML_PREFIX}.{exp}.{}",
         sign(&keys.primary, endpoint_id.as_str(), exp)
     )
-}
-
-fn bearer(header: Option<&str>) -> Option<&str> {
-    let h = header?.trim();
-    let (scheme, token) = h.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
-}
-
-fn jwt_claims(token: &str) -> Option<serde_json::Value> {
-    let mut parts = token.split('.');
-    let (_h, payload, _s) = (parts.next()?, parts.next()?, parts.next()?);
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// Checks the `Authorization` header of a scoring request against the endpoint's auth mode.

@@ -103,8 +103,10 @@ impl Store {
 
     /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.
     pub async fn close(&self) {
-        self.writer.close().await;
+        // Readers first: the last connection to close checkpoints the WAL and removes it, and
+        // read-only connections cannot do that.
         self.reader.close().await;
+        self.writer.close().await;
         if let Some(p) = &self.scratch {
             for suffix in ["", "-wal", "-shm"] {
                 let mut f = p.clone().into_os_string();

@@ -48,6 +48,13 @@ impl Store {
             .await
     }
 
+    /// Every stored resource (id and kind), in creation order (the admin API's inventory).
+    pub async fn inventory(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT id, kind FROM resources ORDER BY seq")
+            .fetch_all(self.reader())
+            .await
+    }
+
     /// Children of `parent` of one kind, in creation order.
     pub async fn children(
         &self,
