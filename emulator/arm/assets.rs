@@ -12,6 +12,8 @@ use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 
+mod validation;
+
 fn kind_of(collection: &str) -> ResourceKind {
     match collection {
         "models" => ResourceKind::Model,
@@ -225,6 +227,7 @@ async fn version(
                     ))
                 }
             };
+            validation::check_version(coll, &mut props)?;
             with_defaults(coll, &mut props);
             let existing = state.store.get(&id).await?;
             let audit = match &existing {

@@ -3,7 +3,9 @@
 //! CP-5 (request timeout, instance count) and CP-8 (instance type, cores quota).
 use serde_json::{json, Map, Value};
 
-use super::body::{object as obj, string_map, string_of as opt_str};
+use super::body::{
+    duration_of, enum_of, int32_in, object as obj, string_map, string_of as opt_str,
+};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
@@ -25,6 +27,65 @@ fn capacity(body: &Map<String, Value>) -> ArmResult<Option<i64>> {
             )
         }),
     }
+}
+
+/// `OnlineScaleSettings` of a request: `scaleType` `Default` or `TargetUtilization`; the
+/// latter's instance counts and target percentage are int32 ≥ 0 with `minInstances` ≤
+/// `maxInstances`, `pollingInterval` an ISO-8601 duration. Returns only the contract's fields.
+fn scale_settings(ss: &Map<String, Value>) -> ArmResult<Value> {
+    let t = "properties.scaleSettings";
+    let st = enum_of(ss, "scaleType", t, &["Default", "TargetUtilization"])?.unwrap_or("Default");
+    let mut out = Map::new();
+    out.insert("scaleType".into(), json!(st));
+    if st == "Default" {
+        return Ok(Value::Object(out));
+    }
+    let mut counts = [None, None];
+    for (i, key) in [
+        "minInstances",
+        "maxInstances",
+        "targetUtilizationPercentage",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(n) = int32_in(ss, key, t, 0, i32::MAX)? {
+            out.insert(key.into(), json!(n));
+            if let Some(slot) = counts.get_mut(i) {
+                *slot = Some(n);
+            }
+        }
+    }
+    if let [Some(min), Some(max)] = counts {
+        if min > max {
+            return Err(ArmError::bad_property(&format!("{t}.minInstances"), format!("The value {min} of '{t}.minInstances' is not valid: it must not exceed maxInstances ({max}).")));
+        }
+    }
+    if let Some(p) = duration_of(ss, "pollingInterval", t)? {
+        out.insert("pollingInterval".into(), json!(p));
+    }
+    Ok(Value::Object(out))
+}
+
+/// `ProbeSettings` of a request at `path`: thresholds int32 ≥ 1, `timeout`/`period`/
+/// `initialDelay` ISO-8601 durations. Returns only the contract's fields, Azure's defaults for
+/// those not sent.
+fn probe(p: &Map<String, Value>, path: &str) -> ArmResult<Value> {
+    let mut out = match default_probe() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for key in ["failureThreshold", "successThreshold"] {
+        if let Some(n) = int32_in(p, key, path, 1, i32::MAX)? {
+            out.insert(key.into(), json!(n));
+        }
+    }
+    for key in ["timeout", "period", "initialDelay"] {
+        if let Some(d) = duration_of(p, key, path)? {
+            out.insert(key.into(), json!(d));
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 fn default_probe() -> Value {
@@ -50,7 +111,7 @@ fn request_settings(
             ArmError::bad_property("properties.requestSettings.maxConcurrentRequestsPerInstance", format!("maxConcurrentRequestsPerInstance must be an integer from 1 to 1000, not {v}."))
         })?;
     }
-    if let Some(q) = opt_str(rs, "maxQueueWait", "properties.requestSettings")? {
+    if let Some(q) = duration_of(rs, "maxQueueWait", "properties.requestSettings")? {
         out.max_queue_wait = q;
     }
     Ok(out)
@@ -111,14 +172,7 @@ fn apply_settings(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmRe
         })?;
     }
     if let Some(ss) = obj(props.get("scaleSettings"), "properties.scaleSettings")? {
-        let st = ss
-            .get("scaleType")
-            .and_then(Value::as_str)
-            .unwrap_or("Default");
-        if !st.eq_ignore_ascii_case("Default") && !st.eq_ignore_ascii_case("TargetUtilization") {
-            return Err(ArmError::bad_property("properties.scaleSettings.scaleType", format!("The value '{st}' of scaleType is not valid. Allowed values: 'Default', 'TargetUtilization'.")));
-        }
-        d.scale_settings = Value::Object(ss.clone());
+        d.scale_settings = scale_settings(ss)?;
     }
     d.request_settings = request_settings(props, &d.request_settings)?;
     for (key, slot) in [
@@ -126,7 +180,7 @@ fn apply_settings(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmRe
         ("readinessProbe", &mut d.readiness_probe),
     ] {
         if let Some(p) = obj(props.get(key), &format!("properties.{key}"))? {
-            *slot = Value::Object(p.clone());
+            *slot = probe(p, &format!("properties.{key}"))?;
         }
     }
     if let Some(desc) = opt_str(props, "description", t)? {

@@ -3,6 +3,7 @@
 //! `properties.managedNetwork` view on the wire (ISO-8 required rules, ISO-9 status).
 use serde_json::{json, Map, Value};
 
+use super::body::{check_shape, Shape};
 use super::convert;
 use crate::domain::{Access, Audit, ManagedNetwork, ProvisioningState, Workspace};
 use crate::error::{ArmError, ArmResult};
@@ -74,7 +75,84 @@ const READ_ONLY: &[&str] = &[
     "storageHnsEnabled",
 ];
 
-/// Applies wire `properties` to a workspace (PUT and PATCH). ISO-3 and ISO-9 are checked here.
+/// `encryption` (`EncryptionProperty`).
+const ENCRYPTION: Shape = Shape::Obj(&[
+    ("status", Shape::Enum(&["Enabled", "Disabled"])),
+    ("cosmosDbResourceId", Shape::Str),
+    ("searchAccountResourceId", Shape::Str),
+    ("storageAccountResourceId", Shape::Str),
+    (
+        "identity",
+        Shape::Obj(&[("userAssignedIdentity", Shape::Str)]),
+    ),
+    (
+        "keyVaultProperties",
+        Shape::Obj(&[
+            ("keyVaultArmId", Shape::Str),
+            ("keyIdentifier", Shape::Str),
+            ("identityClientId", Shape::Str),
+        ]),
+    ),
+]);
+
+/// The contract's types (`WorkspaceProperties`, 2024-04-01-preview) of the wire properties amlite
+/// keeps without modelling them: a value of another type is refused rather than echoed.
+const UNMODELLED: &[(&str, Shape)] = &[
+    ("allowPublicAccessWhenBehindVnet", Shape::Bool),
+    ("associatedWorkspaces", Shape::StrArray),
+    ("containerRegistries", Shape::StrArray),
+    ("description", Shape::Str),
+    ("enableDataIsolation", Shape::Bool),
+    ("enableSoftwareBillOfMaterials", Shape::Bool),
+    ("encryption", ENCRYPTION),
+    ("existingWorkspaces", Shape::StrArray),
+    (
+        "featureStoreSettings",
+        Shape::Obj(&[
+            (
+                "computeRuntime",
+                Shape::Obj(&[("sparkRuntimeVersion", Shape::Str)]),
+            ),
+            ("offlineStoreConnectionName", Shape::Str),
+            ("onlineStoreConnectionName", Shape::Str),
+        ]),
+    ),
+    ("friendlyName", Shape::Str),
+    ("hbiWorkspace", Shape::Bool),
+    ("hubResourceId", Shape::Str),
+    ("imageBuildCompute", Shape::Str),
+    ("ipAllowlist", Shape::StrArray),
+    ("keyVaults", Shape::StrArray),
+    ("primaryUserAssignedIdentity", Shape::Str),
+    (
+        "serverlessComputeSettings",
+        Shape::Obj(&[
+            ("serverlessComputeCustomSubnet", Shape::Str),
+            ("serverlessComputeNoPublicIP", Shape::Bool),
+        ]),
+    ),
+    (
+        "serviceManagedResourcesSettings",
+        Shape::Obj(&[(
+            "cosmosDb",
+            Shape::Obj(&[("collectionsThroughput", Shape::Int32)]),
+        )]),
+    ),
+    ("sharedPrivateLinkResources", Shape::ObjArray),
+    ("softDeleteRetentionInDays", Shape::Int32),
+    ("storageAccounts", Shape::StrArray),
+    ("systemDatastoresAuthMode", Shape::Str),
+    (
+        "workspaceHubConfig",
+        Shape::Obj(&[
+            ("additionalWorkspaceStorageAccounts", Shape::StrArray),
+            ("defaultWorkspaceResourceGroup", Shape::Str),
+        ]),
+    ),
+];
+
+/// Applies wire `properties` to a workspace (PUT and PATCH). ISO-3 and ISO-9 are checked here;
+/// unmodelled properties must have the contract's type ([`UNMODELLED`]).
 pub fn apply_properties(
     ws: &mut Workspace,
     sub: &str,
@@ -113,6 +191,9 @@ pub fn apply_properties(
                 | "managedNetwork"
         );
         if !handled && !READ_ONLY.contains(&k.as_str()) {
+            if let Some((_, shape)) = UNMODELLED.iter().find(|(name, _)| name == k) {
+                check_shape(v, &format!("properties.{k}"), *shape)?;
+            }
             ws.extra.insert(k.clone(), v.clone());
         }
     }

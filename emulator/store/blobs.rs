@@ -84,7 +84,7 @@ impl Store {
         .bind(&b.metadata)
         .bind(&b.etag)
         .bind(&b.last_modified)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query::<Sqlite>(
             "DELETE FROM blocks WHERE account = ? AND container = ? AND name = ?",
@@ -92,7 +92,7 @@ impl Store {
         .bind(&b.account)
         .bind(&b.container)
         .bind(&b.name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await
     }

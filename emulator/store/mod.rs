@@ -5,11 +5,14 @@
 //! never meet `database is locked`; reads use a separate pool (WAL lets them run beside the
 //! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
 pub mod blobs;
+pub mod casing;
 pub mod external_services;
 pub mod operations;
 pub mod resources;
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -26,6 +29,39 @@ pub struct Store {
     writer: SqlitePool,
     /// The scratch file behind an `--in-memory` store, removed by [`Store::close`].
     scratch: Option<PathBuf>,
+    /// Which resource ids exist, in their stored casing; invalidated by every write.
+    casing: Arc<casing::CasingCache>,
+}
+
+/// A write transaction on the writer connection. Use it like `sqlx::Transaction` (`&mut tx`
+/// is a connection); [`WriteTx::commit`] also invalidates the in-memory caches of the store
+/// once the commit is visible. Dropping it rolls back (nothing to invalidate).
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    casing: Arc<casing::CasingCache>,
+}
+
+impl WriteTx {
+    /// Commits, then invalidates the store's caches (also when the commit failed: its outcome
+    /// is then unknown).
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let r = self.tx.commit().await;
+        self.casing.bump();
+        r
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Sqlite>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// Failure opening or migrating the database.
@@ -98,6 +134,7 @@ impl Store {
             reader,
             writer,
             scratch,
+            casing: Arc::default(),
         })
     }
 
@@ -117,8 +154,15 @@ impl Store {
     }
 
     /// Starts a write transaction on the writer connection.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.writer.begin().await
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(WriteTx {
+            tx: self.writer.begin().await?,
+            casing: self.casing.clone(),
+        })
+    }
+
+    pub(crate) fn casing(&self) -> &casing::CasingCache {
+        &self.casing
     }
 
     pub(crate) fn reader(&self) -> &SqlitePool {

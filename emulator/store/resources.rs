@@ -41,11 +41,18 @@ const COLS: &str = "id, kind, parent_id, name, body";
 
 impl Store {
     /// The resource with this id (case-insensitive), if any.
+    /// Answered from memory when no write happened since `id` was last read.
     pub async fn get(&self, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
-        sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
+        if let Some(row) = self.casing().lookup_row(id.as_str()) {
+            return Ok(row);
+        }
+        let seen = self.casing().generation();
+        let row = sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
             .bind(id.as_str())
             .fetch_optional(self.reader())
-            .await
+            .await?;
+        self.casing().fill_row(seen, id.as_str(), &row);
+        Ok(row)
     }
 
     /// Every stored resource (id and kind), in creation order (the admin API's inventory).
@@ -103,21 +110,29 @@ impl Store {
 
     /// The stored spelling of whichever of `ids` exist (compared case-insensitively). Used to
     /// echo the casing a resource was created with whatever casing a request uses (SPEC §3).
+    /// Answered from memory when no write happened since the ids were last looked up.
     pub async fn stored_ids(&self, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(found) = self.casing().lookup(ids) {
+            return Ok(found);
+        }
+        let seen = self.casing().generation();
         let marks = vec!["?"; ids.len()].join(", ");
         let sql = format!("SELECT id FROM resources WHERE id IN ({marks})");
         let mut q = sqlx::query_as::<_, (String,)>(&sql);
         for id in ids {
             q = q.bind(id);
         }
-        Ok(q.fetch_all(self.reader())
+        let found: Vec<String> = q
+            .fetch_all(self.reader())
             .await?
             .into_iter()
             .map(|r| r.0)
-            .collect())
+            .collect();
+        self.casing().fill(seen, ids, &found);
+        Ok(found)
     }
 
     /// Inserts or replaces one resource outside a transaction.
@@ -129,13 +144,17 @@ impl Store {
         doc: &T,
     ) -> Result<(), sqlx::Error> {
         let mut conn = self.writer().acquire().await?;
-        put_in(&mut conn, id, kind, parent, doc).await
+        let r = put_in(&mut conn, id, kind, parent, doc).await;
+        self.casing().bump();
+        r
     }
 
     /// Deletes a resource and (by cascade) its children. Returns whether it existed.
     pub async fn delete(&self, id: &ResourceId) -> Result<bool, sqlx::Error> {
         let mut conn = self.writer().acquire().await?;
-        delete_in(&mut conn, id).await
+        let r = delete_in(&mut conn, id).await;
+        self.casing().bump();
+        r
     }
 }
 
