@@ -157,21 +157,12 @@ async fn put(
     apply_props(&mut d, &props)?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
-    d.provisioning_state = if creating {
-        ProvisioningState::Creating
-    } else {
-        ProvisioningState::Updating
-    };
+    d.provisioning_state = ProvisioningState::provisioning(creating);
     d.failure = None;
     d.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
-    let status = if creating {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok(async_operation_reply(
-        status,
+        creating,
         &super::wire::deployment(id, &d),
         req,
         &w.sub,

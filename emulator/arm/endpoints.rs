@@ -138,21 +138,12 @@ async fn put(
     }
     apply_traffic(state, id, &mut ep, &props).await?;
     warn_iso_11(&ws, &ep, id);
-    ep.provisioning_state = if creating {
-        ProvisioningState::Creating
-    } else {
-        ProvisioningState::Updating
-    };
+    ep.provisioning_state = ProvisioningState::provisioning(creating);
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
-    let status = if creating {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok(async_operation_reply(
-        status,
+        creating,
         &super::wire::endpoint(id, &ep, &req.listener),
         req,
         &w.sub,

@@ -231,15 +231,21 @@ fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT: 200 or 201 with the body).
+/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT with the body: 201 when `creating`,
+/// else 200).
 pub fn async_operation_reply(
-    status: StatusCode,
+    creating: bool,
     body: &Value,
     req: &ArmRequest,
     sub: &str,
     op: &OperationRow,
 ) -> Response {
     let api = req.q("api-version").unwrap_or("2024-04-01");
+    let status = if creating {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let mut resp = json_reply(status, body);
     let h = resp.headers_mut();
     set(

@@ -76,6 +76,15 @@ impl ProvisioningState {
             ProvisioningState::Canceled => "Canceled",
         }
     }
+    /// The state of a resource while its PUT is provisioning: `Creating` the first time,
+    /// `Updating` after.
+    pub fn provisioning(creating: bool) -> Self {
+        if creating {
+            ProvisioningState::Creating
+        } else {
+            ProvisioningState::Updating
+        }
+    }
     /// True for Creating/Updating/Deleting.
     pub fn is_busy(self) -> bool {
         matches!(
