@@ -40,7 +40,7 @@ pub struct AppState {
     pub store: Store,
     /// Long-running operation bookkeeping.
     pub lro: Lro,
-    /// Scoring routes cached per endpoint name (invalidated on every control-plane write).
+    /// Scoring routes cached per endpoint name (valid while the store's write generation is unchanged).
     pub routes: RouteCache,
     /// Deployment runtimes.
     pub runtimes: Runtimes,
@@ -68,10 +68,3 @@ pub type PythonJob = (String, Option<String>);
 
 /// Shared handle.
 pub type State = Arc<AppState>;
-
-impl AppState {
-    /// Invalidate everything derived from stored state (call after any write).
-    pub fn changed(&self) {
-        self.routes.clear();
-    }
-}

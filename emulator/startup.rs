@@ -209,37 +209,6 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     ))
 }
 
-/// Starts serving a VNet listener on a fresh loopback port (SPEC §6.2).
-pub fn spawn_vnet_listener(
-    state: &State,
-    vnet_id: &str,
-) -> std::io::Result<crate::app::VnetListener> {
-    let listener = TcpListener::bind((state.config.host.as_str(), 0))?;
-    listener.set_nonblocking(true)?;
-    let port = listener.local_addr()?.port();
-    let handle = axum_server::Handle::new();
-    let base_url = format!("https://{}:{port}", url_host(&state.config.host));
-    let app = router(
-        state.clone(),
-        Listener {
-            network: Network::Vnet {
-                id: vnet_id.to_string(),
-            },
-            base_url,
-        },
-    );
-    let server = axum_server::from_tcp_rustls(listener, state.tls.clone()).handle(handle.clone());
-    tokio::spawn(async move {
-        if let Err(e) = server
-            .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-        {
-            tracing::error!(error = %e, "vnet listener stopped");
-        }
-    });
-    Ok(crate::app::VnetListener { port, handle })
-}
-
 fn url_host(host: &str) -> String {
     if host.contains(':') {
         format!("[{host}]")

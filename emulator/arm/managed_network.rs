@@ -261,13 +261,11 @@ async fn private_endpoint_connection(
                     &c,
                 )
                 .await?;
-            state.changed();
             Ok(ok(&pec_body(&row.resource_id(), &c, &ws.location)))
         }
         Method::DELETE => {
             if row.is_some() {
                 state.store.delete(&id).await?;
-                state.changed();
                 Ok(StatusCode::OK.into_response())
             } else {
                 Ok(StatusCode::NO_CONTENT.into_response())

@@ -47,7 +47,6 @@ pub async fn save_with_op<T: Serialize>(
     operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
     if done {
-        state.changed();
     } else {
         scheduled(state, &op);
     }
@@ -73,5 +72,4 @@ pub async fn start_op(
 
 fn scheduled(state: &AppState, op: &OperationRow) {
     state.lro.scheduled(op.due_at_ms);
-    state.changed();
 }

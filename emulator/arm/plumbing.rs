@@ -233,7 +233,6 @@ pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Res
         }
         Method::DELETE => {
             state.store.delete(&id).await?;
-            state.changed();
             Ok(StatusCode::OK.into_response())
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),

@@ -100,7 +100,6 @@ async fn complete(state: &AppState, op: &OperationRow) -> ArmResult<()> {
         Action::ProvisionManagedNetwork => finish_managed_network(state, &id, op).await,
         Action::Done => finish_plain(state, op, None).await,
     };
-    state.changed();
     outcome
 }
 
@@ -379,7 +378,6 @@ pub(super) async fn write_outcome(
         mark(&mut tx, op, failure).await?;
     }
     tx.commit().await?;
-    state.changed();
     Ok(())
 }
 

@@ -239,7 +239,6 @@ async fn create_declared(
             &ws,
         )
         .await?;
-    state.changed();
     Ok(())
 }
 

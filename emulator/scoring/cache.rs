@@ -1,9 +1,10 @@
 //! Scoring routes cached per endpoint name, so a scoring request costs no database round trip.
-//! Every control-plane write clears the cache (`AppState::changed`); a generation counter stops
-//! a load that raced with a clear from caching stale data. In-flight counters (for 429) live
-//! outside the cache so they survive clears.
+//! Entries are tagged with the store's write generation (`Store::write_generation`) and served
+//! only while it is unchanged, so every committed write invalidates them without handlers having
+//! to remember to. In-flight counters (for 429) and routing counters live outside the entries so
+//! they survive invalidation.
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, RwLock};
 
 use crate::domain::{Access, AuthMode, EndpointKeys, ProvisioningState, RequestSettings};
@@ -69,37 +70,27 @@ pub type Counters = (Arc<AtomicU64>, Arc<AtomicU64>);
 /// The cache.
 #[derive(Debug, Default)]
 pub struct RouteCache {
-    map: RwLock<HashMap<String, Arc<EndpointRoute>>>,
-    generation: AtomicU64,
+    /// Lower-cased endpoint name → (store write generation it was loaded under, route).
+    map: RwLock<HashMap<String, (u64, Arc<EndpointRoute>)>>,
     in_flight: RwLock<HashMap<String, Arc<AtomicUsize>>>,
     counters: RwLock<HashMap<String, Counters>>,
 }
 
 impl RouteCache {
-    /// Drops every cached route.
-    pub fn clear(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut m) = self.map.write() {
-            m.clear();
-        }
+    /// The cached route of a lower-cased endpoint name, if it was loaded under the store's
+    /// current write generation `gen` (any write since makes it stale).
+    pub fn get(&self, name: &str, gen: u64) -> Option<Arc<EndpointRoute>> {
+        let m = self.map.read().ok()?;
+        m.get(name)
+            .filter(|(g, _)| *g == gen)
+            .map(|(_, r)| r.clone())
     }
 
-    /// The current generation (read before loading from the database).
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    /// A cached route by lower-cased endpoint name.
-    pub fn get(&self, name: &str) -> Option<Arc<EndpointRoute>> {
-        self.map.read().ok().and_then(|m| m.get(name).cloned())
-    }
-
-    /// Caches a route loaded at generation `gen` unless the cache was cleared since.
+    /// Caches a route loaded under write generation `gen` (read before loading); if a write
+    /// raced with the load, the entry is simply never served.
     pub fn insert(&self, name: String, route: Arc<EndpointRoute>, gen: u64) {
         if let Ok(mut m) = self.map.write() {
-            if self.generation.load(Ordering::SeqCst) == gen {
-                m.insert(name, route);
-            }
+            m.insert(name, (gen, route));
         }
     }
 

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 
 /// The route of endpoint `name` (lower case), from the cache or the store.
 pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, ArmError> {
-    if let Some(r) = state.routes.get(name) {
+    let gen = state.store.write_generation();
+    if let Some(r) = state.routes.get(name, gen) {
         return Ok(r);
     }
-    let gen = state.routes.generation();
     let rows = state
         .store
         .by_kind_and_name(ResourceKind::OnlineEndpoint, name)

@@ -161,6 +161,13 @@ impl Store {
         })
     }
 
+    /// A counter every committed write to `resources` advances: caches built from stored state
+    /// (the scoring routes, the read cache) tag entries with it and serve them only while it is
+    /// unchanged, so no handler has to remember to invalidate them.
+    pub fn write_generation(&self) -> u64 {
+        self.casing.generation()
+    }
+
     pub(crate) fn casing(&self) -> &casing::CasingCache {
         &self.casing
     }

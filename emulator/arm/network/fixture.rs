@@ -76,7 +76,6 @@ pub async fn vnet_from_fixture(
             &doc,
         )
         .await?;
-    state.changed();
     Ok(())
 }
 

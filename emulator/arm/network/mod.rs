@@ -4,8 +4,8 @@
 //! scoring inbound decision reads ([`private_endpoint_views`]).
 //!
 //! Network writes are synchronous (201/200 with `provisioningState: Succeeded`, DELETE 200/204):
-//! nothing is provisioned, so there is nothing to poll. Every write calls `state.changed()` so
-//! the scoring route cache sees new PEs and connection states on the next request.
+//! nothing is provisioned, so there is nothing to poll. Every write advances the store's write
+//! generation, so the scoring route cache sees new PEs and connection states on the next request.
 pub mod fixture;
 pub mod listeners;
 pub mod model;

@@ -206,7 +206,6 @@ async fn update(state: &AppState, row: &Row, b: PeBody) -> ArmResult<Response> {
             &doc,
         )
         .await?;
-    state.changed();
     Ok(ok(&render(state, &id, &doc).await?))
 }
 
@@ -352,7 +351,6 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    state.changed();
     Ok(doc)
 }
 
@@ -365,7 +363,6 @@ async fn delete(state: &AppState, row: &Row) -> ArmResult<()> {
     }
     resources::delete_in(&mut tx, &row.resource_id()).await?;
     tx.commit().await?;
-    state.changed();
     Ok(())
 }
 

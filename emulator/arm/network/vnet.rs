@@ -196,7 +196,6 @@ async fn put(
         .store
         .put(id, ResourceKind::VirtualNetwork, Some(&rg_id(p)), &v)
         .await?;
-    state.changed();
     let status = if existing.is_some() {
         StatusCode::OK
     } else {
@@ -223,7 +222,6 @@ async fn delete(state: &AppState, id: &ResourceId) -> ArmResult<Response> {
     }
     state.store.delete(id).await?;
     listeners::stop(state, id.as_str());
-    state.changed();
     Ok(StatusCode::OK.into_response())
 }
 
@@ -312,7 +310,6 @@ async fn save(
         .store
         .put(id, ResourceKind::VirtualNetwork, Some(&rg_id(p)), v)
         .await?;
-    state.changed();
     Ok(())
 }
 
