@@ -160,6 +160,37 @@ impl ArmError {
         )
     }
 
+    /// 507 when the data folder's file system is full (`SQLITE_FULL`, `ENOSPC`): nothing of
+    /// the request was stored, and amlite recovers by itself once space is freed (issue 9).
+    pub fn storage_full() -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "InsufficientStorage",
+            "amlite could not store this request: the file system holding its data folder is full (database or disk is full). Nothing of this request was stored; free space there and retry.",
+        )
+        .with_header("retry-after", "10")
+    }
+
+    /// 503 when the data folder cannot be read or written (`SQLITE_IOERR`, other I/O errors):
+    /// nothing of the request was stored; the client may retry.
+    pub fn storage_unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "data folder I/O error");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            format!("amlite could not store this request: the data folder failed an I/O operation ({detail}). Nothing of this request was stored; check the file system holding the data folder and retry."),
+        )
+        .with_header("retry-after", "10")
+    }
+
+    /// The envelope for a data-folder file-system error (507 when full, 503 otherwise).
+    pub fn from_io(e: &std::io::Error) -> Self {
+        match crate::store::StorageFailure::from_io(e) {
+            crate::store::StorageFailure::Full => Self::storage_full(),
+            crate::store::StorageFailure::Io => Self::storage_unavailable(e),
+        }
+    }
+
     /// 401 for a failed data-plane authentication (SPEC §4). `reason` is Azure's reason token,
     /// e.g. `key_auth_access_denied`.
     pub fn unauthorized(reason: &str, message: impl Into<String>) -> Self {
@@ -261,7 +292,11 @@ impl From<sqlx::Error> for ArmError {
                 _ => {}
             }
         }
-        ArmError::internal(e)
+        match crate::store::storage_failure(&e) {
+            Some(crate::store::StorageFailure::Full) => ArmError::storage_full(),
+            Some(crate::store::StorageFailure::Io) => ArmError::storage_unavailable(&e),
+            None => ArmError::internal(e),
+        }
     }
 }
 

@@ -101,10 +101,10 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
     } else {
         blob_op(state, &req, &account, &container, &name, comp.as_deref()).await
     };
-    r.map(|mut resp| {
-        set(resp.headers_mut(), "x-ms-version", API_VERSION);
-        resp
-    })
+    // Storage answers its own XML errors, also for amlite's failures (a full data folder).
+    let mut resp = r.unwrap_or_else(|e| storage_error(e.status, &e.code, &e.message));
+    set(resp.headers_mut(), "x-ms-version", API_VERSION);
+    Ok(resp)
 }
 
 async fn container_op(

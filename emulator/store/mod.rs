@@ -15,9 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::Sqlite;
 
 pub use operations::OperationRow;
 pub use resources::Row;
@@ -33,34 +35,134 @@ pub struct Store {
     casing: Arc<casing::CasingCache>,
 }
 
-/// A write transaction on the writer connection. Use it like `sqlx::Transaction` (`&mut tx`
-/// is a connection); [`WriteTx::commit`] also invalidates the in-memory caches of the store
-/// once the commit is visible. Dropping it rolls back (nothing to invalidate).
+/// A write transaction on the writer connection. `&mut tx` is a connection (it derefs to the
+/// pooled [`sqlx::SqliteConnection`]); [`WriteTx::commit`] also invalidates the in-memory
+/// caches of the store once the commit is visible.
+///
+/// Why not `sqlx::Transaction`: when SQLite fails a statement or a `COMMIT` with
+/// `SQLITE_FULL`/`SQLITE_IOERR` it may roll the transaction back by itself (or keep it open),
+/// sqlx's own depth counter then disagrees with SQLite, and the next "transaction" becomes a
+/// savepoint inside one that never commits: every later write answered 2xx and was lost
+/// (issue 9, "disk full poisons the writer"). So the transaction is ours: an explicit
+/// `BEGIN IMMEDIATE` / `COMMIT`, and on any failure or drop without commit a `ROLLBACK` before
+/// the connection is handed to anyone else; a connection that cannot be brought back to
+/// autocommit is closed, and the pool opens a fresh one.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    /// `Some` until [`WriteTx::commit`] or drop takes it.
+    conn: Option<PoolConnection<Sqlite>>,
     casing: Arc<casing::CasingCache>,
 }
 
 impl WriteTx {
     /// Commits, then invalidates the store's caches (also when the commit failed: its outcome
-    /// is then unknown).
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let r = self.tx.commit().await;
+    /// is then unknown). An `Ok` means the write is in the database.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut conn) = self.conn.take() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        let r = sqlx::query::<Sqlite>("COMMIT").execute(&mut *conn).await;
         self.casing.bump();
-        r
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "commit failed; rolling back");
+                reset_writer(conn).await;
+                Err(e)
+            }
+        }
+    }
+
+    fn conn(&self) -> &PoolConnection<Sqlite> {
+        // Invariant: only `commit` (which consumes self) and `drop` take the connection.
+        self.conn
+            .as_ref()
+            .expect("a WriteTx holds its connection until commit")
+    }
+}
+
+impl Drop for WriteTx {
+    /// Dropped without commit (an error path, or a handler that decided not to write): the
+    /// rollback runs on a task that owns the connection, so the single-writer pool cannot hand
+    /// it to the next request before it is back in autocommit.
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(reset_writer(conn));
+            }
+            // No runtime (process exit): closing the connection rolls back.
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 
 impl Deref for WriteTx {
-    type Target = sqlx::Transaction<'static, sqlx::Sqlite>;
+    type Target = PoolConnection<Sqlite>;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        self.conn()
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        self.conn
+            .as_mut()
+            .expect("a WriteTx holds its connection until commit")
+    }
+}
+
+/// Brings the writer connection back to autocommit after a failed or abandoned transaction.
+/// SQLite may already have rolled back by itself (`ROLLBACK` then says "no transaction is
+/// active", which is the state we want); any other failure closes the connection so a fresh
+/// one replaces it.
+async fn reset_writer(mut conn: PoolConnection<Sqlite>) {
+    match sqlx::query::<Sqlite>("ROLLBACK").execute(&mut *conn).await {
+        Ok(_) => {}
+        Err(e) if e.to_string().contains("no transaction is active") => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "rollback failed; replacing the writer connection");
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// Whether a database error means the data folder's file system is full (`SQLITE_FULL`, 13)
+/// or failing (`SQLITE_IOERR`, 10, and its extended codes): the caller answers 507/503 and the
+/// store recovers by itself once space is back.
+pub fn storage_failure(e: &sqlx::Error) -> Option<StorageFailure> {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code: i64 = db.code()?.parse().ok()?;
+            match code & 0xff {
+                13 => Some(StorageFailure::Full),
+                10 | 14 => Some(StorageFailure::Io),
+                _ => None,
+            }
+        }
+        sqlx::Error::Io(io) => Some(StorageFailure::from_io(io)),
+        _ => None,
+    }
+}
+
+/// Why the data folder could not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFailure {
+    /// No space left (`ENOSPC`, `EDQUOT`, `SQLITE_FULL`).
+    Full,
+    /// Any other I/O failure.
+    Io,
+}
+
+impl StorageFailure {
+    /// Classifies a file-system error of the data folder.
+    pub fn from_io(e: &std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => StorageFailure::Full,
+            _ if e.kind() == std::io::ErrorKind::StorageFull => StorageFailure::Full,
+            _ => StorageFailure::Io,
+        }
     }
 }
 
@@ -154,9 +256,25 @@ impl Store {
     }
 
     /// Starts a write transaction on the writer connection.
+    ///
+    /// `BEGIN IMMEDIATE` takes the write lock now rather than at the first write, and fails
+    /// (instead of nesting) if the connection were somehow still inside a transaction; that
+    /// connection is then reset and the begin retried once.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut conn = self.writer.acquire().await?;
+        if let Err(e) = sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+        {
+            tracing::warn!(error = %e, "BEGIN failed; resetting the writer connection");
+            reset_writer(conn).await;
+            conn = self.writer.acquire().await?;
+            sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
+                .await?;
+        }
         Ok(WriteTx {
-            tx: self.writer.begin().await?,
+            conn: Some(conn),
             casing: self.casing.clone(),
         })
     }
