@@ -56,17 +56,20 @@ pub struct WriteTx {
 impl WriteTx {
     /// Commits, then invalidates the store's caches (also when the commit failed: its outcome
     /// is then unknown). An `Ok` means the write is in the database.
+    ///
+    /// The connection stays inside `self` while `COMMIT` runs, so a failed commit, or a request
+    /// cancelled mid-commit, reaches `Drop`, which rolls back before anyone else gets it.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let Some(mut conn) = self.conn.take() else {
-            return Err(sqlx::Error::PoolClosed);
-        };
-        let r = sqlx::query::<Sqlite>("COMMIT").execute(&mut *conn).await;
+        let r = sqlx::query::<Sqlite>("COMMIT").execute(&mut **self).await;
         self.casing.bump();
         match r {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                // Back to the pool as is: it is in autocommit.
+                drop(self.conn.take());
+                Ok(())
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "commit failed; rolling back");
-                reset_writer(conn).await;
                 Err(e)
             }
         }
@@ -129,7 +132,7 @@ async fn reset_writer(mut conn: PoolConnection<Sqlite>) {
 }
 
 /// Whether a database error means the data folder's file system is full (`SQLITE_FULL`, 13)
-/// or failing (`SQLITE_IOERR`, 10, and its extended codes): the caller answers 507/503 and the
+/// or failing (`SQLITE_IOERR`, 10, and its extended codes; busy or locked by another process): the caller answers 507/503 and the
 /// store recovers by itself once space is back.
 pub fn storage_failure(e: &sqlx::Error) -> Option<StorageFailure> {
     match e {
@@ -137,7 +140,8 @@ pub fn storage_failure(e: &sqlx::Error) -> Option<StorageFailure> {
             let code: i64 = db.code()?.parse().ok()?;
             match code & 0xff {
                 13 => Some(StorageFailure::Full),
-                10 | 14 => Some(StorageFailure::Io),
+                // IOERR, CANTOPEN; BUSY/LOCKED: another process holds the database.
+                5 | 6 | 10 | 14 => Some(StorageFailure::Io),
                 _ => None,
             }
         }
@@ -259,22 +263,28 @@ impl Store {
     ///
     /// `BEGIN IMMEDIATE` takes the write lock now rather than at the first write, and fails
     /// (instead of nesting) if the connection were somehow still inside a transaction; that
-    /// connection is then reset and the begin retried once.
+    /// connection is then reset and the begin retried once. The connection is owned by the
+    /// `WriteTx` before `BEGIN` is sent, so a cancelled request still rolls back.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut tx = self.write_tx().await?;
         if let Err(e) = sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
+            .execute(&mut **tx)
             .await
         {
             tracing::warn!(error = %e, "BEGIN failed; resetting the writer connection");
-            reset_writer(conn).await;
-            conn = self.writer.acquire().await?;
+            // Dropping resets it; the pool hands it out again only once that is done.
+            drop(tx);
+            tx = self.write_tx().await?;
             sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
-                .execute(&mut *conn)
+                .execute(&mut **tx)
                 .await?;
         }
+        Ok(tx)
+    }
+
+    async fn write_tx(&self) -> Result<WriteTx, sqlx::Error> {
         Ok(WriteTx {
-            conn: Some(conn),
+            conn: Some(self.writer.acquire().await?),
             casing: self.casing.clone(),
         })
     }
