@@ -338,3 +338,57 @@ async fn finished_operations_and_unused_blob_contents_are_pruned_after_retention
         .unwrap();
     assert_eq!(got.text().await.unwrap(), "second");
 }
+
+#[tokio::test]
+async fn a_vnet_listener_that_cannot_bind_is_an_arm_error_not_a_500() {
+    // The real binary with few file descriptors (RLIMIT_NOFILE 64) and no VNet cap: VNets are
+    // created until the OS refuses a listener socket, which must be an ARM error.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" serve --port 0 --in-memory --max-vnets 1000 --data-dir \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_amlite"))
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let base = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.strip_prefix("export AMLITE_URL='")
+                    .map(|u| u.trim_end_matches('\'').to_string())
+            })
+    });
+    let base = tokio::time::timeout(Duration::from_secs(60), base)
+        .await
+        .expect("amlite started")
+        .unwrap()
+        .expect("AMLITE_URL printed");
+    let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert).unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let p = amlite::fixtures::defaults();
+    let mut refused = None;
+    for i in 0..100 {
+        let url = format!("{base}/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/virtualNetworks/fd{i}?api-version=2024-05-01", p.subscription_id, p.resource_group);
+        let r = TestApp::read(client.put(url).json(&vnet_body()).send().await.unwrap()).await;
+        if r.status != 201 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let r = refused.expect("the descriptor limit was never reached");
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.code(), "ServiceUnavailable", "{}", r.text);
+    assert!(r.header("retry-after").is_some());
+}

@@ -2,7 +2,8 @@
 //! Order: resolve the endpoint → inbound network decision (ISO-2/ISO-5) → auth → choose a
 //! deployment (header or traffic weights) → concurrency limit (429) → call the runtime with
 //! the request timeout (408) → pass the model's answer (200) or wrap its failure (424) →
-//! mirror a share of weight-routed requests.
+//! mirror a share of weight-routed requests (copies count against the mirror deployment's
+//! concurrency and end at its request timeout; copies over the limit are dropped and logged).
 pub mod auth;
 pub mod cache;
 mod load;

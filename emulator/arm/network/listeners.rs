@@ -2,7 +2,8 @@
 //! listener serves the whole ARM API (ISO-4) and scoring, and the inbound decision (SPEC §6.3)
 //! reads which VNet a scoring request came in on. Listeners start when a VNet is created (or at
 //! start-up for stored VNets), stop when it is deleted, and try to keep their port across a
-//! restart so a client's `ARM_CLOUD_METADATA_URL` stays valid.
+//! restart so a client's `ARM_CLOUD_METADATA_URL` stays valid. At most `--max-vnets` run
+//! (`VnetCountLimitReached` beyond); a socket the OS refuses is a 503 ARM error, never a 500.
 //!
 //! Admin routes (not Azure): `GET /_amlite/listeners` lists them; `GET /_amlite/env[?vnet=NAME|ID]`
 //! gives the `env.sh` exports for the internet listener or a VNet's listener.
