@@ -101,9 +101,27 @@ pub struct Config {
     /// Largest ARM request body, in bytes (larger → 413).
     #[arg(long, env = "AMLITE_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
     pub max_body: usize,
-    /// Largest Blob Storage request body, in bytes.
+    /// Largest Blob Storage request body, in bytes; also the largest blob Put Block List may
+    /// commit (larger → 413 `RequestBodyTooLarge`).
     #[arg(long, env = "AMLITE_MAX_BLOB_BODY", default_value_t = 256 * 1024 * 1024)]
     pub max_blob_body: usize,
+    /// Longest a client may take for the TLS handshake and for each request's head (request
+    /// line and headers); a kept-alive connection idle this long before its next request is
+    /// closed too. Bounds slowloris clients.
+    #[arg(long, env = "AMLITE_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Longest a client may stay silent while amlite reads its request body (between two
+    /// chunks); the request then gets 408 and the connection is closed.
+    #[arg(long, env = "AMLITE_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+    /// Client virtual networks amlite serves at once (each holds a listener socket); creating
+    /// one more is refused with `VnetCountLimitReached`.
+    #[arg(long, env = "AMLITE_MAX_VNETS", default_value_t = 64)]
+    pub max_vnets: usize,
+    /// How long a finished long-running operation stays pollable before it is pruned (with
+    /// blob contents no blob or block refers to any more).
+    #[arg(long, env = "AMLITE_OPERATION_RETENTION", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub operation_retention: Duration,
     /// Online endpoints allowed per subscription and region (CP-5).
     #[arg(long, env = "AMLITE_ENDPOINT_QUOTA", default_value_t = 100)]
     pub endpoint_quota: u32,

@@ -7,7 +7,8 @@
 //! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
 //! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
 //! - [`egress`]: the per-deployment egress proxy of python deployments (SPEC 6.4).
-//! - [`lro`]: long-running operation bookkeeping; [`store`]: the only SQL.
+//! - [`lro`]: long-running operation bookkeeping; [`janitor`]: pruning of finished operations
+//!   and unused blob contents; [`store`]: the only SQL.
 //! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock).
 //! - [`error`]: the one place that maps failures to status codes and the ARM envelope.
 pub mod app;
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod egress;
 pub mod error;
 pub mod fixtures;
+pub mod janitor;
 pub mod lro;
 pub mod network;
 pub mod rules;

@@ -160,6 +160,7 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
         tokio::spawn(crate::arm::provision::drive(state.clone()));
+        let janitor = tokio::spawn(crate::janitor::run(state.clone()));
         if let Some(rx) = state.python_jobs_rx.lock().ok().and_then(|mut g| g.take()) {
             tokio::spawn(crate::arm::provision_python::worker(state.clone(), rx));
         }
@@ -168,16 +169,48 @@ impl Application {
             base_url: state.internet_base.clone(),
         };
         let app = router(state.clone(), internet);
-        let result = axum_server::from_tcp_rustls(self.listener, state.tls.clone())
+        let result = https_server(self.listener, &state)
             .handle(self.handle)
             .serve(app.into_make_service_with_connect_info::<SocketAddr>())
             .await;
+        janitor.abort();
         crate::arm::network::stop_all_listeners(&state);
         state.runtimes.stop_all();
         state.store.close().await;
         drop(self.lock);
         result
     }
+}
+
+/// An HTTPS server on `listener` with amlite's connection limits (issue 9): the TLS handshake
+/// and every request head must complete within `--header-read-timeout` (hyper also closes a
+/// kept-alive connection idle that long before its next request), and HTTP/2 peers that stop
+/// answering pings within it are dropped (pinged every `--idle-timeout`). Request bodies are
+/// bounded by `--idle-timeout` per chunk in `arm::dispatch`. Used by the internet listener and
+/// every VNet listener.
+pub fn https_server(
+    listener: TcpListener,
+    state: &AppState,
+) -> axum_server::Server<axum_server::tls_rustls::RustlsAcceptor> {
+    let head = state
+        .config
+        .header_read_timeout
+        .max(Duration::from_millis(1));
+    let idle = state.config.idle_timeout.max(Duration::from_millis(1));
+    let acceptor =
+        axum_server::tls_rustls::RustlsAcceptor::new(state.tls.clone()).handshake_timeout(head);
+    let mut server = axum_server::from_tcp(listener).acceptor(acceptor);
+    let builder = server.http_builder();
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(head);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(idle)
+        .keep_alive_timeout(head);
+    server
 }
 
 /// The whole HTTP surface for one listener: one dispatcher (ARM paths are case-insensitive, so

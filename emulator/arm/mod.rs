@@ -114,7 +114,7 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
     } else {
         state.config.max_body
     };
-    let body = read_body(body, &parts.headers, limit).await?;
+    let body = read_body(body, &parts.headers, limit, state.config.idle_timeout).await?;
     let mut req = ArmRequest {
         method: parts.method,
         path,
@@ -191,11 +191,15 @@ fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
     Ok(())
 }
 
+/// Reads a request body of at most `limit` bytes; a client silent for `idle` between two
+/// chunks gets 408 and the connection is closed (issue 9: slow bodies must not hold it forever).
 async fn read_body(
     body: Body,
     headers: &axum::http::HeaderMap,
     limit: usize,
+    idle: std::time::Duration,
 ) -> ArmResult<axum::body::Bytes> {
+    use futures::StreamExt as _;
     let declared = headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
@@ -203,9 +207,34 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ArmError::too_large(limit));
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ArmError::too_large(limit))
+    let mut stream = body.into_data_stream();
+    let mut out = bytes::BytesMut::new();
+    loop {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => return Err(body_read_timeout(idle)),
+            Ok(None) => return Ok(out.freeze()),
+            Ok(Some(Err(_))) => return Err(ArmError::too_large(limit)),
+            Ok(Some(Ok(chunk))) => {
+                if out.len() + chunk.len() > limit {
+                    return Err(ArmError::too_large(limit));
+                }
+                out.extend_from_slice(&chunk);
+            }
+        }
+    }
+}
+
+/// 408 `RequestTimeout` for a request body that stopped arriving (`--idle-timeout`).
+fn body_read_timeout(idle: std::time::Duration) -> ArmError {
+    ArmError::new(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeout",
+        format!(
+            "The request body did not arrive: the client sent nothing for {} (--idle-timeout).",
+            humantime::format_duration(idle)
+        ),
+    )
+    .with_header("connection", "close")
 }
 
 async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {

@@ -16,6 +16,8 @@ use crate::arm::ArmRequest;
 use crate::error::{ArmError, ArmResult};
 use crate::store::blobs::BlobRow;
 
+pub mod blocklist;
+
 const API_VERSION: &str = "2021-08-06";
 
 /// A Blob Storage error: XML body plus `x-ms-error-code`, as the storage SDK expects.
@@ -206,27 +208,14 @@ async fn blob_op(
                 ));
             };
             let sha = hex::encode(Sha256::digest(&req.body));
-            state.store.put_content(&sha, &req.body).await?;
             state
                 .store
-                .put_block(account, container, name, id, &sha, req.body.len() as i64)
+                .put_block(account, container, name, id, &sha, &req.body)
                 .await?;
             Ok(created(&new_etag()))
         }
         (&Method::PUT, Some("blocklist")) => {
-            let text = String::from_utf8_lossy(&req.body);
-            let mut data = Vec::new();
-            for id in block_ids(&text) {
-                let Some(sha) = state.store.block(account, container, name, &id).await? else {
-                    return Ok(storage_error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidBlockList",
-                        "The specified block list is invalid.",
-                    ));
-                };
-                data.extend(state.store.content(&sha).await?.unwrap_or_default());
-            }
-            commit(state, req, account, container, name, Bytes::from(data)).await
+            blocklist::put_block_list(state, req, account, container, name).await
         }
         (&Method::PUT, Some("metadata")) => {
             let etag = new_etag();
@@ -261,23 +250,6 @@ async fn blob_op(
     }
 }
 
-fn block_ids(xml: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        let Some(end) = rest.find('>') else { break };
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
-        if matches!(tag, "Latest" | "Committed" | "Uncommitted") {
-            if let Some(close) = rest.find('<') {
-                out.push(rest[..close].trim().to_string());
-            }
-        }
-    }
-    out
-}
-
 async fn commit(
     state: &AppState,
     req: &ArmRequest,
@@ -288,7 +260,6 @@ async fn commit(
 ) -> ArmResult<Response> {
     let sha = hex::encode(Sha256::digest(&data));
     let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&data));
-    state.store.put_content(&sha, &data).await?;
     let etag = new_etag();
     let row = BlobRow {
         account: account.to_string(),
@@ -305,7 +276,7 @@ async fn commit(
         etag: etag.clone(),
         last_modified: http_date(),
     };
-    state.store.put_blob(&row).await?;
+    state.store.put_blob(&row, &data).await?;
     let mut r = created(&etag);
     set(r.headers_mut(), "content-md5", &md5);
     Ok(r)

@@ -3,8 +3,12 @@
 //! only while it is unchanged, so every committed write invalidates them without handlers having
 //! to remember to. In-flight counters (for 429) and routing counters live outside the entries so
 //! they survive invalidation.
+//!
+//! Bounded (issue 9): a stale entry is never served again, so inserting under a new generation
+//! drops every stale one (deleted endpoints go with them); counters no cached route and no
+//! request holds are dropped once there are more than [`MAX_IDLE_COUNTERS`].
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::domain::{Access, AuthMode, EndpointKeys, ProvisioningState, RequestSettings};
@@ -64,6 +68,10 @@ pub struct EndpointRoute {
     pub mirror_counter: Arc<AtomicU64>,
 }
 
+/// Counters nobody holds are kept up to this many (so weight shares of endpoints scored again
+/// after a write stay exact), then dropped.
+pub const MAX_IDLE_COUNTERS: usize = 256;
+
 /// The weight-routing and mirror counters of one endpoint.
 pub type Counters = (Arc<AtomicU64>, Arc<AtomicU64>);
 
@@ -90,8 +98,35 @@ impl RouteCache {
     /// raced with the load, the entry is simply never served.
     pub fn insert(&self, name: String, route: Arc<EndpointRoute>, gen: u64) {
         if let Ok(mut m) = self.map.write() {
+            m.retain(|_, (g, _)| *g >= gen);
             m.insert(name, (gen, route));
         }
+        self.prune_counters();
+    }
+
+    /// Drops in-flight and routing counters that only this cache holds (no cached route, no
+    /// request in flight) once there are more than [`MAX_IDLE_COUNTERS`] of a kind.
+    fn prune_counters(&self) {
+        if let Ok(mut m) = self.in_flight.write() {
+            if m.len() > MAX_IDLE_COUNTERS {
+                m.retain(|_, c| Arc::strong_count(c) > 1 || c.load(Ordering::SeqCst) > 0);
+            }
+        }
+        if let Ok(mut m) = self.counters.write() {
+            if m.len() > MAX_IDLE_COUNTERS {
+                m.retain(|_, (a, b)| Arc::strong_count(a) > 1 || Arc::strong_count(b) > 1);
+            }
+        }
+    }
+
+    /// How many routes, in-flight counters and routing counters are kept (tests, diagnostics).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let len = |n: Option<usize>| n.unwrap_or(0);
+        (
+            len(self.map.read().ok().map(|m| m.len())),
+            len(self.in_flight.read().ok().map(|m| m.len())),
+            len(self.counters.read().ok().map(|m| m.len())),
+        )
     }
 
     /// The in-flight counter of a deployment (created on first use).

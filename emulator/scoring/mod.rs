@@ -2,7 +2,8 @@
 //! Order: resolve the endpoint → inbound network decision (ISO-2/ISO-5) → auth → choose a
 //! deployment (header or traffic weights) → concurrency limit (429) → call the runtime with
 //! the request timeout (408) → pass the model's answer (200) or wrap its failure (424) →
-//! mirror a share of weight-routed requests.
+//! mirror a share of weight-routed requests (copies count against the mirror deployment's
+//! concurrency and end at its request timeout; copies over the limit are dropped and logged).
 pub mod auth;
 pub mod cache;
 mod load;
@@ -316,17 +317,38 @@ fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body:
     let Ok(target) = model_target(state, d) else {
         return;
     };
+    // A copy takes a slot of the mirror deployment's own concurrency (maxConcurrentRequests-
+    // PerInstance × instanceCount, shared with requests sent to it directly) and ends at its
+    // requestTimeout, so copies to a slow deployment cannot pile up (issue 9); one over the
+    // limit is dropped and logged, as the answer of a copy is discarded anyway.
+    let limit = d.request_settings.max_concurrent_requests_per_instance as usize
+        * d.instance_count.max(1) as usize;
+    let before = d.in_flight.fetch_add(1, Ordering::SeqCst);
+    let guard = InFlight(d.in_flight.clone());
+    let now = crate::domain::arm_time(chrono::Utc::now());
+    if before >= limit {
+        drop(guard);
+        tracing::warn!(deployment = %d.name, endpoint = %route.name, limit, "mirrored copy dropped: the mirror deployment is at its concurrency limit");
+        state.runtimes.log(
+            &d.id,
+            format!("{now} POST /score: mirror copy from {} dropped, {limit} requests in flight (maxConcurrentRequestsPerInstance × instanceCount)", live.name),
+        );
+        return;
+    }
     let (dname, did, body) = (d.name.clone(), d.id.clone(), body.clone());
     state.runtimes.log(
         &did,
-        format!(
-            "{} POST /score (mirrored from {})",
-            crate::domain::arm_time(chrono::Utc::now()),
-            live.name
-        ),
+        format!("{now} POST /score (mirrored from {})", live.name),
     );
+    let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
     tokio::spawn(async move {
-        let _ = call_model(&dname, target, body).await;
+        let _guard = guard;
+        if tokio::time::timeout(timeout, call_model(&dname, target, body))
+            .await
+            .is_err()
+        {
+            tracing::info!(deployment = %dname, "mirrored copy ended at requestTimeout");
+        }
     });
 }
 

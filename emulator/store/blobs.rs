@@ -1,5 +1,9 @@
 //! Blob Storage tables: content-addressed bytes (`contents`), committed blobs and uncommitted
 //! blocks (SPEC §2.1). Names arrive already validated by `blob/`.
+//!
+//! Bytes and the row that refers to them are written in one transaction, so
+//! [`Store::prune_contents`] (contents no blob or block refers to: replaced blobs, committed
+//! blocks) can run beside uploads without ever deleting bytes a reference is about to name.
 use sqlx::Sqlite;
 
 use super::Store;
@@ -32,16 +36,6 @@ pub struct BlobRow {
 const COLS: &str = "account, container, name, sha256, size, content_type, content_md5, metadata, etag, last_modified";
 
 impl Store {
-    /// Stores bytes under their SHA-256 (no-op when present).
-    pub async fn put_content(&self, sha256: &str, data: &[u8]) -> Result<(), sqlx::Error> {
-        sqlx::query::<Sqlite>("INSERT OR IGNORE INTO contents (sha256, data) VALUES (?, ?)")
-            .bind(sha256)
-            .bind(data)
-            .execute(self.writer())
-            .await?;
-        Ok(())
-    }
-
     /// The bytes stored under a SHA-256.
     pub async fn content(&self, sha256: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
         let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM contents WHERE sha256 = ?")
@@ -68,9 +62,11 @@ impl Store {
         .await
     }
 
-    /// Inserts or replaces a committed blob and drops its uncommitted blocks.
-    pub async fn put_blob(&self, b: &BlobRow) -> Result<(), sqlx::Error> {
+    /// Stores `data` (the blob's bytes, under `b.sha256`), inserts or replaces the committed
+    /// blob and drops its uncommitted blocks, in one transaction.
+    pub async fn put_blob(&self, b: &BlobRow, data: &[u8]) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
+        insert_content(&mut tx, &b.sha256, data).await?;
         sqlx::query::<Sqlite>(&format!(
             "INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
@@ -97,7 +93,8 @@ impl Store {
         tx.commit().await
     }
 
-    /// Records an uncommitted block.
+    /// Stores a block's bytes (under `sha256`) and records the uncommitted block, in one
+    /// transaction.
     pub async fn put_block(
         &self,
         account: &str,
@@ -105,18 +102,58 @@ impl Store {
         name: &str,
         block_id: &str,
         sha256: &str,
-        size: i64,
+        data: &[u8],
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin().await?;
+        insert_content(&mut tx, sha256, data).await?;
         sqlx::query::<Sqlite>("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)")
             .bind(account)
             .bind(container)
             .bind(name)
             .bind(block_id)
             .bind(sha256)
-            .bind(size)
-            .execute(self.writer())
+            .bind(data.len() as i64)
+            .execute(&mut **tx)
             .await?;
-        Ok(())
+        tx.commit().await
+    }
+
+    /// The uncommitted blocks of a blob: `(block id, content hash, size)`.
+    pub async fn blocks(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT block_id, sha256, size FROM blocks WHERE account = ? AND container = ? AND name = ?",
+        )
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_all(self.reader())
+        .await
+    }
+
+    /// Deletes stored bytes that no committed blob and no uncommitted block refers to (a blob
+    /// replaced by a new upload, blocks once committed); returns how many went.
+    pub async fn prune_contents(&self) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query::<Sqlite>(
+            // NOT IN over a UNION: SQLite builds the referenced set once (no index on the
+            // sha256 columns is needed), instead of probing both tables per row.
+            "DELETE FROM contents WHERE sha256 NOT IN (SELECT sha256 FROM blobs UNION SELECT sha256 FROM blocks)",
+        )
+        .execute(self.writer())
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// How many contents rows are stored (tests and diagnostics).
+    pub async fn content_count(&self) -> Result<i64, sqlx::Error> {
+        let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contents")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(row.0)
     }
 
     /// The content hash of an uncommitted block.
@@ -180,4 +217,18 @@ impl Store {
         .await?;
         Ok(r.rows_affected() > 0)
     }
+}
+
+/// Stores bytes under their SHA-256 inside a transaction (no-op when present).
+async fn insert_content(
+    tx: &mut super::WriteTx,
+    sha256: &str,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query::<Sqlite>("INSERT OR IGNORE INTO contents (sha256, data) VALUES (?, ?)")
+        .bind(sha256)
+        .bind(data)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
 }

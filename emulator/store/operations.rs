@@ -1,5 +1,6 @@
 //! The `operations` table: long-running operations behind `Azure-AsyncOperation` and
-//! `Location` monitors (SPEC §3).
+//! `Location` monitors (SPEC §3). Finished ones are pruned after `--operation-retention`
+//! ([`Store::prune_operations`]).
 use sqlx::{Sqlite, SqliteConnection};
 
 use super::Store;
@@ -151,5 +152,27 @@ impl Store {
         .execute(self.writer())
         .await?;
         Ok(r.rows_affected())
+    }
+}
+
+impl Store {
+    /// Deletes finished operations that ended before `ended_before` (ARM time, which sorts as
+    /// text); an operation in progress is never pruned. Returns how many went.
+    pub async fn prune_operations(&self, ended_before: &str) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query::<Sqlite>(
+            "DELETE FROM operations WHERE status <> 'InProgress' AND ended_at IS NOT NULL AND ended_at < ?",
+        )
+        .bind(ended_before)
+        .execute(self.writer())
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// How many operations are stored (tests and diagnostics).
+    pub async fn operation_count(&self) -> Result<i64, sqlx::Error> {
+        let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operations")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(row.0)
     }
 }

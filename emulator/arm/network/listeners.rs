@@ -2,7 +2,8 @@
 //! listener serves the whole ARM API (ISO-4) and scoring, and the inbound decision (SPEC §6.3)
 //! reads which VNet a scoring request came in on. Listeners start when a VNet is created (or at
 //! start-up for stored VNets), stop when it is deleted, and try to keep their port across a
-//! restart so a client's `ARM_CLOUD_METADATA_URL` stays valid.
+//! restart so a client's `ARM_CLOUD_METADATA_URL` stays valid. At most `--max-vnets` run
+//! (`VnetCountLimitReached` beyond); a socket the OS refuses is a 503 ARM error, never a 500.
 //!
 //! Admin routes (not Azure): `GET /_amlite/listeners` lists them; `GET /_amlite/env[?vnet=NAME|ID]`
 //! gives the `env.sh` exports for the internet listener or a VNet's listener.
@@ -50,20 +51,54 @@ fn bind(state: &AppState, preferred: Option<u16>) -> std::io::Result<TcpListener
     TcpListener::bind((host, 0))
 }
 
+/// 400 `VnetCountLimitReached`: Azure Network's answer when a subscription's virtual network
+/// limit is reached, here `--max-vnets` (every client VNet holds a listener socket, issue 9).
+pub fn vnet_count_limit_reached(limit: usize) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "VnetCountLimitReached",
+        format!("Cannot create more than {limit} virtual networks for this subscription in this region. amlite serves at most {limit} client virtual networks at once (--max-vnets / AMLITE_MAX_VNETS): delete one or raise the limit."),
+    )
+}
+
+/// 503 with `Retry-After` when the operating system refuses a listener socket (out of file
+/// descriptors or ports): nothing was created, and the request can be retried.
+pub fn listener_unavailable(vnet_id: &str, e: &std::io::Error) -> ArmError {
+    ArmError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        format!("amlite could not open the listener of virtual network '{vnet_id}': {e}. Nothing was created; free file descriptors or ports (or lower --max-vnets) and retry."),
+    )
+    .with_header("retry-after", "10")
+}
+
 /// Starts the listener of `vnet_id` unless it runs; tries `preferred` first (the port it had
-/// before a restart). Returns its port.
-pub fn ensure(state: &State, vnet_id: &str, preferred: Option<u16>) -> std::io::Result<u16> {
+/// before a restart). Returns its port. A new listener beyond `cap` running ones is refused
+/// (`None`: no cap, for VNets already stored). Errors are ARM errors, never a 500.
+pub fn ensure(
+    state: &State,
+    vnet_id: &str,
+    preferred: Option<u16>,
+    cap: Option<usize>,
+) -> ArmResult<u16> {
     let mut map = state
         .vnet_listeners
         .lock()
-        .map_err(|_| std::io::Error::other("listener table poisoned"))?;
+        .map_err(|_| ArmError::internal("listener table poisoned"))?;
     let key = vnet_id.to_ascii_lowercase();
     if let Some(l) = map.get(&key) {
         return Ok(l.port);
     }
-    let listener = bind(state, preferred)?;
-    listener.set_nonblocking(true)?;
-    let port = listener.local_addr()?.port();
+    if let Some(cap) = cap.filter(|c| map.len() >= *c) {
+        return Err(vnet_count_limit_reached(cap));
+    }
+    let fail = |e: std::io::Error| {
+        tracing::warn!(vnet = %vnet_id, error = %e, "cannot open a vnet listener");
+        listener_unavailable(vnet_id, &e)
+    };
+    let listener = bind(state, preferred).map_err(fail)?;
+    listener.set_nonblocking(true).map_err(fail)?;
+    let port = listener.local_addr().map_err(fail)?.port();
     let handle = axum_server::Handle::new();
     let network = Network::Vnet {
         id: vnet_id.to_string(),
@@ -75,7 +110,7 @@ pub fn ensure(state: &State, vnet_id: &str, preferred: Option<u16>) -> std::io::
             base_url: base_url(state, port),
         },
     );
-    let server = axum_server::from_tcp_rustls(listener, state.tls.clone()).handle(handle.clone());
+    let server = crate::startup::https_server(listener, state).handle(handle.clone());
     let id = vnet_id.to_string();
     tokio::spawn(async move {
         if let Err(e) = server
@@ -113,7 +148,7 @@ pub async fn start_stored(state: &State) -> ArmResult<()> {
         .await?
     {
         let mut doc: VirtualNetworkDoc = row.doc()?;
-        let port = ensure(state, &row.id, doc.listener_port).map_err(ArmError::internal)?;
+        let port = ensure(state, &row.id, doc.listener_port, None)?;
         if doc.listener_port != Some(port) {
             doc.listener_port = Some(port);
             let id = row.resource_id();

@@ -189,8 +189,8 @@ async fn put(
     v.address_prefixes = b.address_prefixes;
     v.subnets = b.subnets;
     v.audit.modified_at = now;
-    let port =
-        listeners::ensure(state, id.as_str(), v.listener_port).map_err(ArmError::internal)?;
+    let cap = existing.is_none().then_some(state.config.max_vnets);
+    let port = listeners::ensure(state, id.as_str(), v.listener_port, cap)?;
     v.listener_port = Some(port);
     state
         .store
