@@ -27,6 +27,16 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
     r
 }
 
+/// 400 `InvalidUri` (Storage's common REST error) for a path or query that is not UTF-8 once
+/// percent-decoded: refused rather than decoded lossily, so `a%ff` and `a%fe` stay distinct.
+pub fn invalid_uri() -> Response {
+    storage_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidUri",
+        "The requested URI does not represent any resource on the server.",
+    )
+}
+
 fn set(h: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         axum::http::HeaderName::from_bytes(name.as_bytes()),
