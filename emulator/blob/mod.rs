@@ -3,7 +3,7 @@
 //! Get Blob Properties, List Blobs, Create Container. Path-style addressing:
 //! `/{account}[.blob.core.windows.net]/{container}/{blob}`. Authorization (SharedKey or SAS) is
 //! accepted without verification. Bytes are stored content-addressed in the database, so a blob
-//! name can never reach the file system.
+//! name reaches the file system only through `runtime::materialize`'s checked join.
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
