@@ -137,12 +137,48 @@ impl ArmError {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message).with_target(target)
     }
 
+    /// 400 `BadRequest` for a `codeConfiguration.scoringScript` (or another path into the
+    /// deployment's code) that could name a file outside the code folder. Azure documents the
+    /// value as "the scoring script file path relative to the code directory" (azure-ai-ml
+    /// `CodeConfiguration`; REST: "The script to execute on startup. eg. \"score.py\"").
+    pub fn invalid_code_path(target: &str, value: &str, why: &str) -> Self {
+        let value: String = value
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(260)
+            .collect();
+        Self::bad_property(
+            target,
+            format!("The value '{value}' of '{target}' is invalid: {why}. It must be a file path relative to the code directory, such as 'score.py' or 'src/score.py'."),
+        )
+    }
+
     /// 400 `InvalidResourceName` for a name with path separators or other characters ARM refuses.
     pub fn invalid_name(kind: &str, name: &str) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "InvalidResourceName",
             format!("The {kind} name '{name}' is invalid: it must not be empty or contain '/', '\\', '..', '?', '#' or control characters."),
+        )
+    }
+
+    /// 400 `InvalidResourceName` for a path or query whose percent-decoding is not UTF-8
+    /// (ARM and scoring paths; Blob Storage answers `blob::invalid_uri`).
+    pub fn not_utf8() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
+            "The request path or query is not valid UTF-8 once percent-decoded: encode names as UTF-8 (e.g. 'é' is %C3%A9).",
+        )
+    }
+
+    /// 405 for `CONNECT`: amlite's listeners serve ARM, scoring and Blob Storage, they are not
+    /// HTTP proxies (each python deployment has its own egress proxy in `HTTP_PROXY`).
+    pub fn connect_not_supported() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The method CONNECT is not allowed: amlite's listeners are not proxies. Send ARM, scoring and Blob Storage requests to them directly.",
         )
     }
 
@@ -218,6 +254,40 @@ impl ArmError {
     /// 403 when the inbound decision refuses a scoring call (SPEC §6.3, ISO-2/ISO-5).
     pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// 404 for a scoring request to an endpoint name that does not exist (SPEC §4).
+    pub fn scoring_endpoint_not_found(name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Endpoint {name} not found."),
+        )
+    }
+
+    /// 404 for a scoring request naming a region (host or `?region=`) where no endpoint of
+    /// that name exists; `regions` lists where it does.
+    pub fn endpoint_not_in_region(name: &str, region: &str, regions: &str) -> Self {
+        let known = if regions.is_empty() {
+            String::new()
+        } else {
+            format!(" It exists in: {regions}; use the scoringUri of the endpoint you mean.")
+        };
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Endpoint {name} not found in region {region}.{known}"),
+        )
+    }
+
+    /// 404 for a scoring request without a region to a name several regions have and none
+    /// was first (the first one was deleted): the caller must name the region.
+    pub fn endpoint_ambiguous(name: &str, regions: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Endpoint {name} exists in several regions ({regions}): use its scoringUri, which names the region (?region=...)."),
+        )
     }
 
     /// 404 when no deployment can take a scoring request (SPEC §4).

@@ -84,6 +84,8 @@ impl Application {
         let lock = lock_data_dir(&data_dir)?;
         let certs =
             crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;
+        let own_cert = config.cert.is_none() || config.key.is_none();
+        crate::tls::validate(&certs, own_cert)?;
         let tls = RustlsConfig::from_pem(
             certs.cert_pem.clone().into_bytes(),
             certs.key_pem.clone().into_bytes(),

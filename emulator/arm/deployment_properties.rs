@@ -14,6 +14,13 @@ use crate::domain::{
 use crate::error::{ArmError, ArmResult};
 use crate::rules;
 
+/// A path into the deployment's code must stay inside it (`domain::path`).
+fn code_path(target: &str, value: &str) -> ArmResult<()> {
+    crate::domain::path::relative_segments(value)
+        .map(|_| ())
+        .map_err(|why| ArmError::invalid_code_path(target, value, why.reason()))
+}
+
 fn capacity(body: &Map<String, Value>) -> ArmResult<Option<i64>> {
     let Some(sku) = obj(body.get("sku"), "sku")? else {
         return Ok(None);
@@ -138,12 +145,15 @@ pub(super) fn apply_props(d: &mut OnlineDeployment, props: &Map<String, Value>) 
     )? {
         let script =
             opt_str(cc, "scoringScript", "properties.codeConfiguration")?.filter(|s| !s.is_empty());
-        d.scoring_script = Some(script.ok_or_else(|| {
+        let script = script.ok_or_else(|| {
             ArmError::bad_property(
                 "properties.codeConfiguration.scoringScript",
                 "codeConfiguration.scoringScript is required and must not be empty.",
             )
-        })?);
+        })?;
+        // Issue 9: the runtime joins it to the code folder; refuse what could leave it.
+        code_path("properties.codeConfiguration.scoringScript", &script)?;
+        d.scoring_script = Some(script);
         d.code_id = opt_str(cc, "codeId", "properties.codeConfiguration")?;
     }
     d.environment_id = opt_str(props, "environmentId", t)?.or(d.environment_id.take());
@@ -151,6 +161,11 @@ pub(super) fn apply_props(d: &mut OnlineDeployment, props: &Map<String, Value>) 
         props.get("environmentVariables"),
         "properties.environmentVariables",
     )? {
+        for var in crate::runtime::materialize::CODE_PATH_VARIABLES {
+            if let Some(v) = ev.get(*var) {
+                code_path(&format!("properties.environmentVariables.{var}"), v)?;
+            }
+        }
         d.environment_variables = ev;
     }
     if let Some(it) = opt_str(props, "instanceType", t)? {

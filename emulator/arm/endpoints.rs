@@ -152,13 +152,15 @@ async fn put(
 }
 
 /// CP-1 (name pattern; unique per region across workspaces) and CP-5 (endpoints per
-/// subscription and region, `--endpoint-quota`) for an endpoint about to be created.
+/// subscription and region, `--endpoint-quota`) for an endpoint about to be created. Returns
+/// whether an endpoint of that name exists (in another region): its `scoringUri` then names
+/// the region.
 async fn check_name_and_capacity(
     state: &AppState,
     w: &WsPath,
     id: &ResourceId,
     location: &str,
-) -> ArmResult<()> {
+) -> ArmResult<bool> {
     rules::names::cp_1_endpoint_name(id.name())?;
     let same_name = state
         .store
@@ -195,7 +197,7 @@ async fn check_name_and_capacity(
         state.config.endpoint_quota as usize,
         true,
     )?;
-    Ok(())
+    Ok(!same_name.is_empty())
 }
 
 async fn new_endpoint(
@@ -212,7 +214,7 @@ async fn new_endpoint(
         .filter(|l| !l.is_empty())
         .unwrap_or(&ws.location)
         .to_string();
-    check_name_and_capacity(state, w, id, &location).await?;
+    let name_taken_elsewhere = check_name_and_capacity(state, w, id, &location).await?;
     let raw_auth = props
         .get("authMode")
         .and_then(Value::as_str)
@@ -250,6 +252,7 @@ async fn new_endpoint(
         provisioning_state: ProvisioningState::Creating,
         failure: None,
         audit: Audit::at(chrono::Utc::now()),
+        region_in_scoring_uri: name_taken_elsewhere,
     })
 }
 

@@ -82,16 +82,26 @@ pub async fn dispatch(
 
 async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResult<Response> {
     let (parts, body) = req.into_parts();
+    if parts.method == Method::CONNECT {
+        // amlite is not a proxy (a deployment's egress proxy is): a clean 405, not a tunnel.
+        tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
+        return Err(ArmError::connect_not_supported());
+    }
     let path = parts.uri.path().to_string();
-    let segs: Vec<String> = path
+    // Issue 9: invalid UTF-8 is refused, never decoded lossily (`a%ff` and `a%fe` would be
+    // the same name); `utf8` is checked once the kind of path is known, for its error shape.
+    let decoded: Vec<Option<String>> = path
         .split('/')
         .skip(1)
         .map(|s| {
             percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
+                .decode_utf8()
+                .ok()
+                .map(std::borrow::Cow::into_owned)
         })
         .collect();
+    let utf8 = decoded.iter().all(Option::is_some) && query_is_utf8(parts.uri.query());
+    let segs: Vec<String> = decoded.into_iter().map(Option::unwrap_or_default).collect();
     let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     let query = parts
         .uri
@@ -106,6 +116,14 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
         .unwrap_or("");
     let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
     let is_blob = !is_scoring && !RESERVED_ROOTS.contains(&first);
+    if !utf8 {
+        tracing::info!(path = %path, "refused a path or query that is not UTF-8");
+        return if is_blob {
+            Ok(crate::blob::invalid_uri())
+        } else {
+            Err(ArmError::not_utf8())
+        };
+    }
     if first == "subscriptions" {
         check_segments(path.as_str(), &segs)?;
     }
@@ -189,6 +207,17 @@ fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
         }
     }
     Ok(())
+}
+
+/// True when every percent-decoded name and value of the query is UTF-8.
+fn query_is_utf8(query: Option<&str>) -> bool {
+    query.is_none_or(|q| {
+        q.split('&').flat_map(|p| p.split('=')).all(|part| {
+            percent_encoding::percent_decode_str(part)
+                .decode_utf8()
+                .is_ok()
+        })
+    })
 }
 
 /// Reads a request body of at most `limit` bytes; a client silent for `idle` between two

@@ -14,7 +14,9 @@ use crate::domain::{
     Failure, OnlineDeployment, ProvisioningState, ResourceId, ResourceKind, Workspace,
 };
 use crate::error::ArmResult;
-use crate::runtime::materialize::{blob_folder, materialize};
+use crate::runtime::materialize::{
+    blob_folder, checked_join, ensure_inside, materialize, CODE_PATH_VARIABLES,
+};
 use crate::runtime::python::LaunchSpec;
 use crate::runtime::RuntimeKind;
 
@@ -132,6 +134,9 @@ async fn launch(
         .ok_or("The deployment has no codeConfiguration.scoringScript to run.")?;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    ensure_inside(&state.config.data_dir, &root)?;
+    let code_dir = root.join("code");
     let (account, container) = (
         super::assets::account_name(ws),
         super::assets::default_container(ws),
@@ -142,7 +147,16 @@ async fn launch(
         .ok_or("The deployment's code asset has no codeUri.")?;
     let code = blob_folder(&code_uri, &account, &container)
         .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
-    materialize(&state.store, &code, &root.join("code"), false).await?;
+    materialize(&state.store, &code, &code_dir, false).await?;
+    // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
+    // deployment may predate that check), and must resolve inside it once written.
+    let entry_script = checked_join(&code_dir, &script)?;
+    if !entry_script.is_file() {
+        return Err(format!(
+            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
+        ));
+    }
+    ensure_inside(&code_dir, &entry_script)?;
     let model_dir = root.join("model");
     std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
     if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")
@@ -155,11 +169,11 @@ async fn launch(
     }
     // SPEC 6.4: the user's code reaches the network only through its egress proxy.
     let proxy = crate::egress::start_for(state, id).await?;
-    let mut env = d.environment_variables.clone();
+    let mut env = code_path_env(d, &code_dir, &entry_script)?;
     env.extend(proxy.env());
     let spec = LaunchSpec {
         python,
-        entry_script: root.join("code").join(&script),
+        entry_script,
         model_dir,
         env,
         instances: d.instance_count,
@@ -168,6 +182,29 @@ async fn launch(
     state.runtimes.start_python(id.as_str(), &spec).await?;
     state.runtimes.attach_egress_proxy(id.as_str(), proxy);
     Ok(())
+}
+
+/// The deployment's variables with the inference server's path variables resolved inside the
+/// code folder: `AZUREML_ENTRY_SCRIPT` is always the checked scoring script, the others are
+/// joined with [`checked_join`] (never an outside path). Unset, `AML_APP_ROOT` is the server's
+/// own default, its working folder: the scoring script's folder, inside the code.
+fn code_path_env(
+    d: &OnlineDeployment,
+    code_dir: &std::path::Path,
+    entry_script: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut env = d.environment_variables.clone();
+    for var in CODE_PATH_VARIABLES {
+        if let Some(v) = env.get(*var) {
+            let p = checked_join(code_dir, v).map_err(|e| format!("{var}: {e}"))?;
+            env.insert(var.to_string(), p.display().to_string());
+        }
+    }
+    env.insert(
+        "AZUREML_ENTRY_SCRIPT".into(),
+        entry_script.display().to_string(),
+    );
+    Ok(env)
 }
 
 fn runtime_dir(state: &AppState, id: &ResourceId) -> PathBuf {

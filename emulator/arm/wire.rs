@@ -173,6 +173,16 @@ pub fn identity(stored: Option<&Value>) -> Value {
 pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Value {
     let name = id.name();
     let base = &listener.base_url;
+    // SPEC §4's URI; `?region=` only for a name another region had first (issue 9).
+    let region = if e.region_in_scoring_uri {
+        let r = crate::rules::names::normalize_region(&e.location);
+        format!(
+            "?region={}",
+            form_urlencoded::byte_serialize(r.as_bytes()).collect::<String>()
+        )
+    } else {
+        String::new()
+    };
     let mut body = json!({
         "id": id.as_str(), "name": name, "type": ResourceKind::OnlineEndpoint.arm_type(),
         "location": e.location, "tags": map(&e.tags), "systemData": system_data(&e.audit),
@@ -184,8 +194,8 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Val
             "traffic": map(&e.traffic),
             "mirrorTraffic": map(&e.mirror_traffic),
             "publicNetworkAccess": e.public_network_access.as_str(),
-            "scoringUri": format!("{base}/endpoints/{name}/score"),
-            "swaggerUri": format!("{base}/endpoints/{name}/swagger.json"),
+            "scoringUri": format!("{base}/endpoints/{name}/score{region}"),
+            "swaggerUri": format!("{base}/endpoints/{name}/swagger.json{region}"),
             "provisioningState": e.provisioning_state.as_str(),
             "keys": Value::Null,
         }

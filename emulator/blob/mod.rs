@@ -3,7 +3,7 @@
 //! Get Blob Properties, List Blobs, Create Container. Path-style addressing:
 //! `/{account}[.blob.core.windows.net]/{container}/{blob}`. Authorization (SharedKey or SAS) is
 //! accepted without verification. Bytes are stored content-addressed in the database, so a blob
-//! name can never reach the file system.
+//! name reaches the file system only through `runtime::materialize`'s checked join.
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,16 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
     set(r.headers_mut(), "x-ms-error-code", code);
     set(r.headers_mut(), "x-ms-version", API_VERSION);
     r
+}
+
+/// 400 `InvalidUri` (Storage's common REST error) for a path or query that is not UTF-8 once
+/// percent-decoded: refused rather than decoded lossily, so `a%ff` and `a%fe` stay distinct.
+pub fn invalid_uri() -> Response {
+    storage_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidUri",
+        "The requested URI does not represent any resource on the server.",
+    )
 }
 
 fn set(h: &mut HeaderMap, name: &str, value: &str) {

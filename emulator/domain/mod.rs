@@ -3,6 +3,7 @@
 //!
 //! Depends on std, serde, uuid and chrono only; does no IO and never reads the clock.
 pub mod id;
+pub mod path;
 pub mod resources;
 pub mod token;
 

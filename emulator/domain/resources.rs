@@ -246,6 +246,11 @@ pub struct OnlineEndpoint {
     pub failure: Option<Failure>,
     /// Created/modified.
     pub audit: Audit,
+    /// The `scoringUri` names the region (`?region=`): set at creation when an endpoint of the
+    /// same name already existed in another region (CP-1 allows it), so each keeps a URI that
+    /// reaches it alone and the first one's URI never changes.
+    #[serde(default)]
+    pub region_in_scoring_uri: bool,
 }
 
 /// `requestSettings` of a deployment.

@@ -1,6 +1,7 @@
 //! Writes a deployment's model and code from amlite's Blob Storage slice into a folder the
-//! `python` runtime can run (SPEC §7: "uploaded files … are what the deployment runs").
-use std::path::{Component, Path, PathBuf};
+//! `python` runtime can run (SPEC §7: "uploaded files … are what the deployment runs"). Every
+//! user-influenced path into that folder goes through [`checked_join`] (issue 9).
+use std::path::{Path, PathBuf};
 
 use crate::store::Store;
 
@@ -49,17 +50,58 @@ pub fn blob_folder(uri: &str, ws_account: &str, ws_container: &str) -> Option<Bl
     })
 }
 
-/// Joins a blob-relative name under `root`, refusing anything that could leave it.
-fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
-    let rel_path = Path::new(rel);
-    if rel.is_empty()
-        || rel_path
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return None;
+/// Inference-server variables that name a path into the deployment's code. A deployment's
+/// `environmentVariables` may set them only to relative paths inside the code (refused at PUT
+/// otherwise); the runtime resolves them under the code folder with [`checked_join`].
+pub const CODE_PATH_VARIABLES: &[&str] = &[
+    "AML_APP_ROOT",
+    "AZUREML_SOURCE_DIRECTORY",
+    "AZUREML_CONFIG_FILE",
+    "AZUREML_ENTRY_SCRIPT",
+];
+
+/// `rel` under `root`, refusing names that leave it lexically (`domain::path`) and, once the
+/// parent folders exist, any that a symlink would lead out of `root`.
+pub fn checked_join(root: &Path, rel: &str) -> Result<PathBuf, String> {
+    crate::domain::path::checked_join(root, rel)
+        .map_err(|why| format!("refusing the path '{rel}': {}", why.reason()))
+}
+
+/// Fails unless `path` (which must exist) resolves, symlinks followed, inside `root`.
+pub fn ensure_inside(root: &Path, path: &Path) -> Result<(), String> {
+    let real_root = std::fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let real = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if real.starts_with(&real_root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing {}: it resolves to {}, outside {}",
+            path.display(),
+            real.display(),
+            real_root.display()
+        ))
     }
-    Some(root.join(rel_path))
+}
+
+/// Writes `data` to `path` (inside `root`) as a new regular file: the parent folders must
+/// resolve inside `root`, and a symlink already at `path` is never followed (`O_NOFOLLOW`).
+fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let parent = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    ensure_inside(root, parent)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(data)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Writes every blob of `folder` under `dest`. With `keep_folder_name` the last path segment of
@@ -97,16 +139,13 @@ pub async fn materialize(
     std::fs::create_dir_all(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     for b in &rows {
         let rel = b.name.strip_prefix(&base).unwrap_or(&b.name);
-        let path = safe_join(dest, rel).ok_or_else(|| format!("refusing blob name {}", b.name))?;
+        let path = checked_join(dest, rel)?;
         let data = store
             .content(&b.sha256)
             .await
             .map_err(|e| e.to_string())?
             .unwrap_or_default();
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, data).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_inside(dest, &path, &data)?;
     }
     Ok(rows.len())
 }
@@ -151,11 +190,25 @@ mod tests {
     }
 
     #[test]
-    fn safe_join_refuses_escapes() {
-        let root = Path::new("/tmp/r");
-        assert!(safe_join(root, "a/b.txt").is_some());
-        assert!(safe_join(root, "../x").is_none());
-        assert!(safe_join(root, "/etc/passwd").is_none());
-        assert!(safe_join(root, "").is_none());
+    fn writes_never_follow_a_symlink_out_of_the_folder() {
+        let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.path(), root.path().join("link"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::os::unix::fs::symlink(outside.path().join("f.txt"), root.path().join("file-link"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let via_dir = checked_join(root.path(), "link/x.py").unwrap_or_else(|e| panic!("{e}"));
+            assert!(write_inside(root.path(), &via_dir, b"x").is_err());
+            let via_file = checked_join(root.path(), "file-link").unwrap_or_else(|e| panic!("{e}"));
+            assert!(write_inside(root.path(), &via_file, b"x").is_err());
+            assert!(!outside.path().join("x.py").exists());
+            assert!(!outside.path().join("f.txt").exists());
+        }
+        let ok = checked_join(root.path(), "a/b.txt").unwrap_or_else(|e| panic!("{e}"));
+        assert!(write_inside(root.path(), &ok, b"x").is_ok());
+        assert!(checked_join(root.path(), "../x").is_err());
+        assert!(checked_join(root.path(), "/etc/passwd").is_err());
     }
 }

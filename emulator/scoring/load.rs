@@ -5,26 +5,36 @@ use super::cache::{DeploymentRoute, EndpointRoute};
 use crate::app::AppState;
 use crate::domain::{OnlineEndpoint, ResourceKind, Workspace};
 use crate::error::ArmError;
-use axum::http::StatusCode;
+use crate::rules::names::normalize_region;
+use crate::store::Row;
 
-/// The route of endpoint `name` (lower case), from the cache or the store.
-pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, ArmError> {
+/// The route of endpoint `name` (lower case) in `region` (normalised) when the request names
+/// one (the `{endpoint}.{region}.inference.ml.azure.com` host or `?region=` of the
+/// `scoringUri`), from the cache or the store. CP-1 lets two regions share a name, so the
+/// region is part of the lookup, not a check made afterwards (issue 9).
+pub async fn route(
+    state: &AppState,
+    name: &str,
+    region: Option<&str>,
+) -> Result<Arc<EndpointRoute>, ArmError> {
     let gen = state.store.write_generation();
-    if let Some(r) = state.routes.get(name, gen) {
+    // Endpoint names have no '.', so `name.region` never collides with a plain name.
+    let key = match region {
+        Some(r) => format!("{name}.{r}"),
+        None => name.to_string(),
+    };
+    if let Some(r) = state.routes.get(&key, gen) {
         return Ok(r);
     }
     let rows = state
         .store
         .by_kind_and_name(ResourceKind::OnlineEndpoint, name)
         .await?;
-    let row = rows.last().ok_or_else(|| {
-        ArmError::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("Endpoint {name} not found."),
-        )
-    })?;
-    let ep: OnlineEndpoint = row.doc()?;
+    let docs = rows
+        .iter()
+        .map(|r| Ok((r, r.doc::<OnlineEndpoint>()?)))
+        .collect::<Result<Vec<_>, ArmError>>()?;
+    let (row, ep) = pick(name, region, docs)?;
     let ep_id = row.resource_id();
     let ws_id = ep_id
         .parent()
@@ -67,6 +77,38 @@ pub async fn route(state: &AppState, name: &str) -> Result<Arc<EndpointRoute>, A
         counter,
         mirror_counter,
     });
-    state.routes.insert(name.to_string(), route.clone(), gen);
+    state.routes.insert(key, route.clone(), gen);
     Ok(route)
+}
+
+/// Which of the endpoints named `name` (in store order) a request means: the one in `region`
+/// if it names one; else the one whose `scoringUri` does not name its region (the first
+/// created), or the only one.
+fn pick<'a>(
+    name: &str,
+    region: Option<&str>,
+    mut docs: Vec<(&'a Row, OnlineEndpoint)>,
+) -> Result<(&'a Row, OnlineEndpoint), ArmError> {
+    let regions = || {
+        docs.iter()
+            .map(|(_, e)| normalize_region(&e.location))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(region) = region {
+        let all = regions();
+        return docs
+            .into_iter()
+            .find(|(_, e)| normalize_region(&e.location) == region)
+            .ok_or_else(|| ArmError::endpoint_not_in_region(name, region, &all));
+    }
+    if docs.len() > 1 {
+        let Some(i) = docs.iter().position(|(_, e)| !e.region_in_scoring_uri) else {
+            return Err(ArmError::endpoint_ambiguous(name, &regions()));
+        };
+        return Ok(docs.swap_remove(i));
+    }
+    docs.into_iter()
+        .next()
+        .ok_or_else(|| ArmError::scoring_endpoint_not_found(name))
 }

@@ -63,15 +63,24 @@ fn put(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// Which endpoint a request is for: `(endpoint, swagger?, region of the Host-header form)`.
+/// Which endpoint a request is for: `(endpoint, swagger?, region)`, the region from the
+/// Host-header form or the `?region=` a `scoringUri` carries (see `load::route`).
 fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> {
     let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
     let host = req.header("host").unwrap_or("");
+    let region = req
+        .q("region")
+        .filter(|r| !r.is_empty())
+        .map(crate::rules::names::normalize_region);
     match l.as_slice() {
-        ["endpoints", _, "score"] => Ok((req.lower[1].clone(), false, None)),
-        ["endpoints", _, "swagger.json"] => Ok((req.lower[1].clone(), true, None)),
+        ["endpoints", _, "score"] => Ok((req.lower[1].clone(), false, region)),
+        ["endpoints", _, "swagger.json"] => Ok((req.lower[1].clone(), true, region)),
         ["score"] | ["swagger.json"] => match host_form(host) {
-            Some((ep, region)) => Ok((ep, l == ["swagger.json"], Some(region))),
+            Some((ep, host_region)) => Ok((
+                ep.to_ascii_lowercase(),
+                l == ["swagger.json"],
+                Some(crate::rules::names::normalize_region(&host_region)),
+            )),
             None => Err(ArmError::new(
                 StatusCode::NOT_FOUND,
                 "NotFound",
@@ -92,18 +101,7 @@ fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> 
 async fn score(state: &AppState, req: &ArmRequest) -> Result<Response, ArmError> {
     crate::arm::provision::settle(state).await?;
     let (name, swagger, region) = target(req)?;
-    let route = load::route(state, &name).await?;
-    // `{endpoint}.{region}.inference.ml.azure.com` only names the endpoint in its own region.
-    if region.is_some_and(|r| !r.eq_ignore_ascii_case(&route.location.replace(' ', ""))) {
-        return Err(ArmError::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!(
-                "Endpoint {name} not found in this region: use the region of its location ({}).",
-                route.location
-            ),
-        ));
-    }
+    let route = load::route(state, &name, region.as_deref()).await?;
     inbound(state, req, &route)?;
     let now = chrono::Utc::now().timestamp();
     auth::check(

@@ -14,12 +14,12 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
 
 
-def python_deployment(name, endpoint, code_dir):
+def python_deployment(name, endpoint, code_dir, scoring_script="score.py"):
     return ManagedOnlineDeployment(
         name=name,
         endpoint_name=endpoint,
         model=Model(path=str(ASSETS / "model")),
-        code_configuration=CodeConfiguration(code=str(code_dir), scoring_script="score.py"),
+        code_configuration=CodeConfiguration(code=str(code_dir), scoring_script=scoring_script),
         environment=Environment(image=IMAGE, conda_file=str(ASSETS / "env" / "conda.yaml")),
         environment_variables={"AMLITE_RUNTIME": "python"},
         instance_type="Standard_DS3_v2",
@@ -66,6 +66,19 @@ def test_python_runtime_runs_the_users_score_py(python_server):
     assert out == pytest.approx(expected)
     logs = ml.online_deployments.get_logs(name="blue", endpoint_name="py-ep", lines=200)
     assert "Azure ML Inferencing HTTP server" in logs
+
+
+def test_python_runtime_runs_a_scoring_script_in_a_subfolder_of_the_code(python_server):
+    """Issue 9: scoringScript is a path relative to the code; a subfolder stays accepted and runs."""
+    ml = python_server.ml_client()
+    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="py-sub", auth_mode="key")).result()
+    dep = python_deployment("sub", "py-sub", ASSETS, scoring_script="code/score.py")
+    assert ml.online_deployments.begin_create_or_update(dep).result().provisioning_state == "Succeeded"
+    out = json.loads(
+        ml.online_endpoints.invoke(endpoint_name="py-sub", deployment_name="sub", request_file=str(ASSETS / "request.json"))
+    )
+    assert isinstance(out, list) and len(out) == len(json.loads((ASSETS / "request.json").read_text())["data"])
+    ml.online_deployments.begin_delete(name="sub", endpoint_name="py-sub").result()
 
 
 def test_python_runtime_init_crash_fails_provisioning(python_server):
