@@ -149,6 +149,10 @@ pub struct Config {
     /// How long a python deployment may take to answer its liveness probe.
     #[arg(long, env = "AMLITE_RUNTIME_START_TIMEOUT", default_value = "120s", value_parser = humantime::parse_duration)]
     pub runtime_start_timeout: Duration,
+    /// Do not restrict python deployments' TCP connections with Landlock (ISO-10): their code
+    /// then reaches other deployments with a raw socket. For diagnosing only.
+    #[arg(long, env = "AMLITE_NO_NETWORK_SANDBOX", default_value_t = false)]
+    pub no_network_sandbox: bool,
 }
 
 /// The runtime a deployment gets unless it names one (SPEC §7).

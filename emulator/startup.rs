@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::{AppState, Listener, Network, State};
 use crate::config::Config;
 use crate::lro::Lro;
+use crate::runtime::sandbox::SandboxMode;
 use crate::runtime::Runtimes;
 use crate::scoring::cache::RouteCache;
 use crate::store::Store;
@@ -109,10 +110,20 @@ impl Application {
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel();
+        let sandbox = SandboxMode::detect(config.no_network_sandbox);
+        if let (Some(warning), Some(_)) = (sandbox.warning(), &config.python) {
+            tracing::warn!("{warning}");
+        }
+        let runtimes = Runtimes::new(&data_dir, sandbox);
+        // Before any deployment restarts: a previous run killed with -9 may have left some.
+        let leftovers = runtimes.reap_leftovers();
+        if !leftovers.is_empty() {
+            tracing::warn!(pids = ?leftovers, "killed inference servers a previous run left behind");
+        }
         let state = Arc::new(AppState {
             lro: Lro::new(config.provisioning_delay),
             routes: RouteCache::default(),
-            runtimes: Runtimes::default(),
+            runtimes,
             internet_base: format!("https://{}:{port}", url_host(&config.host)),
             vnet_listeners: Mutex::new(Default::default()),
             identity_header: "amlite".into(),

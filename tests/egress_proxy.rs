@@ -146,6 +146,7 @@ fn managed(mode: IsolationMode, rules: Vec<OutboundRuleView>) -> EgressContext {
         legacy_egress: Access::Enabled,
         workspace_hosts: vec![],
         other_deployment_hosts: vec![],
+        client_vnet_hosts: vec![],
     }
 }
 
@@ -155,6 +156,7 @@ fn legacy(egress: Access, workspace_hosts: Vec<String>) -> EgressContext {
         legacy_egress: egress,
         workspace_hosts,
         other_deployment_hosts: vec![],
+        client_vnet_hosts: vec![],
     }
 }
 

@@ -178,6 +178,8 @@ async fn launch(
         env,
         instances: d.instance_count,
         timeout: state.config.runtime_start_timeout,
+        egress_port: proxy.port(),
+        deployment: id.as_str().to_string(),
     };
     state.runtimes.start_python(id.as_str(), &spec).await?;
     state.runtimes.attach_egress_proxy(id.as_str(), proxy);

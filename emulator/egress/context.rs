@@ -7,8 +7,9 @@
 //! storage `{account}.{blob|dfs|file|queue|table}.core.windows.net`, key vault
 //! `{vault}.vault.azure.net`, container registry `{registry}.azurecr.io`, workspace API
 //! `{region}.api.azureml.ms` and `{workspaceId}.workspace.{region}.api.azureml.ms`, plus amlite's
-//! own listeners `127.0.0.1:{port}` / `localhost:{port}` (the workspace API and blob storage as
-//! amlite serves them).
+//! internet listener `127.0.0.1:{port}` / `localhost:{port}` (the workspace API, blob storage
+//! and public scoring as amlite serves them). amlite's VNet listeners are inside client VNets:
+//! refused (ISO-10), so scoring from a deployment takes the public path (ISO-5).
 use std::sync::Weak;
 
 use futures::future::BoxFuture;
@@ -62,7 +63,8 @@ impl DeploymentResolver {
             .await
             .map_err(|e| e.to_string())?;
         let facts = Facts {
-            listener_ports: listener_ports(&state),
+            listener_ports: internet_port(&state).into_iter().collect(),
+            client_vnet_ports: vnet_ports(&state),
             other_deployment_ports: state.runtimes.ports_except(self.deployment.as_str()),
             services,
         };
@@ -81,26 +83,31 @@ impl Resolve for DeploymentResolver {
     }
 }
 
-/// amlite's own loopback ports: the internet listener and every VNet listener.
-fn listener_ports(state: &AppState) -> Vec<u16> {
-    let mut ports: Vec<u16> = state
+/// The internet listener's port.
+fn internet_port(state: &AppState) -> Option<u16> {
+    state
         .internet_base
         .rsplit(':')
         .next()
         .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .into_iter()
-        .collect();
-    if let Ok(m) = state.vnet_listeners.lock() {
-        ports.extend(m.values().map(|l| l.port));
-    }
-    ports
+}
+
+/// The ports of every VNet listener (inside client VNets, SPEC 6.2).
+fn vnet_ports(state: &AppState) -> Vec<u16> {
+    state
+        .vnet_listeners
+        .lock()
+        .map(|m| m.values().map(|l| l.port).collect())
+        .unwrap_or_default()
 }
 
 /// What [`build`] needs beyond the workspace and the deployment's flag.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
-    /// amlite's listener ports (internet and VNets).
+    /// amlite's listener ports outside client VNets (the internet listener).
     pub listener_ports: Vec<u16>,
+    /// amlite's VNet listener ports: inside client VNets, refused (ISO-10).
+    pub client_vnet_ports: Vec<u16>,
     /// Inference and proxy ports of every other running deployment (ISO-10).
     pub other_deployment_ports: Vec<u16>,
     /// Declared external services (SPEC 6.1).
@@ -142,6 +149,7 @@ pub fn build(ws: &Workspace, legacy_egress: Access, facts: Facts) -> (EgressCont
             .iter()
             .flat_map(loopback)
             .collect(),
+        client_vnet_hosts: facts.client_vnet_ports.iter().flat_map(loopback).collect(),
     };
     let mut private_hosts = private_resource_hosts(ws);
     if !ws.public_network_access.is_enabled() {

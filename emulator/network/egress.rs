@@ -5,7 +5,7 @@
 //! Rules implemented: ISO-6 (the workspace managed network is every deployment's egress context),
 //! ISO-8 (required rules, PrivateEndpoint rules for private resources, MCR always), ISO-9
 //! (isolation modes; FQDN rules on ports 80/443 with `*.` wildcards; ServiceTag rules), ISO-10
-//! (deployments are isolated from each other), ISO-13/17 (legacy egress disabled: workspace
+//! (deployments are isolated from each other, and never step into a client VNet), ISO-13/17 (legacy egress disabled: workspace
 //! resources only), ISO-16/18 (legacy egress enabled: public destinations only).
 //!
 //! Must not depend on any other amlite module; no IO.
@@ -163,6 +163,10 @@ pub struct EgressContext {
     pub workspace_hosts: Vec<String>,
     /// Addresses of every other deployment (of any endpoint); always refused (ISO-10).
     pub other_deployment_hosts: Vec<String>,
+    /// Addresses that are inside a client VNet (amlite's VNet listeners, SPEC 6.2); always
+    /// refused: a deployment runs in its own network, and reaching a VNet's listener would
+    /// score endpoints through that VNet's private endpoint, bypassing ISO-5 (ISO-10).
+    pub client_vnet_hosts: Vec<String>,
 }
 
 /// Whether a destination accepts public connections.
@@ -210,8 +214,8 @@ impl EgressDecision {
     }
 }
 
-/// The egress decision of SPEC 6.4. Checks, in order: another deployment's address → refused
-/// (ISO-10); then the managed network when there is one ([`decide_managed`]), else the legacy
+/// The egress decision of SPEC 6.4. Checks, in order: another deployment's address or an
+/// address inside a client VNet → refused (ISO-10); then the managed network when there is one ([`decide_managed`]), else the legacy
 /// per-deployment flag ([`decide_legacy`]).
 pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision {
     if any_entry_matches(&ctx.other_deployment_hosts, dest) {
@@ -220,6 +224,18 @@ pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
             format!(
                 "Egress to {}:{} is refused: it is another deployment, and every deployment is \
                  isolated from every other. Call the other endpoint through its scoring URI.",
+                dest.host, dest.port
+            ),
+        );
+    }
+    if any_entry_matches(&ctx.client_vnet_hosts, dest) {
+        return refused(
+            "ISO-10",
+            format!(
+                "Egress to {}:{} is refused: it is inside a client virtual network, and a \
+                 deployment runs in its own network, never in a client VNet. Call other \
+                 endpoints through their public scoring URI, subject to their \
+                 publicNetworkAccess (ISO-5).",
                 dest.host, dest.port
             ),
         );

@@ -13,8 +13,16 @@ fn ctx(managed: Option<ManagedNetworkView>, legacy: Access) -> EgressContext {
     EgressContext {
         managed_network: managed,
         legacy_egress: legacy,
-        workspace_hosts: vec![WS_API.into(), WS_BLOB.into(), WS_ACR.into()],
+        // 127.0.0.1:7001 is a client VNet's listener, which also serves the workspace API: the
+        // VNet wins (ISO-10).
+        workspace_hosts: vec![
+            WS_API.into(),
+            WS_BLOB.into(),
+            WS_ACR.into(),
+            "127.0.0.1:7001".into(),
+        ],
         other_deployment_hosts: vec!["127.0.0.1:6001".into(), "dep-b.internal".into()],
+        client_vnet_hosts: vec!["127.0.0.1:7001".into(), "localhost:7001".into()],
     }
 }
 
@@ -102,7 +110,7 @@ fn run(name: &str, c: &EgressContext, table: &[(&str, u16, DestinationKind, Want
 }
 
 #[test]
-fn iso_10_other_deployments_refused_in_every_mode() {
+fn iso_10_other_deployments_and_client_vnets_refused_in_every_mode() {
     let mn_internet = internet_outbound();
     let mn_approved = approved_outbound();
     let legacy_on = ctx(None, Access::Enabled);
@@ -120,6 +128,8 @@ fn iso_10_other_deployments_refused_in_every_mode() {
                 ("127.0.0.1", 6001, Pub, R("ISO-10")),
                 ("dep-b.internal", 80, Pub, R("ISO-10")),
                 ("DEP-B.internal", 5001, Priv, R("ISO-10")),
+                ("127.0.0.1", 7001, Pub, R("ISO-10")),
+                ("LOCALHOST", 7001, Priv, R("ISO-10")),
             ],
         );
     }

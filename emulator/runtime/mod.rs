@@ -2,9 +2,13 @@
 //! deterministic echo `{"deployment": d, "input": <body>}` and can be made slow or failing with
 //! the deployment's environment variables `AMLITE_MOCK_DELAY_MS` and `AMLITE_MOCK_STATUS`.
 //! The mock keeps no process, so a deployment stored `Succeeded` is routable right after a
-//! restart. `python` ([`python`]) runs the user's `score.py` in Azure's inference server.
+//! restart. `python` ([`python`]) runs the user's `score.py` in Azure's inference server, in
+//! processes that die with amlite ([`processes`]) and may connect only to their egress proxy
+//! ([`sandbox`]).
 pub mod materialize;
+pub mod processes;
 pub mod python;
+pub mod sandbox;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -81,16 +85,44 @@ impl RuntimeKind {
 type Logs = Arc<Mutex<HashMap<String, VecDeque<String>>>>;
 
 /// Registry of running deployments and their recent logs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Runtimes {
     logs: Logs,
     python: Mutex<HashMap<String, Arc<python::PythonDeployment>>>,
     /// Egress proxies of running python deployments (SPEC 6.4), dropped (stopped) with them.
     egress: Mutex<HashMap<String, crate::egress::Proxy>>,
     client: reqwest::Client,
+    host: processes::ProcessHost,
 }
 
 impl Runtimes {
+    /// The runtimes of the server whose (canonical) data folder is `data_dir`; python
+    /// processes run under `sandbox`.
+    pub fn new(data_dir: &std::path::Path, sandbox: sandbox::SandboxMode) -> Self {
+        Runtimes {
+            logs: Logs::default(),
+            python: Mutex::default(),
+            egress: Mutex::default(),
+            client: reqwest::Client::default(),
+            host: processes::ProcessHost {
+                spawner: processes::Spawner::default(),
+                records: processes::PidRecords::new(data_dir),
+                sandbox,
+            },
+        }
+    }
+
+    /// Whether python processes are network-restricted (ISO-10).
+    pub fn sandbox(&self) -> &sandbox::SandboxMode {
+        &self.host.sandbox
+    }
+
+    /// Kills the inference servers a previous run of this data folder left running (after a
+    /// `kill -9`); returns their pids. Call before starting any.
+    pub fn reap_leftovers(&self) -> Vec<u32> {
+        self.host.records.reap()
+    }
+
     /// Starts (or restarts) the runtime of a deployment. The mock cannot fail to start.
     pub fn start(&self, id: &str, d: &OnlineDeployment) -> Result<(), String> {
         let line = format!(
@@ -112,7 +144,7 @@ impl Runtimes {
         let logs = self.logs.clone();
         let log_key = key.clone();
         let log = Arc::new(move |line: String| push_log(&logs, &log_key, line));
-        let running = python::launch(&self.client, spec, log).await?;
+        let running = python::launch(&self.client, &self.host, spec, log).await?;
         if let Ok(mut m) = self.python.lock() {
             m.insert(key, Arc::new(running));
         }

@@ -2,7 +2,9 @@
 //! Azure's inference server package (`azureml-inference-server-http`) from the interpreter given
 //! by `--python`, one process per instance (at most [`MAX_PROCESSES`]), `AZUREML_MODEL_DIR`
 //! pointing at the model files. Processes listen on loopback only, are killed when the
-//! deployment goes away, and their stdout/stderr is what `getLogs` returns.
+//! deployment goes away or amlite dies ([`super::processes`]), may connect only to their egress
+//! proxy where the kernel allows it ([`super::sandbox`], ISO-10), and their stdout/stderr is what
+//! `getLogs` returns.
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -13,14 +15,32 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::processes::{PidRecords, ProcessHost};
+use super::sandbox::{self, SandboxMode};
 use super::ModelResponse;
 
 /// Instances beyond this share processes: a laptop should not start 50 Python servers.
 pub const MAX_PROCESSES: u32 = 4;
 
 /// The inference server pins its bind address to 0.0.0.0; amlite serves on loopback only, so it
-/// starts the package's own entry point with the host replaced.
-const LAUNCHER: &str = "import sys\nimport azureml_inference_server_http.amlserver as s\ns.DEFAULT_HOST = '127.0.0.1'\nsys.argv = ['azmlinfsrv'] + sys.argv[1:]\ns.run()\n";
+/// starts the package's own entry point with the host replaced. The parent-death signal amlite
+/// gives the server (`sandbox::restrict_child`) is not inherited by forks, so every process the
+/// server forks (gunicorn workers) asks for its own: it dies when its parent dies, and so the
+/// whole tree dies with amlite (issue 9).
+const LAUNCHER: &str = r#"import ctypes, os, signal, sys
+_p = [0]
+def _before():
+    _p[0] = os.getpid()
+def _child():
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != _p[0]:
+        os._exit(1)
+os.register_at_fork(before=_before, after_in_child=_child)
+import azureml_inference_server_http.amlserver as s
+s.DEFAULT_HOST = '127.0.0.1'
+sys.argv = ['azmlinfsrv'] + sys.argv[1:]
+s.run()
+"#;
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -37,6 +57,10 @@ pub struct LaunchSpec {
     pub instances: u32,
     /// How long readiness may take.
     pub timeout: Duration,
+    /// The deployment's egress proxy port: the only TCP port its processes may connect to.
+    pub egress_port: u16,
+    /// Deployment id (names the process records).
+    pub deployment: String,
 }
 
 /// A running python deployment.
@@ -44,6 +68,8 @@ pub struct LaunchSpec {
 pub struct PythonDeployment {
     ports: Vec<u16>,
     children: Vec<Child>,
+    /// Process records ([`PidRecords`]) removed once the groups are killed.
+    records: Vec<PathBuf>,
     next: AtomicUsize,
 }
 
@@ -61,6 +87,9 @@ impl Drop for PythonDeployment {
                 }
             }
         }
+        for r in &self.records {
+            PidRecords::forget(r);
+        }
     }
 }
 
@@ -69,7 +98,8 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn spawn_one(
+async fn spawn_one(
+    host: &ProcessHost,
     spec: &LaunchSpec,
     port: u16,
     log: Arc<dyn Fn(String) + Send + Sync>,
@@ -82,9 +112,11 @@ fn spawn_one(
         .arg("--model_dir")
         .arg(&spec.model_dir);
     cmd.arg("--port").arg(port.to_string());
+    let (owner_key, owner) = host.records.owner_env();
     cmd.envs(&spec.env)
         .env("AZUREML_MODEL_DIR", &spec.model_dir)
-        .env("PYTHONUNBUFFERED", "1");
+        .env("PYTHONUNBUFFERED", "1")
+        .env(owner_key, owner);
     if let Some(dir) = spec.entry_script.parent() {
         cmd.current_dir(dir);
     }
@@ -96,9 +128,19 @@ fn spawn_one(
     // too (see `Drop for PythonDeployment`).
     #[cfg(unix)]
     cmd.process_group(0);
-    let mut child = cmd
-        .spawn()
+    // ISO-10: connect only to its own egress proxy, bind only its own port. The ruleset is
+    // built here, before the fork, and must stay open until the spawn returned.
+    let ruleset = match &host.sandbox {
+        SandboxMode::Enforced => Some(sandbox::ruleset(&[spec.egress_port], &[port])?),
+        SandboxMode::Off(_) => None,
+    };
+    sandbox::restrict_child(&mut cmd, ruleset.as_ref());
+    let mut child = host
+        .spawner
+        .spawn(cmd)
+        .await
         .map_err(|e| format!("cannot start {}: {e}", spec.python.display()))?;
+    drop(ruleset);
     for stream in [
         child
             .stdout
@@ -155,25 +197,38 @@ async fn wait_ready(
 }
 
 /// Starts the processes and waits until each answers `GET /` (the server's liveness route).
+/// On failure the processes already started are stopped (dropped).
 pub async fn launch(
     client: &reqwest::Client,
+    host: &ProcessHost,
     spec: &LaunchSpec,
     log: Arc<dyn Fn(String) + Send + Sync>,
 ) -> Result<PythonDeployment, String> {
     let deadline = Instant::now() + spec.timeout;
-    let (mut ports, mut children) = (Vec::new(), Vec::new());
+    if let Some(warning) = host.sandbox.warning() {
+        log(warning);
+    }
+    let mut running = PythonDeployment {
+        ports: Vec::new(),
+        children: Vec::new(),
+        records: Vec::new(),
+        next: AtomicUsize::new(0),
+    };
     for _ in 0..spec.instances.clamp(1, MAX_PROCESSES) {
         let port = free_port()?;
-        let mut child = spawn_one(spec, port, log.clone())?;
-        wait_ready(client, &mut child, port, deadline).await?;
-        ports.push(port);
-        children.push(child);
+        let child = spawn_one(host, spec, port, log.clone()).await?;
+        if let Some(pid) = child.id() {
+            running
+                .records
+                .extend(host.records.record(pid, &spec.deployment));
+        }
+        running.children.push(child);
+        if let Some(child) = running.children.last_mut() {
+            wait_ready(client, child, port, deadline).await?;
+        }
+        running.ports.push(port);
     }
-    Ok(PythonDeployment {
-        ports,
-        children,
-        next: AtomicUsize::new(0),
-    })
+    Ok(running)
 }
 
 impl PythonDeployment {

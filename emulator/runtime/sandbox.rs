@@ -1,0 +1,153 @@
+//! Kernel-enforced network isolation of python deployments (ISO-10, SPEC 6.4): each inference
+//! server process may open TCP connections only to its own egress proxy and bind only its own
+//! port, whatever its code does (a raw socket, a library that ignores `HTTP_PROXY`). Enforced
+//! with Linux Landlock (ABI 4, Linux 6.7+: `LANDLOCK_ACCESS_NET_CONNECT_TCP` / `BIND_TCP`),
+//! which any unprivileged process may apply to itself; the restriction is inherited by every
+//! process the server forks (gunicorn workers) and cannot be lifted.
+//!
+//! How it is applied (chosen for robustness): the ruleset is built with the `landlock` crate in
+//! amlite *before* the fork (allocation, error handling, ABI negotiation all happen there); the
+//! forked child then runs only async-signal-safe raw system calls in `pre_exec`:
+//! `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`, `prctl(PR_SET_NO_NEW_PRIVS)` and
+//! `landlock_restrict_self(fd)`. No re-exec through a launcher binary is needed, so it works the
+//! same when amlite runs embedded in a test binary. The ruleset fd is close-on-exec, so the user's
+//! code never sees it.
+//!
+//! Limits (documented in the README): Landlock's TCP rules are by port, for every address, so
+//! the proxy port is reachable on any local address (harmless: only amlite listens there); UDP
+//! and Unix sockets are not restricted (DNS keeps working; nothing of amlite listens on UDP).
+//! Kernels without Landlock ABI 4 (or with Landlock disabled) run deployments unrestricted:
+//! amlite says so at start-up (WARN) and in each python deployment's `getLogs`.
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use landlock::{
+    Access, AccessNet, CompatLevel, Compatible, NetPort, Ruleset, RulesetAttr, RulesetCreatedAttr,
+    ABI,
+};
+
+/// Whether python deployments run inside the Landlock TCP restriction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SandboxMode {
+    /// Enforced by the kernel.
+    Enforced,
+    /// Not enforced; why (kernel too old, Landlock disabled, `--no-network-sandbox`).
+    Off(String),
+}
+
+impl SandboxMode {
+    /// Probes the running kernel (creates and drops an empty ruleset), unless `disabled`.
+    pub fn detect(disabled: bool) -> SandboxMode {
+        if disabled {
+            return SandboxMode::Off("it was turned off with --no-network-sandbox".into());
+        }
+        match ruleset(&[], &[]) {
+            Ok(_) => SandboxMode::Enforced,
+            Err(e) => SandboxMode::Off(e),
+        }
+    }
+
+    /// The warning amlite logs at start-up and adds to each python deployment's `getLogs`, or
+    /// `None` when isolation is enforced.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            SandboxMode::Enforced => None,
+            SandboxMode::Off(why) => Some(not_enforced(why)),
+        }
+    }
+}
+
+/// The text of the warning: isolation of deployments is not enforced by the kernel because `why`.
+pub fn not_enforced(why: &str) -> String {
+    format!(
+        "WARN amlite: network isolation of python deployments is not enforced by the kernel \
+         ({why}): only code that honours HTTP_PROXY goes through the deployment's egress proxy, \
+         so a raw socket can reach other deployments (ISO-10). Landlock ABI 4 (Linux 6.7+) \
+         enforces it."
+    )
+}
+
+/// A Landlock ruleset that allows TCP `connect` only to `connect` ports and `bind` only to `bind`
+/// ports. Errors (as text): the kernel lacks Landlock ABI 4 or has Landlock disabled.
+pub fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, String> {
+    let why = |e: landlock::RulesetError| {
+        format!("this kernel does not offer Landlock TCP rules (ABI 4, Linux 6.7+): {e}")
+    };
+    let mut rs = Ruleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(AccessNet::from_all(ABI::V4))
+        .map_err(why)?
+        .create()
+        .map_err(why)?;
+    for p in connect {
+        rs = rs
+            .add_rule(NetPort::new(*p, AccessNet::ConnectTcp))
+            .map_err(why)?;
+    }
+    for p in bind {
+        rs = rs
+            .add_rule(NetPort::new(*p, AccessNet::BindTcp))
+            .map_err(why)?;
+    }
+    let fd: Option<OwnedFd> = rs.into();
+    fd.ok_or_else(|| "Landlock created no ruleset".to_string())
+}
+
+/// Makes the child of `cmd` die with amlite and, with `ruleset`, restricts it before it execs.
+///
+/// - `PR_SET_PDEATHSIG(SIGKILL)`: the child is killed when the thread that forked it ends, so
+///   callers spawn from a thread that lives as long as amlite ([`super::processes::Spawner`]);
+///   then `getppid()` is compared with amlite's pid, in case amlite died before the `prctl`.
+/// - `ruleset`: applied with `landlock_restrict_self` after `PR_SET_NO_NEW_PRIVS` (required for
+///   an unprivileged process). A failure fails the spawn (fail closed).
+///
+/// The caller keeps `ruleset` open until the spawn returned.
+pub fn restrict_child(cmd: &mut tokio::process::Command, ruleset: Option<&OwnedFd>) {
+    let fd: Option<RawFd> = ruleset.map(AsRawFd::as_raw_fd);
+    // A pid always fits in pid_t; 0 (never a parent) would only make the check fail closed.
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    // SAFETY: the closure runs in the forked child before exec and calls only async-signal-safe
+    // system calls (prctl, getppid, syscall); it allocates nothing and touches no lock. `fd` is
+    // a ruleset descriptor the parent keeps open across the spawn.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                // amlite is gone: do not start an orphan (ESRCH allocates nothing).
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            if let Some(fd) = fd {
+                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::syscall(libc::SYS_landlock_restrict_self, fd, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disabled_mode_warns_with_the_reason() {
+        let m = SandboxMode::detect(true);
+        let w = m.warning().unwrap_or_default();
+        assert!(w.starts_with("WARN"), "{w}");
+        assert!(w.contains("--no-network-sandbox"), "{w}");
+        assert!(w.contains("ISO-10"), "{w}");
+        assert_eq!(SandboxMode::Enforced.warning(), None);
+    }
+}
