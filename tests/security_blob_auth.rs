@@ -1,0 +1,480 @@
+//! Security, auth class: the Blob slice under `--auth strict` (issue 9). Every request needs a
+//! Shared Key signature or a SAS made with the account key `listSecrets` returns; anonymous and
+//! wrongly signed requests never change a blob. Signatures here are computed by hand from the
+//! documented string-to-sign layouts ("Authorize with Shared Key", "Create a service SAS",
+//! "Create an account SAS"), independently of amlite's own code; tests/sdk/test_blob_strict.py
+//! drives the same checks with the real azure-storage-blob client.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
+use amlite::blob::errors::{AUTHENTICATION_FAILED, PERMISSION_MISMATCH, RESOURCE_NOT_FOUND};
+use amlite::config::AuthCheck;
+use base64::Engine;
+use common::TestApp;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const V: &str = "2021-08-06";
+
+fn hmac(key: &[u8], s: &str) -> String {
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    m.update(s.as_bytes());
+    B64.encode(m.finalize().into_bytes())
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+async fn strict() -> TestApp {
+    TestApp::spawn_with(|c| c.auth = AuthCheck::Strict).await
+}
+
+async fn token(app: &TestApp) -> String {
+    let r = app
+        .client
+        .get(format!("{}/msi/token?resource={}", app.base, app.base))
+        .header("x-identity-header", "amlite")
+        .send()
+        .await
+        .unwrap();
+    TestApp::read(r).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `POST .../datastores/workspaceblobstore/listSecrets` under `api`.
+async fn list_secrets(app: &TestApp, api: &str) -> serde_json::Value {
+    let url = format!(
+        "{}{}/datastores/workspaceblobstore/listSecrets?api-version={api}",
+        app.base,
+        app.ws_path()
+    );
+    let r = app
+        .client
+        .post(url)
+        .bearer_auth(token(app).await)
+        .json(&json!({ "expirableSecret": true, "expireAfterHours": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let r = TestApp::read(r).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body
+}
+
+/// The default datastore's (account, container) as the SDK reads them.
+async fn datastore(app: &TestApp) -> (String, String) {
+    let r = app
+        .client
+        .get(format!(
+            "{}{}/datastores/workspaceblobstore?api-version=2024-10-01-preview",
+            app.base,
+            app.ws_path()
+        ))
+        .bearer_auth(token(app).await)
+        .send()
+        .await
+        .unwrap();
+    let p = TestApp::read(r).await.body["properties"].clone();
+    // `127.0.0.1:PORT/{account}`: amlite's path-style form of the account.
+    let account = p["accountName"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    (
+        account.to_string(),
+        p["containerName"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The account and the key azure-ai-ml 1.35 gets (api-version 2024-10-01-preview).
+async fn account_key(app: &TestApp) -> Key {
+    let body = list_secrets(app, "2024-10-01-preview").await;
+    assert_eq!(body["secretsType"], "AccountKey");
+    Key {
+        account: datastore(app).await.0,
+        key: B64.decode(body["key"].as_str().unwrap()).unwrap(),
+    }
+}
+
+/// A storage account and its key.
+struct Key {
+    account: String,
+    key: Vec<u8>,
+}
+
+/// A Shared Key request on `/{account}/{path}`: Put Blob when `body` is given, else Get Blob.
+async fn shared_key(
+    app: &TestApp,
+    k: &Key,
+    path: &str,
+    body: Option<&'static [u8]>,
+    date: chrono::DateTime<chrono::Utc>,
+) -> reqwest::Response {
+    let date = http_date(date);
+    let a = &k.account;
+    // Path-style: the account is both the signer and the first path segment.
+    let resource = format!("/{a}/{a}/{path}");
+    let (verb, len, blob_type) = match body {
+        Some(b) => ("PUT", b.len().to_string(), "x-ms-blob-type:BlockBlob\n"),
+        None => ("GET", String::new(), ""),
+    };
+    // VERB, Content-Encoding, -Language, -Length, -MD5, -Type, Date, If-Modified-Since, If-Match,
+    // If-None-Match, If-Unmodified-Since, Range; then x-ms-* headers sorted; then the resource.
+    let sts = format!(
+        "{verb}\n\n\n{len}\n\n\n\n\n\n\n\n\n{blob_type}x-ms-date:{date}\nx-ms-version:{V}\n{resource}"
+    );
+    let url = format!("{}/{a}/{path}", app.base);
+    let mut rb = match body {
+        Some(b) => app
+            .client
+            .put(url)
+            .header("x-ms-blob-type", "BlockBlob")
+            .body(b),
+        None => app.client.get(url),
+    };
+    rb = rb
+        .header("x-ms-date", date)
+        .header("x-ms-version", V)
+        .header(
+            "authorization",
+            format!("SharedKey {a}:{}", hmac(&k.key, &sts)),
+        );
+    rb.send().await.unwrap()
+}
+
+/// A service SAS (sv 2021-08-06 layout: sp, st, se, resource, si, sip, spr, sv, sr, snapshot
+/// time, encryption scope, five response-header overrides).
+fn service_sas(k: &Key, sr: &str, resource: &str, sp: &str, expiry_minutes: i64) -> String {
+    let now = chrono::Utc::now();
+    let (st, se) = (
+        iso(now - chrono::Duration::minutes(10)),
+        iso(now + chrono::Duration::minutes(expiry_minutes)),
+    );
+    let sts = format!(
+        "{sp}\n{st}\n{se}\n/blob/{}/{resource}\n\n\nhttps\n{V}\n{sr}\n\n\n\n\n\n\n",
+        k.account
+    );
+    format!(
+        "sv={V}&st={}&se={}&sr={sr}&sp={sp}&spr=https&sig={}",
+        enc(&st),
+        enc(&se),
+        enc(&hmac(&k.key, &sts))
+    )
+}
+
+/// An account SAS (layout: account, sp, ss, srt, st, se, sip, spr, sv, encryption scope).
+fn account_sas(k: &Key, ss: &str, srt: &str, sp: &str) -> String {
+    let se = iso(chrono::Utc::now() + chrono::Duration::hours(1));
+    let sts = format!("{}\n{sp}\n{ss}\n{srt}\n\n{se}\n\nhttps\n{V}\n\n", k.account);
+    format!(
+        "sv={V}&ss={ss}&srt={srt}&sp={sp}&se={}&spr=https&sig={}",
+        enc(&se),
+        enc(&hmac(&k.key, &sts))
+    )
+}
+
+async fn get(app: &TestApp, k: &Key, path: &str, sas: String) -> reqwest::Response {
+    with_sas(app, k, reqwest::Method::GET, path, &sas, b"").await
+}
+
+async fn with_sas(
+    app: &TestApp,
+    k: &Key,
+    method: reqwest::Method,
+    path: &str,
+    sas: &str,
+    body: &'static [u8],
+) -> reqwest::Response {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    app.client
+        .request(
+            method,
+            format!("{}/{}/{path}{sep}{sas}", app.base, k.account),
+        )
+        .header("x-ms-blob-type", "BlockBlob")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn code_of(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("x-ms-error-code")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn strict_refuses_anonymous_overwrite_of_score_py() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    let now = chrono::Utc::now();
+    let put = shared_key(
+        &app,
+        &key,
+        "code-1/score.py",
+        Some(b"def run(x): return x"),
+        now,
+    )
+    .await;
+    assert_eq!(put.status().as_u16(), 201, "{}", put.text().await.unwrap());
+
+    let url = format!("{}/{}/code-1/score.py", app.base, key.account);
+    for rb in [
+        app.client.put(&url).header("x-ms-blob-type", "BlockBlob"),
+        app.client.put(format!("{url}?comp=block&blockid=YQ%3D%3D")),
+        app.client.put(format!("{url}?comp=blocklist")),
+        app.client.get(&url),
+    ] {
+        let r = rb
+            .body(&b"import os; os.system('evil')"[..])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+        assert_eq!(code_of(&r), "ResourceNotFound");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("<Code>ResourceNotFound</Code>"), "{text}");
+        assert!(
+            text.contains(&format!("<Message>{RESOURCE_NOT_FOUND}\nRequestId:")),
+            "{text}"
+        );
+        assert!(text.contains("\nTime:"), "{text}");
+    }
+    let got = shared_key(&app, &key, "code-1/score.py", None, now).await;
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.text().await.unwrap(), "def run(x): return x");
+}
+
+#[tokio::test]
+async fn shared_key_with_wrong_key_or_stale_date_is_refused() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    let now = chrono::Utc::now();
+    let bad = Key {
+        account: key.account.clone(),
+        key: b"not the key".to_vec(),
+    };
+    let wrong = shared_key(&app, &bad, "c1/score.py", Some(b"evil"), now).await;
+    assert_eq!(wrong.status().as_u16(), 403);
+    assert_eq!(code_of(&wrong), "AuthenticationFailed");
+    let request_id = wrong.headers()["x-ms-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let text = wrong.text().await.unwrap();
+    assert!(
+        text.contains(&format!(
+            "<Message>{AUTHENTICATION_FAILED}\nRequestId:{request_id}\nTime:"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("<AuthenticationErrorDetail>The MAC signature found in the HTTP request"),
+        "{text}"
+    );
+
+    let stale = now - chrono::Duration::minutes(20);
+    let old = shared_key(&app, &key, "c1/score.py", Some(b"evil"), stale).await;
+    assert_eq!(old.status().as_u16(), 403);
+    assert!(old
+        .text()
+        .await
+        .unwrap()
+        .contains("Request date header too old"));
+
+    assert_eq!(
+        shared_key(&app, &key, "c1/score.py", None, now)
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    let ok = shared_key(&app, &key, "c1/score.py", Some(b"good"), now).await;
+    assert_eq!(ok.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn service_sas_checks_path_expiry_and_permission() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    let now = chrono::Utc::now();
+    shared_key(&app, &key, "c1/score.py", Some(b"v1"), now).await;
+    let read = service_sas(&key, "b", "c1/score.py", "r", 60);
+    let ok = get(&app, &key, "c1/score.py", read.clone()).await;
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.text().await.unwrap(), "v1");
+
+    let other = get(&app, &key, "c1/other.py", read.clone()).await;
+    assert_eq!(
+        (other.status().as_u16(), code_of(&other).as_str()),
+        (403, "AuthenticationFailed")
+    );
+    let expired = get(
+        &app,
+        &key,
+        "c1/score.py",
+        service_sas(&key, "b", "c1/score.py", "r", -1),
+    )
+    .await;
+    assert_eq!(expired.status().as_u16(), 403);
+    assert!(expired
+        .text()
+        .await
+        .unwrap()
+        .contains("Signature not valid in the specified time frame"));
+
+    let write = with_sas(
+        &app,
+        &key,
+        reqwest::Method::PUT,
+        "c1/score.py",
+        &read,
+        b"evil",
+    )
+    .await;
+    assert_eq!(write.status().as_u16(), 403);
+    assert_eq!(code_of(&write), "AuthorizationPermissionMismatch");
+    assert!(write.text().await.unwrap().contains(PERMISSION_MISMATCH));
+
+    // Create permission on the container: new blobs yes, overwriting no.
+    let create = service_sas(&key, "c", "c1", "c", 60);
+    let new = with_sas(&app, &key, reqwest::Method::PUT, "c1/new.py", &create, b"n").await;
+    assert_eq!(new.status().as_u16(), 201);
+    let over = with_sas(
+        &app,
+        &key,
+        reqwest::Method::PUT,
+        "c1/score.py",
+        &create,
+        b"evil",
+    )
+    .await;
+    assert_eq!(code_of(&over), "AuthorizationPermissionMismatch");
+    let list = with_sas(
+        &app,
+        &key,
+        reqwest::Method::GET,
+        "c1?restype=container&comp=list",
+        &service_sas(&key, "c", "c1", "l", 60),
+        b"",
+    )
+    .await;
+    assert_eq!(list.status().as_u16(), 200);
+
+    let got = get(&app, &key, "c1/score.py", read).await;
+    assert_eq!(got.text().await.unwrap(), "v1");
+}
+
+#[tokio::test]
+async fn account_sas_checks_service_and_resource_type() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    shared_key(&app, &key, "c1/a.txt", Some(b"a"), chrono::Utc::now()).await;
+    let containers_only = get(&app, &key, "c1/a.txt", account_sas(&key, "b", "c", "rl")).await;
+    assert_eq!(
+        code_of(&containers_only),
+        "AuthorizationResourceTypeMismatch"
+    );
+    let queues = get(&app, &key, "c1/a.txt", account_sas(&key, "q", "o", "r")).await;
+    assert_eq!(code_of(&queues), "AuthorizationServiceMismatch");
+    let ok = get(&app, &key, "c1/a.txt", account_sas(&key, "b", "o", "r")).await;
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.text().await.unwrap(), "a");
+}
+
+#[tokio::test]
+async fn issued_sas_tokens_are_accepted() {
+    let app = strict().await;
+    // azure-ai-ml 1.31 asks for an expirable secret under 2024-07-01-preview and reads `sasToken`.
+    let sas = list_secrets(&app, "2024-07-01-preview").await;
+    assert_eq!(sas["secretsType"], "Sas", "{sas}");
+    let (account, container) = datastore(&app).await;
+    let key = Key {
+        account,
+        key: Vec::new(),
+    };
+    let path = format!("{container}/LocalUpload/x/score.py");
+    let sas_token = sas["sasToken"].as_str().unwrap();
+    let put = with_sas(&app, &key, reqwest::Method::PUT, &path, sas_token, b"x").await;
+    assert_eq!(put.status().as_u16(), 201);
+    // ...but not into another container.
+    let other = with_sas(
+        &app,
+        &key,
+        reqwest::Method::PUT,
+        "elsewhere/score.py",
+        sas_token,
+        b"x",
+    )
+    .await;
+    assert_eq!(other.status().as_u16(), 403);
+
+    // startPendingUpload hands out a SAS URI for a fresh container.
+    let r = app
+        .client
+        .post(format!(
+            "{}{}/codes/c/versions/1/startPendingUpload?api-version=2024-10-01-preview",
+            app.base,
+            app.ws_path()
+        ))
+        .bearer_auth(token(&app).await)
+        .json(&json!({ "pendingUploadType": "TemporaryBlobReference" }))
+        .send()
+        .await
+        .unwrap();
+    let body = TestApp::read(r).await.body;
+    let uri = body["blobReferenceForConsumption"]["credential"]["sasUri"]
+        .as_str()
+        .unwrap();
+    let (base, query) = uri.split_once('?').unwrap();
+    let put = app
+        .client
+        .put(format!("{base}/score.py?{query}"))
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn account_keys_are_per_data_folder_and_survive_restarts() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    let other = strict().await;
+    assert_ne!(key.key, account_key(&other).await.key);
+    let dir = app.stop().await;
+    let again = TestApp::spawn_in(dir, |c| c.auth = AuthCheck::Strict).await;
+    assert_eq!(key.key, account_key(&again).await.key);
+}
+
+#[tokio::test]
+async fn lenient_mode_stays_anonymous() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .put(format!("{}/amlitestore/c1/score.py", app.base))
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
