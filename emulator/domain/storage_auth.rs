@@ -339,13 +339,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_collation_ignores_dashes_first() {
-        let mut v = vec!["x-ms-version", "x-ms-date", "x-ms-blob-type", "x-ms-meta-a"];
+    fn header_collation_matches_the_storage_sdks() {
+        // Input in a scrambled order; expected = azure-storage-blob 12.31's `_storage_header_sort`
+        // of the same names (dashes count only at the second level).
+        let expected = [
+            "x-ms-blob-content-type",
+            "x-ms-blobtype",
+            "x-ms-blob-type",
+            "x-ms-client-request-id",
+            "x-ms-date",
+            "x-ms-meta-a",
+            "x-ms-meta-a-",
+            "x-ms-meta-a_b",
+            "x-ms-meta-a1",
+            "x-ms-meta-aa",
+            "x-ms-meta-ab",
+            "x-ms-meta-a-b",
+            "x-ms-meta-b",
+            "x-ms-meta-Z",
+            "x-ms-version",
+        ];
+        let mut v: Vec<&str> = expected.iter().rev().copied().collect();
+        v.swap(0, 7);
         v.sort_by(|a, b| collate(a, b));
-        assert_eq!(
-            v,
-            ["x-ms-blob-type", "x-ms-date", "x-ms-meta-a", "x-ms-version"]
-        );
+        assert_eq!(v, expected);
     }
 
     #[test]
