@@ -50,6 +50,8 @@ pub struct AppState {
     pub internet_base: String,
     /// VNet listeners by lower-cased VNet id.
     pub vnet_listeners: Mutex<HashMap<String, VnetListener>>,
+    /// The storage account keys `listSecrets` hands out and the Blob slice verifies with.
+    pub storage_keys: crate::blob::keys::StorageKeys,
     /// The value `IDENTITY_HEADER` must carry on the managed-identity route.
     pub identity_header: String,
     /// The tenant all subscriptions belong to.

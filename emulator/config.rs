@@ -66,7 +66,8 @@ pub struct Config {
     /// Folder for the database, certificate, env.sh and uploaded blobs.
     #[arg(long, env = "AMLITE_DATA_DIR", default_value = "./.amlite")]
     pub data_dir: PathBuf,
-    /// Keep state in memory only (the certificate and env.sh are still written to the data folder).
+    /// Keep state in memory only (the certificate, the storage key secret and env.sh are still
+    /// written to the data folder).
     #[arg(long, env = "AMLITE_IN_MEMORY", default_value_t = false)]
     pub in_memory: bool,
     /// Fixture file (JSON) to load at start-up instead of `fixtures/default.json`'s built-in copy.

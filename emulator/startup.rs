@@ -92,6 +92,7 @@ impl Application {
             certs.key_pem.clone().into_bytes(),
         )
         .await?;
+        let storage_keys = crate::blob::keys::StorageKeys::load_or_create(&data_dir)?;
         let db_path = data_dir.join("amlite.db");
         let store = if config.in_memory {
             Store::open_ephemeral(&data_dir).await?
@@ -126,6 +127,7 @@ impl Application {
             runtimes,
             internet_base: format!("https://{}:{port}", url_host(&config.host)),
             vnet_listeners: Mutex::new(Default::default()),
+            storage_keys,
             identity_header: "amlite".into(),
             tenant_id: crate::fixtures::TENANT_ID.into(),
             primary: std::sync::OnceLock::new(),

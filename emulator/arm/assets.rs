@@ -1,6 +1,6 @@
 //! The workspace assets the SDK touches while creating a deployment (SPEC §2.1, §3): models,
 //! code, environments (containers and versions), data and components (generic), datastores
-//! (the default `workspaceblobstore` and `listSecrets`), and `startPendingUpload` for code.
+//! (the default `workspaceblobstore`; `listSecrets` and `startPendingUpload` in `secrets`).
 //! Containers are implied by their versions.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 
+mod secrets;
 mod validation;
 
 fn kind_of(collection: &str) -> ResourceKind {
@@ -43,16 +44,16 @@ pub async fn route(
     req: &ArmRequest,
     w: &WsPath,
     rest: &[&str],
-    _api: &str,
+    api: &str,
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     let m = &req.method;
     match rest {
         ["datastores"] if m == Method::GET => list_datastores(state, req, w, &ws).await,
         ["datastores", _] => datastore(state, req, w, &ws).await,
-        ["datastores", _, "listsecrets"] if m == Method::POST => Ok(ok(
-            &json!({ "secretsType": "AccountKey", "key": "YW1saXRlLWFjY291bnQta2V5LW5vdC1jaGVja2Vk" }),
-        )),
+        ["datastores", _, "listsecrets"] if m == Method::POST => {
+            secrets::list_secrets(state, req, w, &ws, api).await
+        }
         [coll, _] => container(state, req, w, coll).await,
         [coll] if m == Method::GET => {
             let rows = state
@@ -77,7 +78,7 @@ pub async fn route(
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
         [coll, _, "versions", _] => version(state, req, w, coll).await,
         ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => {
-            start_pending_upload(req, w, &ws)
+            secrets::start_pending_upload(state, req, &ws)
         }
         _ => Err(ArmError::no_route(m.as_str(), &req.path)),
     }
@@ -256,23 +257,6 @@ async fn version(
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
-}
-
-fn start_pending_upload(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> ArmResult<Response> {
-    let body = req.json_object_or_empty()?;
-    let upload_id = uuid::Uuid::new_v4().simple().to_string();
-    let container = format!("code-{upload_id}");
-    let blob_uri = format!("{}/{}/{container}", req.listener.base_url, account_name(ws));
-    let _ = w;
-    Ok(ok(&json!({
-        "blobReferenceForConsumption": {
-            "blobUri": blob_uri,
-            "storageAccountArmId": ws.storage_account,
-            "credential": { "credentialType": "SAS", "sasUri": format!("{blob_uri}?sv=2021-08-06&sr=c&sp=rcwl&se=2099-01-01T00:00:00Z&sig=amlite") }
-        },
-        "pendingUploadId": upload_id,
-        "pendingUploadType": body.get("pendingUploadType").cloned().unwrap_or(json!("TemporaryBlobReference")),
-    })))
 }
 
 /// The default datastore, served on the listener the client uses: its `accountName` is

@@ -71,7 +71,10 @@ pub async fn dispatch(
     };
     if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
         let h = resp.headers_mut();
-        h.insert("x-ms-request-id", v.clone());
+        // A handler that already named the request (Blob errors quote it in their body) keeps it.
+        if !h.contains_key("x-ms-request-id") {
+            h.insert("x-ms-request-id", v.clone());
+        }
         h.insert("x-ms-correlation-request-id", v.clone());
         if !h.contains_key("x-request-id") {
             h.insert("x-request-id", v);
@@ -132,6 +135,15 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
     } else {
         state.config.max_body
     };
+    if is_blob {
+        // Under --auth strict, Blob requests are authorized before their body is read (issue 9).
+        if let Some(refused) =
+            crate::blob::auth::check(&state, &parts.method, &parts.uri, &parts.headers, &segs)
+                .await?
+        {
+            return Ok(refused);
+        }
+    }
     let body = read_body(body, &parts.headers, limit, state.config.idle_timeout).await?;
     let mut req = ArmRequest {
         method: parts.method,

@@ -1,9 +1,16 @@
 //! The slice of Azure Blob Storage the SDK uses to upload local model and code folders
 //! (SPEC §2.1): Put Blob, Put Block, Put Block List, Set Blob Metadata, Get Blob (with ranges),
 //! Get Blob Properties, List Blobs, Create Container. Path-style addressing:
-//! `/{account}[.blob.core.windows.net]/{container}/{blob}`. Authorization (SharedKey or SAS) is
-//! accepted without verification. Bytes are stored content-addressed in the database, so a blob
-//! name reaches the file system only through `runtime::materialize`'s checked join.
+//! `/{account}[.blob.core.windows.net]/{container}/{blob}`. Under `--auth strict` every request
+//! needs a Shared Key signature or SAS made with the account key `listSecrets` returns
+//! ([`auth`], checked by the dispatcher before the body is read); lenient mode accepts any.
+//! Bytes are stored content-addressed in the database, so a blob name reaches the file system
+//! only through `runtime::materialize`'s checked join.
+pub mod auth;
+pub mod blocklist;
+pub mod errors;
+pub mod keys;
+
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,9 +23,8 @@ use crate::arm::ArmRequest;
 use crate::error::{ArmError, ArmResult};
 use crate::store::blobs::BlobRow;
 
-pub mod blocklist;
-
-const API_VERSION: &str = "2021-08-06";
+/// The `x-ms-version` amlite answers with (and signs the SAS it issues for).
+pub const API_VERSION: &str = "2021-08-06";
 
 /// A Blob Storage error: XML body plus `x-ms-error-code`, as the storage SDK expects.
 fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {

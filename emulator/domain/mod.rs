@@ -1,10 +1,12 @@
 //! Pure vocabulary shared by every layer: resource ids, names, provisioning states and the
 //! domain documents amlite stores (not the wire shapes: those live in `arm/wire*`).
 //!
-//! Depends on std, serde, uuid and chrono only; does no IO and never reads the clock.
+//! Depends on std, serde, uuid, chrono and (for storage signatures) hmac, sha2, base64 and the
+//! URL-encoding crates only; does no IO and never reads the clock.
 pub mod id;
 pub mod path;
 pub mod resources;
+pub mod storage_auth;
 pub mod token;
 
 pub use id::{ResourceId, ResourceKind};
