@@ -54,6 +54,8 @@ pub struct AppState {
     pub storage_keys: crate::blob::keys::StorageKeys,
     /// The value `IDENTITY_HEADER` must carry on the managed-identity route.
     pub identity_header: String,
+    /// The key every token amlite issues is signed with (issue 9).
+    pub keys: crate::identity::keys::Keys,
     /// The tenant all subscriptions belong to.
     pub tenant_id: String,
     /// The fixture's first subscription / resource group / workspace (for `env.sh`).

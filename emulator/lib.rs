@@ -7,6 +7,7 @@
 //! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
 //! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
 //! - [`egress`]: the per-deployment egress proxy of python deployments (SPEC 6.4).
+//! - [`identity`]: amlite's Entra stand-in (signing key, OpenID metadata, token endpoint).
 //! - [`lro`]: long-running operation bookkeeping; [`janitor`]: pruning of finished operations
 //!   and unused blob contents; [`store`]: the only SQL.
 //! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock).
@@ -19,6 +20,7 @@ pub mod domain;
 pub mod egress;
 pub mod error;
 pub mod fixtures;
+pub mod identity;
 pub mod janitor;
 pub mod lro;
 pub mod network;

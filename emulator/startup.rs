@@ -129,6 +129,7 @@ impl Application {
             vnet_listeners: Mutex::new(Default::default()),
             storage_keys,
             identity_header: "amlite".into(),
+            keys: crate::identity::keys::Keys::new(&data_dir),
             tenant_id: crate::fixtures::TENANT_ID.into(),
             primary: std::sync::OnceLock::new(),
             python_jobs: jobs_tx,
@@ -265,7 +266,8 @@ fn url_host(host: &str) -> String {
     }
 }
 
-/// The exports a client needs for a listener base URL (SPEC §2.1).
+/// The exports a client needs for a listener base URL (SPEC §2.1): `AZURE_CLIENT_*` make
+/// `EnvironmentCredential` (first in `DefaultAzureCredential`) use amlite's token endpoint.
 pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> String {
     let f = state
         .primary
@@ -284,8 +286,18 @@ pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> S
          export AZURE_SUBSCRIPTION_ID='{}'\n\
          export AZURE_RESOURCE_GROUP='{}'\n\
          export AZUREML_WORKSPACE_NAME='{}'\n\
+         export AZURE_CLIENT_ID='{}'\n\
+         export AZURE_CLIENT_SECRET='{}'\n\
+         export AZURE_TENANT_ID='{}'\n\
+         export AZURE_AUTHORITY_HOST='{base}'\n\
          export AMLITE_URL='{base}'\n",
-        state.identity_header, f.subscription_id, f.resource_group, f.workspace
+        state.identity_header,
+        f.subscription_id,
+        f.resource_group,
+        f.workspace,
+        crate::identity::CLIENT_ID,
+        crate::identity::CLIENT_SECRET,
+        crate::identity::AUTHORITY_TENANT,
     )
 }
 

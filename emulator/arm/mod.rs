@@ -4,9 +4,10 @@
 //! names are case-insensitive, axum's router is not. So every request lands in [`dispatch`],
 //! which percent-decodes the path into segments, lower-cases a copy, and matches slices of it.
 //! Handlers receive both copies: the lower-cased one to match, the original to store and echo.
-//! Requests that are not ARM (Blob Storage, scoring) are handed to `blob` and `scoring` here too,
-//! because all share one port per listener.
+//! Requests that are not ARM (Blob Storage, scoring, amlite's Entra routes) are handed to
+//! `blob`, `scoring` and `identity` here too, because all share one port per listener.
 pub mod assets;
+pub mod auth;
 pub mod body;
 pub mod convert;
 pub mod deployment_properties;
@@ -118,7 +119,9 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
-    let is_blob = !is_scoring && !RESERVED_ROOTS.contains(&first);
+    let is_blob = !is_scoring
+        && !RESERVED_ROOTS.contains(&first)
+        && !crate::identity::routes::is_identity_path(&lower, &state.tenant_id);
     if !utf8 {
         tracing::info!(path = %path, "refused a path or query that is not UTF-8");
         return if is_blob {
@@ -283,8 +286,17 @@ async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {
     match l.as_slice() {
         ["health"] => Ok(plumbing::health()),
         ["metadata", "endpoints"] => plumbing::metadata(req),
-        ["msi", "token"] => plumbing::msi_token(state, req),
-        ["_amlite", rest @ ..] => plumbing::admin(state, req, rest).await,
+        ["msi", "token"] => plumbing::msi_token(state, req).await,
+        ["_amlite", rest @ ..] => {
+            // The admin API reads every resource and VNet exports: strict guards it like ARM.
+            if state.config.auth == crate::config::AuthCheck::Strict {
+                auth::check_arm_token(state, req).await?;
+            }
+            plumbing::admin(state, req, rest).await
+        }
+        _ if crate::identity::routes::is_identity_path(&req.lower, &state.tenant_id) => {
+            crate::identity::routes::handle(state, req).await
+        }
         ["subscriptions", ..] => subscription_routes(state, req, &l).await,
         [""] | [] => Ok(plumbing::health()),
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
@@ -297,7 +309,7 @@ async fn subscription_routes(
     l: &[&str],
 ) -> ArmResult<Response> {
     if state.config.auth == crate::config::AuthCheck::Strict {
-        check_arm_token(state, req)?;
+        auth::check_arm_token(state, req).await?;
     }
     let api = req.api_version(state.config.api_versions)?.to_string();
     match l {
@@ -405,25 +417,4 @@ pub fn safe_name<'a>(kind: &str, name: &'a str) -> ArmResult<&'a str> {
     } else {
         Err(ArmError::invalid_name(kind, name))
     }
-}
-
-/// `--auth strict`: a control-plane call needs a bearer JWT of amlite's tenant that has not
-/// expired (what the managed-identity route issues). Signatures are not verified.
-fn check_arm_token(state: &AppStateRef, req: &ArmRequest) -> ArmResult<()> {
-    let token = crate::domain::token::bearer(req.header("authorization"))
-        .ok_or_else(ArmError::authentication_failed)?;
-    let claims = crate::domain::token::jwt_claims(token)
-        .ok_or_else(|| ArmError::invalid_token("it is not a JWT"))?;
-    if claims.get("tid").and_then(serde_json::Value::as_str) != Some(state.tenant_id.as_str()) {
-        return Err(ArmError::invalid_token("its tenant (tid) is not amlite's"));
-    }
-    let now = chrono::Utc::now().timestamp();
-    if claims
-        .get("exp")
-        .and_then(serde_json::Value::as_i64)
-        .is_none_or(|exp| exp <= now)
-    {
-        return Err(ArmError::invalid_token("it has expired"));
-    }
-    Ok(())
 }

@@ -4,7 +4,6 @@
 //! amlite admin API under `/_amlite/` (not part of Azure).
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use serde_json::{json, Value};
 
 use super::request::{json_reply, ok, ArmRequest};
@@ -18,20 +17,11 @@ pub fn health() -> Response {
     ok(&json!({ "status": "ok" }))
 }
 
-fn base_from_host(req: &ArmRequest) -> String {
-    match req.header("host") {
-        Some(h) if !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()) => {
-            format!("https://{h}")
-        }
-        _ => req.listener.base_url.clone(),
-    }
-}
-
 /// `GET /metadata/endpoints`: one cloud whose `resourceManager` is this listener's base URL.
 /// An array for `api-version=2019-05-01` (the CLI's `ARM_CLOUD_METADATA_URL` form), a single
 /// object otherwise (what `az cloud register` and the SDK read).
 pub fn metadata(req: &ArmRequest) -> ArmResult<Response> {
-    let base = base_from_host(req);
+    let base = req.base_from_host();
     let port = base.rsplit(':').next().unwrap_or("0");
     let cloud = json!({
         "name": format!("amlite-{port}"),
@@ -67,30 +57,10 @@ pub fn metadata(req: &ArmRequest) -> ArmResult<Response> {
     Ok(ok(&cloud))
 }
 
-fn b64url(v: &Value) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-}
-
-/// A JWT-shaped token (unsigned; amlite never verifies signatures) with the claims the Azure CLI
-/// and the AADToken scoring check read: `aud`, `tid`, `oid`, `exp`.
-pub fn jwt(audience: &str, tenant: &str, lifetime_secs: i64) -> (String, i64) {
-    let now = chrono::Utc::now().timestamp();
-    let exp = now + lifetime_secs;
-    let header = json!({ "alg": "RS256", "typ": "JWT", "kid": "amlite" });
-    let claims = json!({
-        "aud": audience, "iss": format!("https://sts.windows.net/{tenant}/"), "iat": now, "nbf": now, "exp": exp,
-        "tid": tenant, "oid": "6a6d6c69-7465-4000-8000-0000000000ee", "sub": "6a6d6c69-7465-4000-8000-0000000000ee",
-        "appid": "6a6d6c69-7465-4000-8000-0000000000ef", "idtyp": "app", "ver": "1.0"
-    });
-    (
-        format!("{}.{}.{}", b64url(&header), b64url(&claims), "YW1saXRl"),
-        exp,
-    )
-}
-
 /// `GET /msi/token?resource=…` (App Service managed-identity protocol, 2019-08-01) with header
-/// `X-IDENTITY-HEADER` → `{access_token, expires_on, resource, token_type}`.
-pub fn msi_token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+/// `X-IDENTITY-HEADER` → `{access_token, expires_on, resource, token_type}`. The token is signed
+/// with amlite's key like the token endpoint's (issue 9).
+pub async fn msi_token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
     if req.header("x-identity-header") != Some(state.identity_header.as_str()) {
         return Err(ArmError::new(
             StatusCode::UNAUTHORIZED,
@@ -103,10 +73,10 @@ pub fn msi_token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
         .or_else(|| req.q("scope"))
         .unwrap_or("https://management.azure.com/");
     let resource = resource.trim_end_matches("/.default");
-    let (token, exp) = jwt(resource, &state.tenant_id, 3600);
+    let (token, exp) = crate::identity::routes::sign_for(state, resource).await?;
     Ok(ok(&json!({
         "access_token": token, "expires_on": exp.to_string(), "resource": resource, "token_type": "Bearer",
-        "client_id": "6a6d6c69-7465-4000-8000-0000000000ef"
+        "client_id": crate::identity::CLIENT_ID
     })))
 }
 

@@ -73,6 +73,17 @@ impl ArmRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// `https://{Host}` as the caller addressed this listener (so documents name the host the
+    /// client trusts, e.g. `localhost`), or the listener's base URL without a usable `Host`.
+    pub fn base_from_host(&self) -> String {
+        match self.header("host") {
+            Some(h) if !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()) => {
+                format!("https://{h}")
+            }
+            _ => self.listener.base_url.clone(),
+        }
+    }
+
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

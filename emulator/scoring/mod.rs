@@ -104,12 +104,30 @@ async fn score(state: &AppState, req: &ArmRequest) -> Result<Response, ArmError>
     let route = load::route(state, &name, region.as_deref()).await?;
     inbound(state, req, &route)?;
     let now = chrono::Utc::now().timestamp();
+    // Under --auth strict an AADToken must be signed by amlite (issue 9); the key is loaded only
+    // for those endpoints.
+    let strict_aad = state.config.auth == crate::config::AuthCheck::Strict
+        && route.auth_mode == crate::domain::AuthMode::AadToken;
+    let key = if strict_aad {
+        Some(state.keys.get().await?)
+    } else {
+        None
+    };
+    let issuer = crate::identity::issuer(&state.internet_base, &state.tenant_id);
+    let aad = match &key {
+        Some(key) => auth::AadCheck::Signed {
+            key,
+            issuer: &issuer,
+        },
+        None => auth::AadCheck::Claims,
+    };
     auth::check(
         route.auth_mode,
         req.header("authorization"),
         &route.id,
         &route.keys,
         now,
+        aad,
     )?;
     if swagger {
         return Ok(axum::Json(swagger_doc(&route.name)).into_response());

@@ -2,6 +2,8 @@
 //! folder and talks HTTPS to it with a client that trusts amlite's certificate.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tokens;
+
 use std::path::PathBuf;
 
 use amlite::config::Config;

@@ -42,11 +42,17 @@ REQUIRED_EXPORTS = (
     "AZURE_SUBSCRIPTION_ID",
     "AZURE_RESOURCE_GROUP",
     "AZUREML_WORKSPACE_NAME",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_AUTHORITY_HOST",
     "AMLITE_URL",
 )
 
-# Variables that would send DefaultAzureCredential (or the SDK) elsewhere than amlite's
-# managed-identity route, or pin the SDK to another cloud.
+# Variables that would send DefaultAzureCredential (or the SDK) elsewhere than amlite, or pin the
+# SDK to another cloud. `activate()` removes them, then applies env.sh, whose AZURE_CLIENT_ID /
+# AZURE_CLIENT_SECRET / AZURE_TENANT_ID / AZURE_AUTHORITY_HOST point EnvironmentCredential at
+# amlite's token endpoint.
 FOREIGN_CREDENTIAL_VARS = (
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",

@@ -209,7 +209,7 @@ class TestKeyAuthFlow:
         assert self.endpoint_name not in [e.name for e in ml_client.online_endpoints.list()]
 
 
-# -- the same flow with DefaultAzureCredential (managed-identity route, SPEC 2.1) -------------------
+# -- the same flow with DefaultAzureCredential (env.sh's client credentials, SPEC 2.1) -------------
 
 
 @pytest.mark.flow
@@ -220,16 +220,19 @@ class TestDefaultAzureCredentialFlow:
     def dac_client(self, amlite):
         from azure.identity import DefaultAzureCredential
 
-        # amlite.activate() removed AZURE_CLIENT_ID & co, so DefaultAzureCredential reaches the
-        # managed-identity credential, which uses IDENTITY_ENDPOINT / IDENTITY_HEADER.
+        # amlite.activate() removed foreign AZURE_CLIENT_ID & co and applied env.sh's, so
+        # DefaultAzureCredential picks EnvironmentCredential: amlite's token endpoint (issue 9).
         return amlite.ml_client(credential=DefaultAzureCredential())
 
     def test_1_token_from_identity_endpoint(self, amlite):
-        from azure.identity import DefaultAzureCredential
+        from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 
         token = DefaultAzureCredential().get_token(f"{amlite.url}/.default")
-        assert token.token.count(".") == 2, "SPEC 2.1: the managed-identity token is JWT-shaped"
+        assert token.token.count(".") == 2, "SPEC 2.1: the token is a JWT"
         assert token.expires_on > time.time() + 60
+        # The managed-identity route (IDENTITY_ENDPOINT / IDENTITY_HEADER) still serves tokens.
+        mi = ManagedIdentityCredential().get_token(f"{amlite.url}/.default")
+        assert mi.token.count(".") == 2 and mi.expires_on > time.time() + 60
 
     def test_2_create_endpoint(self, dac_client):
         create_key_endpoint(dac_client, self.endpoint_name)
