@@ -249,3 +249,115 @@ async fn blob_names_cannot_escape() {
         .unwrap();
     assert!(!list.contains("<Blob>"), "{list}");
 }
+
+/// Body of a GET (optionally ranged) of `path`.
+async fn read(app: &TestApp, path: &str, range: Option<&str>) -> (u16, Vec<u8>) {
+    let mut rb = app.client.get(url(app, path));
+    if let Some(r) = range {
+        rb = rb.header("x-ms-range", r);
+    }
+    let r = rb.send().await.unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn blobs_stored_before_blob_parts_stay_readable_and_no_part_is_pruned() {
+    use sha2::Digest as _;
+    // A data folder as amlite left it before migration 0005: each blob names one `contents` row.
+    let dir = tempfile::tempdir().unwrap();
+    let old = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0005" {
+            std::fs::copy(&p, old.path().join(name)).unwrap();
+        }
+    }
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("amlite.db"))
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    let data = b"0123456789";
+    let sha = hex::encode(sha2::Sha256::digest(data));
+    sqlx::query("INSERT INTO contents VALUES (?, ?)")
+        .bind(&sha)
+        .bind(&data[..])
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO blobs VALUES ('amlitestore', 'c7', 'old/a.bin', ?, 10, 'text/plain', NULL, '{}', '\"0x1\"', 'Mon, 01 Jan 2024 00:00:00 GMT')")
+        .bind(&sha)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let app = TestApp::spawn_in(dir, |c| c.in_memory = false).await;
+    assert_eq!(read(&app, "c7/old/a.bin", None).await, (200, data.to_vec()));
+    assert_eq!(
+        read(&app, "c7/old/a.bin", Some("bytes=2-5")).await,
+        (206, b"2345".to_vec())
+    );
+    let list = app
+        .client
+        .get(format!("{}?restype=container&comp=list", url(&app, "c7")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("<Content-Length>10</Content-Length>"),
+        "{list}"
+    );
+    // Once committed, a block list's bytes are referenced only by the blob's parts.
+    let (b1, b2) = ("YmxvY2stMDAx", "YmxvY2stMDAy");
+    for (id, body) in [(b1, &b"abc"[..]), (b2, &b"defg"[..])] {
+        let r = app
+            .client
+            .put(format!(
+                "{}?comp=block&blockid={id}",
+                url(&app, "c7/new.bin")
+            ))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    let list = format!(
+        "<BlockList><Latest>{b2}</Latest><Latest>{b1}</Latest><Latest>{b2}</Latest></BlockList>"
+    );
+    let r = app
+        .client
+        .put(format!("{}?comp=blocklist", url(&app, "c7/new.bin")))
+        .header("x-ms-blob-content-md5", "given==")
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    amlite::janitor::prune_once(&app.state).await.unwrap();
+    assert_eq!(app.state.store.content_count().await.unwrap(), 3);
+    assert_eq!(read(&app, "c7/old/a.bin", None).await.1, data.to_vec());
+    assert_eq!(
+        read(&app, "c7/new.bin", None).await,
+        (200, b"defgabcdefg".to_vec())
+    );
+    assert_eq!(
+        read(&app, "c7/new.bin", Some("bytes=3-7")).await,
+        (206, b"gabcd".to_vec())
+    );
+    let head = app
+        .client
+        .head(url(&app, "c7/new.bin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["content-length"], "11");
+    // x-ms-blob-content-md5 is stored as given (Azure does not validate it for block lists).
+    assert_eq!(head.headers()["content-md5"], "given==");
+}

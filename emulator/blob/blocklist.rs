@@ -1,14 +1,15 @@
 //! Put Block List (SPEC §2.1): commits uncommitted blocks in the listed order.
 //!
-//! The committed size is summed from the blocks' recorded sizes before any byte is read, and a
-//! blob larger than `--max-blob-body` (a single Put Blob's limit) is refused with Storage's 413
-//! `RequestBodyTooLarge`, so a list that repeats one block many times can neither build a huge
-//! blob in memory nor hit SQLite's `string or blob too big` (issue 9). Bytes are then copied
-//! block by block into one buffer of exactly the committed size: the database keeps a blob as one
-//! row, so the bytes are held once (at most `--max-blob-body`) while they are hashed and stored.
+//! The committed size is summed from the blocks' recorded sizes, and a blob larger than
+//! `--max-blob-body` (a single Put Blob's limit) is refused with Storage's 413
+//! `RequestBodyTooLarge` (issue 9). The commit reads no byte: the blob is recorded as the list of
+//! its blocks' stored contents (`store::blobs::BlobPart`), so memory is O(number of blocks)
+//! whatever the blocks weigh, and Get Blob streams it part by part.
+//!
+//! As in Azure, a committed block list has a `Content-MD5` only when the request gives one in
+//! `x-ms-blob-content-md5` (not validated: each block was checked when it was put).
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -16,6 +17,7 @@ use super::storage_error;
 use crate::app::AppState;
 use crate::arm::ArmRequest;
 use crate::error::ArmResult;
+use crate::store::blobs::BlobPart;
 
 /// Storage's code for a body (here: a committed blob) over the limit.
 pub const REQUEST_BODY_TOO_LARGE: &str = "RequestBodyTooLarge";
@@ -25,8 +27,6 @@ pub const BLOCK_LIST_TOO_LONG: &str = "BlockListTooLong";
 pub const INVALID_BLOCK_LIST: &str = "InvalidBlockList";
 /// Most blocks a committed block blob may have (Azure Storage's limit).
 pub const MAX_BLOCKS: usize = 50_000;
-/// SQLite's default `SQLITE_MAX_LENGTH`: no stored value may be larger, whatever the flag says.
-pub const SQLITE_MAX_LENGTH: u64 = 1_000_000_000;
 
 /// 413 `RequestBodyTooLarge` (Azure Storage's text, then what amlite measured).
 pub fn request_body_too_large(size: u64, limit: u64) -> Response {
@@ -55,9 +55,9 @@ pub fn invalid_block_list() -> Response {
     )
 }
 
-/// The largest blob a block list may commit: `--max-blob-body`, and never more than SQLite stores.
+/// The largest blob a block list may commit: `--max-blob-body`, like a single Put Blob.
 pub fn committed_limit(state: &AppState) -> u64 {
-    (state.config.max_blob_body as u64).min(SQLITE_MAX_LENGTH)
+    state.config.max_blob_body as u64
 }
 
 /// `PUT …?comp=blocklist`.
@@ -87,20 +87,21 @@ pub async fn put_block_list(
             return Ok(invalid_block_list());
         };
         total = total.saturating_add(u64::try_from(*size).unwrap_or(0));
-        parts.push(sha.as_str());
+        parts.push(BlobPart {
+            sha256: sha.clone(),
+            size: *size,
+        });
     }
     let limit = committed_limit(state);
     if total > limit {
         return Ok(request_body_too_large(total, limit));
     }
-    let mut data = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    for sha in parts {
-        match state.store.content(sha).await? {
-            Some(bytes) => data.extend_from_slice(&bytes),
-            None => return Ok(invalid_block_list()),
-        }
+    let md5 = req.header("x-ms-blob-content-md5").map(str::to_string);
+    let row = super::blob_row(req, account, container, name, total, md5);
+    if !state.store.commit_block_list(&row, &parts).await? {
+        return Ok(invalid_block_list());
     }
-    super::commit(state, req, account, container, name, Bytes::from(data)).await
+    Ok(super::created(&row.etag))
 }
 
 /// The block ids of a `<BlockList>` body, in order (`Latest`, `Committed` and `Uncommitted`).

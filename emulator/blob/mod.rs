@@ -4,12 +4,15 @@
 //! `/{account}[.blob.core.windows.net]/{container}/{blob}`. Under `--auth strict` every request
 //! needs a Shared Key signature or SAS made with the account key `listSecrets` returns
 //! ([`auth`], checked by the dispatcher before the body is read); lenient mode accepts any.
-//! Bytes are stored content-addressed in the database, so a blob name reaches the file system
-//! only through `runtime::materialize`'s checked join.
+//! Bytes are stored content-addressed in the database, a blob as an ordered list of parts (one
+//! for Put Blob, the committed blocks for Put Block List) that [`read`] streams, so no blob is
+//! assembled in memory; a blob name reaches the file system only through
+//! `runtime::materialize`'s checked join.
 pub mod auth;
 pub mod blocklist;
 pub mod errors;
 pub mod keys;
+pub mod read;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -20,7 +23,7 @@ use sha2::Sha256;
 
 use crate::app::AppState;
 use crate::arm::ArmRequest;
-use crate::error::{ArmError, ArmResult};
+use crate::error::ArmResult;
 use crate::store::blobs::BlobRow;
 
 /// The `x-ms-version` amlite answers with (and signs the SAS it issues for).
@@ -257,7 +260,9 @@ async fn blob_op(
             set(r.headers_mut(), "etag", &etag);
             Ok(r)
         }
-        (&Method::GET | &Method::HEAD, None) => get(state, req, account, container, name).await,
+        (&Method::GET | &Method::HEAD, None) => {
+            read::get(state, req, account, container, name).await
+        }
         _ => Ok(storage_error(
             StatusCode::BAD_REQUEST,
             "UnsupportedHttpVerb",
@@ -266,6 +271,33 @@ async fn blob_op(
     }
 }
 
+/// The row of a blob committed now: properties from the request's `x-ms-blob-*` headers (or
+/// `Content-Type`), metadata from `x-ms-meta-*`, a fresh ETag.
+fn blob_row(
+    req: &ArmRequest,
+    account: &str,
+    container: &str,
+    name: &str,
+    size: u64,
+    content_md5: Option<String>,
+) -> BlobRow {
+    BlobRow {
+        account: account.to_string(),
+        container: container.to_string(),
+        name: name.to_string(),
+        size: i64::try_from(size).unwrap_or(i64::MAX),
+        content_type: req
+            .header("x-ms-blob-content-type")
+            .or(req.header("content-type"))
+            .map(str::to_string),
+        content_md5,
+        metadata: metadata_of(&req.headers),
+        etag: new_etag(),
+        last_modified: http_date(),
+    }
+}
+
+/// Put Blob: the body is the blob, stored as one part; Storage computes its `Content-MD5`.
 async fn commit(
     state: &AppState,
     req: &ArmRequest,
@@ -276,105 +308,16 @@ async fn commit(
 ) -> ArmResult<Response> {
     let sha = hex::encode(Sha256::digest(&data));
     let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&data));
-    let etag = new_etag();
-    let row = BlobRow {
-        account: account.to_string(),
-        container: container.to_string(),
-        name: name.to_string(),
-        sha256: sha,
-        size: data.len() as i64,
-        content_type: req
-            .header("x-ms-blob-content-type")
-            .or(req.header("content-type"))
-            .map(str::to_string),
-        content_md5: Some(md5.clone()),
-        metadata: metadata_of(&req.headers),
-        etag: etag.clone(),
-        last_modified: http_date(),
-    };
-    state.store.put_blob(&row, &data).await?;
-    let mut r = created(&etag);
-    set(r.headers_mut(), "content-md5", &md5);
-    Ok(r)
-}
-
-fn parse_range(h: Option<&str>, len: usize) -> Option<(usize, usize)> {
-    let spec = h?.trim().strip_prefix("bytes=")?;
-    let (a, b) = spec.split_once('-')?;
-    let start: usize = a.trim().parse().ok()?;
-    let end: usize = if b.trim().is_empty() {
-        len.checked_sub(1)?
-    } else {
-        b.trim().parse::<usize>().ok()?.min(len.checked_sub(1)?)
-    };
-    (start <= end).then_some((start, end))
-}
-
-async fn get(
-    state: &AppState,
-    req: &ArmRequest,
-    account: &str,
-    container: &str,
-    name: &str,
-) -> ArmResult<Response> {
-    let Some(b) = state.store.blob(account, container, name).await? else {
-        return Ok(if req.method == Method::HEAD {
-            let mut r = StatusCode::NOT_FOUND.into_response();
-            set(r.headers_mut(), "x-ms-error-code", "BlobNotFound");
-            r
-        } else {
-            storage_error(
-                StatusCode::NOT_FOUND,
-                "BlobNotFound",
-                "The specified blob does not exist.",
-            )
-        });
-    };
-    let data = if req.method == Method::HEAD {
-        Vec::new()
-    } else {
-        state
-            .store
-            .content(&b.sha256)
-            .await?
-            .ok_or_else(|| ArmError::internal("blob content missing"))?
-    };
-    let total = usize::try_from(b.size).unwrap_or(0);
-    let range = parse_range(req.header("x-ms-range").or(req.header("range")), total);
-    let (status, body) = match (range, req.method == Method::HEAD) {
-        (Some((s, e)), false) => (
-            StatusCode::PARTIAL_CONTENT,
-            data.get(s..=e).map(<[u8]>::to_vec).unwrap_or_default(),
-        ),
-        _ => (StatusCode::OK, data),
-    };
-    let mut r = (status, body).into_response();
-    let h = r.headers_mut();
-    set(
-        h,
-        "content-type",
-        b.content_type
-            .as_deref()
-            .unwrap_or("application/octet-stream"),
+    let row = blob_row(
+        req,
+        account,
+        container,
+        name,
+        data.len() as u64,
+        Some(md5.clone()),
     );
-    set(h, "etag", &b.etag);
-    set(h, "last-modified", &b.last_modified);
-    set(h, "x-ms-blob-type", "BlockBlob");
-    set(h, "accept-ranges", "bytes");
-    if let Some(md5) = &b.content_md5 {
-        set(h, "content-md5", md5);
-    }
-    if let Some((s, e)) = range.filter(|_| status == StatusCode::PARTIAL_CONTENT) {
-        set(h, "content-range", &format!("bytes {s}-{e}/{total}"));
-    } else if req.method == Method::HEAD {
-        set(h, "content-length", &total.to_string());
-    }
-    if let Ok(serde_json::Value::Object(meta)) =
-        serde_json::from_str::<serde_json::Value>(&b.metadata)
-    {
-        for (k, v) in meta {
-            set(h, &format!("x-ms-meta-{k}"), v.as_str().unwrap_or(""));
-        }
-    }
+    state.store.put_blob(&row, &sha, &data).await?;
+    let mut r = created(&row.etag);
+    set(r.headers_mut(), "content-md5", &md5);
     Ok(r)
 }

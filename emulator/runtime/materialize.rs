@@ -83,10 +83,9 @@ pub fn ensure_inside(root: &Path, path: &Path) -> Result<(), String> {
     }
 }
 
-/// Writes `data` to `path` (inside `root`) as a new regular file: the parent folders must
-/// resolve inside `root`, and a symlink already at `path` is never followed (`O_NOFOLLOW`).
-fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), String> {
-    use std::io::Write;
+/// Creates `path` (inside `root`) as a new regular file: the parent folders must resolve inside
+/// `root`, and a symlink already at `path` is never followed (`O_NOFOLLOW`).
+fn create_inside(root: &Path, path: &Path) -> Result<std::fs::File, String> {
     let parent = path.parent().unwrap_or(root);
     std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     ensure_inside(root, parent)?;
@@ -97,11 +96,42 @@ fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.custom_flags(libc::O_NOFOLLOW);
     }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(data)
+    opts.open(path)
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    create_inside(root, path)?
+        .write_all(data)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes a blob's parts to `path` one at a time, so a blob is never held whole in memory
+/// (issue 9).
+async fn write_blob(
+    store: &Store,
+    root: &Path,
+    path: &Path,
+    b: &crate::store::blobs::BlobRow,
+) -> Result<(), String> {
+    use std::io::Write;
+    let parts = store
+        .blob_parts(&b.account, &b.container, &b.name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut f = create_inside(root, path)?;
+    for p in &parts {
+        let data = store
+            .content(&p.sha256)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{}: blob content no longer stored", b.name))?;
+        f.write_all(&data)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Writes every blob of `folder` under `dest`. With `keep_folder_name` the last path segment of
@@ -140,12 +170,7 @@ pub async fn materialize(
     for b in &rows {
         let rel = b.name.strip_prefix(&base).unwrap_or(&b.name);
         let path = checked_join(dest, rel)?;
-        let data = store
-            .content(&b.sha256)
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        write_inside(dest, &path, &data)?;
+        write_blob(store, dest, &path, b).await?;
     }
     Ok(rows.len())
 }

@@ -1,10 +1,16 @@
-//! Blob Storage tables: content-addressed bytes (`contents`), committed blobs and uncommitted
-//! blocks (SPEC §2.1). Names arrive already validated by `blob/`.
+//! Blob Storage tables: content-addressed bytes (`contents`), committed blobs, the ordered parts
+//! each blob is made of (`blob_parts`, each naming a content) and uncommitted blocks
+//! (SPEC §2.1). Names arrive already validated by `blob/`.
 //!
-//! Bytes and the row that refers to them are written in one transaction, so
-//! [`Store::prune_contents`] (contents no blob or block refers to: replaced blobs, committed
-//! blocks) can run beside uploads without ever deleting bytes a reference is about to name.
-use sqlx::Sqlite;
+//! A Put Blob is one part; Put Block List records the committed blocks' contents as its parts,
+//! so no blob is ever concatenated in memory, and readers fetch one part at a time (issue 9).
+//! Bytes and the rows that refer to them are written in one transaction, so
+//! [`Store::prune_contents`] (contents no blob part or block refers to: replaced blobs, blocks
+//! never committed) can run beside uploads without ever deleting bytes a reference is about to
+//! name.
+use std::collections::HashSet;
+
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::Store;
 
@@ -17,9 +23,7 @@ pub struct BlobRow {
     pub container: String,
     /// Blob name (may contain `/`).
     pub name: String,
-    /// SHA-256 of the content (hex).
-    pub sha256: String,
-    /// Size in bytes.
+    /// Size in bytes (the sum of its parts).
     pub size: i64,
     /// `Content-Type` given at upload.
     pub content_type: Option<String>,
@@ -33,7 +37,20 @@ pub struct BlobRow {
     pub last_modified: String,
 }
 
-const COLS: &str = "account, container, name, sha256, size, content_type, content_md5, metadata, etag, last_modified";
+/// One part of a committed blob: `size` bytes stored under `sha256`, in `blob_parts.idx` order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BlobPart {
+    /// SHA-256 (hex) of the content holding the part's bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+const COLS: &str =
+    "account, container, name, size, content_type, content_md5, metadata, etag, last_modified";
+
+/// Parts inserted per statement: 6 bound values each, well under SQLite's 32766 variables.
+const PARTS_PER_INSERT: usize = 1000;
 
 impl Store {
     /// The bytes stored under a SHA-256.
@@ -62,35 +79,68 @@ impl Store {
         .await
     }
 
-    /// Stores `data` (the blob's bytes, under `b.sha256`), inserts or replaces the committed
-    /// blob and drops its uncommitted blocks, in one transaction.
-    pub async fn put_blob(&self, b: &BlobRow, data: &[u8]) -> Result<(), sqlx::Error> {
+    /// The parts of a committed blob, in order (empty for an empty block list or no blob).
+    pub async fn blob_parts(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<BlobPart>, sqlx::Error> {
+        sqlx::query_as::<_, BlobPart>(
+            "SELECT sha256, size FROM blob_parts WHERE account = ? AND container = ? AND name = ? ORDER BY idx",
+        )
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_all(self.reader())
+        .await
+    }
+
+    /// Stores `data` (a Put Blob's bytes, under `sha256`) and makes it the committed blob's only
+    /// part, replacing any earlier blob and dropping its uncommitted blocks, in one transaction.
+    pub async fn put_blob(
+        &self,
+        b: &BlobRow,
+        sha256: &str,
+        data: &[u8],
+    ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
-        insert_content(&mut tx, &b.sha256, data).await?;
-        sqlx::query::<Sqlite>(&format!(
-            "INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&b.account)
-        .bind(&b.container)
-        .bind(&b.name)
-        .bind(&b.sha256)
-        .bind(b.size)
-        .bind(&b.content_type)
-        .bind(&b.content_md5)
-        .bind(&b.metadata)
-        .bind(&b.etag)
-        .bind(&b.last_modified)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query::<Sqlite>(
-            "DELETE FROM blocks WHERE account = ? AND container = ? AND name = ?",
+        insert_content(&mut tx, sha256, data).await?;
+        let part = BlobPart {
+            sha256: sha256.to_string(),
+            size: b.size,
+        };
+        write_blob(&mut tx, b, std::slice::from_ref(&part)).await?;
+        tx.commit().await
+    }
+
+    /// Commits a block list: the blob row and `parts` (the listed blocks' contents, in order)
+    /// replace any earlier blob, and the blob's uncommitted blocks are dropped, in one
+    /// transaction. No byte is read or copied. Returns false, writing nothing, when a part no
+    /// longer names one of the blob's uncommitted blocks (another commit took them since the
+    /// caller read them), so the caller answers `InvalidBlockList` rather than refer to bytes
+    /// that may be pruned.
+    pub async fn commit_block_list(
+        &self,
+        b: &BlobRow,
+        parts: &[BlobPart],
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let current: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT sha256 FROM blocks WHERE account = ? AND container = ? AND name = ?",
         )
         .bind(&b.account)
         .bind(&b.container)
         .bind(&b.name)
-        .execute(&mut **tx)
+        .fetch_all(&mut **tx)
         .await?;
-        tx.commit().await
+        let current: HashSet<String> = current.into_iter().map(|r| r.0).collect();
+        if !parts.iter().all(|p| current.contains(&p.sha256)) {
+            return Ok(false);
+        }
+        write_blob(&mut tx, b, parts).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Stores a block's bytes (under `sha256`) and records the uncommitted block, in one
@@ -135,13 +185,14 @@ impl Store {
         .await
     }
 
-    /// Deletes stored bytes that no committed blob and no uncommitted block refers to (a blob
-    /// replaced by a new upload, blocks once committed); returns how many went.
+    /// Deletes stored bytes that no committed blob's part and no uncommitted block refers to (a
+    /// blob replaced by a new upload, blocks dropped without being committed); returns how many
+    /// went.
     pub async fn prune_contents(&self) -> Result<u64, sqlx::Error> {
         let r = sqlx::query::<Sqlite>(
             // NOT IN over a UNION: SQLite builds the referenced set once (no index on the
             // sha256 columns is needed), instead of probing both tables per row.
-            "DELETE FROM contents WHERE sha256 NOT IN (SELECT sha256 FROM blobs UNION SELECT sha256 FROM blocks)",
+            "DELETE FROM contents WHERE sha256 NOT IN (SELECT sha256 FROM blob_parts UNION SELECT sha256 FROM blocks)",
         )
         .execute(self.writer())
         .await?;
@@ -230,5 +281,54 @@ async fn insert_content(
         .bind(data)
         .execute(&mut ***tx)
         .await?;
+    Ok(())
+}
+
+/// Inserts or replaces the blob row, replaces its part list with `parts` and drops its
+/// uncommitted blocks, inside a transaction.
+async fn write_blob(
+    tx: &mut super::WriteTx,
+    b: &BlobRow,
+    parts: &[BlobPart],
+) -> Result<(), sqlx::Error> {
+    sqlx::query::<Sqlite>(&format!(
+        "INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&b.account)
+    .bind(&b.container)
+    .bind(&b.name)
+    .bind(b.size)
+    .bind(&b.content_type)
+    .bind(&b.content_md5)
+    .bind(&b.metadata)
+    .bind(&b.etag)
+    .bind(&b.last_modified)
+    .execute(&mut ***tx)
+    .await?;
+    for table in ["blob_parts", "blocks"] {
+        sqlx::query::<Sqlite>(&format!(
+            "DELETE FROM {table} WHERE account = ? AND container = ? AND name = ?"
+        ))
+        .bind(&b.account)
+        .bind(&b.container)
+        .bind(&b.name)
+        .execute(&mut ***tx)
+        .await?;
+    }
+    for (n, chunk) in parts.chunks(PARTS_PER_INSERT).enumerate() {
+        let first = n * PARTS_PER_INSERT;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO blob_parts (account, container, name, idx, sha256, size) ",
+        );
+        q.push_values(chunk.iter().enumerate(), |mut row, (i, p)| {
+            row.push_bind(&b.account)
+                .push_bind(&b.container)
+                .push_bind(&b.name)
+                .push_bind((first + i) as i64)
+                .push_bind(&p.sha256)
+                .push_bind(p.size);
+        });
+        q.build().execute(&mut ***tx).await?;
+    }
     Ok(())
 }

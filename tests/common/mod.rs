@@ -2,6 +2,7 @@
 //! folder and talks HTTPS to it with a client that trusts amlite's certificate.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod binary;
 pub mod tokens;
 
 use std::path::PathBuf;
