@@ -3,7 +3,7 @@
 //! scoring data plane and the Blob Storage slice the SDK uploads through, with state in SQLite.
 //!
 //! Code tour (dependencies point downwards; see `../shared/ARCHITECTURE.md`):
-//! - [`config`], [`startup`], [`telemetry`], [`tls`], [`fixtures`]: process set-up.
+//! - [`config`], [`startup`], [`telemetry`], [`tls`], [`idle_accept`], [`fixtures`]: process set-up.
 //! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
 //! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
 //! - [`egress`]: the per-deployment egress proxy of python deployments (SPEC 6.4).
@@ -21,6 +21,7 @@ pub mod egress;
 pub mod error;
 pub mod fixtures;
 pub mod identity;
+pub mod idle_accept;
 pub mod janitor;
 pub mod lro;
 pub mod network;

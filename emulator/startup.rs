@@ -207,7 +207,9 @@ impl Application {
 pub fn https_server(
     listener: TcpListener,
     state: &AppState,
-) -> axum_server::Server<axum_server::tls_rustls::RustlsAcceptor> {
+) -> axum_server::Server<
+    crate::idle_accept::FirstRequestDeadline<axum_server::tls_rustls::RustlsAcceptor>,
+> {
     let head = state
         .config
         .header_read_timeout
@@ -215,6 +217,9 @@ pub fn https_server(
     let idle = state.config.idle_timeout.max(Duration::from_millis(1));
     let acceptor =
         axum_server::tls_rustls::RustlsAcceptor::new(state.tls.clone()).handshake_timeout(head);
+    // A silent connection after the handshake is closed too (hyper's timeout starts at the
+    // first byte).
+    let acceptor = crate::idle_accept::FirstRequestDeadline::new(acceptor, head);
     let mut server = axum_server::from_tcp(listener).acceptor(acceptor);
     let builder = server.http_builder();
     builder

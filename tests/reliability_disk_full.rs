@@ -104,6 +104,7 @@ async fn write_round(app: &TestApp, round: &str, n: usize, acked: &mut Acked) ->
             }
             507 => {
                 assert_eq!(r.code(), "InsufficientStorage", "{}", r.text);
+                assert_eq!(r.header("retry-after").as_deref(), Some("10"), "{}", r.text);
                 assert!(r.message().contains("full"), "{}", r.text);
                 refused += 1;
             }
@@ -136,6 +137,7 @@ async fn write_round(app: &TestApp, round: &str, n: usize, acked: &mut Acked) ->
             201 => acked.blobs.push((blob, data)),
             507 => {
                 assert_eq!(r.headers()["x-ms-error-code"], "InsufficientStorage");
+                assert_eq!(r.headers()["retry-after"], "10", "507 says when to retry");
                 let text = r.text().await.unwrap();
                 assert!(text.starts_with("<?xml"), "Storage answers XML: {text}");
                 refused += 1;

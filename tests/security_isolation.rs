@@ -60,7 +60,7 @@ async fn iso_10_landlock_allows_tcp_connect_only_to_the_egress_proxy_port() {
         format!("{p} ok\n{o} ok\n")
     );
     // Restricted as an inference server is: only the proxy port.
-    let ruleset = sandbox::ruleset(&[p], &[]).unwrap();
+    let ruleset = sandbox::restriction(&[p], &[]).unwrap();
     let mut cmd = bash_connects(&[p, o]);
     sandbox::restrict_child(&mut cmd, Some(&ruleset));
     // The spawner thread must outlive the child: its end is the child's parent-death signal.
@@ -76,6 +76,50 @@ async fn iso_10_landlock_allows_tcp_connect_only_to_the_egress_proxy_port() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Permission denied"), "EACCES expected: {err}");
+    drop(spawner);
+}
+
+/// A Python probe: opens a Multipath TCP socket (`IPPROTO_MPTCP`, 262) to `port` and prints
+/// `ok` or the errno.
+fn mptcp_connect(port: u16) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new("python3");
+    cmd.arg("-c")
+        .arg(format!(
+            "import socket\ntry:\n s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)\n s.connect(('127.0.0.1', {port}))\n print('ok')\nexcept OSError as e:\n print('errno', e.errno)"
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Found by an attack pass: Landlock's TCP rules do not cover MPTCP sockets, which fall back to
+/// plain TCP with an ordinary peer, so a score.py could reach any port with one. The seccomp part
+/// of the restriction refuses creating them.
+#[tokio::test]
+async fn iso_10_multipath_tcp_sockets_cannot_step_around_landlock() {
+    if SandboxMode::detect(false) != SandboxMode::Enforced {
+        eprintln!("skipped: this kernel has no Landlock ABI 4");
+        return;
+    }
+    let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let o = other.local_addr().unwrap().port();
+    let out = mptcp_connect(o).output().await.unwrap();
+    let plain = String::from_utf8_lossy(&out.stdout).to_string();
+    if plain.trim() != "ok" {
+        eprintln!("skipped: this kernel offers no MPTCP sockets ({plain})");
+        return;
+    }
+    let restriction = sandbox::restriction(&[], &[]).unwrap();
+    let mut cmd = mptcp_connect(o);
+    sandbox::restrict_child(&mut cmd, Some(&restriction));
+    let spawner = Spawner::default();
+    let child = spawner.spawn(cmd).await.unwrap();
+    let out = tokio::time::timeout(T, child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "errno 13");
     drop(spawner);
 }
 
@@ -131,10 +175,16 @@ async fn restart_reaps_recorded_leftovers_of_this_data_folder_only() {
     for c in [&ours, &reused, &foreign] {
         assert!(records.record(c.id(), "deployment").is_some());
     }
+    // Found by an attack pass: a child that left its recorded group (setsid) is ours too.
+    let mut escaped = sleeper(&[(OWNER_ENV, data.display().to_string())]);
     let app = TestApp::spawn_in(dir, |_| {}).await;
     assert!(
         exits_within(&mut ours, T).await,
         "the recorded leftover survived the restart"
+    );
+    assert!(
+        exits_within(&mut escaped, T).await,
+        "a leftover outside the recorded groups survived the restart"
     );
     assert!(!exits_within(&mut reused, Duration::from_millis(300)).await);
     assert!(!exits_within(&mut foreign, Duration::from_millis(1)).await);

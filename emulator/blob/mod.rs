@@ -122,8 +122,15 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
     } else {
         blob_op(state, &req, &account, &container, &name, comp.as_deref()).await
     };
-    // Storage answers its own XML errors, also for amlite's failures (a full data folder).
-    let mut resp = r.unwrap_or_else(|e| storage_error(e.status, &e.code, &e.message));
+    // Storage answers its own XML errors, also for amlite's failures (a full data folder), with
+    // the envelope's headers (`Retry-After` on 503/507).
+    let mut resp = r.unwrap_or_else(|e| {
+        let mut resp = storage_error(e.status, &e.code, &e.message);
+        for (name, value) in &e.headers {
+            set(resp.headers_mut(), name, value);
+        }
+        resp
+    });
     set(resp.headers_mut(), "x-ms-version", API_VERSION);
     Ok(resp)
 }

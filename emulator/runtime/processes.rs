@@ -9,9 +9,9 @@
 //! (the server's [`super::Runtimes`]). The thread enters the tokio runtime so the children are
 //! ordinary `tokio::process::Child`ren (async pipes, kill on drop, reaping).
 //!
-//! Why the records are checked before a kill: a recorded pid may have been reused by an
-//! unrelated process. Only processes in the recorded group whose environment carries
-//! [`OWNER_ENV`]`=<this data folder>` are killed.
+//! Why the environment is checked before a kill: a recorded pid may have been reused by an
+//! unrelated process. Only processes whose environment carries [`OWNER_ENV`]`=<this data
+//! folder>` are killed, in the recorded groups or not (code may `setsid` out of its group).
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
@@ -122,26 +122,26 @@ impl PidRecords {
         let _ = std::fs::remove_file(path);
     }
 
-    /// Kills every process a previous run recorded that is still ours (same group, owner marker
-    /// of this data folder) and removes the records. Returns the pids killed.
+    /// Kills every process a previous run left behind and removes the records. Returns the pids
+    /// killed.
+    ///
+    /// Only a data folder that ever ran a python deployment has a records folder, and only then is
+    /// `/proc` scanned. A leftover is a process whose environment carries this data folder's owner
+    /// marker: the data-folder lock means no live amlite owns it, and a reused pid never carries
+    /// it. The marker is matched rather than the recorded group alone because code can leave its
+    /// group (`setsid`); an attack pass showed such a child outliving a restart.
     pub fn reap(&self) -> Vec<u32> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
-        let groups: Vec<u32> = entries
-            .flatten()
-            .filter_map(|e| {
-                let _ = std::fs::remove_file(e.path());
-                e.file_name().to_str().and_then(|n| n.parse().ok())
-            })
-            .collect();
-        if groups.is_empty() {
-            return Vec::new();
+        for e in entries.flatten() {
+            let _ = std::fs::remove_file(e.path());
         }
         let marker = format!("{OWNER_ENV}={}", self.owner);
+        let me = std::process::id();
         let mut killed = Vec::new();
         for pid in all_pids() {
-            if process_group(pid).is_some_and(|g| groups.contains(&g)) && has_env(pid, &marker) {
+            if pid != me && has_env(pid, &marker) {
                 if let Ok(p) = libc::pid_t::try_from(pid) {
                     // SAFETY: kill only sends a signal, to a process verified above as ours.
                     if unsafe { libc::kill(p, libc::SIGKILL) } == 0 {
@@ -164,14 +164,6 @@ fn all_pids() -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// The process group of `pid` from `/proc/PID/stat` (`pid (comm) state ppid pgrp ...`; `comm`
-/// may hold spaces and parentheses, so fields are counted after the last `)`).
-fn process_group(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(2)?.parse().ok()
-}
-
 /// Does `/proc/PID/environ` hold exactly the entry `entry`?
 fn has_env(pid: u32, entry: &str) -> bool {
     std::fs::read(format!("/proc/{pid}/environ"))
@@ -184,11 +176,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn own_process_group_and_environment_are_read_from_proc() {
+    fn own_environment_is_read_from_proc() {
         let me = std::process::id();
-        // SAFETY: getpgrp has no preconditions.
-        let group = unsafe { libc::getpgrp() };
-        assert_eq!(process_group(me), u32::try_from(group).ok());
         assert!(!has_env(me, "AMLITE_NO_SUCH_VARIABLE=x"));
     }
 }

@@ -131,7 +131,7 @@ async fn spawn_one(
     // ISO-10: connect only to its own egress proxy, bind only its own port. The ruleset is
     // built here, before the fork, and must stay open until the spawn returned.
     let ruleset = match &host.sandbox {
-        SandboxMode::Enforced => Some(sandbox::ruleset(&[spec.egress_port], &[port])?),
+        SandboxMode::Enforced => Some(sandbox::restriction(&[spec.egress_port], &[port])?),
         SandboxMode::Off(_) => None,
     };
     sandbox::restrict_child(&mut cmd, ruleset.as_ref());

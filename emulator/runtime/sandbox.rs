@@ -13,6 +13,12 @@
 //! same when amlite runs embedded in a test binary. The ruleset fd is close-on-exec, so the user's
 //! code never sees it.
 //!
+//! Landlock's TCP rules cover `IPPROTO_TCP` sockets only; a Multipath TCP socket
+//! (`socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)`) falls back to plain TCP with an ordinary peer
+//! and is not covered, so a seccomp filter (built with `seccompiler`, also before the fork)
+//! refuses creating MPTCP sockets with `EACCES`, and refuses `io_uring_setup` (io_uring can create
+//! sockets without the `socket` system call). Found by an attack pass on ISO-10.
+//!
 //! Limits (documented in the README): Landlock's TCP rules are by port, for every address, so
 //! the proxy port is reachable on any local address (harmless: only amlite listens there); UDP
 //! and Unix sockets are not restricted (DNS keeps working; nothing of amlite listens on UDP).
@@ -24,6 +30,20 @@ use landlock::{
     Access, AccessNet, CompatLevel, Compatible, NetPort, Ruleset, RulesetAttr, RulesetCreatedAttr,
     ABI,
 };
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule,
+};
+
+/// `IPPROTO_MPTCP` (linux/in.h); not in every libc crate version.
+const IPPROTO_MPTCP: u64 = 262;
+
+/// What a sandboxed child is restricted with: built in amlite before the fork, applied in the
+/// child between fork and exec ([`restrict_child`]).
+pub struct Restriction {
+    ruleset: OwnedFd,
+    filter: BpfProgram,
+}
 
 /// Whether python deployments run inside the Landlock TCP restriction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +60,7 @@ impl SandboxMode {
         if disabled {
             return SandboxMode::Off("it was turned off with --no-network-sandbox".into());
         }
-        match ruleset(&[], &[]) {
+        match restriction(&[], &[]) {
             Ok(_) => SandboxMode::Enforced,
             Err(e) => SandboxMode::Off(e),
         }
@@ -66,9 +86,49 @@ pub fn not_enforced(why: &str) -> String {
     )
 }
 
-/// A Landlock ruleset that allows TCP `connect` only to `connect` ports and `bind` only to `bind`
-/// ports. Errors (as text): the kernel lacks Landlock ABI 4 or has Landlock disabled.
-pub fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, String> {
+/// The restriction of one inference server: a Landlock ruleset that allows TCP `connect` only to
+/// `connect` ports and `bind` only to `bind` ports, plus the socket filter. Errors (as text): the
+/// kernel lacks Landlock ABI 4 or has Landlock disabled, or seccomp does not know this CPU.
+pub fn restriction(connect: &[u16], bind: &[u16]) -> Result<Restriction, String> {
+    Ok(Restriction {
+        ruleset: ruleset(connect, bind)?,
+        filter: socket_filter()?,
+    })
+}
+
+/// seccomp: `socket(_, _, IPPROTO_MPTCP)` and `io_uring_setup` fail with `EACCES`; every other
+/// system call is allowed.
+fn socket_filter() -> Result<BpfProgram, String> {
+    let why = |e: seccompiler::BackendError| format!("cannot build the seccomp socket filter: {e}");
+    let mptcp = SeccompRule::new(vec![SeccompCondition::new(
+        2,
+        SeccompCmpArgLen::Dword,
+        SeccompCmpOp::Eq,
+        IPPROTO_MPTCP,
+    )
+    .map_err(why)?])
+    .map_err(why)?;
+    let arch = std::env::consts::ARCH
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| {
+            format!("seccomp does not support this CPU: {e}")
+        })?;
+    let filter = SeccompFilter::new(
+        [
+            (libc::SYS_socket, vec![mptcp]),
+            (libc::SYS_io_uring_setup, vec![]),
+        ]
+        .into_iter()
+        .collect(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EACCES as u32),
+        arch,
+    )
+    .map_err(why)?;
+    filter.try_into().map_err(why)
+}
+
+fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, String> {
     let why = |e: landlock::RulesetError| {
         format!("this kernel does not offer Landlock TCP rules (ABI 4, Linux 6.7+): {e}")
     };
@@ -97,17 +157,20 @@ pub fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, String> {
 /// - `PR_SET_PDEATHSIG(SIGKILL)`: the child is killed when the thread that forked it ends, so
 ///   callers spawn from a thread that lives as long as amlite ([`super::processes::Spawner`]);
 ///   then `getppid()` is compared with amlite's pid, in case amlite died before the `prctl`.
-/// - `ruleset`: applied with `landlock_restrict_self` after `PR_SET_NO_NEW_PRIVS` (required for
-///   an unprivileged process). A failure fails the spawn (fail closed).
+/// - `restriction`: the Landlock ruleset applied with `landlock_restrict_self` after
+///   `PR_SET_NO_NEW_PRIVS` (required for an unprivileged process), then the seccomp filter. A
+///   failure fails the spawn (fail closed).
 ///
-/// The caller keeps `ruleset` open until the spawn returned.
-pub fn restrict_child(cmd: &mut tokio::process::Command, ruleset: Option<&OwnedFd>) {
-    let fd: Option<RawFd> = ruleset.map(AsRawFd::as_raw_fd);
+/// The caller keeps `restriction` alive until the spawn returned.
+pub fn restrict_child(cmd: &mut tokio::process::Command, restriction: Option<&Restriction>) {
+    let fd: Option<RawFd> = restriction.map(|r| r.ruleset.as_raw_fd());
+    // Copied here, in the parent: the child only reads it (the kernel copies the program in).
+    let filter: Option<BpfProgram> = restriction.map(|r| r.filter.clone());
     // A pid always fits in pid_t; 0 (never a parent) would only make the check fail closed.
     let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
     // SAFETY: the closure runs in the forked child before exec and calls only async-signal-safe
-    // system calls (prctl, getppid, syscall); it allocates nothing and touches no lock. `fd` is
-    // a ruleset descriptor the parent keeps open across the spawn.
+    // system calls (prctl, getppid, syscall, seccomp); it allocates nothing and touches no lock.
+    // `fd` is a ruleset descriptor the parent keeps open across the spawn.
     unsafe {
         cmd.pre_exec(move || {
             if libc::prctl(
@@ -130,6 +193,12 @@ pub fn restrict_child(cmd: &mut tokio::process::Command, ruleset: Option<&OwnedF
                 }
                 if libc::syscall(libc::SYS_landlock_restrict_self, fd, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+            }
+            if let Some(filter) = &filter {
+                // prctl + seccomp on a program built before the fork; no allocation on success.
+                if seccompiler::apply_filter(filter).is_err() {
+                    return Err(std::io::Error::from_raw_os_error(libc::EPERM));
                 }
             }
             Ok(())
