@@ -27,18 +27,13 @@ fn ids(w: &WsPath, req: &ArmRequest) -> (ResourceId, ResourceId) {
     (ep, d)
 }
 
-/// Reads a deployment or fails with Azure ML's 404 `UserError` (SPEC §3).
-pub async fn load(
-    state: &AppState,
-    w: &WsPath,
-    ep: &ResourceId,
-    id: &ResourceId,
-) -> ArmResult<OnlineDeployment> {
+/// Reads a deployment or fails with ARM's 404 `ResourceNotFound` (as Azure answers; not SPEC §3's `UserError`).
+pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineDeployment> {
     let row = state
         .store
         .get(id)
         .await?
-        .ok_or_else(|| ArmError::deployment_not_found(id.name(), ep.name(), &w.ws))?;
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
     Ok(row.doc()?)
 }
 
@@ -63,7 +58,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row =
-                row.ok_or_else(|| ArmError::deployment_not_found(id.name(), ep_id.name(), &w.ws))?;
+                row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&super::wire::deployment(
                 &row.resource_id(),
                 &row.doc()?,
@@ -190,7 +185,7 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let mut d = load(state, w, ep_id, id).await?;
+    let mut d = load(state, id).await?;
     let body = req.json_object()?;
     if let Some(props) = obj(body.get("properties"), "properties")? {
         let requested = opt_str(props, "egressPublicNetworkAccess", "properties")?;
@@ -229,7 +224,7 @@ async fn delete(
 pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
-    let d = load(state, w, &ep_id, &id).await?;
+    let d = load(state, &id).await?;
     let body = req.json_object_or_empty()?;
     let tail = match body.get("tail") {
         None | Some(Value::Null) => 5000,
@@ -269,7 +264,7 @@ pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResu
 pub async fn skus(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
-    load(state, w, &ep_id, &id).await?;
+    load(state, &id).await?;
     Ok(ok(&json!({ "value": [{
         "resourceType": ResourceKind::OnlineDeployment.arm_type(),
         "sku": { "name": "Default", "tier": "Standard" },

@@ -27,7 +27,7 @@ pub fn endpoint_id(w: &WsPath, req: &ArmRequest) -> ResourceId {
 pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineEndpoint> {
     let row =
         state.store.get(id).await?.ok_or_else(|| {
-            ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
+            ArmError::resource_not_found(id.as_str())
         })?;
     Ok(row.doc()?)
 }
@@ -68,7 +68,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| {
-                ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
+                ArmError::resource_not_found(id.as_str())
             })?;
             Ok(ok(&super::wire::endpoint(
                 &row.resource_id(),

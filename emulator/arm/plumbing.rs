@@ -297,7 +297,7 @@ pub async fn template_deployment(
                 .store
                 .get(&id)
                 .await?
-                .ok_or_else(|| ArmError::not_found("Microsoft.Resources/deployments", &name))?;
+                .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&template_body(&id, &row.doc().unwrap_or_default())))
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),

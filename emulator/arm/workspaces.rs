@@ -20,7 +20,7 @@ pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
         .store
         .get(&w.id)
         .await?
-        .ok_or_else(|| ArmError::not_found(ResourceKind::Workspace.arm_type(), &w.ws))?;
+        .ok_or_else(|| ArmError::resource_not_found(w.id.as_str()))?;
     Ok(row.doc()?)
 }
 
