@@ -44,7 +44,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
     let value = super::endpoints::deployments_of(state, &ep)
         .await?
         .iter()
-        .map(|(id, d)| super::wire::deployment(id, d))
+        .map(|(id, d)| super::wire::deployment_for(id, d, req.q("api-version")))
         .collect();
     Ok(ok(&super::wire::list(value)))
 }
@@ -59,9 +59,10 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
             let row = state.store.get(&id).await?;
             let row =
                 row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::wire::deployment(
+            Ok(ok(&super::wire::deployment_for(
                 &row.resource_id(),
                 &row.doc()?,
+                req.q("api-version"),
             )))
         }
         Method::PUT => put(state, req, w, &ep_id, &id).await,
@@ -158,7 +159,7 @@ async fn put(
     let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
     Ok(async_operation_reply(
         creating,
-        &super::wire::deployment(id, &d),
+        &super::wire::deployment_for(id, &d, req.q("api-version")),
         req,
         &w.sub,
         &op,

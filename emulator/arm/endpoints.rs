@@ -55,6 +55,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
             &r.resource_id(),
             &r.doc()?,
             &req.listener,
+            &state.tenant_id,
         ));
     }
     Ok(ok(&super::wire::list(value)))
@@ -74,6 +75,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
                 &row.resource_id(),
                 &row.doc()?,
                 &req.listener,
+                &state.tenant_id,
             )))
         }
         Method::PUT => put(state, req, w, &id).await,
@@ -144,7 +146,7 @@ async fn put(
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
     Ok(async_operation_reply(
         creating,
-        &super::wire::endpoint(id, &ep, &req.listener),
+        &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
         req,
         &w.sub,
         &op,

@@ -15,6 +15,7 @@ pub mod deployments;
 pub mod endpoint_properties;
 pub mod endpoints;
 pub mod managed_network;
+pub mod msi;
 pub mod network;
 pub mod persist;
 pub mod plumbing;
