@@ -51,3 +51,42 @@ async fn deployment_private_network_connection_for_2022_02_01_preview() {
     assert_eq!(get("closed", "2022-02-01-preview").await["properties"]["privateNetworkConnection"], true);
     assert!(get("open", "2023-04-01-preview").await["properties"].get("privateNetworkConnection").is_none());
 }
+
+/// Workspace properties Azure fills in, per api-version (`workspace_wire`; recorded:
+/// `test_online_endpoint_invoke` 2022, `test_workspace_managednetwork_outbound_rule_operations`
+/// 2024-07-01-preview).
+#[tokio::test]
+async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
+    let app = TestApp::spawn().await;
+    let get = |v: &str| {
+        let url = format!("{}{}?api-version={v}", app.base, app.ws_path());
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let old = get("2022-05-01").await;
+    let p = &old["properties"];
+    assert_eq!(p["description"], "");
+    assert_eq!(p["acrSkuTier"], "Basic");
+    assert_eq!(p["storageHnsEnabled"], false);
+    assert_eq!(p["privateLinkCount"], 0);
+    assert_eq!(p["sdkTelemetryAppInsightsKey"].as_str().map(str::len), Some(36));
+    let wsid = p["workspaceId"].as_str().unwrap();
+    assert!(p["containerRegistry"].as_str().unwrap().ends_with(&wsid.replace('-', "")), "{p}");
+    assert_eq!(
+        p["notebookInfo"]["fqdn"],
+        format!("ml-{}-eastus-{wsid}.notebooks.azure.net", app.ws)
+    );
+    assert!(p.get("softDeleteEnabled").is_none());
+    let new = get("2024-07-01-preview").await;
+    let p = &new["properties"];
+    assert!(p.get("acrSkuTier").is_none());
+    assert_eq!(p["softDeleteEnabled"], false);
+    assert_eq!(p["ipAllowlist"], json!([]));
+    assert_eq!(p["systemDatastoresAuthMode"], "accesskey");
+    assert_eq!(p["serverlessComputeSettings"]["serverlessComputeNoPublicIP"], false);
+    assert_eq!(p["creationTime"], new["systemData"]["createdAt"]);
+    assert_eq!(
+        p["notebookInfo"]["fqdn"],
+        format!("ml-{}-eastus-{wsid}.eastus.notebooks.azure.net", app.ws)
+    );
+}

@@ -25,6 +25,7 @@ pub mod request;
 pub mod wire;
 pub mod workspace_properties;
 pub mod workspace_resources;
+pub mod workspace_wire;
 pub mod workspaces;
 
 use axum::body::Body;

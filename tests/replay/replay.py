@@ -52,15 +52,17 @@ def recordings_dir() -> Path:
 # The recorder scrubbed `api-version` in request URIs (`0000-00-00`) but not in the URLs Azure put
 # in headers and bodies: each cassette's own leaks say which version its client sent.
 def _leaked(text: str, rx: str) -> Optional[str]:
-    m = re.search(rx + r"[^\"'\s]*?\?api-version=(\d{4}-\d{2}-\d{2}(?:-preview)?)", text)
+    m = re.search(rx + r"[^\"'\s]*?\?api-version=((?!0000)\d{4}-\d{2}-\d{2}(?:-preview)?)", text)
     return m.group(1) if m else None
 
 
 def api_versions(text: str) -> Dict[str, str]:
+    assets = _leaked(text, r"/(?:environments|models|codes)/") or "2022-05-01"
     return {
         "online": _leaked(text, r"/mfeOperationsStatus/") or "2022-02-01-preview",
-        "assets": _leaked(text, r"/(?:environments|models|codes)/") or "2022-05-01",
-        "workspace": _leaked(text, r"/workspaceOperationsStatus/") or "2022-05-01",
+        "assets": assets,
+        # The SDK's workspace and asset clients were of one api-version in each release.
+        "workspace": _leaked(text, r"/workspaceOperationsStatus/") or assets,
         "resources": _leaked(text, r"/Microsoft\.Resources/deployments/") or "2020-06-01",
     }
 
@@ -119,6 +121,10 @@ class World:
             (re.compile(r"https://management\.azure\.com", re.I), self.base),
             (re.compile(r"https://([a-z0-9-]+)\.([a-z0-9]+)\.inference\.ml\.azure\.com", re.I), self.base + r"/endpoints/\1"),
             (re.compile(r"https://[a-z0-9]+\.api\.azureml\.ms/discovery", re.I), self.base + "/discovery"),
+            # The canary cassettes (centraluseuap) ran in Azure's test cloud: its host is the
+            # public cloud's regional one there.
+            (re.compile(r"https://int\.api\.azureml-test\.ms/discovery", re.I), self.base + "/discovery"),
+            (re.compile(r"azureml://int\.api\.azureml-test\.ms/", re.I), f"azureml://{self.region}.api.azureml.ms/"),
             # ARM ids in bodies: the scrubbed resource group / workspace are the cassette's.
             (re.compile(r"(/resourceGroups/)0{15}(?=/|$)", re.I), r"\g<1>" + self.rg),
             (re.compile(r"(/workspaces/)0{15}(?=/|$)", re.I), r"\g<1>" + self.ws),
