@@ -158,7 +158,6 @@ async fn put(
     d.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
     Ok(async_operation_reply(
-        creating,
         &super::wire::deployment_for(id, &d, req.q("api-version")),
         req,
         &w.sub,

@@ -145,7 +145,6 @@ async fn put(
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
     Ok(async_operation_reply(
-        creating,
         &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
         req,
         &w.sub,
