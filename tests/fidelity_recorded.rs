@@ -90,3 +90,20 @@ async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
         format!("ml-{}-eastus-{wsid}.eastus.notebooks.azure.net", app.ws)
     );
 }
+
+/// `test_online_endpoint_update` (and `…_using_set_and_file`, `…_with_incomplete_file`): a
+/// re-PUT of an AMLToken endpoint with `authMode: Key` keeps `AMLToken`, in the answer and after.
+#[tokio::test]
+async fn a_later_put_does_not_change_auth_mode() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("ep-auth", json!({ "authMode": "AMLToken" })).await;
+    let body = json!({ "location": "eastus", "properties": { "authMode": "Key" } });
+    let r = app.put(&app.ep_path("ep-auth"), body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["properties"]["authMode"], "AMLToken");
+    app.wait(&r).await;
+    assert_eq!(app.get(&app.ep_path("ep-auth")).await.body["properties"]["authMode"], "AMLToken");
+    // A value that is not an authMode is still refused.
+    let bad = json!({ "location": "eastus", "properties": { "authMode": "Password" } });
+    assert_eq!(app.put(&app.ep_path("ep-auth"), bad).await.status, 400);
+}

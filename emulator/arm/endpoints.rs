@@ -134,8 +134,12 @@ async fn put(
     };
     apply_common(&mut ep, &body, &props)?;
     if !creating {
+        // A later PUT does not change `authMode`: Azure keeps the endpoint's and answers with
+        // it (recorded: `test_online_endpoint_update`, `test_online_endpoint_update_using_set_and_file`,
+        // `test_online_endpoint_update_with_incomplete_file`: `Key` sent, `AMLToken` answered
+        // and kept). The value is still checked.
         if let Some(auth) = props.get("authMode").and_then(Value::as_str) {
-            ep.auth_mode = parse_auth(auth)?;
+            parse_auth(auth)?;
         }
     }
     apply_traffic(state, id, &mut ep, &props).await?;
