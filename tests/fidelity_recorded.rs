@@ -107,3 +107,53 @@ async fn a_later_put_does_not_change_auth_mode() {
     let bad = json!({ "location": "eastus", "properties": { "authMode": "Password" } });
     assert_eq!(app.put(&app.ep_path("ep-auth"), bad).await.status, 400);
 }
+
+/// `test_workspace_managednetwork_outbound_rule_operations`, `test_workspace_managednetwork_provision`:
+/// rule lists carry `destination.action`/`addressPrefixes` (ServiceTag) and `sparkStatus`
+/// (PrivateEndpoint) and keep `fqdns`; a rule PUT's operation result is the rule, a
+/// provisionManagedNetwork's is `{"status": "Active", "sparkReady": false}`; `networkId` is the
+/// workspace id.
+#[tokio::test]
+async fn outbound_rules_and_managed_network_results_as_recorded() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let r = app
+        .patch(&ws, json!({ "properties": { "managedNetwork": { "isolationMode": "AllowOnlyApprovedOutbound" } } }))
+        .await;
+    assert!(r.status < 300, "{}", r.text);
+    if r.status == 202 {
+        app.wait(&r).await;
+    }
+    let tag = json!({ "properties": { "type": "ServiceTag", "category": "UserDefined",
+        "destination": { "serviceTag": "AzureMonitor", "protocol": "TCP", "portRanges": "10,20-30" } } });
+    let put = app.put(&format!("{ws}/outboundRules/tag-rule"), tag).await;
+    assert_eq!(put.status, 202, "{}", put.text);
+    assert!(put.header("azure-asyncoperation").is_some());
+    app.wait(&put).await;
+    let result = app.get(&put.header("location").unwrap()).await;
+    assert_eq!((result.status, result.body["name"].as_str()), (200, Some("tag-rule")), "{}", result.text);
+    assert_eq!(result.body["properties"]["destination"]["action"], "Allow");
+    assert_eq!(result.body["properties"]["destination"]["addressPrefixes"], json!([]));
+    let pe = json!({ "properties": { "type": "PrivateEndpoint", "category": "UserDefined",
+        "destination": { "serviceResourceId": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/applicationGateways/gw", app.sub, app.rg),
+            "subresourceTarget": "appGwPrivateFrontendIpIPv4" },
+        "fqdns": ["contoso.a.com", "contoso.b.com"] } });
+    let put = app.put(&format!("{ws}/outboundRules/pe-rule"), pe).await;
+    assert_eq!(put.status, 202, "{}", put.text);
+    app.wait(&put).await;
+    let list = app.get(&format!("{ws}/outboundRules")).await;
+    let pe = list.body["value"].as_array().unwrap().iter().find(|r| r["name"] == "pe-rule").unwrap().clone();
+    assert_eq!(pe["properties"]["fqdns"], json!(["contoso.a.com", "contoso.b.com"]));
+    assert_eq!(pe["properties"]["destination"]["sparkStatus"], "Inactive");
+    let del = app.delete(&format!("{ws}/outboundRules/pe-rule")).await;
+    assert_eq!(del.status, 202, "{}", del.text);
+    assert!(del.header("azure-asyncoperation").is_some() && del.header("location").is_some());
+    app.wait(&del).await;
+    let prov = app.post(&format!("{ws}/provisionManagedNetwork"), Some(json!({}))).await;
+    assert_eq!(prov.status, 202, "{}", prov.text);
+    app.wait(&prov).await;
+    let result = app.get(&prov.header("location").unwrap()).await;
+    assert_eq!(result.body, json!({ "status": "Active", "sparkReady": false }));
+    let w = app.get(&ws).await;
+    assert_eq!(w.body["properties"]["managedNetwork"]["networkId"], w.body["properties"]["workspaceId"]);
+}

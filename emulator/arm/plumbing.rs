@@ -320,6 +320,40 @@ pub fn template_operations() -> Response {
     ok(&json!({ "value": [] }))
 }
 
+/// The `Location` result of a finished operation: the resource (204 once it is gone), except
+/// where Azure answers otherwise (recorded: `test_workspace_managednetwork_provision`'s
+/// `provisionManagedNetwork` result is the network's status; an outbound rule PUT's is the rule,
+/// `test_workspace_managednetwork_outbound_rule_operations`).
+async fn succeeded_result(
+    state: &AppState,
+    req: &ArmRequest,
+    op: &crate::store::OperationRow,
+) -> ArmResult<Response> {
+    let Some(row) = state
+        .store
+        .get(&ResourceId::from_string(op.resource_id.clone()))
+        .await?
+    else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    match lro::action_of(op) {
+        lro::Action::ProvisionManagedNetwork => {
+            Ok(ok(&json!({ "status": "Active", "sparkReady": false })))
+        }
+        lro::Action::OutboundRule { name } => {
+            let ws: crate::domain::Workspace = row.doc()?;
+            match super::managed_network::all_rules(&ws)
+                .into_iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                Some((n, r)) => Ok(ok(&super::managed_network::rule_body(&row.resource_id(), &n, &r))),
+                None => Ok(StatusCode::NO_CONTENT.into_response()),
+            }
+        }
+        _ => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
+    }
+}
+
 /// `GET …/mfeOperationsStatus/{id}` (monitor body) or `…/mfeOperationResults/{id}` (202 while
 /// running; then 200 with the resource, 204 when it is gone, or the error envelope).
 pub async fn operation_monitor(
@@ -350,14 +384,7 @@ pub async fn operation_monitor(
     }
     match op.status.as_str() {
         lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),
-        lro::SUCCEEDED => match state
-            .store
-            .get(&ResourceId::from_string(op.resource_id.clone()))
-            .await?
-        {
-            Some(row) => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
-            None => Ok(StatusCode::NO_CONTENT.into_response()),
-        },
+        lro::SUCCEEDED => succeeded_result(state, req, &op).await,
         _ => {
             let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure {
                 code: "Canceled".into(),

@@ -33,6 +33,13 @@ pub enum Action {
     ProvisionManagedNetwork,
     /// The change was applied when requested; the operation only reports it.
     Done,
+    /// An outbound rule PUT or DELETE: applied when requested like [`Action::Done`]; the
+    /// operation's result (`Location`) is the rule (recorded Azure:
+    /// `test_workspace_managednetwork_outbound_rule_operations`).
+    OutboundRule {
+        /// The rule's name.
+        name: String,
+    },
 }
 
 /// Terminal or running status of an operation, as the monitor spells it.
