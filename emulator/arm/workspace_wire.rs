@@ -13,6 +13,9 @@
 //! - 2024-07 on: `systemDatastoresAuthMode`, `enableServiceSideCMKEncryption`,
 //!   `allowRoleAssignmentOnRG` (`test_workspace_managednetwork_outbound_rule_operations`).
 //!
+//! Azure's `null`s (`notebookPreparationError`, `serverlessComputeCustomSubnet`) are left out:
+//! the contracts do not declare them nullable.
+//!
 //! Values are amlite's state where it has one (the stored description, registry, HNS flag,
 //! creation time, the workspace's private endpoint connections) and otherwise what Azure
 //! answers for a new workspace. Stored values always win over the defaults.
@@ -87,7 +90,7 @@ pub fn azure_filled(
         "notebookInfo",
         json!({
             "resourceId": hex_id(w, "notebook"), "fqdn": fqdn,
-            "isPrivateLinkEnabled": false, "notebookPreparationError": null,
+            "isPrivateLinkEnabled": false,
         }),
     );
     put("storageHnsEnabled", json!(false));
@@ -106,7 +109,7 @@ pub fn azure_filled(
     if v >= "2023-08-01" {
         put(
             "serverlessComputeSettings",
-            json!({ "serverlessComputeCustomSubnet": null, "serverlessComputeNoPublicIP": false }),
+            json!({ "serverlessComputeNoPublicIP": false }),
         );
         put("EnableSoftwareBillOfMaterials", json!(false));
     }
