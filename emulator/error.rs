@@ -87,7 +87,9 @@ impl ArmError {
     /// https://aka.ms/ARMResourceNotFoundFix` (SPEC §3's `UserError` for deployments is wrong).
     pub fn resource_not_found(id: &str) -> Self {
         let lower = id.to_ascii_lowercase();
-        let rg_at = lower.find("/resourcegroups/").map(|i| i + "/resourcegroups/".len());
+        let rg_at = lower
+            .find("/resourcegroups/")
+            .map(|i| i + "/resourcegroups/".len());
         let (rg, chain) = match rg_at {
             Some(start) => {
                 let rest = &id[start..];

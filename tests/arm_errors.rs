@@ -57,7 +57,11 @@ async fn unknown_resources_are_404_resource_not_found() {
     let r = app.get(&app.ep_path("nope")).await;
     assert_eq!(
         r.message(),
-        amlite::error::ArmError::resource_not_found(&format!("{}/onlineEndpoints/nope", app.ws_path())).message
+        amlite::error::ArmError::resource_not_found(&format!(
+            "{}/onlineEndpoints/nope",
+            app.ws_path()
+        ))
+        .message
     );
     assert_eq!(
         r.message(),

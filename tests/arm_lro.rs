@@ -23,7 +23,10 @@ fn assert_async_operation(r: &Resp, status: u16) {
     assert!(r.header("x-ms-async-operation-timeout").is_some());
     let location = r.header("location").expect("Location");
     let id = r.body["id"].as_str().unwrap();
-    assert!(location.split('?').next().unwrap().ends_with(id), "{location}");
+    assert!(
+        location.split('?').next().unwrap().ends_with(id),
+        "{location}"
+    );
 }
 
 fn assert_location(r: &Resp) {
@@ -38,7 +41,10 @@ fn assert_monitor(body: &serde_json::Value) {
     }
     // As recorded (`mfeOperationsStatus` answers): `id` is the ARM path, `percentComplete` 100
     // once terminal, 0 before.
-    assert!(body["id"].as_str().unwrap().starts_with("/subscriptions/"), "{body}");
+    assert!(
+        body["id"].as_str().unwrap().starts_with("/subscriptions/"),
+        "{body}"
+    );
     if body["status"] != "InProgress" {
         assert!(body["endTime"].is_string(), "endTime missing: {body}");
         assert_eq!(body["percentComplete"], 100.0, "{body}");

@@ -1,6 +1,7 @@
 //! Answers as recorded real Azure gives them (issue 15; the Azure CLI `ml` extension's cassettes in
 //! `../shared/azure-recordings/`, replayed in full by tests/replay). Each test names the cassette
 //! that decided it; where SPEC.md said otherwise the recording wins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use common::TestApp;
@@ -22,13 +23,16 @@ async fn endpoint_has_kind_managed_and_a_system_identity_principal() {
         get.body["identity"]["tenantId"],
         app.state.tenant_id.as_str()
     );
-    let list = app
-        .get(&format!("{}/onlineEndpoints", app.ws_path()))
-        .await;
+    let list = app.get(&format!("{}/onlineEndpoints", app.ws_path())).await;
     assert_eq!(list.body["value"][0]["identity"]["principalId"], principal);
     // The workspace's system identity too (every recorded workspace GET).
     let ws = app.get(&app.ws_path()).await;
-    assert_eq!(ws.body["identity"]["principalId"].as_str().map(str::len), Some(36), "{}", ws.text);
+    assert_eq!(
+        ws.body["identity"]["principalId"].as_str().map(str::len),
+        Some(36),
+        "{}",
+        ws.text
+    );
 }
 
 /// `test_mir_deployment_private_feature`, `test_online_endpoint_invoke`: with api-version
@@ -39,17 +43,39 @@ async fn deployment_private_network_connection_for_2022_02_01_preview() {
     let app = TestApp::spawn().await;
     app.create_endpoint("ep-pnc", json!({})).await;
     app.create_deployment("ep-pnc", "open", json!({}), 1).await;
-    app.create_deployment("ep-pnc", "closed", json!({ "egressPublicNetworkAccess": "Disabled" }), 1)
-        .await;
+    app.create_deployment(
+        "ep-pnc",
+        "closed",
+        json!({ "egressPublicNetworkAccess": "Disabled" }),
+        1,
+    )
+    .await;
     let base = format!("{}/deployments", app.ep_path("ep-pnc"));
     let get = |name: &str, v: &str| {
         let url = format!("{}{base}/{name}?api-version={v}", app.base);
         let client = app.client.clone();
-        async move { client.get(url).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
     };
-    assert_eq!(get("open", "2022-02-01-preview").await["properties"]["privateNetworkConnection"], false);
-    assert_eq!(get("closed", "2022-02-01-preview").await["properties"]["privateNetworkConnection"], true);
-    assert!(get("open", "2023-04-01-preview").await["properties"].get("privateNetworkConnection").is_none());
+    assert_eq!(
+        get("open", "2022-02-01-preview").await["properties"]["privateNetworkConnection"],
+        false
+    );
+    assert_eq!(
+        get("closed", "2022-02-01-preview").await["properties"]["privateNetworkConnection"],
+        true
+    );
+    assert!(get("open", "2023-04-01-preview").await["properties"]
+        .get("privateNetworkConnection")
+        .is_none());
 }
 
 /// Workspace properties Azure fills in, per api-version (`workspace_wire`; recorded:
@@ -61,7 +87,16 @@ async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
     let get = |v: &str| {
         let url = format!("{}{}?api-version={v}", app.base, app.ws_path());
         let client = app.client.clone();
-        async move { client.get(url).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
     };
     let old = get("2022-05-01").await;
     let p = &old["properties"];
@@ -69,9 +104,18 @@ async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
     assert_eq!(p["acrSkuTier"], "Basic");
     assert_eq!(p["storageHnsEnabled"], false);
     assert_eq!(p["privateLinkCount"], 0);
-    assert_eq!(p["sdkTelemetryAppInsightsKey"].as_str().map(str::len), Some(36));
+    assert_eq!(
+        p["sdkTelemetryAppInsightsKey"].as_str().map(str::len),
+        Some(36)
+    );
     let wsid = p["workspaceId"].as_str().unwrap();
-    assert!(p["containerRegistry"].as_str().unwrap().ends_with(&wsid.replace('-', "")), "{p}");
+    assert!(
+        p["containerRegistry"]
+            .as_str()
+            .unwrap()
+            .ends_with(&wsid.replace('-', "")),
+        "{p}"
+    );
     assert_eq!(
         p["notebookInfo"]["fqdn"],
         format!("ml-{}-eastus-{wsid}.notebooks.azure.net", app.ws)
@@ -83,7 +127,10 @@ async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
     assert_eq!(p["softDeleteEnabled"], false);
     assert_eq!(p["ipAllowlist"], json!([]));
     assert_eq!(p["systemDatastoresAuthMode"], "accesskey");
-    assert_eq!(p["serverlessComputeSettings"]["serverlessComputeNoPublicIP"], false);
+    assert_eq!(
+        p["serverlessComputeSettings"]["serverlessComputeNoPublicIP"],
+        false
+    );
     assert_eq!(p["creationTime"], new["systemData"]["createdAt"]);
     assert_eq!(
         p["notebookInfo"]["fqdn"],
@@ -96,13 +143,17 @@ async fn workspace_has_the_fields_azure_fills_in_for_the_api_version() {
 #[tokio::test]
 async fn a_later_put_does_not_change_auth_mode() {
     let app = TestApp::spawn().await;
-    app.create_endpoint("ep-auth", json!({ "authMode": "AMLToken" })).await;
+    app.create_endpoint("ep-auth", json!({ "authMode": "AMLToken" }))
+        .await;
     let body = json!({ "location": "eastus", "properties": { "authMode": "Key" } });
     let r = app.put(&app.ep_path("ep-auth"), body).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["properties"]["authMode"], "AMLToken");
     app.wait(&r).await;
-    assert_eq!(app.get(&app.ep_path("ep-auth")).await.body["properties"]["authMode"], "AMLToken");
+    assert_eq!(
+        app.get(&app.ep_path("ep-auth")).await.body["properties"]["authMode"],
+        "AMLToken"
+    );
     // A value that is not an authMode is still refused.
     let bad = json!({ "location": "eastus", "properties": { "authMode": "Password" } });
     assert_eq!(app.put(&app.ep_path("ep-auth"), bad).await.status, 400);
@@ -131,9 +182,17 @@ async fn outbound_rules_and_managed_network_results_as_recorded() {
     assert!(put.header("azure-asyncoperation").is_some());
     app.wait(&put).await;
     let result = app.get(&put.header("location").unwrap()).await;
-    assert_eq!((result.status, result.body["name"].as_str()), (200, Some("tag-rule")), "{}", result.text);
+    assert_eq!(
+        (result.status, result.body["name"].as_str()),
+        (200, Some("tag-rule")),
+        "{}",
+        result.text
+    );
     assert_eq!(result.body["properties"]["destination"]["action"], "Allow");
-    assert_eq!(result.body["properties"]["destination"]["addressPrefixes"], json!([]));
+    assert_eq!(
+        result.body["properties"]["destination"]["addressPrefixes"],
+        json!([])
+    );
     let pe = json!({ "properties": { "type": "PrivateEndpoint", "category": "UserDefined",
         "destination": { "serviceResourceId": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/applicationGateways/gw", app.sub, app.rg),
             "subresourceTarget": "appGwPrivateFrontendIpIPv4" },
@@ -142,18 +201,35 @@ async fn outbound_rules_and_managed_network_results_as_recorded() {
     assert_eq!(put.status, 202, "{}", put.text);
     app.wait(&put).await;
     let list = app.get(&format!("{ws}/outboundRules")).await;
-    let pe = list.body["value"].as_array().unwrap().iter().find(|r| r["name"] == "pe-rule").unwrap().clone();
-    assert_eq!(pe["properties"]["fqdns"], json!(["contoso.a.com", "contoso.b.com"]));
+    let pe = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "pe-rule")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        pe["properties"]["fqdns"],
+        json!(["contoso.a.com", "contoso.b.com"])
+    );
     assert_eq!(pe["properties"]["destination"]["sparkStatus"], "Inactive");
     let del = app.delete(&format!("{ws}/outboundRules/pe-rule")).await;
     assert_eq!(del.status, 202, "{}", del.text);
     assert!(del.header("azure-asyncoperation").is_some() && del.header("location").is_some());
     app.wait(&del).await;
-    let prov = app.post(&format!("{ws}/provisionManagedNetwork"), Some(json!({}))).await;
+    let prov = app
+        .post(&format!("{ws}/provisionManagedNetwork"), Some(json!({})))
+        .await;
     assert_eq!(prov.status, 202, "{}", prov.text);
     app.wait(&prov).await;
     let result = app.get(&prov.header("location").unwrap()).await;
-    assert_eq!(result.body, json!({ "status": "Active", "sparkReady": false }));
+    assert_eq!(
+        result.body,
+        json!({ "status": "Active", "sparkReady": false })
+    );
     let w = app.get(&ws).await;
-    assert_eq!(w.body["properties"]["managedNetwork"]["networkId"], w.body["properties"]["workspaceId"]);
+    assert_eq!(
+        w.body["properties"]["managedNetwork"]["networkId"],
+        w.body["properties"]["workspaceId"]
+    );
 }

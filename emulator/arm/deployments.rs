@@ -57,8 +57,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
             super::endpoints::load(state, &ep_id).await?;
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
-            let row =
-                row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+            let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&super::wire::deployment_for(
                 &row.resource_id(),
                 &row.doc()?,

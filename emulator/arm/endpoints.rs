@@ -25,10 +25,11 @@ pub fn endpoint_id(w: &WsPath, req: &ArmRequest) -> ResourceId {
 
 /// Reads an endpoint or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineEndpoint> {
-    let row =
-        state.store.get(id).await?.ok_or_else(|| {
-            ArmError::resource_not_found(id.as_str())
-        })?;
+    let row = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
     Ok(row.doc()?)
 }
 
@@ -68,9 +69,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
         Method::GET => {
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
-            let row = row.ok_or_else(|| {
-                ArmError::resource_not_found(id.as_str())
-            })?;
+            let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&super::wire::endpoint(
                 &row.resource_id(),
                 &row.doc()?,

@@ -65,14 +65,15 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
             ),
         ));
     }
-    let mut rule = json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest });
+    let mut rule =
+        json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest });
     // `fqdns` of a PrivateEndpoint rule (e.g. an application gateway's host names) are kept and
     // answered back (recorded: `test_workspace_managednetwork_outbound_rule_operations`).
     if rule_type == rules::OutboundRuleType::PrivateEndpoint {
-        if let Some(fqdns) = obj.get("fqdns").filter(|f| {
-            f.as_array()
-                .is_some_and(|a| a.iter().all(Value::is_string))
-        }) {
+        if let Some(fqdns) = obj
+            .get("fqdns")
+            .filter(|f| f.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
+        {
             rule["fqdns"] = fqdns.clone();
         }
     }
@@ -120,13 +121,20 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
 /// (`Allow`) and `addressPrefixes` (`[]`), a PrivateEndpoint rule's `sparkEnabled` (`false`) and
 /// `sparkStatus` (`Inactive`: amlite runs no Spark).
 fn azure_filled_destination(rule: &mut Value) {
-    let kind = rule.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = rule
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let Some(dest) = rule.get_mut("destination").and_then(Value::as_object_mut) else {
         return;
     };
     let defaults: &[(&str, Value)] = match kind.as_str() {
         "ServiceTag" => &[("action", json!("Allow")), ("addressPrefixes", json!([]))],
-        "PrivateEndpoint" => &[("sparkEnabled", json!(false)), ("sparkStatus", json!("Inactive"))],
+        "PrivateEndpoint" => &[
+            ("sparkEnabled", json!(false)),
+            ("sparkStatus", json!("Inactive")),
+        ],
         _ => &[],
     };
     for (k, v) in defaults {
@@ -217,7 +225,9 @@ async fn outbound_rule(
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
             ws.managed_network.user_rules.insert(name.to_string(), rule);
-            let action = Action::OutboundRule { name: name.to_string() };
+            let action = Action::OutboundRule {
+                name: name.to_string(),
+            };
             super::workspaces::save_with_op(state, req, w, ws, action).await
         }
         Method::DELETE => {
@@ -231,7 +241,9 @@ async fn outbound_rule(
             ws.managed_network
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
-            let action = Action::OutboundRule { name: name.to_string() };
+            let action = Action::OutboundRule {
+                name: name.to_string(),
+            };
             super::workspaces::save_with_op(state, req, w, ws, action).await
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),

@@ -46,7 +46,12 @@ pub fn identity(stored: Option<&Value>) -> Value {
 }
 
 /// Adds `principalId` / `tenantId` to a rendered identity whose type includes `SystemAssigned`.
-pub fn with_principal(mut identity: Value, id: &ResourceId, created: DateTime<Utc>, tenant: &str) -> Value {
+pub fn with_principal(
+    mut identity: Value,
+    id: &ResourceId,
+    created: DateTime<Utc>,
+    tenant: &str,
+) -> Value {
     let system = identity
         .get("type")
         .and_then(Value::as_str)
@@ -60,8 +65,14 @@ pub fn with_principal(mut identity: Value, id: &ResourceId, created: DateTime<Ut
 
 /// A GUID (RFC 4122 v4 layout) from SHA-256 of the lower-cased id and the creation time.
 pub fn principal_id(id: &ResourceId, created: DateTime<Utc>) -> String {
-    let digest = Sha256::digest(format!("{}|{}", id.as_str().to_ascii_lowercase(), created.timestamp_micros()));
+    let digest = Sha256::digest(format!(
+        "{}|{}",
+        id.as_str().to_ascii_lowercase(),
+        created.timestamp_micros()
+    ));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }

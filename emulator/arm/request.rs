@@ -261,7 +261,11 @@ pub fn async_operation_reply(
         &crate::lro::status_url(&req.listener.base_url, sub, op, api),
     );
     let path = body.get("id").and_then(Value::as_str).unwrap_or(&req.path);
-    set(h, "location", &format!("{}{path}?api-version={api}", req.listener.base_url));
+    set(
+        h,
+        "location",
+        &format!("{}{path}?api-version={api}", req.listener.base_url),
+    );
     set(h, "x-ms-async-operation-timeout", "PT1H");
     set(h, "retry-after", "1");
     resp

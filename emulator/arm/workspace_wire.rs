@@ -40,7 +40,9 @@ fn guid(w: &Workspace, purpose: &str) -> String {
     let d = Sha256::digest(format!("{}|{purpose}", w.workspace_guid));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&d[..16]);
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// `ml-{name}-{region}-{workspaceId}`: the name lower-cased without characters a host label
@@ -84,7 +86,10 @@ pub fn azure_filled(
     let fqdn = if v < "2023-01-01" {
         format!("{label}.notebooks.azure.net")
     } else {
-        format!("{label}.{}.notebooks.azure.net", w.location.to_ascii_lowercase())
+        format!(
+            "{label}.{}.notebooks.azure.net",
+            w.location.to_ascii_lowercase()
+        )
     };
     put(
         "notebookInfo",
@@ -95,13 +100,19 @@ pub fn azure_filled(
     );
     put("storageHnsEnabled", json!(false));
     put("privateLinkCount", json!(private_links));
-    put("sdkTelemetryAppInsightsKey", json!(guid(w, "sdk-telemetry")));
+    put(
+        "sdkTelemetryAppInsightsKey",
+        json!(guid(w, "sdk-telemetry")),
+    );
     if v < "2023-01-01" {
         put("acrSkuTier", json!("Basic"));
         return;
     }
     put("softDeleteEnabled", json!(false));
-    put("creationTime", json!(crate::domain::arm_time(w.audit.created_at)));
+    put(
+        "creationTime",
+        json!(crate::domain::arm_time(w.audit.created_at)),
+    );
     put("sasGetterUri", json!(""));
     if v >= "2023-06-01" {
         put("ipAllowlist", json!([]));

@@ -177,7 +177,12 @@ pub async fn list_by_subscription(state: &AppState, req: &ArmRequest) -> ArmResu
 
 /// A workspace as a GET or list shows it, with what Azure fills in for the api-version asked
 /// (`workspace_wire`).
-async fn render(state: &AppState, req: &ArmRequest, id: &ResourceId, w: &Workspace) -> ArmResult<Value> {
+async fn render(
+    state: &AppState,
+    req: &ArmRequest,
+    id: &ResourceId,
+    w: &Workspace,
+) -> ArmResult<Value> {
     let mut body = super::wire::workspace(id, w, state);
     let links = state
         .store
@@ -191,7 +196,11 @@ async fn render(state: &AppState, req: &ArmRequest, id: &ResourceId, w: &Workspa
     Ok(body)
 }
 
-async fn render_list(state: &AppState, req: &ArmRequest, rows: Vec<crate::store::Row>) -> ArmResult<Response> {
+async fn render_list(
+    state: &AppState,
+    req: &ArmRequest,
+    rows: Vec<crate::store::Row>,
+) -> ArmResult<Response> {
     let mut value = Vec::with_capacity(rows.len());
     for r in rows {
         value.push(render(state, req, &r.resource_id(), &r.doc()?).await?);

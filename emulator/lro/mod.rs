@@ -162,9 +162,7 @@ pub fn status_body(status_url: &str, op: &OperationRow) -> Value {
     // `id` is the monitor's ARM path, not its URL; `percentComplete` is 100 once terminal and 0
     // before (recorded `mfeOperationsStatus` answers, e.g. `test_online_endpoint_mir`).
     let url = status_url.split('?').next().unwrap_or(status_url);
-    let path = url
-        .find("/subscriptions/")
-        .map_or(url, |i| &url[i..]);
+    let path = url.find("/subscriptions/").map_or(url, |i| &url[i..]);
     let done = op.status != IN_PROGRESS;
     let mut body = json!({
         "id": path,
