@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -267,6 +268,7 @@ def replay_cassette(path: Path) -> Tuple[List[Result], int]:
             results.append(Result(c.name, ex, replay_one(w, server, ex)))
     finally:
         server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     return results, c.skipped_blob
 
 
