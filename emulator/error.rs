@@ -78,13 +78,48 @@ impl ArmError {
         )
     }
 
-    /// 404 `UserError` for a missing deployment, with Azure ML's own wording (SPEC §3).
-    pub fn deployment_not_found(d: &str, e: &str, w: &str) -> Self {
+    /// 404 `ResourceNotFound` as ARM's gateway answers it for a missing resource under a
+    /// resource group: the provider, every type/name pair after `providers/`, and the group.
+    /// Recorded Azure traffic (`test_online_endpoint_delete_nonexisting_endpoint`,
+    /// `test_online_endpoint_invoke`: workspaces, endpoints and deployments alike) answers
+    /// `The Resource 'Microsoft.MachineLearningServices/workspaces/{ws}/onlineEndpoints/{e}'
+    /// under resource group '{rg}' was not found. For more details please go to
+    /// https://aka.ms/ARMResourceNotFoundFix` (SPEC §3's `UserError` for deployments is wrong).
+    pub fn resource_not_found(id: &str) -> Self {
+        let lower = id.to_ascii_lowercase();
+        let rg_at = lower
+            .find("/resourcegroups/")
+            .map(|i| i + "/resourcegroups/".len());
+        let (rg, chain) = match rg_at {
+            Some(start) => {
+                let rest = &id[start..];
+                let rg = rest.split('/').next().unwrap_or_default();
+                let chain = lower[start..]
+                    .find("/providers/")
+                    .map(|i| &rest[i + "/providers/".len()..])
+                    .unwrap_or(rest);
+                (rg, chain)
+            }
+            None => ("", id.trim_start_matches('/')),
+        };
         Self::new(
             StatusCode::NOT_FOUND,
-            "UserError",
-            format!("Deployment {d} not found in endpoint {e}, workspace {w}"),
+            "ResourceNotFound",
+            format!("The Resource '{chain}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
         )
+    }
+
+    /// 404 `UserError` for a missing asset container (`models/{n}`, `environments/{n}`,
+    /// `codes/{n}`): Azure ML answers these itself, not ARM. Texts as recorded by the Azure CLI
+    /// `ml` tests (`test_model_*`: "The specified resource was not found."; `test_environment_*`:
+    /// "No environment exists for name: {n}, version: , label: ").
+    pub fn asset_not_found(collection: &str, name: &str) -> Self {
+        let message = if collection.eq_ignore_ascii_case("environments") {
+            format!("No environment exists for name: {name}, version: , label: ")
+        } else {
+            "The specified resource was not found.".to_string()
+        };
+        Self::new(StatusCode::NOT_FOUND, "UserError", message)
     }
 
     /// 404 `ResourceGroupNotFound`.

@@ -53,16 +53,35 @@ async fn unknown_resources_are_404_resource_not_found() {
         assert_eq!((r.status, r.code()), (404, "ResourceNotFound"), "{path}: {}", r.text);
         assert_envelope(&r);
     }
+    // ARM's exact text (recorded: `test_online_endpoint_delete_nonexisting_endpoint`).
+    let r = app.get(&app.ep_path("nope")).await;
+    assert_eq!(
+        r.message(),
+        amlite::error::ArmError::resource_not_found(&format!(
+            "{}/onlineEndpoints/nope",
+            app.ws_path()
+        ))
+        .message
+    );
+    assert_eq!(
+        r.message(),
+        format!(
+            "The Resource 'Microsoft.MachineLearningServices/workspaces/{}/onlineEndpoints/nope' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+            app.ws, app.rg
+        )
+    );
     app.create_endpoint("ep-e", json!({})).await;
     let r = app
         .get(&format!("{}/deployments/green", app.ep_path("ep-e")))
         .await;
-    assert_eq!((r.status, r.code()), (404, "UserError"));
+    // Recorded Azure (`test_online_endpoint_invoke`): ARM's `ResourceNotFound`, naming the
+    // workspace and resource group (SPEC §3's `UserError` was wrong).
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
     assert_eq!(
         r.message(),
         format!(
-            "Deployment green not found in endpoint ep-e, workspace {}",
-            app.ws
+            "The Resource 'Microsoft.MachineLearningServices/workspaces/{}/onlineEndpoints/ep-e/deployments/green' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+            app.ws, app.rg
         )
     );
     assert_envelope(&r);

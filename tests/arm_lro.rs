@@ -11,6 +11,9 @@ fn retry_after(r: &Resp) -> u64 {
         .unwrap_or(0)
 }
 
+/// Recorded Azure (`test_online_endpoint_mir`, `test_online_endpoint_invoke`): every endpoint
+/// or deployment PUT, create or update, is 201 with `Azure-AsyncOperation` and a `Location`
+/// naming the resource.
 fn assert_async_operation(r: &Resp, status: u16) {
     assert_eq!(r.status, status, "{}", r.text);
     let url = r
@@ -18,6 +21,12 @@ fn assert_async_operation(r: &Resp, status: u16) {
         .expect("Azure-AsyncOperation");
     assert!(url.contains("/mfeOperationsStatus/"), "{url}");
     assert!(r.header("x-ms-async-operation-timeout").is_some());
+    let location = r.header("location").expect("Location");
+    let id = r.body["id"].as_str().unwrap();
+    assert!(
+        location.split('?').next().unwrap().ends_with(id),
+        "{location}"
+    );
 }
 
 fn assert_location(r: &Resp) {
@@ -30,8 +39,17 @@ fn assert_monitor(body: &serde_json::Value) {
     for f in ["id", "name", "status", "startTime"] {
         assert!(body[f].is_string(), "{f} missing: {body}");
     }
+    // As recorded (`mfeOperationsStatus` answers): `id` is the ARM path, `percentComplete` 100
+    // once terminal, 0 before.
+    assert!(
+        body["id"].as_str().unwrap().starts_with("/subscriptions/"),
+        "{body}"
+    );
     if body["status"] != "InProgress" {
         assert!(body["endTime"].is_string(), "endTime missing: {body}");
+        assert_eq!(body["percentComplete"], 100.0, "{body}");
+    } else {
+        assert_eq!(body["percentComplete"], 0.0, "{body}");
     }
 }
 
@@ -53,7 +71,7 @@ async fn statuses(app: &TestApp, url: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn endpoint_and_deployment_put_answer_201_then_200_with_async_operation() {
+async fn endpoint_and_deployment_put_answer_201_create_or_update_with_async_operation() {
     let app = TestApp::spawn().await;
     let body = json!({ "location": "eastus", "properties": { "authMode": "Key" } });
     let r = app.put(&app.ep_path("ep-lro"), body.clone()).await;
@@ -61,7 +79,7 @@ async fn endpoint_and_deployment_put_answer_201_then_200_with_async_operation() 
     assert_eq!(r.body["properties"]["provisioningState"], "Creating");
     assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
     let r = app.put(&app.ep_path("ep-lro"), body).await;
-    assert_async_operation(&r, 200);
+    assert_async_operation(&r, 201);
     assert_eq!(r.body["properties"]["provisioningState"], "Updating");
     app.wait(&r).await;
 
@@ -74,7 +92,7 @@ async fn endpoint_and_deployment_put_answer_201_then_200_with_async_operation() 
     let r = app
         .put(&format!("{}/deployments/blue", app.ep_path("ep-lro")), d)
         .await;
-    assert_async_operation(&r, 200);
+    assert_async_operation(&r, 201);
     app.wait(&r).await;
 }
 
@@ -187,7 +205,7 @@ async fn deployment_put_while_in_flight_is_409() {
     );
     assert_eq!(app.put(&path, body.clone()).await.status, 409);
     assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
-    assert_eq!(app.put(&path, body).await.status, 200);
+    assert_eq!(app.put(&path, body).await.status, 201);
 }
 
 #[tokio::test]

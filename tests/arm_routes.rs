@@ -313,7 +313,7 @@ async fn deployment_routes_logs_and_skus() {
     assert_eq!(r.status, 202, "{}", r.text);
     app.wait(&r).await;
     let r = app.get(&d).await;
-    assert_eq!((r.status, r.code()), (404, "UserError"));
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
 }
 
 #[tokio::test]

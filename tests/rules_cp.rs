@@ -181,7 +181,7 @@ async fn cp_3_mirror_traffic_rules() {
     let r = put(json!({ "nosuch": 10 })).await;
     assert_error(&r, 400, "BadRequest", "nosuch");
     let r = put(json!({ "green": 50 })).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 201, "{}", r.text);
     app.wait(&r).await;
     assert_eq!(
         app.get(&app.ep_path("ep-cp3")).await.body["properties"]["mirrorTraffic"],
@@ -293,7 +293,7 @@ async fn cp_5_at_most_20_deployments_per_endpoint() {
         2,
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 201, "{}", r.text);
 }
 
 #[tokio::test]
@@ -322,7 +322,7 @@ async fn cp_5_endpoint_quota_config() {
             json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 201, "{}", r.text);
 }
 
 #[tokio::test]

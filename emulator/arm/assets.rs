@@ -101,10 +101,7 @@ async fn container(
         .by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id))
         .await?;
     match req.method {
-        Method::GET if versions.is_empty() => Err(ArmError::not_found(
-            &format!("Microsoft.MachineLearningServices/workspaces/{seg}"),
-            name,
-        )),
+        Method::GET if versions.is_empty() => Err(ArmError::asset_not_found(seg, name)),
         Method::GET => Ok(ok(&container_body(w, seg, name))),
         Method::PUT => {
             // Containers are implied by their versions; the body is still validated.

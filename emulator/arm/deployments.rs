@@ -27,18 +27,13 @@ fn ids(w: &WsPath, req: &ArmRequest) -> (ResourceId, ResourceId) {
     (ep, d)
 }
 
-/// Reads a deployment or fails with Azure ML's 404 `UserError` (SPEC §3).
-pub async fn load(
-    state: &AppState,
-    w: &WsPath,
-    ep: &ResourceId,
-    id: &ResourceId,
-) -> ArmResult<OnlineDeployment> {
+/// Reads a deployment or fails with ARM's 404 `ResourceNotFound` (as Azure answers; not SPEC §3's `UserError`).
+pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineDeployment> {
     let row = state
         .store
         .get(id)
         .await?
-        .ok_or_else(|| ArmError::deployment_not_found(id.name(), ep.name(), &w.ws))?;
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
     Ok(row.doc()?)
 }
 
@@ -49,7 +44,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
     let value = super::endpoints::deployments_of(state, &ep)
         .await?
         .iter()
-        .map(|(id, d)| super::wire::deployment(id, d))
+        .map(|(id, d)| super::wire::deployment_for(id, d, req.q("api-version")))
         .collect();
     Ok(ok(&super::wire::list(value)))
 }
@@ -62,11 +57,11 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
             super::endpoints::load(state, &ep_id).await?;
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
-            let row =
-                row.ok_or_else(|| ArmError::deployment_not_found(id.name(), ep_id.name(), &w.ws))?;
-            Ok(ok(&super::wire::deployment(
+            let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+            Ok(ok(&super::wire::deployment_for(
                 &row.resource_id(),
                 &row.doc()?,
+                req.q("api-version"),
             )))
         }
         Method::PUT => put(state, req, w, &ep_id, &id).await,
@@ -162,8 +157,7 @@ async fn put(
     d.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
     Ok(async_operation_reply(
-        creating,
-        &super::wire::deployment(id, &d),
+        &super::wire::deployment_for(id, &d, req.q("api-version")),
         req,
         &w.sub,
         &op,
@@ -190,7 +184,7 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let mut d = load(state, w, ep_id, id).await?;
+    let mut d = load(state, id).await?;
     let body = req.json_object()?;
     if let Some(props) = obj(body.get("properties"), "properties")? {
         let requested = opt_str(props, "egressPublicNetworkAccess", "properties")?;
@@ -229,7 +223,7 @@ async fn delete(
 pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
-    let d = load(state, w, &ep_id, &id).await?;
+    let d = load(state, &id).await?;
     let body = req.json_object_or_empty()?;
     let tail = match body.get("tail") {
         None | Some(Value::Null) => 5000,
@@ -269,7 +263,7 @@ pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResu
 pub async fn skus(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
-    load(state, w, &ep_id, &id).await?;
+    load(state, &id).await?;
     Ok(ok(&json!({ "value": [{
         "resourceType": ResourceKind::OnlineDeployment.arm_type(),
         "sku": { "name": "Default", "tier": "Standard" },

@@ -25,10 +25,11 @@ pub fn endpoint_id(w: &WsPath, req: &ArmRequest) -> ResourceId {
 
 /// Reads an endpoint or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineEndpoint> {
-    let row =
-        state.store.get(id).await?.ok_or_else(|| {
-            ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
-        })?;
+    let row = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
     Ok(row.doc()?)
 }
 
@@ -55,6 +56,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
             &r.resource_id(),
             &r.doc()?,
             &req.listener,
+            &state.tenant_id,
         ));
     }
     Ok(ok(&super::wire::list(value)))
@@ -67,13 +69,12 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
         Method::GET => {
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
-            let row = row.ok_or_else(|| {
-                ArmError::not_found(ResourceKind::OnlineEndpoint.arm_type(), id.name())
-            })?;
+            let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&super::wire::endpoint(
                 &row.resource_id(),
                 &row.doc()?,
                 &req.listener,
+                &state.tenant_id,
             )))
         }
         Method::PUT => put(state, req, w, &id).await,
@@ -132,8 +133,12 @@ async fn put(
     };
     apply_common(&mut ep, &body, &props)?;
     if !creating {
+        // A later PUT does not change `authMode`: Azure keeps the endpoint's and answers with
+        // it (recorded: `test_online_endpoint_update`, `test_online_endpoint_update_using_set_and_file`,
+        // `test_online_endpoint_update_with_incomplete_file`: `Key` sent, `AMLToken` answered
+        // and kept). The value is still checked.
         if let Some(auth) = props.get("authMode").and_then(Value::as_str) {
-            ep.auth_mode = parse_auth(auth)?;
+            parse_auth(auth)?;
         }
     }
     apply_traffic(state, id, &mut ep, &props).await?;
@@ -143,8 +148,7 @@ async fn put(
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
     Ok(async_operation_reply(
-        creating,
-        &super::wire::endpoint(id, &ep, &req.listener),
+        &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
         req,
         &w.sub,
         &op,

@@ -65,7 +65,19 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
             ),
         ));
     }
-    Ok(json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest }))
+    let mut rule =
+        json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest });
+    // `fqdns` of a PrivateEndpoint rule (e.g. an application gateway's host names) are kept and
+    // answered back (recorded: `test_workspace_managednetwork_outbound_rule_operations`).
+    if rule_type == rules::OutboundRuleType::PrivateEndpoint {
+        if let Some(fqdns) = obj
+            .get("fqdns")
+            .filter(|f| f.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
+        {
+            rule["fqdns"] = fqdns.clone();
+        }
+    }
+    Ok(rule)
 }
 
 /// Required rules (ISO-8) and user rules of a workspace, with `status` filled in.
@@ -98,12 +110,40 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
     for (name, rule) in &w.managed_network.user_rules {
         let mut rule = rule.clone();
         rule["status"] = json!(status);
+        azure_filled_destination(&mut rule);
         out.push((name.clone(), rule));
     }
     out
 }
 
-fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
+/// What Azure fills in a user rule's `destination` (recorded:
+/// `test_workspace_managednetwork_outbound_rule_operations`): a ServiceTag rule's `action`
+/// (`Allow`) and `addressPrefixes` (`[]`), a PrivateEndpoint rule's `sparkEnabled` (`false`) and
+/// `sparkStatus` (`Inactive`: amlite runs no Spark).
+fn azure_filled_destination(rule: &mut Value) {
+    let kind = rule
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(dest) = rule.get_mut("destination").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let defaults: &[(&str, Value)] = match kind.as_str() {
+        "ServiceTag" => &[("action", json!("Allow")), ("addressPrefixes", json!([]))],
+        "PrivateEndpoint" => &[
+            ("sparkEnabled", json!(false)),
+            ("sparkStatus", json!("Inactive")),
+        ],
+        _ => &[],
+    };
+    for (k, v) in defaults {
+        dest.entry(k.to_string()).or_insert_with(|| v.clone());
+    }
+}
+
+/// An outbound rule resource (`OutboundRuleBasicResource`).
+pub fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
     json!({ "id": ws_id.child("outboundRules", name).as_str(), "name": name, "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": rule })
 }
 
@@ -185,7 +225,10 @@ async fn outbound_rule(
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
             ws.managed_network.user_rules.insert(name.to_string(), rule);
-            super::workspaces::save_with_op(state, req, w, ws, Action::Done).await
+            let action = Action::OutboundRule {
+                name: name.to_string(),
+            };
+            super::workspaces::save_with_op(state, req, w, ws, action).await
         }
         Method::DELETE => {
             match existing {
@@ -198,7 +241,10 @@ async fn outbound_rule(
             ws.managed_network
                 .user_rules
                 .retain(|k, _| !k.eq_ignore_ascii_case(name));
-            super::workspaces::save_with_op(state, req, w, ws, Action::Done).await
+            let action = Action::OutboundRule {
+                name: name.to_string(),
+            };
+            super::workspaces::save_with_op(state, req, w, ws, action).await
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }

@@ -15,6 +15,8 @@ pub mod deployments;
 pub mod endpoint_properties;
 pub mod endpoints;
 pub mod managed_network;
+pub mod monitor;
+pub mod msi;
 pub mod network;
 pub mod persist;
 pub mod plumbing;
@@ -24,6 +26,7 @@ pub mod request;
 pub mod wire;
 pub mod workspace_properties;
 pub mod workspace_resources;
+pub mod workspace_wire;
 pub mod workspaces;
 
 use axum::body::Body;
@@ -320,7 +323,7 @@ async fn subscription_routes(
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, kind, _]
             if *kind == "mfeoperationsstatus" || *kind == "mfeoperationresults" =>
         {
-            plumbing::operation_monitor(state, req, *kind == "mfeoperationresults").await
+            monitor::operation_monitor(state, req, *kind == "mfeoperationresults").await
         }
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_subscription(state, req).await

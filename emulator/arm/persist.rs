@@ -29,7 +29,8 @@ pub async fn save_with_op<T: Serialize>(
     let done = op.due_at_ms <= now.timestamp_millis()
         && matches!(
             (&action, kind),
-            (Action::Done, _) | (Action::ProvisionEndpoint, ResourceKind::OnlineEndpoint)
+            (Action::Done | Action::OutboundRule { .. }, _)
+                | (Action::ProvisionEndpoint, ResourceKind::OnlineEndpoint)
         );
     let mut tx = state.store.begin().await?;
     if done && action == Action::ProvisionEndpoint {

@@ -1,7 +1,7 @@
 //! ARM plumbing the clients need before they reach Azure ML (SPEC §2.1): `/health`, the cloud
 //! metadata document, the managed-identity token route, subscriptions and resource groups, the
-//! ARM template deployment `workspaces.begin_create` sends, the operation monitors, and the
-//! amlite admin API under `/_amlite/` (not part of Azure).
+//! ARM template deployment `workspaces.begin_create` sends, and the
+//! amlite admin API under `/_amlite/` (not part of Azure). Operation monitors: `monitor`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -10,7 +10,6 @@ use super::request::{json_reply, ok, ArmRequest};
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
-use crate::lro;
 
 /// `GET /health` → 200 `{"status":"ok"}` once serving.
 pub fn health() -> Response {
@@ -297,7 +296,7 @@ pub async fn template_deployment(
                 .store
                 .get(&id)
                 .await?
-                .ok_or_else(|| ArmError::not_found("Microsoft.Resources/deployments", &name))?;
+                .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&template_body(&id, &row.doc().unwrap_or_default())))
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
@@ -318,54 +317,6 @@ fn template_body(id: &ResourceId, doc: &Value) -> Value {
 /// `GET …/resourcegroups/{rg}/deployments/{name}/operations` → `{"value":[]}`.
 pub fn template_operations() -> Response {
     ok(&json!({ "value": [] }))
-}
-
-/// `GET …/mfeOperationsStatus/{id}` (monitor body) or `…/mfeOperationResults/{id}` (202 while
-/// running; then 200 with the resource, 204 when it is gone, or the error envelope).
-pub async fn operation_monitor(
-    state: &AppState,
-    req: &ArmRequest,
-    results: bool,
-) -> ArmResult<Response> {
-    let (sub, id) = (&req.segs[1], &req.segs[7]);
-    let op = state
-        .store
-        .operation(id)
-        .await?
-        .ok_or_else(|| ArmError::not_found("operations", id))?;
-    if !results {
-        let url = lro::status_url(
-            &req.listener.base_url,
-            sub,
-            &op,
-            req.q("api-version").unwrap_or(""),
-        );
-        let mut resp = ok(&lro::status_body(&url, &op));
-        // Without Retry-After on the monitor the SDK polls at its 5–30 s default (SPEC §2.1).
-        if op.status == lro::IN_PROGRESS {
-            resp.headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
-        }
-        return Ok(resp);
-    }
-    match op.status.as_str() {
-        lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),
-        lro::SUCCEEDED => match state
-            .store
-            .get(&ResourceId::from_string(op.resource_id.clone()))
-            .await?
-        {
-            Some(row) => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
-            None => Ok(StatusCode::NO_CONTENT.into_response()),
-        },
-        _ => {
-            let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure {
-                code: "Canceled".into(),
-                message: "The operation was canceled.".into(),
-            });
-            Err(ArmError::new(StatusCode::BAD_REQUEST, f.code, f.message))
-        }
-    }
 }
 
 /// The admin API (not Azure): `GET /_amlite/resources` lists every stored resource (id, kind); `GET /_amlite/env?vnet=ID`

@@ -98,7 +98,7 @@ async fn complete(state: &AppState, op: &OperationRow) -> ArmResult<()> {
             finish_delete(state, &id, op).await
         }
         Action::ProvisionManagedNetwork => finish_managed_network(state, &id, op).await,
-        Action::Done => finish_plain(state, op, None).await,
+        Action::Done | Action::OutboundRule { .. } => finish_plain(state, op, None).await,
     };
     outcome
 }

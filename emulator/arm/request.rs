@@ -242,27 +242,29 @@ fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT with the body: 201 when `creating`,
-/// else 200).
+/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT with the body).
 pub fn async_operation_reply(
-    creating: bool,
     body: &Value,
     req: &ArmRequest,
     sub: &str,
     op: &OperationRow,
 ) -> Response {
     let api = req.q("api-version").unwrap_or("2024-04-01");
-    let status = if creating {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut resp = json_reply(status, body);
+    // Azure answers 201 to every PUT of an online endpoint or deployment, an update too, with
+    // `Location` naming the resource (recorded: `test_online_endpoint_mir`,
+    // `test_online_endpoint_invoke`).
+    let mut resp = json_reply(StatusCode::CREATED, body);
     let h = resp.headers_mut();
     set(
         h,
         "azure-asyncoperation",
         &crate::lro::status_url(&req.listener.base_url, sub, op, api),
+    );
+    let path = body.get("id").and_then(Value::as_str).unwrap_or(&req.path);
+    set(
+        h,
+        "location",
+        &format!("{}{path}?api-version={api}", req.listener.base_url),
     );
     set(h, "x-ms-async-operation-timeout", "PT1H");
     set(h, "retry-after", "1");

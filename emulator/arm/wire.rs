@@ -10,6 +10,9 @@ use crate::domain::{
 use crate::error::{ArmError, ArmResult};
 use crate::store::Row;
 
+pub use super::msi::identity;
+use super::msi::with_principal;
+
 /// `systemData` for an audit record.
 pub fn system_data(a: &Audit) -> Value {
     json!({
@@ -23,7 +26,7 @@ pub fn render_row(state: &AppState, row: &Row, listener: &Listener) -> ArmResult
     let id = row.resource_id();
     match row.kind.as_str() {
         "workspace" => Ok(workspace(&id, &row.doc()?, state)),
-        "onlineEndpoint" => Ok(endpoint(&id, &row.doc()?, listener)),
+        "onlineEndpoint" => Ok(endpoint(&id, &row.doc()?, listener, &state.tenant_id)),
         "onlineDeployment" => Ok(deployment(&id, &row.doc()?)),
         "model" => Ok(asset(&id, ResourceKind::Model, &row.doc()?)),
         "code" => Ok(asset(&id, ResourceKind::Code, &row.doc()?)),
@@ -96,7 +99,7 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::Workspace.arm_type(),
         "location": w.location, "kind": w.kind, "tags": map(&w.tags),
-        "identity": identity(w.identity.as_ref()),
+        "identity": with_principal(identity(w.identity.as_ref()), id, w.audit.created_at, &state.tenant_id),
         "sku": workspace_sku(w.sku.as_ref()),
         "systemData": system_data(&w.audit),
         "properties": Value::Object(props),
@@ -133,44 +136,9 @@ pub fn workspace_sku(stored: Option<&Value>) -> Value {
     sku
 }
 
-/// Identity types of common-types v3 `ManagedServiceIdentity`, in Azure's casing.
-const IDENTITY_TYPES: [&str; 4] = [
-    "None",
-    "SystemAssigned",
-    "UserAssigned",
-    "SystemAssigned,UserAssigned",
-];
-
-/// `ManagedServiceIdentity` as Azure returns it: `type` required and in Azure's casing (the SDK
-/// and users send e.g. `systemAssigned`), default `SystemAssigned`; `userAssignedIdentities`
-/// keyed by the identities' ids, with the read-only fields amlite cannot know left out. Other
-/// request fields (read-only `principalId`/`tenantId` a client echoed back) are not repeated.
-pub fn identity(stored: Option<&Value>) -> Value {
-    let requested = stored
-        .and_then(|v| v.get("type"))
-        .and_then(Value::as_str)
-        .unwrap_or("SystemAssigned");
-    let compact: String = requested.chars().filter(|c| !c.is_whitespace()).collect();
-    let kind = IDENTITY_TYPES
-        .iter()
-        .find(|t| t.eq_ignore_ascii_case(&compact))
-        .copied()
-        .unwrap_or("SystemAssigned");
-    let mut out = json!({ "type": kind });
-    if let Some(ids) = stored
-        .and_then(|v| v.get("userAssignedIdentities"))
-        .and_then(Value::as_object)
-    {
-        let ids: serde_json::Map<String, Value> =
-            ids.keys().map(|k| (k.clone(), json!({}))).collect();
-        out["userAssignedIdentities"] = Value::Object(ids);
-    }
-    out
-}
-
 /// An online endpoint. `keys` are never returned (use `listKeys`); `scoringUri` names the
 /// listener that served the request (SPEC §4, §6.2).
-pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Value {
+pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant: &str) -> Value {
     let name = id.name();
     let base = &listener.base_url;
     // SPEC §4's URI; `?region=` only for a name another region had first (issue 9).
@@ -186,7 +154,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Val
     let mut body = json!({
         "id": id.as_str(), "name": name, "type": ResourceKind::OnlineEndpoint.arm_type(),
         "location": e.location, "tags": map(&e.tags), "systemData": system_data(&e.audit),
-        "identity": identity(e.identity.as_ref()),
+        "identity": with_principal(identity(e.identity.as_ref()), id, e.audit.created_at, tenant),
         "properties": {
             "authMode": e.auth_mode.as_str(),
             "description": e.description,
@@ -200,9 +168,9 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener) -> Val
             "keys": Value::Null,
         }
     });
-    if let Some(kind) = &e.kind {
-        body["kind"] = json!(kind);
-    }
+    // Azure answers `kind: Managed` for every managed endpoint, asked for or not (recorded:
+    // `test_online_endpoint_mir`); Kubernetes endpoints are refused (CP-*).
+    body["kind"] = json!(e.kind.as_deref().unwrap_or("Managed"));
     body
 }
 
@@ -237,6 +205,19 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
             "provisioningState": d.provisioning_state.as_str(),
         }
     })
+}
+
+/// A deployment as the given api-version shows it: `2022-02-01-preview` (its `mfe.json`) also has
+/// `properties.privateNetworkConnection`, true when egress is `Disabled` (recorded Azure:
+/// `test_mir_deployment_private_feature`, `test_online_endpoint_invoke`); the 2021-10-01
+/// answers recorded (`test_online_deployment_list`) and the later contracts do not have it.
+pub fn deployment_for(id: &ResourceId, d: &OnlineDeployment, api_version: Option<&str>) -> Value {
+    let mut body = deployment(id, d);
+    if api_version.is_some_and(|v| v.eq_ignore_ascii_case("2022-02-01-preview")) {
+        body["properties"]["privateNetworkConnection"] =
+            json!(d.egress_public_network_access.as_str() == "Disabled");
+    }
+    body
 }
 
 /// How a field of a nested settings object is typed on the wire (`mfe.json`).

@@ -312,7 +312,8 @@ pub fn managed_network_wire(w: &Workspace) -> Value {
         .collect();
     json!({
         "isolationMode": mode.as_str(),
-        "networkId": format!("{}-managed-network", w.workspace_guid),
+        // The workspace id, as Azure answers it (recorded: `test_workspace_managednetwork_provision`).
+        "networkId": w.workspace_guid,
         "outboundRules": rules_map,
         "status": { "status": if w.managed_network.provisioned { "Active" } else { "Inactive" }, "sparkReady": false },
         "changeableIsolationModes": changeable,

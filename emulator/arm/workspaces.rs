@@ -20,7 +20,7 @@ pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
         .store
         .get(&w.id)
         .await?
-        .ok_or_else(|| ArmError::not_found(ResourceKind::Workspace.arm_type(), &w.ws))?;
+        .ok_or_else(|| ArmError::resource_not_found(w.id.as_str()))?;
     Ok(row.doc()?)
 }
 
@@ -59,11 +59,7 @@ fn apply_top(ws: &mut Workspace, body: &Map<String, Value>) -> ArmResult<()> {
 /// `GET|PUT|PATCH|DELETE W`.
 pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
     match req.method {
-        Method::GET => Ok(ok(&super::wire::workspace(
-            &w.id,
-            &load(state, w).await?,
-            state,
-        ))),
+        Method::GET => Ok(ok(&render(state, req, &w.id, &load(state, w).await?).await?)),
         Method::PUT => put(state, req, w).await,
         Method::PATCH => patch(state, req, w).await,
         Method::DELETE => delete(state, req, w).await,
@@ -159,8 +155,10 @@ pub async fn list_by_resource_group(state: &AppState, req: &ArmRequest) -> ArmRe
     let rg = ResourceId::resource_group(&req.segs[1], &req.segs[3]);
     render_list(
         state,
+        req,
         state.store.children(&rg, ResourceKind::Workspace).await?,
     )
+    .await
 }
 
 /// `GET /subscriptions/{s}/providers/Microsoft.MachineLearningServices/workspaces`.
@@ -168,17 +166,44 @@ pub async fn list_by_subscription(state: &AppState, req: &ArmRequest) -> ArmResu
     let prefix = format!("/subscriptions/{}/", req.segs[1]);
     render_list(
         state,
+        req,
         state
             .store
             .by_kind_under(ResourceKind::Workspace, &prefix)
             .await?,
     )
+    .await
 }
 
-fn render_list(state: &AppState, rows: Vec<crate::store::Row>) -> ArmResult<Response> {
+/// A workspace as a GET or list shows it, with what Azure fills in for the api-version asked
+/// (`workspace_wire`).
+async fn render(
+    state: &AppState,
+    req: &ArmRequest,
+    id: &ResourceId,
+    w: &Workspace,
+) -> ArmResult<Value> {
+    let mut body = super::wire::workspace(id, w, state);
+    let links = state
+        .store
+        .children(id, ResourceKind::PrivateEndpointConnection)
+        .await?
+        .len();
+    if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
+        let v = req.q("api-version").unwrap_or_default();
+        super::workspace_wire::azure_filled(props, id, w, v, links);
+    }
+    Ok(body)
+}
+
+async fn render_list(
+    state: &AppState,
+    req: &ArmRequest,
+    rows: Vec<crate::store::Row>,
+) -> ArmResult<Response> {
     let mut value = Vec::with_capacity(rows.len());
     for r in rows {
-        value.push(super::wire::workspace(&r.resource_id(), &r.doc()?, state));
+        value.push(render(state, req, &r.resource_id(), &r.doc()?).await?);
     }
     Ok(ok(&super::wire::list(value)))
 }

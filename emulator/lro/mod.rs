@@ -33,6 +33,13 @@ pub enum Action {
     ProvisionManagedNetwork,
     /// The change was applied when requested; the operation only reports it.
     Done,
+    /// An outbound rule PUT or DELETE: applied when requested like [`Action::Done`]; the
+    /// operation's result (`Location`) is the rule (recorded Azure:
+    /// `test_workspace_managednetwork_outbound_rule_operations`).
+    OutboundRule {
+        /// The rule's name.
+        name: String,
+    },
 }
 
 /// Terminal or running status of an operation, as the monitor spells it.
@@ -152,11 +159,17 @@ pub fn failure_of(op: &OperationRow) -> Option<Failure> {
 
 /// The monitor body `{"id","name","status","startTime","endTime"?,"error"?}`.
 pub fn status_body(status_url: &str, op: &OperationRow) -> Value {
+    // `id` is the monitor's ARM path, not its URL; `percentComplete` is 100 once terminal and 0
+    // before (recorded `mfeOperationsStatus` answers, e.g. `test_online_endpoint_mir`).
+    let url = status_url.split('?').next().unwrap_or(status_url);
+    let path = url.find("/subscriptions/").map_or(url, |i| &url[i..]);
+    let done = op.status != IN_PROGRESS;
     let mut body = json!({
-        "id": status_url.split('?').next().unwrap_or(status_url),
+        "id": path,
         "name": op.id,
         "status": op.status,
         "startTime": op.started_at,
+        "percentComplete": if done { 100.0 } else { 0.0 },
     });
     if let Some(end) = &op.ended_at {
         body["endTime"] = json!(end);

@@ -1,5 +1,6 @@
 """Starts `amlite serve --port 0` on a fresh data folder and reads the exports it writes to
-`<data-dir>/env.sh` (the contract of `amlite serve`, SPEC §2). Used by both contract tests."""
+`<data-dir>/env.sh` (the contract of `amlite serve`, SPEC §2). Used by the contract tests and
+tests/replay (which adds `--fixtures`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import requests
 
@@ -44,8 +45,9 @@ class _TrustingSession(requests.Session):
 class AmliteServer:
     """One running amlite process; `session` is a `requests.Session` that trusts its certificate."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_args: Optional[List[str]] = None) -> None:
         self.data_dir = data_dir
+        self.extra_args = list(extra_args or [])
         self.env: Dict[str, str] = {}
         self.proc: Optional[subprocess.Popen] = None
         self.session = _TrustingSession()
@@ -55,7 +57,7 @@ class AmliteServer:
         if not binary.exists():
             raise RuntimeError(f"amlite binary not found at {binary} (build it, or set AMLITE_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [str(binary), "serve", "--port", "0", "--data-dir", str(self.data_dir), "--provisioning-delay", "0s"]
+        args = [str(binary), "serve", "--port", "0", "--data-dir", str(self.data_dir), "--provisioning-delay", "0s"] + self.extra_args
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("AMLITE_")}
         self._log = open(self.data_dir / "amlite.log", "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,

@@ -155,7 +155,7 @@ pub async fn route(
         .filter(|r| r.kind == ResourceKind::PrivateEndpoint.tag());
     match req.method {
         Method::GET => {
-            let row = row.ok_or_else(|| ArmError::not_found(PES, id.name()))?;
+            let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             Ok(ok(&render(state, &row.resource_id(), &row.doc()?).await?))
         }
         Method::PUT => {
@@ -263,7 +263,7 @@ async fn target_workspace(
         .await?
         .filter(|r| r.kind == ResourceKind::Workspace.tag());
     let row = row.ok_or_else(|| {
-        let mut e = ArmError::not_found(ResourceKind::Workspace.arm_type(), &ws);
+        let mut e = ArmError::resource_not_found(ResourceId::workspace(&sub, &rg, &ws).as_str());
         e.message = format!("{} The private link service '{}' of this private endpoint does not exist: create the workspace first.", e.message, c.target_id);
         e
     })?;

@@ -22,7 +22,7 @@ pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<VirtualNetwork
         .await?
         .filter(|r| r.kind == ResourceKind::VirtualNetwork.tag());
     Ok(row
-        .ok_or_else(|| ArmError::not_found(VNETS, id.name()))?
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?
         .doc()?)
 }
 

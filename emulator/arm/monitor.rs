@@ -1,0 +1,91 @@
+//! Operation monitors (SPEC §3, as recorded Azure answers them): `GET
+//! …/locations/{loc}/mfeOperationsStatus/{id}` (the `Azure-AsyncOperation` body) and
+//! `…/mfeOperationResults/{id}` (the `Location` result).
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::request::{ok, ArmRequest};
+use crate::app::AppState;
+use crate::domain::ResourceId;
+use crate::error::{ArmError, ArmResult};
+use crate::lro;
+
+/// The `Location` result of a finished operation: the resource (204 once it is gone), except
+/// where Azure answers otherwise (recorded: `test_workspace_managednetwork_provision`'s
+/// `provisionManagedNetwork` result is the network's status; an outbound rule PUT's is the rule,
+/// `test_workspace_managednetwork_outbound_rule_operations`).
+async fn succeeded_result(
+    state: &AppState,
+    req: &ArmRequest,
+    op: &crate::store::OperationRow,
+) -> ArmResult<Response> {
+    let Some(row) = state
+        .store
+        .get(&ResourceId::from_string(op.resource_id.clone()))
+        .await?
+    else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    match lro::action_of(op) {
+        lro::Action::ProvisionManagedNetwork => {
+            Ok(ok(&json!({ "status": "Active", "sparkReady": false })))
+        }
+        lro::Action::OutboundRule { name } => {
+            let ws: crate::domain::Workspace = row.doc()?;
+            match super::managed_network::all_rules(&ws)
+                .into_iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                Some((n, r)) => Ok(ok(&super::managed_network::rule_body(
+                    &row.resource_id(),
+                    &n,
+                    &r,
+                ))),
+                None => Ok(StatusCode::NO_CONTENT.into_response()),
+            }
+        }
+        _ => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
+    }
+}
+
+/// `GET …/mfeOperationsStatus/{id}` (monitor body) or `…/mfeOperationResults/{id}` (202 while
+/// running; then 200 with the resource, 204 when it is gone, or the error envelope).
+pub async fn operation_monitor(
+    state: &AppState,
+    req: &ArmRequest,
+    results: bool,
+) -> ArmResult<Response> {
+    let (sub, id) = (&req.segs[1], &req.segs[7]);
+    let op = state
+        .store
+        .operation(id)
+        .await?
+        .ok_or_else(|| ArmError::not_found("operations", id))?;
+    if !results {
+        let url = lro::status_url(
+            &req.listener.base_url,
+            sub,
+            &op,
+            req.q("api-version").unwrap_or(""),
+        );
+        let mut resp = ok(&lro::status_body(&url, &op));
+        // Without Retry-After on the monitor the SDK polls at its 5–30 s default (SPEC §2.1).
+        if op.status == lro::IN_PROGRESS {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        return Ok(resp);
+    }
+    match op.status.as_str() {
+        lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),
+        lro::SUCCEEDED => succeeded_result(state, req, &op).await,
+        _ => {
+            let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure {
+                code: "Canceled".into(),
+                message: "The operation was canceled.".into(),
+            });
+            Err(ArmError::new(StatusCode::BAD_REQUEST, f.code, f.message))
+        }
+    }
+}
