@@ -123,6 +123,11 @@ class AmliteServer:
         self.extra_args = list(extra_args)
         self.env: Dict[str, str] = {}
         self.proc: Optional[subprocess.Popen] = None
+        # `--data-dir` as given on the command line and the working folder amlite starts in
+        # (default: the absolute data folder, started inside it); a test of a relative
+        # `--data-dir` sets both.
+        self.data_arg: Optional[str] = None
+        self.cwd: Optional[Path] = None
         self._stdout_path = data_dir / "amlite.stdout.log"
         self._stderr_path = data_dir / "amlite.stderr.log"
 
@@ -133,7 +138,7 @@ class AmliteServer:
         if not binary.exists():
             pytest.fail(f"amlite binary not found at {binary} (build it, or set AMLITE_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [str(binary), "serve", "--port", "0", "--data-dir", str(self.data_dir)]
+        args = [str(binary), "serve", "--port", "0", "--data-dir", self.data_arg or str(self.data_dir)]
         if not any(a.split("=")[0] == "--provisioning-delay" for a in self.extra_args):
             args += ["--provisioning-delay", "0s"]
         args += self.extra_args
@@ -145,7 +150,7 @@ class AmliteServer:
                 stdout=out,
                 stderr=err,
                 env=child_env,
-                cwd=str(self.data_dir),
+                cwd=str(self.cwd or self.data_dir),
             )
         self._wait_ready(args, timeout)
         return self
