@@ -180,6 +180,7 @@ async fn launch(
         timeout: state.config.runtime_start_timeout,
         egress_port: proxy.port(),
         deployment: id.as_str().to_string(),
+        run_dir: root.join("run"),
     };
     state.runtimes.start_python(id.as_str(), &spec).await?;
     state.runtimes.attach_egress_proxy(id.as_str(), proxy);
