@@ -232,3 +232,81 @@ def test_one_log_line_per_scoring_request(server, echo_endpoint):
     assert len(lines) == 1, lines
     line = lines[0]
     assert "POST" in line and "/endpoints/echo-ep/score" in line and "status=201" in line and "latency_ms=" in line
+
+
+MSI_SCORE = '''
+    import json, os, socket
+    import requests
+
+    def init():
+        pass
+
+    def token(query, secret=None, header="secret"):
+        # As the managed-identity sample does: MSI_ENDPOINT + MSI_SECRET, through HTTP_PROXY.
+        url = os.environ["MSI_ENDPOINT"] + "?" + query
+        r = requests.get(url, headers={header: secret or os.environ["MSI_SECRET"], "Metadata": "true"}, timeout=10)
+        return {"status": r.status_code, "body": r.json()}
+
+    def run(raw_data):
+        ask = json.loads(raw_data)
+        out = {
+            "env": {k: bool(os.environ.get(k)) for k in ("MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER")},
+            "system": token("resource=https://storage.azure.com/&api-version=2017-09-01"),
+            "user": token("resource=https://vault.azure.net&mi_res_id=" + ask["uai"]),
+            "app_service": token("api-version=2019-08-01&resource=https://storage.azure.com/",
+                                 os.environ["IDENTITY_HEADER"], "X-IDENTITY-HEADER"),
+            "wrong_secret": token("resource=https://storage.azure.com/", "nope"),
+            "unknown_client": token("resource=https://storage.azure.com/&clientid=00000000-0000-0000-0000-000000000000"),
+        }
+        # Past the proxy (a raw socket): only the proxy's port is open, and it serves the route.
+        host, port = os.environ["MSI_ENDPOINT"].split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(("GET /msi/token?resource=https://storage.azure.com/ HTTP/1.1\\r\\nHost: x\\r\\nsecret: "
+                       + os.environ["MSI_SECRET"] + "\\r\\n\\r\\n").encode())
+            out["direct"] = s.recv(65536).split(b"\\r\\n")[0].decode()
+        return out
+'''
+
+
+def test_managed_identity_tokens_inside_the_deployment(server, tmp_path):
+    """The managed-identity sample: score.py asks MSI_ENDPOINT for tokens of the endpoint's system-
+    and user-assigned identities; they are amlite-signed, name the identity, and the endpoint is
+    reachable (inside the sandbox) whatever the egress rules."""
+    import jwt
+    from azure.ai.ml.entities import IdentityConfiguration, ManagedIdentityConfiguration
+
+    uai = (f"/subscriptions/{server.subscription_id}/resourceGroups/{server.resource_group}"
+           "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/my-uai")
+    code = tmp_path / "code"
+    write(code, "score.py", MSI_SCORE)
+    ml = server.ml_client()
+    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(
+        name="msi-ep", auth_mode="key",
+        identity=IdentityConfiguration(type="system_assigned,user_assigned",
+                                       user_assigned_identities=[ManagedIdentityConfiguration(resource_id=uai)]),
+    )).result()
+    dep = deployment("blue", "msi-ep", code, ASSETS / "model")
+    assert ml.online_deployments.begin_create_or_update(dep).result().provisioning_state == "Succeeded"
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"uai": uai}))
+    out = json.loads(ml.online_endpoints.invoke(endpoint_name="msi-ep", deployment_name="blue", request_file=str(req)))
+    assert out["env"] == {"MSI_ENDPOINT": True, "MSI_SECRET": True, "IDENTITY_ENDPOINT": True, "IDENTITY_HEADER": True}
+    jwks = requests.get(f"{server.url}/{server.env['AZURE_TENANT_ID']}/discovery/v2.0/keys", verify=server.ca_bundle, timeout=10).json()
+    key = jwt.PyJWK(jwks["keys"][0]).key
+
+    def claims(answer, audience):
+        assert answer["status"] == 200, answer
+        body = answer["body"]
+        assert body["token_type"] == "Bearer" and int(body["expires_on"]) > time.time()
+        return jwt.decode(body["access_token"], key, algorithms=["RS256"], audience=audience)
+
+    ep_id = ml.online_endpoints.get("msi-ep").id
+    system = claims(out["system"], "https://storage.azure.com/")
+    assert system["xms_mirid"].lower() == ep_id.lower()
+    user = claims(out["user"], "https://vault.azure.net")
+    assert user["xms_mirid"] == uai
+    assert user["oid"] != system["oid"] and user["appid"] == out["user"]["body"]["client_id"]
+    assert claims(out["app_service"], "https://storage.azure.com/")["oid"] == system["oid"]
+    assert out["wrong_secret"]["status"] == 401
+    assert out["unknown_client"]["status"] == 400
+    assert out["direct"].startswith("HTTP/1.1 200"), out["direct"]
