@@ -17,6 +17,7 @@ use crate::error::ArmResult;
 use crate::runtime::materialize::{
     blob_folder, checked_join, ensure_inside, materialize, CODE_PATH_VARIABLES,
 };
+use crate::runtime::mlflow;
 use crate::runtime::python::LaunchSpec;
 use crate::runtime::RuntimeKind;
 
@@ -121,6 +122,54 @@ async fn asset_uri(
         }))
 }
 
+/// Writes the deployment's code and returns its checked scoring script.
+async fn user_code(
+    state: &State,
+    d: &OnlineDeployment,
+    script: &str,
+    code_dir: &std::path::Path,
+    (account, container): (&str, &str),
+) -> Result<PathBuf, String> {
+    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
+        .await
+        .map_err(|e| e.message)?
+        .ok_or("The deployment's code asset has no codeUri.")?;
+    let code = blob_folder(&code_uri, account, container)
+        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
+    materialize(&state.store, &code, code_dir, false).await?;
+    // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
+    // deployment may predate that check), and must resolve inside it once written.
+    let entry_script = checked_join(code_dir, script)?;
+    if !entry_script.is_file() {
+        return Err(format!(
+            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
+        ));
+    }
+    ensure_inside(code_dir, &entry_script)?;
+    Ok(entry_script)
+}
+
+/// A deployment without code: a no-code MLflow deployment gets amlite's generated scoring
+/// script (issue 12) when `--python` has `mlflow`; any other model needs a scoring script.
+async fn mlflow_code(
+    state: &State,
+    d: &OnlineDeployment,
+    python: &std::path::Path,
+    code_dir: &std::path::Path,
+) -> Result<PathBuf, String> {
+    let model_type = asset_uri(state, d.model.as_deref(), "modelType")
+        .await
+        .map_err(|e| e.message)?;
+    if model_type.as_deref() != Some(mlflow::MODEL_TYPE) {
+        return Err("The deployment has no codeConfiguration.scoringScript to run (only a model of type mlflow_model can be deployed without code).".into());
+    }
+    mlflow::probe(python).await?;
+    std::fs::create_dir_all(code_dir).map_err(|e| format!("{}: {e}", code_dir.display()))?;
+    let script = code_dir.join(mlflow::SCRIPT_NAME);
+    std::fs::write(&script, mlflow::SCORE_PY).map_err(|e| format!("{}: {e}", script.display()))?;
+    Ok(script)
+}
+
 async fn launch(
     state: &State,
     id: &ResourceId,
@@ -128,10 +177,6 @@ async fn launch(
     ws: &Workspace,
 ) -> Result<(), String> {
     let python = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
-    let script = d
-        .scoring_script
-        .clone()
-        .ok_or("The deployment has no codeConfiguration.scoringScript to run.")?;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
@@ -141,22 +186,10 @@ async fn launch(
         super::assets::account_name(ws),
         super::assets::default_container(ws),
     );
-    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
-        .await
-        .map_err(|e| e.message)?
-        .ok_or("The deployment's code asset has no codeUri.")?;
-    let code = blob_folder(&code_uri, &account, &container)
-        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
-    materialize(&state.store, &code, &code_dir, false).await?;
-    // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
-    // deployment may predate that check), and must resolve inside it once written.
-    let entry_script = checked_join(&code_dir, &script)?;
-    if !entry_script.is_file() {
-        return Err(format!(
-            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
-        ));
-    }
-    ensure_inside(&code_dir, &entry_script)?;
+    let entry_script = match d.scoring_script.as_deref() {
+        Some(script) => user_code(state, d, script, &code_dir, (&account, &container)).await?,
+        None => mlflow_code(state, d, &python, &code_dir).await?,
+    };
     let model_dir = root.join("model");
     std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
     if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")

@@ -6,6 +6,7 @@
 //! processes that die with amlite ([`processes`]) and may connect only to their egress proxy
 //! ([`sandbox`]).
 pub mod materialize;
+pub mod mlflow;
 pub mod processes;
 pub mod python;
 pub mod sandbox;
