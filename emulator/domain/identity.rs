@@ -131,15 +131,23 @@ mod tests {
         let upper = system_assigned(&EP.to_uppercase());
         assert_eq!(system_assigned(EP).principal_id, upper.principal_id);
         assert_eq!(system_assigned(EP).client_id, upper.client_id);
-        assert_ne!(system_assigned(EP).principal_id, user_assigned(UAI).principal_id);
-        assert_ne!(system_assigned(EP).principal_id, system_assigned(EP).client_id);
+        assert_ne!(
+            system_assigned(EP).principal_id,
+            user_assigned(UAI).principal_id
+        );
+        assert_ne!(
+            system_assigned(EP).principal_id,
+            system_assigned(EP).client_id
+        );
     }
 
     #[test]
     fn selection_follows_the_query_then_the_system_identity() {
         let both = identities(
             EP,
-            Some(&json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {UAI: {}}})),
+            Some(
+                &json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {UAI: {}}}),
+            ),
         );
         assert_eq!(both.len(), 2);
         let uai = user_assigned(UAI);
@@ -152,7 +160,10 @@ mod tests {
         assert!(none.is_empty() && select(&none, &[]).is_err());
         let default = identities(EP, None);
         assert_eq!(default, vec![system_assigned(EP)]);
-        let only_uai = identities(EP, Some(&json!({"type": "UserAssigned", "userAssignedIdentities": {UAI: {}}})));
+        let only_uai = identities(
+            EP,
+            Some(&json!({"type": "UserAssigned", "userAssignedIdentities": {UAI: {}}})),
+        );
         assert_eq!(select(&only_uai, &[]), Ok(&uai));
     }
 }

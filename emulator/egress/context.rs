@@ -114,8 +114,11 @@ impl DeploymentResolver {
             .get(&ep_id)
             .await
             .map_err(|e| unavailable(e.to_string()))?
-            .ok_or_else(|| unavailable(format!("The endpoint {} no longer exists.", ep_id.as_str())))?;
-        let ep: crate::domain::OnlineEndpoint = row.doc().map_err(|e| unavailable(e.to_string()))?;
+            .ok_or_else(|| {
+                unavailable(format!("The endpoint {} no longer exists.", ep_id.as_str()))
+            })?;
+        let ep: crate::domain::OnlineEndpoint =
+            row.doc().map_err(|e| unavailable(e.to_string()))?;
         let all = crate::domain::identity::identities(&row.id, ep.identity.as_ref());
         let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m))?;
         let key = state.keys.get().await.map_err(|e| (500, e.message))?;
@@ -127,8 +130,16 @@ impl DeploymentResolver {
         };
         let lifetime = crate::identity::routes::TOKEN_LIFETIME_SECS;
         let now = chrono::Utc::now().timestamp();
-        let (token, exp) = issue_as(&key, &issuer, &state.tenant_id, resource, lifetime, now, &subject)
-            .map_err(|e| (500, e.message))?;
+        let (token, exp) = issue_as(
+            &key,
+            &issuer,
+            &state.tenant_id,
+            resource,
+            lifetime,
+            now,
+            &subject,
+        )
+        .map_err(|e| (500, e.message))?;
         Ok(serde_json::json!({
             "access_token": token, "expires_on": exp.to_string(), "expires_in": lifetime.to_string(),
             "resource": resource, "token_type": "Bearer", "client_id": mi.client_id

@@ -47,8 +47,8 @@ impl IdentityEndpoint {
     /// Whether `head` asks for this endpoint: the token path, sent to the proxy itself.
     pub(super) fn is_for(&self, head: &Head) -> bool {
         let path = head.path.split('?').next().unwrap_or("");
-        let to_me = head.host.is_empty()
-            || (super::is_loopback_name(&head.host) && head.port == self.port);
+        let to_me =
+            head.host.is_empty() || (super::is_loopback_name(&head.host) && head.port == self.port);
         to_me && !head.method.eq_ignore_ascii_case("CONNECT") && path == TOKEN_PATH
     }
 
@@ -101,7 +101,8 @@ impl IdentityEndpoint {
             return err(
                 400,
                 "invalid_request",
-                "The request needs the query parameter 'resource' (the audience of the token).".into(),
+                "The request needs the query parameter 'resource' (the audience of the token)."
+                    .into(),
             );
         };
         match resolver.token(&resource, &query).await {

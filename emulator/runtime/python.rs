@@ -261,7 +261,10 @@ impl PythonDeployment {
     pub async fn invoke(&self, client: &reqwest::Client, req: &ModelRequest) -> ModelResponse {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.ports.len().max(1);
         let Some(port) = self.ports.get(i) else {
-            return ModelResponse::new(503, bytes::Bytes::from_static(b"{\"error\":\"no process\"}"));
+            return ModelResponse::new(
+                503,
+                bytes::Bytes::from_static(b"{\"error\":\"no process\"}"),
+            );
         };
         let r = client
             .request(

@@ -119,7 +119,10 @@ mod tests {
     fn the_path_below_score_is_kept_raw() {
         assert_eq!(score_path("/endpoints/ep/score", 2), "/score");
         assert_eq!(score_path("/endpoints/ep/score/", 2), "/score");
-        assert_eq!(score_path("/endpoints/ep/score/a%20b/c", 2), "/score/a%20b/c");
+        assert_eq!(
+            score_path("/endpoints/ep/score/a%20b/c", 2),
+            "/score/a%20b/c"
+        );
         assert_eq!(score_path("/score/x", 0), "/score/x");
     }
 

@@ -135,7 +135,10 @@ pub fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, r
     let (dname, did, req) = (d.name.clone(), d.id.clone(), req.clone());
     state.runtimes.log(
         &did,
-        format!("{now} {} {} (mirrored from {})", req.method, req.path_and_query, live.name),
+        format!(
+            "{now} {} {} (mirrored from {})",
+            req.method, req.path_and_query, live.name
+        ),
     );
     let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
     tokio::spawn(async move {
@@ -175,8 +178,9 @@ pub async fn call_model(
     req: ModelRequest,
 ) -> crate::runtime::ModelResponse {
     match target {
-        ModelTarget::Mock(settings) => crate::runtime::invoke_mock(name, &settings, &req.body).await,
+        ModelTarget::Mock(settings) => {
+            crate::runtime::invoke_mock(name, &settings, &req.body).await
+        }
         ModelTarget::Python(p, client) => p.invoke(&client, &req).await,
     }
 }
-
