@@ -314,3 +314,17 @@ def pytest_runtest_setup(item):
         failed = getattr(item.cls, "_amlite_failed_step", None)
         if failed:
             pytest.fail(f"not run: earlier step {failed} of this flow failed", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sdk_invoke_headers() -> Iterator[None]:
+    """azure-ai-ml 1.35.2's `online_endpoints.invoke` writes the key and `azureml-model-deployment`
+    into the class-level `EndpointInvokeFields.DEFAULT_HEADER`, so after one test invokes with
+    `deployment_name=` every later invoke in the process is routed to that deployment (a 404 on
+    any other endpoint). Each test starts from the SDK's pristine default."""
+    from azure.ai.ml.constants._endpoint import EndpointInvokeFields
+
+    pristine = dict(EndpointInvokeFields.DEFAULT_HEADER)
+    yield
+    EndpointInvokeFields.DEFAULT_HEADER.clear()
+    EndpointInvokeFields.DEFAULT_HEADER.update(pristine)
