@@ -190,7 +190,7 @@ async fn launch(
         Some(script) => user_code(state, d, script, &code_dir, (&account, &container)).await?,
         None => mlflow_code(state, d, &python, &code_dir).await?,
     };
-    let model_dir = root.join("model");
+    let model_dir = checked_join(&root, &model_layout(d.model.as_deref()))?;
     std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
     if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")
         .await
@@ -243,9 +243,44 @@ fn code_path_env(
     Ok(env)
 }
 
+/// Azure's layout of a deployment's model (issue 12): `AZUREML_MODEL_DIR` is
+/// `azureml-models/<model name>/<version>`, from the model asset's id
+/// (`…/models/{name}/versions/{version}`); the inference server reads the model's id from it.
+fn model_layout(model_id: Option<&str>) -> String {
+    let segs: Vec<&str> = model_id.unwrap_or("").split('/').collect();
+    let found = segs.windows(4).find_map(|w| match w {
+        [m, name, v, version]
+            if m.eq_ignore_ascii_case("models") && v.eq_ignore_ascii_case("versions") =>
+        {
+            Some((*name, *version))
+        }
+        _ => None,
+    });
+    let (name, version) = found
+        .filter(|(n, v)| crate::domain::is_safe_name(n) && crate::domain::is_safe_name(v))
+        .unwrap_or(("model", "1"));
+    format!("azureml-models/{name}/{version}")
+}
+
 fn runtime_dir(state: &AppState, id: &ResourceId) -> PathBuf {
     let hash = hex::encode(sha2::Sha256::digest(
         id.as_str().to_ascii_lowercase().as_bytes(),
     ));
     state.config.data_dir.join("runtimes").join(&hash[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_layout;
+
+    #[test]
+    fn the_model_folder_is_named_after_the_asset() {
+        let id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/my-model/versions/3";
+        assert_eq!(model_layout(Some(id)), "azureml-models/my-model/3");
+        assert_eq!(model_layout(None), "azureml-models/model/1");
+        assert_eq!(
+            model_layout(Some("/x/models/../versions/1")),
+            "azureml-models/model/1"
+        );
+    }
 }

@@ -101,6 +101,8 @@ ECHO_SCORE = '''
             "form": dict(request.form),
             "files": files,
             "body_len": len(request.get_data()) if not files else -1,
+            "model_dir": os.environ["AZUREML_MODEL_DIR"],
+            "model_file": os.path.isfile(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model", "model.json")),
         }
         return AMLResponse(json.dumps(out), 201, {"Content-Type": "application/json", "X-From-Score": "yes"})
 '''
@@ -194,6 +196,19 @@ def test_scoring_passes_multipart_headers_query_and_method_through(server, echo_
     g = requests.get(ep.scoring_uri, headers={"Authorization": f"Bearer {key}"}, verify=server.ca_bundle, timeout=30)
     assert g.status_code == 201, g.text
     assert g.json()["method"] == "GET"
+
+
+def test_model_dir_has_azures_layout(server, echo_endpoint):
+    """AZUREML_MODEL_DIR is `azureml-models/<name>/<version>` (the model folder inside it), so the
+    inference server finds the model's id instead of logging "Error while fetching model IDs"."""
+    ep, key, _, _ = echo_endpoint
+    r = requests.post(ep.scoring_uri, headers={"Authorization": f"Bearer {key}"}, json={}, verify=server.ca_bundle, timeout=30)
+    out = r.json()
+    parts = Path(out["model_dir"]).parts
+    assert parts[-3] == "azureml-models" and parts[-1].isdigit(), out["model_dir"]
+    assert out["model_file"], "a model folder keeps its name under AZUREML_MODEL_DIR"
+    logs = server.ml_client().online_deployments.get_logs(name="blue", endpoint_name="echo-ep", lines=500)
+    assert "Error while fetching model IDs" not in logs
 
 
 def test_swagger_uri_serves_the_inference_servers_swagger(server, echo_endpoint):
