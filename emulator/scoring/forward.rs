@@ -7,7 +7,7 @@
 //! Not passed: hop-by-hop headers (RFC 9110 §7.6.1), `Host`/`Content-Length` (set for the new
 //! connection), `Authorization` (the endpoint's key or token is consumed by the front end and is
 //! not the user code's to see) and amlite's own `?region=` routing parameter of a `scoringUri`.
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::arm::ArmRequest;
 use crate::runtime::ModelRequest;
@@ -92,11 +92,6 @@ pub fn model_request(req: &ArmRequest, route: &Route, request_id: &str) -> Model
         headers,
         body: req.body.clone(),
     }
-}
-
-/// A plain `POST /score` of `body` (mirrored copies keep the original request's shape).
-pub fn is_plain_post(req: &ModelRequest) -> bool {
-    req.method == Method::POST && req.path_and_query == "/score"
 }
 
 /// The server's response headers worth passing to the caller (not hop-by-hop, not the length
