@@ -78,10 +78,13 @@ pub struct Application {
 
 impl Application {
     /// Prepares everything and binds `config.host:config.port` (0 = any free port).
-    pub async fn build(config: Config) -> Result<Self, StartError> {
+    pub async fn build(mut config: Config) -> Result<Self, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         std::fs::create_dir_all(&config.data_dir)?;
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
+        // Issue 12: every path derived from the data folder is absolute from here on; the
+        // inference servers run in another working folder (`make run`'s default is `./.amlite`).
+        config.data_dir = data_dir.clone();
         let lock = lock_data_dir(&data_dir)?;
         let certs =
             crate::tls::load_or_generate(&data_dir, config.cert.as_deref(), config.key.as_deref())?;

@@ -17,6 +17,7 @@ use crate::error::ArmResult;
 use crate::runtime::materialize::{
     blob_folder, checked_join, ensure_inside, materialize, CODE_PATH_VARIABLES,
 };
+use crate::runtime::mlflow;
 use crate::runtime::python::LaunchSpec;
 use crate::runtime::RuntimeKind;
 
@@ -121,6 +122,54 @@ async fn asset_uri(
         }))
 }
 
+/// Writes the deployment's code and returns its checked scoring script.
+async fn user_code(
+    state: &State,
+    d: &OnlineDeployment,
+    script: &str,
+    code_dir: &std::path::Path,
+    (account, container): (&str, &str),
+) -> Result<PathBuf, String> {
+    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
+        .await
+        .map_err(|e| e.message)?
+        .ok_or("The deployment's code asset has no codeUri.")?;
+    let code = blob_folder(&code_uri, account, container)
+        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
+    materialize(&state.store, &code, code_dir, false).await?;
+    // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
+    // deployment may predate that check), and must resolve inside it once written.
+    let entry_script = checked_join(code_dir, script)?;
+    if !entry_script.is_file() {
+        return Err(format!(
+            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
+        ));
+    }
+    ensure_inside(code_dir, &entry_script)?;
+    Ok(entry_script)
+}
+
+/// A deployment without code: a no-code MLflow deployment gets amlite's generated scoring
+/// script (issue 12) when `--python` has `mlflow`; any other model needs a scoring script.
+async fn mlflow_code(
+    state: &State,
+    d: &OnlineDeployment,
+    python: &std::path::Path,
+    code_dir: &std::path::Path,
+) -> Result<PathBuf, String> {
+    let model_type = asset_uri(state, d.model.as_deref(), "modelType")
+        .await
+        .map_err(|e| e.message)?;
+    if model_type.as_deref() != Some(mlflow::MODEL_TYPE) {
+        return Err("The deployment has no codeConfiguration.scoringScript to run (only a model of type mlflow_model can be deployed without code).".into());
+    }
+    mlflow::probe(python).await?;
+    std::fs::create_dir_all(code_dir).map_err(|e| format!("{}: {e}", code_dir.display()))?;
+    let script = code_dir.join(mlflow::SCRIPT_NAME);
+    std::fs::write(&script, mlflow::SCORE_PY).map_err(|e| format!("{}: {e}", script.display()))?;
+    Ok(script)
+}
+
 async fn launch(
     state: &State,
     id: &ResourceId,
@@ -128,10 +177,6 @@ async fn launch(
     ws: &Workspace,
 ) -> Result<(), String> {
     let python = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
-    let script = d
-        .scoring_script
-        .clone()
-        .ok_or("The deployment has no codeConfiguration.scoringScript to run.")?;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
@@ -141,23 +186,11 @@ async fn launch(
         super::assets::account_name(ws),
         super::assets::default_container(ws),
     );
-    let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
-        .await
-        .map_err(|e| e.message)?
-        .ok_or("The deployment's code asset has no codeUri.")?;
-    let code = blob_folder(&code_uri, &account, &container)
-        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
-    materialize(&state.store, &code, &code_dir, false).await?;
-    // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
-    // deployment may predate that check), and must resolve inside it once written.
-    let entry_script = checked_join(&code_dir, &script)?;
-    if !entry_script.is_file() {
-        return Err(format!(
-            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
-        ));
-    }
-    ensure_inside(&code_dir, &entry_script)?;
-    let model_dir = root.join("model");
+    let entry_script = match d.scoring_script.as_deref() {
+        Some(script) => user_code(state, d, script, &code_dir, (&account, &container)).await?,
+        None => mlflow_code(state, d, &python, &code_dir).await?,
+    };
+    let model_dir = checked_join(&root, &model_layout(d.model.as_deref()))?;
     std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
     if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")
         .await
@@ -180,6 +213,7 @@ async fn launch(
         timeout: state.config.runtime_start_timeout,
         egress_port: proxy.port(),
         deployment: id.as_str().to_string(),
+        run_dir: root.join("run"),
     };
     state.runtimes.start_python(id.as_str(), &spec).await?;
     state.runtimes.attach_egress_proxy(id.as_str(), proxy);
@@ -209,9 +243,44 @@ fn code_path_env(
     Ok(env)
 }
 
+/// Azure's layout of a deployment's model (issue 12): `AZUREML_MODEL_DIR` is
+/// `azureml-models/<model name>/<version>`, from the model asset's id
+/// (`…/models/{name}/versions/{version}`); the inference server reads the model's id from it.
+fn model_layout(model_id: Option<&str>) -> String {
+    let segs: Vec<&str> = model_id.unwrap_or("").split('/').collect();
+    let found = segs.windows(4).find_map(|w| match w {
+        [m, name, v, version]
+            if m.eq_ignore_ascii_case("models") && v.eq_ignore_ascii_case("versions") =>
+        {
+            Some((*name, *version))
+        }
+        _ => None,
+    });
+    let (name, version) = found
+        .filter(|(n, v)| crate::domain::is_safe_name(n) && crate::domain::is_safe_name(v))
+        .unwrap_or(("model", "1"));
+    format!("azureml-models/{name}/{version}")
+}
+
 fn runtime_dir(state: &AppState, id: &ResourceId) -> PathBuf {
     let hash = hex::encode(sha2::Sha256::digest(
         id.as_str().to_ascii_lowercase().as_bytes(),
     ));
     state.config.data_dir.join("runtimes").join(&hash[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_layout;
+
+    #[test]
+    fn the_model_folder_is_named_after_the_asset() {
+        let id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/my-model/versions/3";
+        assert_eq!(model_layout(Some(id)), "azureml-models/my-model/3");
+        assert_eq!(model_layout(None), "azureml-models/model/1");
+        assert_eq!(
+            model_layout(Some("/x/models/../versions/1")),
+            "azureml-models/model/1"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! Depends on std, serde, uuid, chrono and (for storage signatures) hmac, sha2, base64 and the
 //! URL-encoding crates only; does no IO and never reads the clock.
 pub mod id;
+pub mod identity;
 pub mod path;
 pub mod resources;
 pub mod storage_auth;

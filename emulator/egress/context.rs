@@ -81,6 +81,70 @@ impl Resolve for DeploymentResolver {
             }
         })
     }
+
+    fn token<'a>(
+        &'a self,
+        resource: &'a str,
+        query: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Value, (u16, String)>> {
+        Box::pin(async move { self.identity_token(resource, query).await })
+    }
+}
+
+impl DeploymentResolver {
+    /// A token of the endpoint's identity that `query` names, signed like every amlite token
+    /// (`identity::tokens`), issue 12.
+    async fn identity_token(
+        &self,
+        resource: &str,
+        query: &[(String, String)],
+    ) -> Result<Value, (u16, String)> {
+        use crate::identity::tokens::{issue_as, Subject};
+        let unavailable = |m: String| (503, m);
+        let state = self
+            .state
+            .upgrade()
+            .ok_or_else(|| unavailable("amlite is shutting down".into()))?;
+        let ep_id = self
+            .deployment
+            .parent()
+            .ok_or_else(|| unavailable("The deployment has no endpoint.".into()))?;
+        let row = state
+            .store
+            .get(&ep_id)
+            .await
+            .map_err(|e| unavailable(e.to_string()))?
+            .ok_or_else(|| {
+                unavailable(format!("The endpoint {} no longer exists.", ep_id.as_str()))
+            })?;
+        let ep: crate::domain::OnlineEndpoint =
+            row.doc().map_err(|e| unavailable(e.to_string()))?;
+        let all = crate::domain::identity::identities(&row.id, ep.identity.as_ref());
+        let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m))?;
+        let key = state.keys.get().await.map_err(|e| (500, e.message))?;
+        let issuer = crate::identity::issuer(&state.internet_base, &state.tenant_id);
+        let subject = Subject {
+            object_id: &mi.principal_id,
+            app_id: &mi.client_id,
+            mi_resource_id: Some(&mi.resource_id),
+        };
+        let lifetime = crate::identity::routes::TOKEN_LIFETIME_SECS;
+        let now = chrono::Utc::now().timestamp();
+        let (token, exp) = issue_as(
+            &key,
+            &issuer,
+            &state.tenant_id,
+            resource,
+            lifetime,
+            now,
+            &subject,
+        )
+        .map_err(|e| (500, e.message))?;
+        Ok(serde_json::json!({
+            "access_token": token, "expires_on": exp.to_string(), "expires_in": lifetime.to_string(),
+            "resource": resource, "token_type": "Bearer", "client_id": mi.client_id
+        }))
+    }
 }
 
 /// The internet listener's port.

@@ -10,7 +10,7 @@ use super::proxy::MAX_HEAD;
 pub(super) struct Head {
     /// `CONNECT`, `GET`, ...
     pub(super) method: String,
-    /// Destination host, normalised (lower case, no port).
+    /// Destination host, normalised (lower case, no port); empty for an origin-form request.
     pub(super) host: String,
     /// Destination port (80 by default for plain HTTP).
     pub(super) port: u16,
@@ -65,10 +65,14 @@ pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
         let (host, port) = crate::network::split_host_port(target);
         let port = port.ok_or_else(|| format!("CONNECT needs host:port, got '{target}'."))?;
         (host, port, String::new())
+    } else if target.starts_with('/') {
+        // Origin form: a client talking to the proxy itself, which only its managed-identity
+        // endpoint answers (`super::identity`); no host, port 0.
+        (String::new(), 0, target.to_string())
     } else {
         absolute_http(target)?
     };
-    if host.is_empty() {
+    if host.is_empty() && port != 0 {
         return Err(format!("No host in '{target}'."));
     }
     Ok(Head {
@@ -81,13 +85,16 @@ pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
     })
 }
 
+/// What the proxy says to a request that is neither `CONNECT` nor absolute-form.
+pub(super) fn not_a_proxy_request(target: &str) -> String {
+    format!("This is an egress proxy: send 'CONNECT host:port' or an absolute http:// URL, got '{target}'.")
+}
+
 /// Splits `http://host[:port][/path]` into host, port (default 80) and origin-form path.
 fn absolute_http(target: &str) -> Result<(String, u16, String), String> {
     let lower = target.get(..7).map(str::to_ascii_lowercase);
     if lower.as_deref() != Some("http://") {
-        return Err(format!(
-            "This is an egress proxy: send 'CONNECT host:port' or an absolute http:// URL, got '{target}'."
-        ));
+        return Err(not_a_proxy_request(target));
     }
     let rest = &target[7..];
     let (authority, path) = match rest.find(['/', '?']) {

@@ -9,6 +9,7 @@
 //! - [`context`]: builds the deployment's [`EgressContext`] and [`Catalog`] from the store at
 //!   every connection (so rule and flag changes apply to the next connection).
 //! - [`services`]: the external services users declare in fixtures (SPEC 6.1).
+//! - [`identity`]: the deployment's managed-identity endpoint, served by the proxy itself.
 //!
 //! Answers: refused → `403` with `x-amlite-egress-rule: <rule id>`; allowed and served locally
 //! (amlite's own listeners, declared external services) → forwarded for real; allowed but only
@@ -16,6 +17,7 @@
 //! connected to.
 pub mod context;
 mod http;
+pub mod identity;
 pub mod proxy;
 pub mod services;
 
@@ -123,6 +125,17 @@ pub fn is_loopback_name(host: &str) -> bool {
 pub trait Resolve: Send + Sync + 'static {
     /// The plan for a connection to `host:port` (host as the client sent it).
     fn plan<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, Plan>;
+
+    /// A managed-identity token for `resource`, of the identity `query` names
+    /// ([`identity`]): the endpoint's JSON answer, or an HTTP status and why not.
+    fn token<'a>(
+        &'a self,
+        resource: &'a str,
+        query: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<serde_json::Value, (u16, String)>> {
+        let _ = (resource, query);
+        Box::pin(async { Err((404, "This proxy serves no managed identity.".to_string())) })
+    }
 }
 
 /// A fixed context and catalog (tests, and anything that builds the context itself).

@@ -24,7 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::http::{origin_form, parse_head, read_head, Head};
+use super::http::{not_a_proxy_request, origin_form, parse_head, read_head, Head};
+use super::identity::IdentityEndpoint;
 use super::{Plan, Resolve};
 
 /// Longest a client may take to send the request head.
@@ -48,6 +49,7 @@ pub const MAX_CONNECTIONS: usize = 64;
 #[derive(Debug)]
 pub struct Proxy {
     port: u16,
+    identity: IdentityEndpoint,
     task: JoinHandle<()>,
 }
 
@@ -63,8 +65,13 @@ impl Proxy {
     pub async fn start(resolver: Arc<dyn Resolve>) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
-        let task = tokio::spawn(accept_loop(listener, resolver));
-        Ok(Proxy { port, task })
+        let identity = IdentityEndpoint::new(port);
+        let task = tokio::spawn(accept_loop(listener, resolver, Arc::new(identity.clone())));
+        Ok(Proxy {
+            port,
+            identity,
+            task,
+        })
     }
 
     /// The loopback port the proxy listens on.
@@ -79,7 +86,10 @@ impl Proxy {
 
     /// The variables that route a process's HTTP(S) through this proxy: `HTTP_PROXY`,
     /// `HTTPS_PROXY`, their lower-case forms, and empty `NO_PROXY`/`no_proxy` so that even
-    /// loopback destinations go through it (ISO-10 needs to see them).
+    /// loopback destinations go through it (ISO-10 needs to see them); and the managed-identity
+    /// endpoint it serves ([`super::identity`], issue 12): `MSI_ENDPOINT`/`MSI_SECRET` as Azure
+    /// sets them in a deployment, `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` for the App Service
+    /// protocol `ManagedIdentityCredential` tries first.
     pub fn env(&self) -> BTreeMap<String, String> {
         let url = self.url();
         let mut env = BTreeMap::new();
@@ -89,11 +99,21 @@ impl Proxy {
         for k in ["NO_PROXY", "no_proxy"] {
             env.insert(k.to_string(), String::new());
         }
+        for k in ["MSI_ENDPOINT", "IDENTITY_ENDPOINT"] {
+            env.insert(k.to_string(), self.identity.url());
+        }
+        for k in ["MSI_SECRET", "IDENTITY_HEADER"] {
+            env.insert(k.to_string(), self.identity.secret.clone());
+        }
         env
     }
 }
 
-async fn accept_loop(listener: TcpListener, resolver: Arc<dyn Resolve>) {
+async fn accept_loop(
+    listener: TcpListener,
+    resolver: Arc<dyn Resolve>,
+    identity: Arc<IdentityEndpoint>,
+) {
     // Connections live in the set, so aborting this task (dropping the Proxy) ends them too.
     let mut connections = JoinSet::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -110,15 +130,15 @@ async fn accept_loop(listener: TcpListener, resolver: Arc<dyn Resolve>) {
             });
             continue;
         };
-        let resolver = resolver.clone();
+        let (resolver, identity) = (resolver.clone(), identity.clone());
         connections.spawn(async move {
-            serve(stream, resolver.as_ref()).await;
+            serve(stream, resolver.as_ref(), &identity).await;
             drop(slot);
         });
     }
 }
 
-async fn serve(mut client: TcpStream, resolver: &dyn Resolve) {
+async fn serve(mut client: TcpStream, resolver: &dyn Resolve, identity: &IdentityEndpoint) {
     let (raw, rest) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)).await {
         Ok(Ok(x)) => x,
         Ok(Err(msg)) => {
@@ -134,6 +154,16 @@ async fn serve(mut client: TcpStream, resolver: &dyn Resolve) {
             return;
         }
     };
+    // The identity endpoint is always reachable (as in Azure); everything else is planned.
+    if identity.is_for(&head) {
+        let _ = identity.answer(&mut client, &head, resolver).await;
+        return;
+    }
+    if head.host.is_empty() {
+        let msg = not_a_proxy_request(&head.path);
+        let _ = reply(&mut client, 400, &[], &error_body("BadRequest", &msg, None)).await;
+        return;
+    }
     let plan = resolver.plan(&head.host, head.port).await;
     let target = format!("{}:{}", head.host, head.port);
     let _ = match plan {
@@ -186,14 +216,20 @@ fn error_body(code: &str, message: &str, rule: Option<&str>) -> String {
     serde_json::json!({ "error": err }).to_string()
 }
 
-async fn reply(
+/// Answers `status` with a JSON `body` and closes the connection.
+pub(super) async fn reply(
     client: &mut TcpStream,
     status: u16,
     headers: &[(&str, &str)],
     body: &str,
 ) -> std::io::Result<()> {
     let reason = match status {
+        200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
         403 => "Forbidden",
         502 => "Bad Gateway",
         _ => "Service Unavailable",

@@ -7,7 +7,7 @@ use super::keys::SigningKey;
 use crate::error::ArmError;
 
 /// A signed access token for `audience`, valid `lifetime_secs` from `now`; returns it with its
-/// `exp`.
+/// `exp`. Issued to amlite's development client ([`super::CLIENT_ID`]).
 pub fn issue(
     key: &SigningKey,
     issuer: &str,
@@ -16,14 +16,46 @@ pub fn issue(
     lifetime_secs: i64,
     now: i64,
 ) -> Result<(String, i64), ArmError> {
+    let subject = Subject {
+        object_id: super::PRINCIPAL_ID,
+        app_id: super::CLIENT_ID,
+        mi_resource_id: None,
+    };
+    issue_as(key, issuer, tenant, audience, lifetime_secs, now, &subject)
+}
+
+/// Who a token is issued to.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// `oid` and `sub`: the service principal's object id.
+    pub object_id: &'a str,
+    /// `appid` and `azp`: the application (client) id.
+    pub app_id: &'a str,
+    /// `xms_mirid`: the ARM id of a managed identity, as Entra puts in its tokens.
+    pub mi_resource_id: Option<&'a str>,
+}
+
+/// [`issue`] for `subject` (a managed identity's tokens, issue 12).
+pub fn issue_as(
+    key: &SigningKey,
+    issuer: &str,
+    tenant: &str,
+    audience: &str,
+    lifetime_secs: i64,
+    now: i64,
+    subject: &Subject<'_>,
+) -> Result<(String, i64), ArmError> {
     let exp = now + lifetime_secs;
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(key.kid.clone());
-    let claims = json!({
+    let mut claims = json!({
         "aud": audience, "iss": issuer, "iat": now, "nbf": now, "exp": exp,
-        "tid": tenant, "oid": super::PRINCIPAL_ID, "sub": super::PRINCIPAL_ID,
-        "appid": super::CLIENT_ID, "azp": super::CLIENT_ID, "idtyp": "app", "ver": "2.0"
+        "tid": tenant, "oid": subject.object_id, "sub": subject.object_id,
+        "appid": subject.app_id, "azp": subject.app_id, "idtyp": "app", "ver": "2.0"
     });
+    if let Some(mirid) = subject.mi_resource_id {
+        claims["xms_mirid"] = json!(mirid);
+    }
     let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
         .map_err(|e| ArmError::internal(format!("signing a token: {e}")))?;
     Ok((token, exp))

@@ -136,7 +136,8 @@ async fn write_blob(
 
 /// Writes every blob of `folder` under `dest`. With `keep_folder_name` the last path segment of
 /// the prefix is kept (models: `AZUREML_MODEL_DIR` is the folder *containing* the model folder),
-/// else blobs land directly in `dest` (code). Returns the number of files written.
+/// else blobs land directly in `dest` (code). A model folder may also be one file (its blob
+/// name is the prefix). Returns the number of files written.
 pub async fn materialize(
     store: &Store,
     folder: &BlobFolder,
@@ -152,7 +153,7 @@ pub async fn materialize(
     } else {
         format!("{}/", folder.prefix)
     };
-    let rows = store
+    let mut rows = store
         .list_blobs(
             &folder.account,
             &folder.container,
@@ -160,6 +161,16 @@ pub async fn materialize(
         )
         .await
         .map_err(|e| e.to_string())?;
+    if rows.is_empty() && keep_folder_name {
+        // A single-file model (`Model(path="model/sklearn_regression_model.pkl")`, issue 12):
+        // the URI names the blob itself, and Azure puts the file directly in
+        // AZUREML_MODEL_DIR (the base is the blob's folder, so `rel` is its file name).
+        rows = store
+            .list_blobs(&folder.account, &folder.container, &folder.prefix)
+            .await
+            .map_err(|e| e.to_string())?;
+        rows.retain(|b| b.name == folder.prefix);
+    }
     if rows.is_empty() {
         return Err(format!(
             "no files under {}/{}/{}",

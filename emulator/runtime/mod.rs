@@ -6,6 +6,7 @@
 //! processes that die with amlite ([`processes`]) and may connect only to their egress proxy
 //! ([`sandbox`]).
 pub mod materialize;
+pub mod mlflow;
 pub mod processes;
 pub mod python;
 pub mod sandbox;
@@ -21,13 +22,39 @@ use crate::domain::OnlineDeployment;
 /// How many request log lines each deployment keeps for `getLogs`.
 const LOG_LINES: usize = 200;
 
+/// What the scoring front end asks a runtime (issue 12: the caller's request, passed through).
+#[derive(Debug, Clone)]
+pub struct ModelRequest {
+    /// The caller's method.
+    pub method: http::Method,
+    /// `/score…` or `/swagger.json`, with the caller's query.
+    pub path_and_query: String,
+    /// The caller's end-to-end headers plus the front end's request id.
+    pub headers: http::HeaderMap,
+    /// Body, unchanged.
+    pub body: Bytes,
+}
+
 /// What a runtime answered.
 #[derive(Debug, Clone)]
 pub struct ModelResponse {
     /// HTTP status of the model.
     pub status: u16,
+    /// Headers the model set (the mock sets none).
+    pub headers: http::HeaderMap,
     /// Body.
     pub body: Bytes,
+}
+
+impl ModelResponse {
+    /// An answer without headers.
+    pub fn new(status: u16, body: Bytes) -> Self {
+        ModelResponse {
+            status,
+            headers: http::HeaderMap::new(),
+            body,
+        }
+    }
 }
 
 /// The runtime settings of one deployment, as routed by scoring.
@@ -253,18 +280,12 @@ pub async fn invoke_mock(name: &str, settings: &MockSettings, body: &Bytes) -> M
         }
         if settings.status != 200 {
             let text = format!("{{\"error\":\"mock model of deployment {name} answered {} (AMLITE_MOCK_STATUS)\"}}", settings.status);
-            return ModelResponse {
-                status: settings.status,
-                body: Bytes::from(text),
-            };
+            return ModelResponse::new(settings.status, Bytes::from(text));
         }
         let input: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|_| {
             serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
         });
         let out = serde_json::json!({ "deployment": name, "input": input });
-        ModelResponse {
-            status: 200,
-            body: Bytes::from(out.to_string()),
-        }
+        ModelResponse::new(200, Bytes::from(out.to_string()))
     }
 }

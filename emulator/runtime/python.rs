@@ -17,7 +17,7 @@ use tokio::process::{Child, Command};
 
 use super::processes::{PidRecords, ProcessHost};
 use super::sandbox::{self, SandboxMode};
-use super::ModelResponse;
+use super::{ModelRequest, ModelResponse};
 
 /// Instances beyond this share processes: a laptop should not start 50 Python servers.
 pub const MAX_PROCESSES: u32 = 4;
@@ -26,7 +26,10 @@ pub const MAX_PROCESSES: u32 = 4;
 /// starts the package's own entry point with the host replaced. The parent-death signal amlite
 /// gives the server (`sandbox::restrict_child`) is not inherited by forks, so every process the
 /// server forks (gunicorn workers) asks for its own: it dies when its parent dies, and so the
-/// whole tree dies with amlite (issue 9).
+/// whole tree dies with amlite (issue 9). gunicorn 25.1+ opens a control socket, by default
+/// `$HOME/.gunicorn/gunicorn.ctl` for every server of the user; each server gets its own in
+/// its deployment's `run/` folder (`AMLITE_CONTROL_SOCKET`, issue 12), or none when that path
+/// is too long for a Unix socket name.
 const LAUNCHER: &str = r#"import ctypes, os, signal, sys
 _p = [0]
 def _before():
@@ -36,6 +39,17 @@ def _child():
     if os.getppid() != _p[0]:
         os._exit(1)
 os.register_at_fork(before=_before, after_in_child=_child)
+_ctl = os.environ.pop('AMLITE_CONTROL_SOCKET', '')
+try:
+    import gunicorn.config as _gc
+    if hasattr(_gc, 'ControlSocket'):
+        if _ctl and len(_ctl.encode()) < 104:
+            _gc.ControlSocket.default = _ctl
+        else:
+            _gc.ControlSocketDisable.default = True
+            print('amlite: gunicorn control socket disabled: its path would exceed a Unix socket name', file=sys.stderr)
+except ImportError:
+    pass
 import azureml_inference_server_http.amlserver as s
 s.DEFAULT_HOST = '127.0.0.1'
 sys.argv = ['azmlinfsrv'] + sys.argv[1:]
@@ -61,6 +75,8 @@ pub struct LaunchSpec {
     pub egress_port: u16,
     /// Deployment id (names the process records).
     pub deployment: String,
+    /// The deployment's folder for the servers' control sockets.
+    pub run_dir: PathBuf,
 }
 
 /// A running python deployment.
@@ -116,6 +132,10 @@ async fn spawn_one(
     cmd.envs(&spec.env)
         .env("AZUREML_MODEL_DIR", &spec.model_dir)
         .env("PYTHONUNBUFFERED", "1")
+        .env(
+            "AMLITE_CONTROL_SOCKET",
+            spec.run_dir.join(format!("{port}.ctl")),
+        )
         .env(owner_key, owner);
     if let Some(dir) = spec.entry_script.parent() {
         cmd.current_dir(dir);
@@ -237,40 +257,40 @@ impl PythonDeployment {
         &self.ports
     }
 
-    /// Sends a scoring request to the next process (round robin).
-    pub async fn invoke(
-        &self,
-        client: &reqwest::Client,
-        body: &bytes::Bytes,
-        content_type: &str,
-    ) -> ModelResponse {
+    /// Sends a request to the next process (round robin), as the front end received it.
+    pub async fn invoke(&self, client: &reqwest::Client, req: &ModelRequest) -> ModelResponse {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.ports.len().max(1);
         let Some(port) = self.ports.get(i) else {
-            return ModelResponse {
-                status: 503,
-                body: bytes::Bytes::from_static(b"{\"error\":\"no process\"}"),
-            };
+            return ModelResponse::new(
+                503,
+                bytes::Bytes::from_static(b"{\"error\":\"no process\"}"),
+            );
         };
         let r = client
-            .post(format!("http://127.0.0.1:{port}/score"))
-            .header("content-type", content_type)
-            .body(body.clone())
+            .request(
+                req.method.clone(),
+                format!("http://127.0.0.1:{port}{}", req.path_and_query),
+            )
+            .headers(req.headers.clone())
+            .body(req.body.clone())
             .send()
             .await;
         match r {
             Ok(resp) => {
                 let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
                 ModelResponse {
                     status,
+                    headers,
                     body: resp.bytes().await.unwrap_or_default(),
                 }
             }
-            Err(e) => ModelResponse {
-                status: 502,
-                body: bytes::Bytes::from(format!(
+            Err(e) => ModelResponse::new(
+                502,
+                bytes::Bytes::from(format!(
                     "{{\"error\":\"inference server unreachable: {e}\"}}"
                 )),
-            },
+            ),
         }
     }
 }

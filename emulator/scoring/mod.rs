@@ -1,16 +1,19 @@
 //! The data plane (SPEC §4, §6.3): `POST {scoringUri}` and `GET …/swagger.json`.
 //! Order: resolve the endpoint → inbound network decision (ISO-2/ISO-5) → auth → choose a
 //! deployment (header or traffic weights) → concurrency limit (429) → call the runtime with
-//! the request timeout (408) → pass the model's answer (200) or wrap its failure (424) →
+//! the request timeout (408) → pass the model's answer (2xx) or wrap its failure (424) →
 //! mirror a share of weight-routed requests (copies count against the mirror deployment's
-//! concurrency and end at its request timeout; copies over the limit are dropped and logged).
+//! concurrency and end at its request timeout; copies over the limit are dropped and logged)
+//! ([`model`]). A python deployment gets the caller's request as it came ([`forward`], issue
+//! 12) and serves its own swagger. Every request logs one INFO line (SPEC §2).
 pub mod auth;
 pub mod cache;
+pub mod forward;
 mod load;
+mod model;
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +32,7 @@ pub fn host_form(host: &str) -> Option<(String, String)> {
 
 /// Handles one scoring request; every failure is an ARM-style error body.
 pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
+    let started = Instant::now();
     let client_id = sanitized(req.header("x-ms-client-request-id"));
     // SPEC §4: amlite generates the GUID; like Azure's inference server it keeps a caller's
     // `x-request-id` only when that is itself a GUID.
@@ -37,7 +41,7 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
         .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
         .unwrap_or_else(uuid::Uuid::new_v4)
         .to_string();
-    let mut resp = match score(state, &req).await {
+    let mut resp = match score(state, &req, &request_id).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -46,6 +50,22 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
     if !client_id.is_empty() {
         put(h, "x-ms-client-request-id", &client_id);
     }
+    // SPEC §2: one line per request at the default level (issue 12).
+    let deployment = resp
+        .headers()
+        .get("azureml-model-deployment")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    tracing::info!(
+        method = %req.method,
+        path = %req.path,
+        status = resp.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id = %request_id,
+        deployment = %deployment,
+        "scoring request"
+    );
     resp
 }
 
@@ -63,9 +83,9 @@ fn put(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// Which endpoint a request is for: `(endpoint, swagger?, region)`, the region from the
+/// Which endpoint a request is for: `(endpoint, route, region)`, the region from the
 /// Host-header form or the `?region=` a `scoringUri` carries (see `load::route`).
-fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> {
+fn target(req: &ArmRequest) -> Result<(String, forward::Route, Option<String>), ArmError> {
     let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
     let host = req.header("host").unwrap_or("");
     let region = req
@@ -73,12 +93,22 @@ fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> 
         .filter(|r| !r.is_empty())
         .map(crate::rules::names::normalize_region);
     match l.as_slice() {
-        ["endpoints", _, "score"] => Ok((req.lower[1].clone(), false, region)),
-        ["endpoints", _, "swagger.json"] => Ok((req.lower[1].clone(), true, region)),
-        ["score"] | ["swagger.json"] => match host_form(host) {
+        ["endpoints", _, "score", ..] => Ok((
+            req.lower[1].clone(),
+            forward::Route::Score(forward::score_path(&req.path, 2)),
+            region,
+        )),
+        ["endpoints", _, "swagger.json"] => {
+            Ok((req.lower[1].clone(), forward::Route::Swagger, region))
+        }
+        ["score", ..] | ["swagger.json"] => match host_form(host) {
             Some((ep, host_region)) => Ok((
                 ep.to_ascii_lowercase(),
-                l == ["swagger.json"],
+                if l == ["swagger.json"] {
+                    forward::Route::Swagger
+                } else {
+                    forward::Route::Score(forward::score_path(&req.path, 0))
+                },
                 Some(crate::rules::names::normalize_region(&host_region)),
             )),
             None => Err(ArmError::new(
@@ -98,9 +128,9 @@ fn target(req: &ArmRequest) -> Result<(String, bool, Option<String>), ArmError> 
     }
 }
 
-async fn score(state: &AppState, req: &ArmRequest) -> Result<Response, ArmError> {
+async fn score(state: &AppState, req: &ArmRequest, request_id: &str) -> Result<Response, ArmError> {
     crate::arm::provision::settle(state).await?;
-    let (name, swagger, region) = target(req)?;
+    let (name, path, region) = target(req)?;
     let route = load::route(state, &name, region.as_deref()).await?;
     inbound(state, req, &route)?;
     let now = chrono::Utc::now().timestamp();
@@ -129,19 +159,36 @@ async fn score(state: &AppState, req: &ArmRequest) -> Result<Response, ArmError>
         now,
         aad,
     )?;
-    if swagger {
-        return Ok(axum::Json(swagger_doc(&route.name)).into_response());
-    }
-    if req.method != Method::POST {
-        return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
-    }
     let named = req
         .header("azureml-model-deployment")
         .filter(|s| !s.is_empty());
+    let python = |d: &DeploymentRoute| d.runtime == crate::runtime::RuntimeKind::Python;
+    if path == forward::Route::Swagger {
+        // Issue 12: a python deployment serves its inference server's swagger (2.0, or 3 with
+        // `?version=3`), as Azure does; the mock has amlite's own document.
+        return match choose(&route, named) {
+            Ok(d) if python(d) => {
+                let call = forward::model_request(req, &path, request_id);
+                model::invoke(state, &route, d, &call).await
+            }
+            _ => Ok(axum::Json(swagger_doc(&route.name)).into_response()),
+        };
+    }
+    let only_post =
+        |d: Option<&DeploymentRoute>| req.method != Method::POST && !d.is_some_and(python);
+    // The mock takes POST only; a python deployment's server decides (its /score takes GET,
+    // POST and OPTIONS).
+    if only_post(None) && !route.deployments.iter().any(python) {
+        return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
+    }
     let deployment = choose(&route, named)?;
-    let resp = invoke(state, &route, deployment, &req.body).await?;
+    if only_post(Some(deployment)) {
+        return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
+    }
+    let call = forward::model_request(req, &path, request_id);
+    let resp = model::invoke(state, &route, deployment, &call).await?;
     if named.is_none() {
-        mirror(state, &route, deployment, &req.body);
+        model::mirror(state, &route, deployment, &call);
     }
     Ok(resp)
 }
@@ -233,168 +280,6 @@ fn routable(d: &DeploymentRoute) -> Result<&DeploymentRoute, ArmError> {
                 other.as_str()
             ),
         )),
-    }
-}
-
-struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-async fn invoke(
-    state: &AppState,
-    route: &EndpointRoute,
-    d: &DeploymentRoute,
-    body: &bytes::Bytes,
-) -> Result<Response, ArmError> {
-    let limit = 2
-        * d.request_settings.max_concurrent_requests_per_instance as usize
-        * d.instance_count.max(1) as usize;
-    let before = d.in_flight.fetch_add(1, Ordering::SeqCst);
-    let _guard = InFlight(d.in_flight.clone());
-    if before >= limit {
-        return Err(ArmError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", format!("Too many pending requests for deployment {}: more than {limit} (2 × maxConcurrentRequestsPerInstance × instanceCount) are in flight.", d.name))
-            .with_header("ms-azureml-model-error-reason", "too_many_pending_request")
-            .with_header("azureml-model-deployment", d.name.clone()));
-    }
-    let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
-    let target = model_target(state, d)?;
-    let call = call_model(&d.name, target, body.clone());
-    let answer = match tokio::time::timeout(timeout, call).await {
-        Ok(a) => a,
-        Err(_) => {
-            return Err(ArmError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", format!("The model of deployment {} did not answer within requestSettings.requestTimeout ({} ms).", d.name, d.request_settings.request_timeout_ms))
-                .with_header("azureml-model-deployment", d.name.clone()));
-        }
-    };
-    state.runtimes.log(
-        &d.id,
-        format!(
-            "{} POST /score {} (endpoint {})",
-            crate::domain::arm_time(chrono::Utc::now()),
-            answer.status,
-            route.name
-        ),
-    );
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut resp = if status == StatusCode::OK {
-        (
-            StatusCode::OK,
-            [("content-type", "application/json")],
-            answer.body,
-        )
-            .into_response()
-    } else {
-        let mut r = (
-            StatusCode::FAILED_DEPENDENCY,
-            [("content-type", "application/json")],
-            answer.body,
-        )
-            .into_response();
-        put(
-            r.headers_mut(),
-            "ms-azureml-model-error-statuscode",
-            &answer.status.to_string(),
-        );
-        put(
-            r.headers_mut(),
-            "ms-azureml-model-error-reason",
-            "model_error",
-        );
-        r
-    };
-    put(resp.headers_mut(), "azureml-model-deployment", &d.name);
-    Ok(resp)
-}
-
-/// Sends a copy of a weight-routed request to the mirror deployment for its configured share;
-/// the answer is discarded (SPEC §4).
-fn mirror(state: &AppState, route: &EndpointRoute, live: &DeploymentRoute, body: &bytes::Bytes) {
-    let Some((name, pct)) = route.mirror_traffic.iter().find(|(_, p)| **p > 0) else {
-        return;
-    };
-    let Some(d) = route
-        .deployments
-        .iter()
-        .find(|d| d.name.eq_ignore_ascii_case(name))
-    else {
-        return;
-    };
-    if d.name.eq_ignore_ascii_case(&live.name) || d.state != ProvisioningState::Succeeded {
-        return;
-    }
-    let tick =
-        i64::try_from(route.mirror_counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0);
-    if tick >= *pct {
-        return;
-    }
-    let Ok(target) = model_target(state, d) else {
-        return;
-    };
-    // A copy takes a slot of the mirror deployment's own concurrency (maxConcurrentRequests-
-    // PerInstance × instanceCount, shared with requests sent to it directly) and ends at its
-    // requestTimeout, so copies to a slow deployment cannot pile up (issue 9); one over the
-    // limit is dropped and logged, as the answer of a copy is discarded anyway.
-    let limit = d.request_settings.max_concurrent_requests_per_instance as usize
-        * d.instance_count.max(1) as usize;
-    let before = d.in_flight.fetch_add(1, Ordering::SeqCst);
-    let guard = InFlight(d.in_flight.clone());
-    let now = crate::domain::arm_time(chrono::Utc::now());
-    if before >= limit {
-        drop(guard);
-        tracing::warn!(deployment = %d.name, endpoint = %route.name, limit, "mirrored copy dropped: the mirror deployment is at its concurrency limit");
-        state.runtimes.log(
-            &d.id,
-            format!("{now} POST /score: mirror copy from {} dropped, {limit} requests in flight (maxConcurrentRequestsPerInstance × instanceCount)", live.name),
-        );
-        return;
-    }
-    let (dname, did, body) = (d.name.clone(), d.id.clone(), body.clone());
-    state.runtimes.log(
-        &did,
-        format!("{now} POST /score (mirrored from {})", live.name),
-    );
-    let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
-    tokio::spawn(async move {
-        let _guard = guard;
-        if tokio::time::timeout(timeout, call_model(&dname, target, body))
-            .await
-            .is_err()
-        {
-            tracing::info!(deployment = %dname, "mirrored copy ended at requestTimeout");
-        }
-    });
-}
-
-/// What answers for a deployment: the mock, or its running python processes.
-enum ModelTarget {
-    Mock(crate::runtime::MockSettings),
-    Python(
-        Arc<crate::runtime::python::PythonDeployment>,
-        reqwest::Client,
-    ),
-}
-
-fn model_target(state: &AppState, d: &DeploymentRoute) -> Result<ModelTarget, ArmError> {
-    match d.runtime {
-        crate::runtime::RuntimeKind::Mock => Ok(ModelTarget::Mock(d.mock.clone())),
-        crate::runtime::RuntimeKind::Python => match state.runtimes.python(&d.id) {
-            Some(p) => Ok(ModelTarget::Python(p, state.runtimes.client().clone())),
-            None => Err(ArmError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", format!("Deployment {} is not running (its python runtime is starting or stopped); see getLogs.", d.name))),
-        },
-    }
-}
-
-async fn call_model(
-    name: &str,
-    target: ModelTarget,
-    body: bytes::Bytes,
-) -> crate::runtime::ModelResponse {
-    match target {
-        ModelTarget::Mock(settings) => crate::runtime::invoke_mock(name, &settings, &body).await,
-        ModelTarget::Python(p, client) => p.invoke(&client, &body, "application/json").await,
     }
 }
 

@@ -123,6 +123,11 @@ class AmliteServer:
         self.extra_args = list(extra_args)
         self.env: Dict[str, str] = {}
         self.proc: Optional[subprocess.Popen] = None
+        # `--data-dir` as given on the command line and the working folder amlite starts in
+        # (default: the absolute data folder, started inside it); a test of a relative
+        # `--data-dir` sets both.
+        self.data_arg: Optional[str] = None
+        self.cwd: Optional[Path] = None
         self._stdout_path = data_dir / "amlite.stdout.log"
         self._stderr_path = data_dir / "amlite.stderr.log"
 
@@ -133,7 +138,7 @@ class AmliteServer:
         if not binary.exists():
             pytest.fail(f"amlite binary not found at {binary} (build it, or set AMLITE_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [str(binary), "serve", "--port", "0", "--data-dir", str(self.data_dir)]
+        args = [str(binary), "serve", "--port", "0", "--data-dir", self.data_arg or str(self.data_dir)]
         if not any(a.split("=")[0] == "--provisioning-delay" for a in self.extra_args):
             args += ["--provisioning-delay", "0s"]
         args += self.extra_args
@@ -145,7 +150,7 @@ class AmliteServer:
                 stdout=out,
                 stderr=err,
                 env=child_env,
-                cwd=str(self.data_dir),
+                cwd=str(self.cwd or self.data_dir),
             )
         self._wait_ready(args, timeout)
         return self
@@ -321,3 +326,17 @@ def pytest_runtest_setup(item):
         failed = getattr(item.cls, "_amlite_failed_step", None)
         if failed:
             pytest.fail(f"not run: earlier step {failed} of this flow failed", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sdk_invoke_headers() -> Iterator[None]:
+    """azure-ai-ml 1.35.2's `online_endpoints.invoke` writes the key and `azureml-model-deployment`
+    into the class-level `EndpointInvokeFields.DEFAULT_HEADER`, so after one test invokes with
+    `deployment_name=` every later invoke in the process is routed to that deployment (a 404 on
+    any other endpoint). Each test starts from the SDK's pristine default."""
+    from azure.ai.ml.constants._endpoint import EndpointInvokeFields
+
+    pristine = dict(EndpointInvokeFields.DEFAULT_HEADER)
+    yield
+    EndpointInvokeFields.DEFAULT_HEADER.clear()
+    EndpointInvokeFields.DEFAULT_HEADER.update(pristine)
