@@ -18,6 +18,12 @@ async fn endpoint_has_kind_managed_and_a_system_identity_principal() {
     assert_eq!(get.body["kind"], "Managed");
     let principal = get.body["identity"]["principalId"].as_str().unwrap_or("");
     assert_eq!(principal.len(), 36, "{}", get.text);
+    // The principal a deployment's identity endpoint issues tokens for (their `oid`).
+    let id = get.body["id"].as_str().unwrap_or("");
+    assert_eq!(
+        principal,
+        amlite::domain::identity::system_assigned(id).principal_id
+    );
     assert_eq!(put.body["identity"]["principalId"], principal);
     assert_eq!(
         get.body["identity"]["tenantId"],

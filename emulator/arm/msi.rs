@@ -1,12 +1,10 @@
 //! `ManagedServiceIdentity` (common-types v3) as Azure answers it for workspaces and online
 //! endpoints: `type` in Azure's casing and, for a system-assigned identity, the read-only
 //! `principalId` and `tenantId` Azure fills in (recorded: `test_online_endpoint_mir`, every
-//! workspace GET). amlite has no directory: the principal is a stable GUID derived from the
-//! resource id and creation time (the same for every read, new for a re-created resource), the
-//! tenant is the subscriptions' (`env.sh` `AZURE_TENANT_ID` tokens' `tid`).
-use chrono::{DateTime, Utc};
+//! workspace GET). amlite has no directory: principal and client ids are the stable ones
+//! `domain::identity` derives from ARM ids, the same that the tokens a deployment's identity
+//! endpoint issues carry (`oid`), and the tenant is the subscriptions' (tokens' `tid`).
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::domain::ResourceId;
 
@@ -38,41 +36,35 @@ pub fn identity(stored: Option<&Value>) -> Value {
         .and_then(|v| v.get("userAssignedIdentities"))
         .and_then(Value::as_object)
     {
-        let ids: serde_json::Map<String, Value> =
-            ids.keys().map(|k| (k.clone(), json!({}))).collect();
+        let ids: serde_json::Map<String, Value> = ids
+            .keys()
+            .map(|k| {
+                let ua = crate::domain::identity::user_assigned(k);
+                (
+                    k.clone(),
+                    json!({ "principalId": ua.principal_id, "clientId": ua.client_id }),
+                )
+            })
+            .collect();
         out["userAssignedIdentities"] = Value::Object(ids);
     }
     out
 }
 
 /// Adds `principalId` / `tenantId` to a rendered identity whose type includes `SystemAssigned`.
-pub fn with_principal(
-    mut identity: Value,
-    id: &ResourceId,
-    created: DateTime<Utc>,
-    tenant: &str,
-) -> Value {
+pub fn with_principal(mut identity: Value, id: &ResourceId, tenant: &str) -> Value {
     let system = identity
         .get("type")
         .and_then(Value::as_str)
         .is_some_and(|t| t.starts_with("SystemAssigned"));
     if system {
-        identity["principalId"] = json!(principal_id(id, created));
+        identity["principalId"] = json!(principal_id(id));
         identity["tenantId"] = json!(tenant);
     }
     identity
 }
 
-/// A GUID (RFC 4122 v4 layout) from SHA-256 of the lower-cased id and the creation time.
-pub fn principal_id(id: &ResourceId, created: DateTime<Utc>) -> String {
-    let digest = Sha256::digest(format!(
-        "{}|{}",
-        id.as_str().to_ascii_lowercase(),
-        created.timestamp_micros()
-    ));
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+/// The system-assigned principal of the resource `id` (see the module header).
+pub fn principal_id(id: &ResourceId) -> String {
+    crate::domain::identity::system_assigned(id.as_str()).principal_id
 }

@@ -99,7 +99,7 @@ pub fn workspace(id: &ResourceId, w: &Workspace, state: &AppState) -> Value {
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::Workspace.arm_type(),
         "location": w.location, "kind": w.kind, "tags": map(&w.tags),
-        "identity": with_principal(identity(w.identity.as_ref()), id, w.audit.created_at, &state.tenant_id),
+        "identity": with_principal(identity(w.identity.as_ref()), id, &state.tenant_id),
         "sku": workspace_sku(w.sku.as_ref()),
         "systemData": system_data(&w.audit),
         "properties": Value::Object(props),
@@ -154,7 +154,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant
     let mut body = json!({
         "id": id.as_str(), "name": name, "type": ResourceKind::OnlineEndpoint.arm_type(),
         "location": e.location, "tags": map(&e.tags), "systemData": system_data(&e.audit),
-        "identity": with_principal(identity(e.identity.as_ref()), id, e.audit.created_at, tenant),
+        "identity": with_principal(identity(e.identity.as_ref()), id, tenant),
         "properties": {
             "authMode": e.auth_mode.as_str(),
             "description": e.description,

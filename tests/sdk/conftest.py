@@ -253,18 +253,6 @@ class AmliteServer:
         )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_invoke_headers() -> Iterator[None]:
-    """azure-ai-ml's `online_endpoints.invoke` writes `azureml-model-deployment` into the class-level
-    `EndpointInvokeFields.DEFAULT_HEADER` dict and never removes it, so one test's
-    `invoke(deployment_name=...)` would steer every later invoke in the process (an SDK bug, not
-    amlite's). Each test starts from the SDK's pristine headers."""
-    from azure.ai.ml.constants._endpoint import EndpointInvokeFields
-
-    yield
-    EndpointInvokeFields.DEFAULT_HEADER.pop(EndpointInvokeFields.MODEL_DEPLOYMENT, None)
-
-
 @pytest.fixture(scope="module")
 def amlite_server(tmp_path_factory) -> Iterator[AmliteServer]:
     saved = dict(os.environ)
