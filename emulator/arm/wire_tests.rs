@@ -73,9 +73,13 @@ fn identity_type_in_azure_casing() {
     let ua = identity(Some(
         &json!({ "type": "UserAssigned", "userAssignedIdentities": { "/id": { "clientId": "nope" } } }),
     ));
+    // The client's read-only values are not echoed: amlite's derived ids are (the ones the
+    // deployment's identity endpoint issues tokens for).
+    let derived = crate::domain::identity::user_assigned("/id");
     assert_eq!(
         ua,
-        json!({ "type": "UserAssigned", "userAssignedIdentities": { "/id": {} } })
+        json!({ "type": "UserAssigned", "userAssignedIdentities": { "/id": {
+            "principalId": derived.principal_id, "clientId": derived.client_id } } })
     );
 }
 
