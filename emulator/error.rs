@@ -231,6 +231,20 @@ impl ArmError {
         )
     }
 
+    /// 408 `RequestTimeout` for a request body that stopped arriving (`--idle-timeout`); the
+    /// connection is closed.
+    pub fn body_timeout(idle: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            format!(
+                "The request body did not arrive: the client sent nothing for {} (--idle-timeout).",
+                humantime::format_duration(idle)
+            ),
+        )
+        .with_header("connection", "close")
+    }
+
     /// 507 when the data folder's file system is full (`SQLITE_FULL`, `ENOSPC`): nothing of
     /// the request was stored, and amlite recovers by itself once space is freed (issue 9).
     pub fn storage_full() -> Self {
@@ -327,49 +341,6 @@ impl ArmError {
     /// 403 when the inbound decision refuses a scoring call (SPEC §6.3, ISO-2/ISO-5).
     pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
-    }
-
-    /// 404 for a scoring request to an endpoint name that does not exist (SPEC §4).
-    pub fn scoring_endpoint_not_found(name: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("Endpoint {name} not found."),
-        )
-    }
-
-    /// 404 for a scoring request naming a region (host or `?region=`) where no endpoint of
-    /// that name exists; `regions` lists where it does.
-    pub fn endpoint_not_in_region(name: &str, region: &str, regions: &str) -> Self {
-        let known = if regions.is_empty() {
-            String::new()
-        } else {
-            format!(" It exists in: {regions}; use the scoringUri of the endpoint you mean.")
-        };
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("Endpoint {name} not found in region {region}.{known}"),
-        )
-    }
-
-    /// 404 for a scoring request without a region to a name several regions have and none
-    /// was first (the first one was deleted): the caller must name the region.
-    pub fn endpoint_ambiguous(name: &str, regions: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("Endpoint {name} exists in several regions ({regions}): use its scoringUri, which names the region (?region=...)."),
-        )
-    }
-
-    /// 404 when no deployment can take a scoring request (SPEC §4).
-    pub fn no_valid_deployments() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.",
-        )
     }
 
     /// 500 for a failure inside amlite (database, file system). Never for bad input.

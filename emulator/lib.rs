@@ -2,24 +2,31 @@
 //! network-isolation rules. One binary that speaks the ARM REST API (control plane), the
 //! scoring data plane and the Blob Storage slice the SDK uploads through, with state in SQLite.
 //!
-//! Code tour (dependencies point downwards; see `../shared/ARCHITECTURE.md`):
+//! Code tour (dependencies point downwards; the rules and the test that keeps them are in
+//! `docs/architecture.md` and `tests/architecture.rs`):
 //! - [`config`], [`startup`], [`telemetry`], [`tls`], [`idle_accept`], [`fixtures`]: process set-up.
-//! - [`arm`]: the single dispatcher of every listener and the control-plane handlers.
-//! - [`scoring`]: the data plane; [`blob`]: the Blob Storage slice; [`runtime`]: deployment runtimes.
-//! - [`egress`]: the per-deployment egress proxy of python deployments (SPEC 6.4).
-//! - [`identity`]: amlite's Entra stand-in (signing key, OpenID metadata, token endpoint).
-//! - [`lro`]: long-running operation bookkeeping; [`janitor`]: pruning of finished operations
-//!   and unused blob contents; [`store`]: the only SQL.
-//! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock).
-//! - [`error`]: the one place that maps failures to status codes and the ARM envelope.
+//! - [`dispatch`]: the single entry point of every listener (host/path → service);
+//!   [`http`]: the parsed request every service takes.
+//! - [`arm`]: the control-plane handlers; [`scoring`]: the data plane; [`blob`]: the Blob
+//!   Storage slice; [`runtime`]: deployment runtimes; [`egress`]: the per-deployment egress proxy
+//!   of python deployments (SPEC 6.4); [`identity`]: amlite's Entra stand-in.
+//! - [`lro`]: long-running operations (records, replies, the driver); [`janitor`]: pruning of
+//!   finished operations and unused blob contents; [`store`]: the only SQL, and the read models
+//!   the services share.
+//! - [`rules`], [`network`], [`domain`]: pure code (no IO, no async, no clock); every Azure enum
+//!   is defined once in [`domain::enums`].
+//! - [`error`]: the ARM envelope and the errors shared by every service; each service names its
+//!   own in its `errors` module.
 pub mod app;
 pub mod arm;
 pub mod blob;
 pub mod config;
+pub mod dispatch;
 pub mod domain;
 pub mod egress;
 pub mod error;
 pub mod fixtures;
+pub mod http;
 pub mod identity;
 pub mod idle_accept;
 pub mod janitor;

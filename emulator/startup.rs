@@ -141,6 +141,8 @@ impl Application {
             store,
             config,
         });
+        // The control plane decides what completing an operation does; `lro` only drives it.
+        state.lro.set_completion(crate::arm::provision::completion);
         let primary = crate::fixtures::load(&state)
             .await
             .map_err(StartError::Fixture)?;
@@ -178,7 +180,7 @@ impl Application {
     /// Serves until the handle is shut down, then stops the VNet listeners and closes the store.
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
-        tokio::spawn(crate::arm::provision::drive(state.clone()));
+        tokio::spawn(crate::lro::drive(state.clone()));
         let janitor = tokio::spawn(crate::janitor::run(state.clone()));
         if let Some(rx) = state.python_jobs_rx.lock().ok().and_then(|mut g| g.take()) {
             tokio::spawn(crate::arm::provision_python::worker(state.clone(), rx));
@@ -205,7 +207,7 @@ impl Application {
 /// and every request head must complete within `--header-read-timeout` (hyper also closes a
 /// kept-alive connection idle that long before its next request), and HTTP/2 peers that stop
 /// answering pings within it are dropped (pinged every `--idle-timeout`). Request bodies are
-/// bounded by `--idle-timeout` per chunk in `arm::dispatch`. Used by the internet listener and
+/// bounded by `--idle-timeout` per chunk in `dispatch::dispatch`. Used by the internet listener and
 /// every VNet listener.
 pub fn https_server(
     listener: TcpListener,
@@ -238,10 +240,10 @@ pub fn https_server(
 }
 
 /// The whole HTTP surface for one listener: one dispatcher (ARM paths are case-insensitive, so
-/// routing is done by `arm::dispatch` on lower-cased segments rather than axum's router).
+/// routing is done by `dispatch::dispatch` on lower-cased segments rather than axum's router).
 pub fn router(state: State, listener: Listener) -> Router {
     Router::new()
-        .fallback(crate::arm::dispatch)
+        .fallback(crate::dispatch::dispatch)
         .layer(axum::Extension(listener))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
@@ -255,6 +257,10 @@ pub fn router(state: State, listener: Listener) -> Router {
                         .latency_unit(tower_http::LatencyUnit::Micros),
                 ),
         )
+        // Outside the trace layer, so the span already has the id.
+        .layer(axum::middleware::from_fn(
+            crate::telemetry::assign_request_id,
+        ))
         .with_state(state)
 }
 

@@ -3,7 +3,6 @@
 //! host; the first one's `scoringUri` keeps SPEC §4's form, a later one's names its region.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
-use amlite::error::ArmError;
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -135,7 +134,8 @@ async fn same_name_in_two_regions_both_score() {
         &east_key,
     )
     .await;
-    let want = ArmError::endpoint_not_in_region("twin", "northeurope", "eastus, westus");
+    let want =
+        amlite::scoring::errors::endpoint_not_in_region("twin", "northeurope", "eastus, westus");
     assert_eq!(
         (s, b["error"]["message"].as_str()),
         (404, Some(want.message.as_str()))

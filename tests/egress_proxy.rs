@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use amlite::domain::{Access, Workspace};
+use amlite::domain::{PublicNetworkAccess, Workspace};
 use amlite::egress::context::{build, rule_views, Facts};
 use amlite::egress::{Catalog, ExternalService, Proxy, StaticResolver};
 use amlite::network::{EgressContext, IsolationMode, ManagedNetworkView, OutboundRuleView};
@@ -143,14 +143,14 @@ fn managed(mode: IsolationMode, rules: Vec<OutboundRuleView>) -> EgressContext {
             isolation_mode: mode,
             rules,
         }),
-        legacy_egress: Access::Enabled,
+        legacy_egress: PublicNetworkAccess::Enabled,
         workspace_hosts: vec![],
         other_deployment_hosts: vec![],
         client_vnet_hosts: vec![],
     }
 }
 
-fn legacy(egress: Access, workspace_hosts: Vec<String>) -> EgressContext {
+fn legacy(egress: PublicNetworkAccess, workspace_hosts: Vec<String>) -> EgressContext {
     EgressContext {
         managed_network: None,
         legacy_egress: egress,
@@ -160,7 +160,7 @@ fn legacy(egress: Access, workspace_hosts: Vec<String>) -> EgressContext {
     }
 }
 
-fn service(host: &str, access: Access, port: u16) -> ExternalService {
+fn service(host: &str, access: PublicNetworkAccess, port: u16) -> ExternalService {
     let id =
         format!("/subscriptions/s/resourceGroups/rg/providers/Amlite.External/services/{host}");
     ExternalService::new(host, access, &id, &format!("http://127.0.0.1:{port}")).unwrap()
@@ -256,7 +256,7 @@ async fn iso_9_allow_internet_outbound_allows_public_hosts() {
 #[tokio::test]
 async fn iso_8_private_only_service_needs_a_private_endpoint_rule() {
     let port = local_service("db").await;
-    let db = service("db.contoso.com", Access::Disabled, port);
+    let db = service("db.contoso.com", PublicNetworkAccess::Disabled, port);
     let catalog = Catalog {
         services: vec![db.clone()],
         ..Default::default()
@@ -303,13 +303,13 @@ fn workspace(mode: &str) -> Workspace {
 async fn iso_8_required_rules_reach_workspace_resources() {
     let mut ws = workspace("AllowOnlyApprovedOutbound");
     // The workspace's storage and key vault refuse public access: only private endpoints work.
-    let sa = amlite::arm::workspace_resources::last_segment(&ws.storage_account);
-    let kv = amlite::arm::workspace_resources::last_segment(&ws.key_vault);
+    let sa = amlite::domain::id::last_segment_lower(&ws.storage_account);
+    let kv = amlite::domain::id::last_segment_lower(&ws.key_vault);
     ws.resource_access
-        .insert(format!("storage:{sa}"), Access::Disabled);
+        .insert(format!("storage:{sa}"), PublicNetworkAccess::Disabled);
     ws.resource_access
-        .insert(format!("vault:{kv}"), Access::Disabled);
-    let (ctx, catalog) = build(&ws, Access::Enabled, Facts::default());
+        .insert(format!("vault:{kv}"), PublicNetworkAccess::Disabled);
+    let (ctx, catalog) = build(&ws, PublicNetworkAccess::Enabled, Facts::default());
     let p = proxy_for(ctx, catalog).await;
     let (a, _) = connect(&p, &format!("{kv}.vault.azure.net:443")).await;
     assert_allowed_offline(&a);
@@ -329,7 +329,7 @@ async fn iso_6_workspace_hosts_allowed_through_the_managed_network() {
         listener_ports: vec![amlite_port],
         ..Default::default()
     };
-    let (ctx, catalog) = build(&ws, Access::Enabled, facts);
+    let (ctx, catalog) = build(&ws, PublicNetworkAccess::Enabled, facts);
     let p = proxy_for(ctx, catalog).await;
     // amlite's own listener (blob downloads, workspace API) is forwarded for real.
     let a = http_get(
@@ -357,12 +357,12 @@ async fn iso_18_legacy_egress_enabled_reaches_public_resources_only() {
     let priv_port = local_service("private").await;
     let catalog = Catalog {
         services: vec![
-            service("api.contoso.com", Access::Enabled, pub_port),
-            service("db.contoso.com", Access::Disabled, priv_port),
+            service("api.contoso.com", PublicNetworkAccess::Enabled, pub_port),
+            service("db.contoso.com", PublicNetworkAccess::Disabled, priv_port),
         ],
         ..Default::default()
     };
-    let p = proxy_for(legacy(Access::Enabled, vec![]), catalog).await;
+    let p = proxy_for(legacy(PublicNetworkAccess::Enabled, vec![]), catalog).await;
     let a = http_get(&p, "db.contoso.com", "/").await;
     assert_refused(&a, "ISO-18");
     let a = http_get(&p, "api.contoso.com", "/v1").await;
@@ -381,11 +381,15 @@ async fn iso_13_17_legacy_egress_disabled_reaches_workspace_hosts_only() {
         "wsstore.blob.core.windows.net".to_string(),
     ];
     let catalog = Catalog {
-        services: vec![service("api.contoso.com", Access::Enabled, pub_port)],
+        services: vec![service(
+            "api.contoso.com",
+            PublicNetworkAccess::Enabled,
+            pub_port,
+        )],
         local_ports: vec![amlite_port],
         ..Default::default()
     };
-    let p = proxy_for(legacy(Access::Disabled, hosts), catalog).await;
+    let p = proxy_for(legacy(PublicNetworkAccess::Disabled, hosts), catalog).await;
     let a = http_get(&p, &format!("127.0.0.1:{amlite_port}"), "/x").await;
     assert_eq!(a.status, 200, "{a:?}");
     let (a, _) = connect(&p, "wsstore.blob.core.windows.net:443").await;
@@ -404,7 +408,11 @@ async fn iso_13_17_legacy_egress_disabled_reaches_workspace_hosts_only() {
 async fn declared_external_service_is_reached_for_real_over_http_and_connect() {
     let port = local_service("contoso").await;
     let catalog = Catalog {
-        services: vec![service("API.Contoso.com", Access::Enabled, port)],
+        services: vec![service(
+            "API.Contoso.com",
+            PublicNetworkAccess::Enabled,
+            port,
+        )],
         ..Default::default()
     };
     let p = proxy_for(
@@ -473,12 +481,17 @@ fn external_service_urls_must_be_loopback() {
         "nonsense",
     ] {
         assert!(
-            ExternalService::new("a.b", Access::Enabled, "id", bad).is_err(),
+            ExternalService::new("a.b", PublicNetworkAccess::Enabled, "id", bad).is_err(),
             "{bad}"
         );
     }
-    let ok =
-        ExternalService::new("A.B.", Access::Enabled, "id", "http://localhost:8080/x").unwrap();
+    let ok = ExternalService::new(
+        "A.B.",
+        PublicNetworkAccess::Enabled,
+        "id",
+        "http://localhost:8080/x",
+    )
+    .unwrap();
     assert_eq!(ok.host, "a.b");
     assert_eq!(ok.upstream.to_string(), "127.0.0.1:8080");
 }
@@ -486,7 +499,7 @@ fn external_service_urls_must_be_loopback() {
 #[test]
 fn private_endpoint_rules_map_resource_ids_to_hosts() {
     use amlite::egress::context::private_endpoint_hosts;
-    let svc = vec![service("db.contoso.com", Access::Disabled, 1)];
+    let svc = vec![service("db.contoso.com", PublicNetworkAccess::Disabled, 1)];
     let sub = "/subscriptions/s/resourceGroups/rg/providers";
     let table: [(String, Option<&str>, Vec<&str>); 6] = [
         (
@@ -531,7 +544,11 @@ fn private_endpoint_rules_map_resource_ids_to_hosts() {
 
 #[tokio::test]
 async fn refused_post_with_a_body_still_reads_403() {
-    let p = proxy_for(legacy(Access::Disabled, vec![]), Catalog::default()).await;
+    let p = proxy_for(
+        legacy(PublicNetworkAccess::Disabled, vec![]),
+        Catalog::default(),
+    )
+    .await;
     let mut s = TcpStream::connect(("127.0.0.1", p.port())).await.unwrap();
     let body = vec![b'x'; 256 * 1024];
     let head = format!(

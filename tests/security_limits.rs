@@ -377,7 +377,7 @@ async fn client_vnets_are_capped_with_an_arm_error() {
     }
     let r = app.put(&vnet_path(&app, "one-too-many"), vnet_body()).await;
     assert_eq!(r.status, 400, "{}", r.text);
-    let want = amlite::arm::network::listeners::vnet_count_limit_reached(3);
+    let want = amlite::arm::errors::vnet_count_limit_reached(3);
     assert_eq!(r.code(), want.code);
     assert_eq!(r.message(), want.message);
     // Updating an existing one is not a new listener; deleting one makes room.

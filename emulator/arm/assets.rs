@@ -6,11 +6,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::request::{json_reply, ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{json_reply, ok, Request};
 
 mod secrets;
 mod validation;
@@ -41,7 +41,7 @@ pub fn default_container(ws: &Workspace) -> String {
 /// Dispatch for `W/{models|codes|environments|data|components|datastores}/...`.
 pub async fn route(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     rest: &[&str],
     api: &str,
@@ -89,12 +89,7 @@ fn container_body(w: &WsPath, coll: &str, name: &str) -> Value {
             "properties": { "isArchived": false, "latestVersion": Value::Null, "nextVersion": Value::Null, "description": Value::Null, "tags": {}, "properties": {} } })
 }
 
-async fn container(
-    state: &AppState,
-    req: &ArmRequest,
-    w: &WsPath,
-    coll: &str,
-) -> ArmResult<Response> {
+async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> ArmResult<Response> {
     let (seg, name) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?);
     let versions = state
         .store
@@ -124,7 +119,7 @@ async fn container(
 
 async fn list_versions(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     coll: &str,
 ) -> ArmResult<Response> {
@@ -190,12 +185,7 @@ fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
     props.insert("provisioningState".into(), json!("Succeeded"));
 }
 
-async fn version(
-    state: &AppState,
-    req: &ArmRequest,
-    w: &WsPath,
-    coll: &str,
-) -> ArmResult<Response> {
+async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> ArmResult<Response> {
     let kind = kind_of(coll);
     let (seg, name, ver) = (
         w.seg(req, 0),
@@ -259,7 +249,7 @@ async fn version(
 /// The default datastore, served on the listener the client uses: its `accountName` is
 /// `127.0.0.1:PORT/<account>` so the SDK's hard-coded `https://{account}.blob.{suffix}` lands
 /// on amlite's own port path-style (SPEC §2.1).
-fn default_datastore(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> Value {
+fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Value {
     let hostport = req.listener.base_url.trim_start_matches("https://");
     json!({
         "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
@@ -275,7 +265,7 @@ fn default_datastore(req: &ArmRequest, w: &WsPath, ws: &Workspace) -> Value {
 
 async fn list_datastores(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &Workspace,
 ) -> ArmResult<Response> {
@@ -298,7 +288,7 @@ async fn list_datastores(
 
 async fn datastore(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &Workspace,
 ) -> ArmResult<Response> {

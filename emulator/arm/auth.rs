@@ -1,12 +1,12 @@
 //! `--auth strict` on the control plane and the admin API (SPEC §2.1, issue 9): which bearer
 //! tokens ARM accepts. Lenient mode never calls this (any bearer, or none, is accepted).
-use super::ArmRequest;
 use crate::app::State as AppStateRef;
 use crate::error::{ArmError, ArmResult};
+use crate::http::Request;
 
 /// The audiences an ARM token may carry: amlite's URL (as env.sh names it, as this listener
 /// and as the caller's `Host` name it, with or without the trailing slash) and ARM's own.
-fn arm_audiences(state: &AppStateRef, req: &ArmRequest) -> Vec<String> {
+fn arm_audiences(state: &AppStateRef, req: &Request) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for base in [
         state.internet_base.clone(),
@@ -26,7 +26,7 @@ fn arm_audiences(state: &AppStateRef, req: &ArmRequest) -> Vec<String> {
 /// `--auth strict` (issue 9): a control-plane or admin call needs a bearer JWT that amlite signed
 /// (RS256, the data folder's key; `alg: none` and other keys are refused), of amlite's tenant
 /// and issuer, for an ARM audience, with an integer `exp` in the future and `nbf` not ahead.
-pub async fn check_arm_token(state: &AppStateRef, req: &ArmRequest) -> ArmResult<()> {
+pub async fn check_arm_token(state: &AppStateRef, req: &Request) -> ArmResult<()> {
     use crate::domain::token::{check_claims, ClaimProblem, Expect};
     let token = crate::domain::token::bearer(req.header("authorization"))
         .ok_or_else(ArmError::authentication_failed)?;

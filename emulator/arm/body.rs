@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::domain::Access;
+use crate::domain::PublicNetworkAccess;
 use crate::error::{ArmError, ArmResult};
 
 /// `v` as a JSON object.
@@ -65,13 +65,13 @@ pub fn string_map(v: Option<&Value>, target: &str) -> ArmResult<Option<BTreeMap<
 }
 
 /// An `Enabled`/`Disabled` flag, any casing (the SDK sends the user's, SPEC §2.1).
-pub fn access(v: Option<&Value>, target: &str) -> ArmResult<Option<Access>> {
+pub fn access(v: Option<&Value>, target: &str) -> ArmResult<Option<PublicNetworkAccess>> {
     let invalid = |shown: String| {
         ArmError::bad_property(target, format!("The value {shown} of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))
     };
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Access::parse(s)
+        Some(Value::String(s)) => PublicNetworkAccess::parse(s)
             .map(Some)
             .ok_or_else(|| invalid(format!("'{s}'"))),
         Some(other) => Err(invalid(other.to_string())),

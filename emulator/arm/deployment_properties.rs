@@ -9,7 +9,8 @@ use super::body::{
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
-    Access, Audit, OnlineDeployment, ProvisioningState, RequestSettings, ResourceId, ResourceKind,
+    Audit, OnlineDeployment, ProvisioningState, PublicNetworkAccess, RequestSettings, ResourceId,
+    ResourceKind,
 };
 use crate::error::{ArmError, ArmResult};
 use crate::rules;
@@ -223,7 +224,7 @@ pub(super) fn new_deployment(location: &str) -> OnlineDeployment {
         scoring_script: None,
         environment_id: None,
         environment_variables: Default::default(),
-        egress_public_network_access: Access::Enabled,
+        egress_public_network_access: PublicNetworkAccess::Enabled,
         app_insights_enabled: false,
         scale_settings: json!({ "scaleType": "Default" }),
         request_settings: RequestSettings::default(),

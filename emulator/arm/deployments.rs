@@ -7,21 +7,22 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::body::{object as obj, string_of as opt_str};
-use super::convert;
 use super::deployment_properties::{
     apply_props, apply_sku_and_tags, check_capacity_and_quota, new_deployment,
 };
-use super::request::{async_operation_reply, location_reply, ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
-    Access, OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId, ResourceKind,
+    OnlineDeployment, OnlineEndpoint, ProvisioningState, PublicNetworkAccess, ResourceId,
+    ResourceKind,
 };
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
 use crate::lro::Action;
+use crate::lro::{async_operation_reply, location_reply};
 use crate::rules;
 
-fn ids(w: &WsPath, req: &ArmRequest) -> (ResourceId, ResourceId) {
+fn ids(w: &WsPath, req: &Request) -> (ResourceId, ResourceId) {
     let ep = w.id.child("onlineEndpoints", w.seg(req, 1));
     let d = ep.child("deployments", w.seg(req, 3));
     (ep, d)
@@ -38,10 +39,12 @@ pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineDeployme
 }
 
 /// `GET W/onlineEndpoints/{e}/deployments`.
-pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let (ep, _) = ids(w, req);
     super::endpoints::load(state, &ep).await?;
-    let value = super::endpoints::deployments_of(state, &ep)
+    let value = state
+        .store
+        .deployments_of(&ep)
         .await?
         .iter()
         .map(|(id, d)| super::wire::deployment_for(id, d, req.q("api-version")))
@@ -50,7 +53,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}/deployments/{d}`.
-pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     match req.method {
         Method::GET => {
@@ -88,7 +91,7 @@ async fn existing_for_update(
         )));
     }
     rules::legacy_egress::iso_13_egress_flag_immutable(
-        convert::pna(d.egress_public_network_access),
+        d.egress_public_network_access,
         requested_egress,
     )?;
     Ok(d)
@@ -104,10 +107,7 @@ async fn new_for_create(
     requested_egress: Option<&str>,
 ) -> ArmResult<OnlineDeployment> {
     rules::names::cp_1_deployment_name(id.name())?;
-    rules::endpoint::cp_6_endpoint_state_allows_deployment(
-        ep_id.name(),
-        convert::state(ep.provisioning_state),
-    )?;
+    rules::endpoint::cp_6_endpoint_state_allows_deployment(ep_id.name(), ep.provisioning_state)?;
     let count = state
         .store
         .children(ep_id, ResourceKind::OnlineDeployment)
@@ -117,7 +117,7 @@ async fn new_for_create(
     let mut d = new_deployment(&ep.location);
     if let Some(e) = requested_egress {
         let target = "properties.egressPublicNetworkAccess";
-        d.egress_public_network_access = Access::parse(e).ok_or_else(|| {
+        d.egress_public_network_access = PublicNetworkAccess::parse(e).ok_or_else(|| {
             ArmError::bad_property(target, format!("The value '{e}' of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))
         })?;
     }
@@ -126,7 +126,7 @@ async fn new_for_create(
 
 async fn put(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ep_id: &ResourceId,
     id: &ResourceId,
@@ -142,7 +142,7 @@ async fn put(
     let creating = existing.is_none();
     let requested_egress = opt_str(&props, "egressPublicNetworkAccess", "properties")?;
     rules::managed_network::iso_7_egress_flag_with_managed_network(
-        convert::isolation(&ws.managed_network.isolation_mode),
+        ws.managed_network.isolation_mode,
         requested_egress.as_deref(),
     )?;
     let mut d = match existing {
@@ -177,7 +177,7 @@ async fn save_with_op(
 
 async fn patch(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ep_id: &ResourceId,
     id: &ResourceId,
@@ -189,7 +189,7 @@ async fn patch(
     if let Some(props) = obj(body.get("properties"), "properties")? {
         let requested = opt_str(props, "egressPublicNetworkAccess", "properties")?;
         rules::legacy_egress::iso_13_egress_flag_immutable(
-            convert::pna(d.egress_public_network_access),
+            d.egress_public_network_access,
             requested.as_deref(),
         )?;
     }
@@ -203,7 +203,7 @@ async fn patch(
 
 async fn delete(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ep_id: &ResourceId,
     id: &ResourceId,
@@ -220,7 +220,7 @@ async fn delete(
 }
 
 /// `POST …/deployments/{d}/getLogs` `{tail?, containerType?}` → `{"content": "..."}`.
-pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn get_logs(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
     let d = load(state, &id).await?;
@@ -260,7 +260,7 @@ pub async fn get_logs(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResu
 }
 
 /// `GET …/deployments/{d}/skus`.
-pub async fn skus(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn skus(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
     load(state, &id).await?;

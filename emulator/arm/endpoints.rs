@@ -5,21 +5,21 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::convert;
 use super::endpoint_properties::{apply_common, apply_traffic, object, parse_auth};
-use super::request::{async_operation_reply, location_reply, ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
-    Access, Audit, EndpointKeys, OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId,
+    Audit, EndpointKeys, OnlineEndpoint, ProvisioningState, PublicNetworkAccess, ResourceId,
     ResourceKind, Workspace,
 };
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
 use crate::lro::Action;
+use crate::lro::{async_operation_reply, location_reply};
 use crate::rules;
 
 /// The endpoint id of a request under `W/onlineEndpoints/{e}`.
-pub fn endpoint_id(w: &WsPath, req: &ArmRequest) -> ResourceId {
+pub fn endpoint_id(w: &WsPath, req: &Request) -> ResourceId {
     w.id.child("onlineEndpoints", w.seg(req, 1))
 }
 
@@ -40,7 +40,7 @@ pub fn new_key() -> String {
 }
 
 /// `GET W/onlineEndpoints`.
-pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     super::workspaces::load(state, w).await?;
     let rows = state
         .store
@@ -63,7 +63,7 @@ pub async fn list(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<R
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}`.
-pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let id = endpoint_id(w, req);
     match req.method {
         Method::GET => {
@@ -104,21 +104,15 @@ async fn existing_for_update(
 /// ISO-11: a public endpoint in a workspace without public access is allowed; log Azure's
 /// recommendation.
 fn warn_iso_11(ws: &Workspace, ep: &OnlineEndpoint, id: &ResourceId) {
-    let ws_pna = convert::pna(ws.public_network_access);
-    if let Some(warning) = rules::workspace::iso_11_public_access_warning(
-        ws_pna,
-        convert::pna(ep.public_network_access),
-    ) {
+    let ws_pna = ws.public_network_access;
+    if let Some(warning) =
+        rules::workspace::iso_11_public_access_warning(ws_pna, ep.public_network_access)
+    {
         tracing::warn!(endpoint = %id, "{warning}");
     }
 }
 
-async fn put(
-    state: &AppState,
-    req: &ArmRequest,
-    w: &WsPath,
-    id: &ResourceId,
-) -> ArmResult<Response> {
+async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let body = req.json_object()?;
@@ -229,7 +223,7 @@ async fn new_endpoint(
             )
         })?;
     let auth_mode = parse_auth(raw_auth)?;
-    rules::endpoint::cp_7_auth_mode(convert::auth(auth_mode), true)?;
+    rules::endpoint::cp_7_auth_mode(auth_mode, true)?;
     let keys = props.get("keys").filter(|k| !k.is_null());
     let key = |name: &str| {
         keys.and_then(|k| k.get(name))
@@ -246,7 +240,7 @@ async fn new_endpoint(
         properties: Default::default(),
         traffic: Default::default(),
         mirror_traffic: Default::default(),
-        public_network_access: Access::Enabled,
+        public_network_access: PublicNetworkAccess::Enabled,
         identity: None,
         kind: None,
         keys: EndpointKeys {
@@ -262,7 +256,7 @@ async fn new_endpoint(
 
 async fn patch(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     id: &ResourceId,
 ) -> ArmResult<Response> {
@@ -295,7 +289,7 @@ async fn save_with_op(
 
 async fn delete(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     id: &ResourceId,
 ) -> ArmResult<Response> {
@@ -311,7 +305,7 @@ async fn delete(
 /// `POST W/onlineEndpoints/{e}/{listKeys|regenerateKeys|token}`.
 pub async fn action(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     action: &str,
 ) -> ArmResult<Response> {
@@ -319,13 +313,13 @@ pub async fn action(
     let mut ep = load(state, &id).await?;
     match action {
         "listkeys" => {
-            rules::endpoint::cp_7_list_keys_allowed(convert::auth(ep.auth_mode))?;
+            rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
             Ok(ok(
                 &json!({ "primaryKey": ep.keys.primary, "secondaryKey": ep.keys.secondary }),
             ))
         }
         "regeneratekeys" => {
-            rules::endpoint::cp_7_list_keys_allowed(convert::auth(ep.auth_mode))?;
+            rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
             let body = req.json_object()?;
             let key_type = body.get("keyType").and_then(Value::as_str).unwrap_or("");
             let value = body
@@ -348,28 +342,14 @@ pub async fn action(
             Ok(location_reply(req, &w.sub, &op))
         }
         "token" => {
-            rules::endpoint::cp_7_token_allowed(convert::auth(ep.auth_mode))?;
+            rules::endpoint::cp_7_token_allowed(ep.auth_mode)?;
             let now = chrono::Utc::now().timestamp();
             let lifetime = i64::try_from(state.config.token_lifetime.as_secs()).unwrap_or(3600);
-            let token = crate::scoring::auth::issue_aml_token(&id, &ep.keys, now + lifetime);
+            let token = crate::domain::token::issue_aml_token(&id, &ep.keys, now + lifetime);
             Ok(ok(
                 &json!({ "accessToken": token, "tokenType": "Bearer", "expiryTimeUtc": now + lifetime, "refreshAfterTimeUtc": now + lifetime / 2 }),
             ))
         }
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }
-}
-
-/// Deployments of an endpoint, decoded.
-pub async fn deployments_of(
-    state: &AppState,
-    id: &ResourceId,
-) -> ArmResult<Vec<(ResourceId, OnlineDeployment)>> {
-    let rows = state
-        .store
-        .children(id, ResourceKind::OnlineDeployment)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.resource_id(), r.doc()?)))
-        .collect()
 }

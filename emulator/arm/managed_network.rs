@@ -5,12 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::convert;
-use super::request::{ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
 use crate::lro::Action;
 use crate::rules;
 
@@ -80,68 +79,6 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
     Ok(rule)
 }
 
-/// Required rules (ISO-8) and user rules of a workspace, with `status` filled in.
-pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
-    let mode = convert::isolation(&w.managed_network.isolation_mode);
-    let res = rules::workspace::AssociatedResources {
-        storage_account: Some(&w.storage_account),
-        key_vault: Some(&w.key_vault),
-        container_registry: w.container_registry.as_deref(),
-        application_insights: None,
-    };
-    let status = if w.managed_network.provisioned {
-        "Active"
-    } else {
-        "Inactive"
-    };
-    let mut out: Vec<(String, Value)> = rules::managed_network::iso_8_required_outbound_rules(
-        mode,
-        w.managed_network.provisioned,
-        &res,
-    )
-    .into_iter()
-    .map(|r| {
-        (
-            r.name.clone(),
-            serde_json::to_value(&r).unwrap_or(Value::Null),
-        )
-    })
-    .collect();
-    for (name, rule) in &w.managed_network.user_rules {
-        let mut rule = rule.clone();
-        rule["status"] = json!(status);
-        azure_filled_destination(&mut rule);
-        out.push((name.clone(), rule));
-    }
-    out
-}
-
-/// What Azure fills in a user rule's `destination` (recorded:
-/// `test_workspace_managednetwork_outbound_rule_operations`): a ServiceTag rule's `action`
-/// (`Allow`) and `addressPrefixes` (`[]`), a PrivateEndpoint rule's `sparkEnabled` (`false`) and
-/// `sparkStatus` (`Inactive`: amlite runs no Spark).
-fn azure_filled_destination(rule: &mut Value) {
-    let kind = rule
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let Some(dest) = rule.get_mut("destination").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let defaults: &[(&str, Value)] = match kind.as_str() {
-        "ServiceTag" => &[("action", json!("Allow")), ("addressPrefixes", json!([]))],
-        "PrivateEndpoint" => &[
-            ("sparkEnabled", json!(false)),
-            ("sparkStatus", json!("Inactive")),
-        ],
-        _ => &[],
-    };
-    for (k, v) in defaults {
-        dest.entry(k.to_string()).or_insert_with(|| v.clone());
-    }
-}
-
 /// An outbound rule resource (`OutboundRuleBasicResource`).
 pub fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
     json!({ "id": ws_id.child("outboundRules", name).as_str(), "name": name, "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": rule })
@@ -150,7 +87,7 @@ pub fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
 /// Dispatch for the managed-network and private-endpoint-connection routes.
 pub async fn route(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     rest: &[&str],
 ) -> ArmResult<Response> {
@@ -158,7 +95,7 @@ pub async fn route(
     let m = &req.method;
     match rest {
         ["outboundrules"] if m == Method::GET => Ok(ok(&super::wire::list(
-            all_rules(&ws)
+            rules::outbound_view::all_rules(&ws)
                 .iter()
                 .map(|(n, r)| rule_body(&w.id, n, r))
                 .collect(),
@@ -168,7 +105,7 @@ pub async fn route(
             outbound_rule(state, req, w, &mut ws, name).await
         }
         ["provisionmanagednetwork"] if m == Method::POST => {
-            if !convert::isolation(&ws.managed_network.isolation_mode).is_managed() {
+            if !ws.managed_network.isolation_mode.is_managed() {
                 return Err(ArmError::bad_property("properties.managedNetwork.isolationMode", "The workspace has no managed network (isolationMode is Disabled): set it to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' before provisioning (ISO-9)."));
             }
             super::workspaces::save_with_op(state, req, w, &ws, Action::ProvisionManagedNetwork)
@@ -197,12 +134,12 @@ pub async fn route(
 
 async fn outbound_rule(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &mut Workspace,
     name: &str,
 ) -> ArmResult<Response> {
-    let existing = all_rules(ws)
+    let existing = rules::outbound_view::all_rules(ws)
         .into_iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name));
     match req.method {
@@ -219,7 +156,7 @@ async fn outbound_rule(
             }
             let body = req.json_object()?;
             let props = body.get("properties").cloned().unwrap_or(Value::Null);
-            let mode = convert::isolation(&ws.managed_network.isolation_mode);
+            let mode = ws.managed_network.isolation_mode;
             let rule = parse_rule(mode, &props, "properties")?;
             ws.managed_network
                 .user_rules
@@ -265,7 +202,7 @@ pub fn pec_body(id: &ResourceId, c: &PrivateEndpointConnection, location: &str) 
 
 async fn private_endpoint_connection(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &Workspace,
 ) -> ArmResult<Response> {

@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::request::{ok, ArmRequest};
 use crate::app::AppState;
 use crate::domain::ResourceId;
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
 use crate::lro;
 
 /// The `Location` result of a finished operation: the resource (204 once it is gone), except
@@ -17,7 +17,7 @@ use crate::lro;
 /// `test_workspace_managednetwork_outbound_rule_operations`).
 async fn succeeded_result(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     op: &crate::store::OperationRow,
 ) -> ArmResult<Response> {
     let Some(row) = state
@@ -33,7 +33,7 @@ async fn succeeded_result(
         }
         lro::Action::OutboundRule { name } => {
             let ws: crate::domain::Workspace = row.doc()?;
-            match super::managed_network::all_rules(&ws)
+            match crate::rules::outbound_view::all_rules(&ws)
                 .into_iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(&name))
             {
@@ -53,7 +53,7 @@ async fn succeeded_result(
 /// running; then 200 with the resource, 204 when it is gone, or the error envelope).
 pub async fn operation_monitor(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     results: bool,
 ) -> ArmResult<Response> {
     let (sub, id) = (&req.segs[1], &req.segs[7]);
@@ -78,14 +78,8 @@ pub async fn operation_monitor(
         return Ok(resp);
     }
     match op.status.as_str() {
-        lro::IN_PROGRESS => Ok(super::request::location_reply(req, sub, &op)),
+        lro::IN_PROGRESS => Ok(crate::lro::location_reply(req, sub, &op)),
         lro::SUCCEEDED => succeeded_result(state, req, &op).await,
-        _ => {
-            let f = lro::failure_of(&op).unwrap_or(crate::domain::Failure {
-                code: "Canceled".into(),
-                message: "The operation was canceled.".into(),
-            });
-            Err(ArmError::new(StatusCode::BAD_REQUEST, f.code, f.message))
-        }
+        _ => Err(super::errors::operation_failed(lro::failure_of(&op))),
     }
 }

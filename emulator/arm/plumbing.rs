@@ -6,10 +6,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::request::{json_reply, ok, ArmRequest};
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{json_reply, ok, Request};
 
 /// `GET /health` → 200 `{"status":"ok"}` once serving.
 pub fn health() -> Response {
@@ -19,7 +19,7 @@ pub fn health() -> Response {
 /// `GET /metadata/endpoints`: one cloud whose `resourceManager` is this listener's base URL.
 /// An array for `api-version=2019-05-01` (the CLI's `ARM_CLOUD_METADATA_URL` form), a single
 /// object otherwise (what `az cloud register` and the SDK read).
-pub fn metadata(req: &ArmRequest) -> ArmResult<Response> {
+pub fn metadata(req: &Request) -> ArmResult<Response> {
     let base = req.base_from_host();
     let port = base.rsplit(':').next().unwrap_or("0");
     let cloud = json!({
@@ -59,13 +59,9 @@ pub fn metadata(req: &ArmRequest) -> ArmResult<Response> {
 /// `GET /msi/token?resource=…` (App Service managed-identity protocol, 2019-08-01) with header
 /// `X-IDENTITY-HEADER` → `{access_token, expires_on, resource, token_type}`. The token is signed
 /// with amlite's key like the token endpoint's (issue 9).
-pub async fn msi_token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn msi_token(state: &AppState, req: &Request) -> ArmResult<Response> {
     if req.header("x-identity-header") != Some(state.identity_header.as_str()) {
-        return Err(ArmError::new(
-            StatusCode::UNAUTHORIZED,
-            "InvalidIdentityHeader",
-            "The X-IDENTITY-HEADER header is missing or wrong; use IDENTITY_HEADER from env.sh.",
-        ));
+        return Err(super::errors::invalid_identity_header());
     }
     let resource = req
         .q("resource")
@@ -91,7 +87,7 @@ fn subscription_body(state: &AppState, row: &crate::store::Row) -> Value {
 }
 
 /// `GET /subscriptions` (what `az login --identity` reads).
-pub async fn list_subscriptions(state: &AppState, _req: &ArmRequest) -> ArmResult<Response> {
+pub async fn list_subscriptions(state: &AppState, _req: &Request) -> ArmResult<Response> {
     let rows = state
         .store
         .by_kind_under(ResourceKind::Subscription, "/subscriptions/")
@@ -104,7 +100,7 @@ pub async fn list_subscriptions(state: &AppState, _req: &ArmRequest) -> ArmResul
 }
 
 /// `GET /subscriptions/{id}`.
-pub async fn get_subscription(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn get_subscription(state: &AppState, req: &Request) -> ArmResult<Response> {
     let id = ResourceId::subscription(&req.segs[1]);
     let row = state
         .store
@@ -143,7 +139,7 @@ fn rg_body(row: &crate::store::Row) -> Value {
 }
 
 /// `GET /subscriptions/{s}/resourcegroups`.
-pub async fn list_resource_groups(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn list_resource_groups(state: &AppState, req: &Request) -> ArmResult<Response> {
     let sid = ResourceId::subscription(&req.segs[1]);
     if state.store.get(&sid).await?.is_none() {
         return Err(ArmError::subscription_not_found(&req.segs[1]));
@@ -158,7 +154,7 @@ pub async fn list_resource_groups(state: &AppState, req: &ArmRequest) -> ArmResu
 }
 
 /// `GET|PUT|DELETE /subscriptions/{s}/resourcegroups/{rg}`. PUT needs `location`.
-pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Response> {
     let (sub, rg) = (
         req.segs[1].as_str(),
         super::safe_name("resource group", req.segs[3].as_str())?,
@@ -213,7 +209,7 @@ pub async fn resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Res
 /// creates the workspace named by `parameters.workspaceName` in `parameters.location`.
 pub async fn template_deployment(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     rest: &[&str],
 ) -> ArmResult<Response> {
     let (sub, rg, name) = (
@@ -321,7 +317,7 @@ pub fn template_operations() -> Response {
 
 /// The admin API (not Azure): `GET /_amlite/resources` lists every stored resource (id, kind); `GET /_amlite/env?vnet=ID`
 /// gives the exports for a VNet listener; `GET /_amlite/listeners` lists listeners.
-pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
+pub async fn admin(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
     match rest {
         ["resources"] => {
             let out: Vec<Value> = state

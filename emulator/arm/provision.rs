@@ -9,10 +9,7 @@
 //! Operations complete lazily (any request first settles what is due, so the SDK's immediate
 //! first poll already sees `Succeeded` with the default zero delay) and in the background.
 //! At start-up, operations interrupted by a crash are completed the same way (they resume).
-use std::time::Duration;
-
-use super::convert;
-use crate::app::{AppState, State};
+use crate::app::AppState;
 use crate::domain::{
     arm_time, Audit, Failure, OnlineDeployment, OnlineEndpoint, PrivateEndpointConnection,
     ProvisioningState, ResourceId, ResourceKind, Workspace,
@@ -22,71 +19,20 @@ use crate::lro::{self, Action};
 use crate::rules;
 use crate::store::{operations, resources, OperationRow};
 
-/// Completes every due operation (cheap when none is due: one atomic load and a try-lock).
-pub async fn settle(state: &AppState) -> ArmResult<()> {
-    if !state
-        .lro
-        .anything_due(chrono::Utc::now().timestamp_millis())
-    {
-        // Another settle (usually `drive`, woken by the PUT) clears the due time while it works:
-        // wait for it and look again, or a poll right after the PUT reads InProgress and the SDK
-        // sleeps 5-30 s (bench/ANALYSIS.md).
-        if state.lro.settle_lock.try_lock().is_ok() {
-            return Ok(());
-        }
-        drop(state.lro.settle_lock.lock().await);
-        if !state
-            .lro
-            .anything_due(chrono::Utc::now().timestamp_millis())
-        {
-            return Ok(());
-        }
-    }
-    let _guard = state.lro.settle_lock.lock().await;
-    let now = chrono::Utc::now().timestamp_millis();
-    state.lro.reset_due();
-    let result = settle_locked(state, now).await;
-    let next = state.store.next_due_ms().await;
-    state.lro.note_due(next.as_ref().ok().copied().flatten());
-    if next.is_err() {
-        state.lro.note_due(Some(now));
-    }
-    result
-}
-
-async fn settle_locked(state: &AppState, now: i64) -> ArmResult<()> {
-    for op in state.store.due_operations(now).await? {
-        complete(state, &op).await?;
-    }
-    Ok(())
-}
-
-/// Background task: wakes when an operation is scheduled or due.
-pub async fn drive(state: State) {
-    loop {
-        let now = chrono::Utc::now().timestamp_millis();
-        let wait = state
-            .lro
-            .wait_hint(now)
-            .map(Duration::from_millis)
-            .unwrap_or(Duration::from_secs(3600));
-        tokio::select! {
-            _ = state.lro.woken() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
-        if let Err(e) = settle(&state).await {
-            tracing::error!(error = %e, "completing operations failed");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
 /// At start-up: every operation left `InProgress` is due now (it resumes and completes).
 pub async fn recover(state: &AppState) -> ArmResult<()> {
     state.store.release_held().await?;
     super::provision_python::restart_running(state).await?;
     state.lro.note_due(state.store.next_due_ms().await?);
-    settle(state).await
+    lro::settle(state).await
+}
+
+/// The control plane's [`lro::Completion`]: what completing each kind of operation does.
+pub fn completion<'a>(
+    state: &'a AppState,
+    op: &'a OperationRow,
+) -> futures::future::BoxFuture<'a, ArmResult<()>> {
+    Box::pin(complete(state, op))
 }
 
 async fn complete(state: &AppState, op: &OperationRow) -> ArmResult<()> {
@@ -230,9 +176,9 @@ async fn decide(
 ) -> ArmResult<Option<Failure>> {
     let arts = super::workspace_resources::locate(state, ws_id, ws, d).await?;
     let ctx = rules::ProvisioningContext {
-        egress: convert::pna(d.egress_public_network_access),
-        workspace_public_network_access: convert::pna(ws.public_network_access),
-        isolation_mode: convert::isolation(&ws.managed_network.isolation_mode),
+        egress: d.egress_public_network_access,
+        workspace_public_network_access: ws.public_network_access,
+        isolation_mode: ws.managed_network.isolation_mode,
         managed_network_provisioned: ws.managed_network.provisioned,
         artifacts: &arts,
     };
@@ -351,8 +297,8 @@ pub(super) async fn write_outcome(
     let now = chrono::Utc::now();
     let runtime = crate::runtime::RuntimeKind::of(d, state.config.runtime_default());
     record_outcome(d, id, failure.as_ref(), (runtime, now));
-    let egress = convert::pna(d.egress_public_network_access);
-    let mode = convert::isolation(&ws.managed_network.isolation_mode);
+    let egress = d.egress_public_network_access;
+    let mode = ws.managed_network.isolation_mode;
     let stale = if failure.is_some() {
         owned_connections(state, id).await?
     } else {

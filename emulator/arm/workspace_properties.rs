@@ -4,8 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::body::{check_shape, Shape};
-use super::convert;
-use crate::domain::{Access, Audit, ManagedNetwork, ProvisioningState, Workspace};
+use crate::domain::{Audit, ManagedNetwork, ProvisioningState, PublicNetworkAccess, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::rules;
 
@@ -40,14 +39,14 @@ pub fn new_workspace(
         tags: Default::default(),
         kind: "Default".into(),
         workspace_guid: uuid::Uuid::new_v4().to_string(),
-        public_network_access: Access::Enabled,
+        public_network_access: PublicNetworkAccess::Enabled,
         v1_legacy_mode: false,
         storage_account: storage,
         key_vault: kv,
         container_registry: None,
         application_insights: Some(ai),
         managed_network: ManagedNetwork {
-            isolation_mode: "Disabled".into(),
+            isolation_mode: rules::IsolationMode::Disabled,
             provisioned: false,
             user_rules: Default::default(),
         },
@@ -161,7 +160,7 @@ pub fn apply_properties(
     auto_provision: bool,
 ) -> ArmResult<()> {
     if let Some(v) = super::body::str_of(props, "publicNetworkAccess", "properties")? {
-        ws.public_network_access = Access::parse(v).ok_or_else(|| {
+        ws.public_network_access = PublicNetworkAccess::parse(v).ok_or_else(|| {
             ArmError::bad_property("properties.publicNetworkAccess", format!("The value '{v}' of 'properties.publicNetworkAccess' is not valid. Allowed values: 'Enabled', 'Disabled'."))
         })?;
     }
@@ -245,7 +244,7 @@ fn apply_managed_network(ws: &mut Workspace, mn: &Value, auto_provision: bool) -
             "The property 'properties.managedNetwork' must be an object.",
         )
     })?;
-    let current = convert::isolation(&ws.managed_network.isolation_mode);
+    let current = ws.managed_network.isolation_mode;
     let mut mode = current;
     if let Some(raw) = mn.get("isolationMode").filter(|v| !v.is_null()) {
         let raw = raw.as_str().ok_or_else(|| {
@@ -292,7 +291,7 @@ fn apply_managed_network(ws: &mut Workspace, mn: &Value, auto_provision: bool) -
     if mode != current {
         ws.managed_network.provisioned = auto_provision && mode.is_managed();
     }
-    ws.managed_network.isolation_mode = mode.as_str().to_string();
+    ws.managed_network.isolation_mode = mode;
     ws.managed_network.user_rules = user_rules;
     Ok(())
 }
@@ -300,9 +299,9 @@ fn apply_managed_network(ws: &mut Workspace, mn: &Value, auto_provision: bool) -
 /// `properties.managedNetwork` on the wire: isolation mode, the Required rules of ISO-8 plus user
 /// rules, and `status` (`Active` once provisioned).
 pub fn managed_network_wire(w: &Workspace) -> Value {
-    let mode = convert::isolation(&w.managed_network.isolation_mode);
+    let mode = w.managed_network.isolation_mode;
     let mut rules_map = Map::new();
-    for (name, rule) in super::managed_network::all_rules(w) {
+    for (name, rule) in crate::rules::outbound_view::all_rules(w) {
         rules_map.insert(name, rule);
     }
     let changeable: Vec<&str> = rules::IsolationMode::ALL

@@ -18,19 +18,11 @@
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::domain::{Access, Asset, OnlineDeployment, ResourceId, Workspace};
+use crate::domain::{Asset, OnlineDeployment, PublicNetworkAccess, ResourceId, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::rules::{self, ArtifactKind, ArtifactLocation, ArtifactSource};
 
-/// Lower-cased last segment of an ARM id (the resource's name).
-pub fn last_segment(id: &str) -> String {
-    id.trim()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
+use crate::domain::id::last_segment_lower;
 
 /// The key of a storage account in `Workspace::resource_access`.
 pub fn storage_key(account: &str) -> String {
@@ -40,17 +32,17 @@ pub fn storage_key(account: &str) -> String {
 /// The declared `publicNetworkAccess` under `key` (`Enabled` when undeclared, SPEC 6.1).
 pub fn access_of(ws: &Workspace, key: &str) -> rules::PublicNetworkAccess {
     match ws.resource_access.get(key) {
-        Some(Access::Disabled) => rules::PublicNetworkAccess::Disabled,
+        Some(PublicNetworkAccess::Disabled) => rules::PublicNetworkAccess::Disabled,
         _ => rules::PublicNetworkAccess::Enabled,
     }
 }
 
-fn declared_access(v: &Value, what: &str) -> ArmResult<Access> {
+fn declared_access(v: &Value, what: &str) -> ArmResult<PublicNetworkAccess> {
     let raw = v
         .get("publicNetworkAccess")
         .and_then(Value::as_str)
         .unwrap_or("Enabled");
-    Access::parse(raw).ok_or_else(|| {
+    PublicNetworkAccess::parse(raw).ok_or_else(|| {
         ArmError::invalid_body(format!(
             "{what}.publicNetworkAccess '{raw}' must be 'Enabled' or 'Disabled'"
         ))
@@ -72,12 +64,12 @@ pub fn apply_declarations(
         for (role, decl) in assoc {
             let access = declared_access(decl, &format!("associatedResources.{role}"))?;
             let key = match role.as_str() {
-                "storageAccount" => storage_key(&last_segment(&ws.storage_account)),
-                "keyVault" => format!("vault:{}", last_segment(&ws.key_vault)),
+                "storageAccount" => storage_key(&last_segment_lower(&ws.storage_account)),
+                "keyVault" => format!("vault:{}", last_segment_lower(&ws.key_vault)),
                 "containerRegistry" => {
                     let short: String = name.chars().filter(char::is_ascii_alphanumeric).take(16).collect::<String>().to_ascii_lowercase();
                     let id = ws.container_registry.get_or_insert_with(|| format!("{rg_prefix}/providers/Microsoft.ContainerRegistry/registries/{short}acr"));
-                    format!("registry:{}", last_segment(id))
+                    format!("registry:{}", last_segment_lower(id))
                 }
                 other => return Err(ArmError::invalid_body(format!("associatedResources.{other} is not one of storageAccount, keyVault, containerRegistry"))),
             };
@@ -128,7 +120,7 @@ pub async fn locate(
         let registry = ws
             .container_registry
             .as_deref()
-            .map(last_segment)
+            .map(last_segment_lower)
             .unwrap_or_default();
         out.push(ArtifactLocation {
             kind: ArtifactKind::Image,
@@ -186,7 +178,7 @@ async fn place(
     kind: ArtifactKind,
     source: ArtifactSource,
 ) -> ArmResult<ArtifactLocation> {
-    let ws_account = last_segment(&ws.storage_account);
+    let ws_account = last_segment_lower(&ws.storage_account);
     let account = match source {
         ArtifactSource::StorageAccount(a) => a,
         ArtifactSource::Datastore(ds) => datastore_account(state, ws_id, &ds)

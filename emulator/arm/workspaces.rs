@@ -5,11 +5,12 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::request::{location_reply, ok, ArmRequest};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
+use crate::lro::location_reply;
 use crate::lro::Action;
 
 pub use super::workspace_properties::{apply_properties, managed_network_wire, new_workspace};
@@ -24,7 +25,7 @@ pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
     Ok(row.doc()?)
 }
 
-fn parse_top(req: &ArmRequest) -> ArmResult<(Map<String, Value>, Map<String, Value>)> {
+fn parse_top(req: &Request) -> ArmResult<(Map<String, Value>, Map<String, Value>)> {
     let body = req.json_object()?;
     let props = match body.get("properties") {
         None | Some(Value::Null) => Map::new(),
@@ -57,7 +58,7 @@ fn apply_top(ws: &mut Workspace, body: &Map<String, Value>) -> ArmResult<()> {
 }
 
 /// `GET|PUT|PATCH|DELETE W`.
-pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     match req.method {
         Method::GET => Ok(ok(&render(state, req, &w.id, &load(state, w).await?).await?)),
         Method::PUT => put(state, req, w).await,
@@ -67,7 +68,7 @@ pub async fn route(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<
     }
 }
 
-async fn put(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     super::safe_name("workspace", &w.ws)?;
     super::plumbing::require_resource_group(state, &w.sub, &w.rg).await?;
     let (body, props) = parse_top(req)?;
@@ -107,7 +108,7 @@ async fn put(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Respon
     save_with_op(state, req, w, &ws, Action::Done).await
 }
 
-async fn patch(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let mut ws = load(state, w).await?;
     let (body, props) = parse_top(req)?;
     apply_properties(
@@ -125,7 +126,7 @@ async fn patch(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Resp
 /// Stores a changed workspace with a `Location`-style operation (202).
 pub(super) async fn save_with_op(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &Workspace,
     action: Action,
@@ -136,7 +137,7 @@ pub(super) async fn save_with_op(
     Ok(location_reply(req, &w.sub, &op))
 }
 
-async fn delete(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Response> {
+async fn delete(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let ws = match state.store.get(&w.id).await? {
         Some(row) => row.doc::<Workspace>()?,
         None => {
@@ -150,7 +151,7 @@ async fn delete(state: &AppState, req: &ArmRequest, w: &WsPath) -> ArmResult<Res
 }
 
 /// `GET {RG}/workspaces`.
-pub async fn list_by_resource_group(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn list_by_resource_group(state: &AppState, req: &Request) -> ArmResult<Response> {
     super::plumbing::require_resource_group(state, &req.segs[1], &req.segs[3]).await?;
     let rg = ResourceId::resource_group(&req.segs[1], &req.segs[3]);
     render_list(
@@ -162,7 +163,7 @@ pub async fn list_by_resource_group(state: &AppState, req: &ArmRequest) -> ArmRe
 }
 
 /// `GET /subscriptions/{s}/providers/Microsoft.MachineLearningServices/workspaces`.
-pub async fn list_by_subscription(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn list_by_subscription(state: &AppState, req: &Request) -> ArmResult<Response> {
     let prefix = format!("/subscriptions/{}/", req.segs[1]);
     render_list(
         state,
@@ -179,7 +180,7 @@ pub async fn list_by_subscription(state: &AppState, req: &ArmRequest) -> ArmResu
 /// (`workspace_wire`).
 async fn render(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     id: &ResourceId,
     w: &Workspace,
 ) -> ArmResult<Value> {
@@ -198,7 +199,7 @@ async fn render(
 
 async fn render_list(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     rows: Vec<crate::store::Row>,
 ) -> ArmResult<Response> {
     let mut value = Vec::with_capacity(rows.len());
@@ -294,7 +295,7 @@ pub async fn ensure_from_fixture(
 /// Routes under `W/outboundRules`, `W/provisionManagedNetwork`, `W/privateEndpointConnections`.
 pub async fn network_route(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     rest: &[&str],
 ) -> ArmResult<Response> {

@@ -74,6 +74,7 @@ pub async fn check(
     uri: &Uri,
     headers: &HeaderMap,
     segs: &[String],
+    request_id: &str,
 ) -> ArmResult<Option<axum::response::Response>> {
     if state.config.auth != AuthCheck::Strict {
         return Ok(None);
@@ -132,7 +133,7 @@ pub async fn check(
     };
     Ok(result.err().map(|r| {
         tracing::info!(code = r.code, path = uri.path(), "blob request refused");
-        r.into_response(now)
+        r.into_response(now, request_id)
     }))
 }
 

@@ -15,8 +15,8 @@ use axum::response::Response;
 
 use super::storage_error;
 use crate::app::AppState;
-use crate::arm::ArmRequest;
 use crate::error::ArmResult;
+use crate::http::Request;
 use crate::store::blobs::BlobPart;
 
 /// Storage's code for a body (here: a committed blob) over the limit.
@@ -63,7 +63,7 @@ pub fn committed_limit(state: &AppState) -> u64 {
 /// `PUT …?comp=blocklist`.
 pub async fn put_block_list(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     name: &str,

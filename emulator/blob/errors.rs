@@ -85,8 +85,7 @@ impl Refusal {
     }
 
     /// The XML response; `x-ms-request-id` matches the `RequestId:` line.
-    pub fn into_response(self, now: chrono::DateTime<chrono::Utc>) -> Response {
-        let request_id = uuid::Uuid::new_v4().to_string();
+    pub fn into_response(self, now: chrono::DateTime<chrono::Utc>, request_id: &str) -> Response {
         // Storage prints seven fractional digits (`2016-08-08T08:11:13.7348778Z`).
         let time = format!(
             "{}.{:07}Z",
@@ -111,7 +110,7 @@ impl Refusal {
         let mut r = (self.status, [("content-type", "application/xml")], body).into_response();
         let h = r.headers_mut();
         h.insert("x-ms-error-code", HeaderValue::from_static(self.code));
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
+        if let Ok(v) = HeaderValue::from_str(request_id) {
             h.insert("x-ms-request-id", v);
         }
         h.insert("x-ms-version", HeaderValue::from_static(super::API_VERSION));

@@ -22,12 +22,11 @@ use md5::Digest as _;
 use sha2::Sha256;
 
 use crate::app::AppState;
-use crate::arm::ArmRequest;
 use crate::error::ArmResult;
+use crate::http::Request;
 use crate::store::blobs::BlobRow;
 
-/// The `x-ms-version` amlite answers with (and signs the SAS it issues for).
-pub const API_VERSION: &str = "2021-08-06";
+pub use crate::domain::storage_auth::API_VERSION;
 
 /// A Blob Storage error: XML body plus `x-ms-error-code`, as the storage SDK expects.
 fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -86,7 +85,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Entry point for every non-ARM, non-scoring path.
-pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
+pub async fn handle(state: &AppState, req: Request) -> ArmResult<Response> {
     let account = req.segs[0]
         .split('.')
         .next()
@@ -137,7 +136,7 @@ pub async fn handle(state: &AppState, req: ArmRequest) -> ArmResult<Response> {
 
 async fn container_op(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     restype: Option<&str>,
@@ -172,7 +171,7 @@ fn created(etag: &str) -> Response {
 
 async fn list(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
 ) -> ArmResult<Response> {
@@ -203,7 +202,7 @@ fn metadata_of(headers: &HeaderMap) -> String {
 
 async fn blob_op(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     name: &str,
@@ -281,7 +280,7 @@ async fn blob_op(
 /// The row of a blob committed now: properties from the request's `x-ms-blob-*` headers (or
 /// `Content-Type`), metadata from `x-ms-meta-*`, a fresh ETag.
 fn blob_row(
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     name: &str,
@@ -307,7 +306,7 @@ fn blob_row(
 /// Put Blob: the body is the blob, stored as one part; Storage computes its `Content-MD5`.
 async fn commit(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     name: &str,

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::{set, storage_error};
 use crate::app::AppState;
-use crate::arm::ArmRequest;
 use crate::error::{ArmError, ArmResult};
+use crate::http::Request;
 use crate::store::blobs::BlobPart;
 use crate::store::Store;
 
@@ -92,7 +92,7 @@ fn body(store: Store, slices: Vec<Slice>) -> Body {
 /// `GET` / `HEAD` of a blob.
 pub async fn get(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     account: &str,
     container: &str,
     name: &str,

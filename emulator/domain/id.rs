@@ -172,6 +172,20 @@ impl ResourceId {
     }
 }
 
+/// The last segment of an ARM id (the resource's name), in its casing.
+pub fn last_segment(id: &str) -> &str {
+    id.trim()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(id)
+}
+
+/// The last segment of an ARM id, lower-cased (names compared or used in host names).
+pub fn last_segment_lower(id: &str) -> String {
+    last_segment(id).to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,14 +3,20 @@
 //!
 //! Depends on std, serde, uuid, chrono and (for storage signatures) hmac, sha2, base64 and the
 //! URL-encoding crates only; does no IO and never reads the clock.
+pub mod enums;
 pub mod id;
 pub mod identity;
+pub mod network_docs;
 pub mod path;
 pub mod resources;
 pub mod storage_auth;
 pub mod token;
 
+pub use enums::{
+    AuthMode, ConnectionStatus, IsolationMode, ProvisioningState, PublicNetworkAccess,
+};
 pub use id::{ResourceId, ResourceKind};
+pub use network_docs::{ConnectionDoc, PrivateEndpointDoc, SubnetDoc, VirtualNetworkDoc};
 pub use resources::*;
 
 /// Formats a time as ARM does (`2026-11-29T12:51:17.000000Z`).

@@ -6,124 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// `Enabled` / `Disabled` as Azure spells `publicNetworkAccess` and `egressPublicNetworkAccess`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum Access {
-    /// Access allowed.
-    #[default]
-    Enabled,
-    /// Access refused.
-    Disabled,
-}
-
-impl Access {
-    /// Parses case-insensitively (the SDK sends the user's casing, SPEC §2.1).
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("enabled") {
-            Some(Access::Enabled)
-        } else if s.eq_ignore_ascii_case("disabled") {
-            Some(Access::Disabled)
-        } else {
-            None
-        }
-    }
-    /// Azure's casing.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::Enabled => "Enabled",
-            Access::Disabled => "Disabled",
-        }
-    }
-    /// `true` for [`Access::Enabled`].
-    pub fn is_enabled(self) -> bool {
-        self == Access::Enabled
-    }
-}
-
-impl std::fmt::Display for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// ARM provisioning states used by endpoints and deployments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ProvisioningState {
-    /// First provisioning in progress.
-    Creating,
-    /// An update in progress.
-    Updating,
-    /// Deletion in progress.
-    Deleting,
-    /// Ready.
-    Succeeded,
-    /// Provisioning failed; the failure is kept on the resource.
-    Failed,
-    /// Cancelled (e.g. interrupted by a crash).
-    Canceled,
-}
-
-impl ProvisioningState {
-    /// Azure's casing.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProvisioningState::Creating => "Creating",
-            ProvisioningState::Updating => "Updating",
-            ProvisioningState::Deleting => "Deleting",
-            ProvisioningState::Succeeded => "Succeeded",
-            ProvisioningState::Failed => "Failed",
-            ProvisioningState::Canceled => "Canceled",
-        }
-    }
-    /// The state of a resource while its PUT is provisioning: `Creating` the first time,
-    /// `Updating` after.
-    pub fn provisioning(creating: bool) -> Self {
-        if creating {
-            ProvisioningState::Creating
-        } else {
-            ProvisioningState::Updating
-        }
-    }
-    /// True for Creating/Updating/Deleting.
-    pub fn is_busy(self) -> bool {
-        matches!(
-            self,
-            ProvisioningState::Creating | ProvisioningState::Updating | ProvisioningState::Deleting
-        )
-    }
-}
-
-/// Endpoint authentication mode (`authMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuthMode {
-    /// `Key`: two keys from `listKeys`.
-    Key,
-    /// `AMLToken`: expiring tokens from `token`.
-    AmlToken,
-    /// `AADToken`: Entra tokens for `https://ml.azure.com`.
-    AadToken,
-}
-
-impl AuthMode {
-    /// Parses case-insensitively; accepts the SDK's `aml_token` / `aad_token` spellings too.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().replace('_', "").as_str() {
-            "key" => Some(AuthMode::Key),
-            "amltoken" => Some(AuthMode::AmlToken),
-            "aadtoken" => Some(AuthMode::AadToken),
-            _ => None,
-        }
-    }
-    /// Azure's casing.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMode::Key => "Key",
-            AuthMode::AmlToken => "AMLToken",
-            AuthMode::AadToken => "AADToken",
-        }
-    }
-}
+use super::enums::{AuthMode, IsolationMode, ProvisioningState, PublicNetworkAccess};
 
 /// Who changed a resource and when (`systemData`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -157,11 +40,20 @@ pub struct Failure {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct ManagedNetwork {
     /// `Disabled`, `AllowInternetOutbound` or `AllowOnlyApprovedOutbound`.
-    pub isolation_mode: String,
+    #[serde(default, deserialize_with = "isolation_or_disabled")]
+    pub isolation_mode: IsolationMode,
     /// True once `provisionManagedNetwork` ran (status `Active`).
     pub provisioned: bool,
     /// User-defined outbound rules by name, as wire JSON (`{type, destination, category, status}`).
     pub user_rules: BTreeMap<String, Value>,
+}
+
+/// Documents stored before the mode was typed hold `""` for "never set": that is `Disabled`.
+fn isolation_or_disabled<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<IsolationMode, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(IsolationMode::parse(&text).unwrap_or_default())
 }
 
 /// A workspace.
@@ -176,7 +68,7 @@ pub struct Workspace {
     /// The immutable `workspaceId` GUID.
     pub workspace_guid: String,
     /// `publicNetworkAccess` (ISO-11, ISO-16).
-    pub public_network_access: Access,
+    pub public_network_access: PublicNetworkAccess,
     /// `v1LegacyMode` (ISO-1).
     pub v1_legacy_mode: bool,
     /// Associated resource ids (ISO-3).
@@ -193,7 +85,7 @@ pub struct Workspace {
     /// uses, declared in fixtures, keyed `storage:{account}`, `vault:{name}`, `registry:{name}`
     /// (lower case). Absent means `Enabled`. Never rendered on the wire.
     #[serde(default)]
-    pub resource_access: BTreeMap<String, Access>,
+    pub resource_access: BTreeMap<String, PublicNetworkAccess>,
     /// Other `properties` sent by the client, echoed back (friendlyName, description, ...).
     pub extra: serde_json::Map<String, Value>,
     /// `identity`, echoed.
@@ -233,7 +125,7 @@ pub struct OnlineEndpoint {
     /// `mirrorTraffic`: deployment name → percent.
     pub mirror_traffic: BTreeMap<String, i64>,
     /// `publicNetworkAccess` (ISO-5).
-    pub public_network_access: Access,
+    pub public_network_access: PublicNetworkAccess,
     /// `identity`, echoed.
     pub identity: Option<Value>,
     /// `kind`, echoed.
@@ -298,7 +190,7 @@ pub struct OnlineDeployment {
     /// `environmentVariables`.
     pub environment_variables: BTreeMap<String, String>,
     /// `egressPublicNetworkAccess` (ISO-13).
-    pub egress_public_network_access: Access,
+    pub egress_public_network_access: PublicNetworkAccess,
     /// `appInsightsEnabled`.
     pub app_insights_enabled: bool,
     /// `scaleSettings` as wire JSON (defaults to `{"scaleType":"Default"}`).

@@ -13,6 +13,10 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 
+/// The Blob service `x-ms-version` amlite answers with, and signs the SAS it issues for (the
+/// control plane's `listSecrets` and the Blob slice agree on it here).
+pub const API_VERSION: &str = "2021-08-06";
+
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// The storage account key of `account` (64 bytes, like Azure's), derived from `secret`.

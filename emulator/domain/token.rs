@@ -2,6 +2,44 @@
 //! JWT-shaped token, and the pure checks of those claims (audience, issuer, `exp`/`nbf`; SPEC
 //! §2.1, §4, issue 9). Signatures are verified in `identity::tokens`, which owns the key.
 use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::{EndpointKeys, ResourceId};
+
+const AML_PREFIX: &str = "amlt";
+
+/// The signature of an AML token: HMAC-SHA256 of the lower-cased endpoint id and `exp` under
+/// the endpoint's primary key (regenerating the key revokes every token).
+fn aml_signature(key: &str, endpoint_id: &str, exp: i64) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(endpoint_id.to_ascii_lowercase().as_bytes());
+    mac.update(b"|");
+    mac.update(exp.to_string().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// An AML token for an endpoint (`POST …/token`, SPEC §4), valid until `exp` (Unix seconds).
+pub fn issue_aml_token(endpoint_id: &ResourceId, keys: &EndpointKeys, exp: i64) -> String {
+    format!(
+        "{AML_PREFIX}.{exp}.{}",
+        aml_signature(&keys.primary, endpoint_id.as_str(), exp)
+    )
+}
+
+/// The `exp` of an AML token issued for `endpoint_id` under its current primary key; `None`
+/// when the token is not one (wrong format, endpoint or key). Expiry is the caller's check.
+pub fn aml_token_expiry(token: &str, endpoint_id: &str, keys: &EndpointKeys) -> Option<i64> {
+    let mut parts = token.splitn(3, '.');
+    let (prefix, exp, sig) = (
+        parts.next()?,
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?,
+    );
+    (prefix == AML_PREFIX && sig == aml_signature(&keys.primary, endpoint_id, exp)).then_some(exp)
+}
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 pub fn bearer(header: Option<&str>) -> Option<&str> {

@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use super::{plan, Catalog, ExternalService, Plan, Resolve};
 use crate::app::AppState;
-use crate::arm::workspace_resources::last_segment;
-use crate::domain::{Access, OnlineDeployment, ResourceId, Workspace};
-use crate::network::{EgressContext, IsolationMode, ManagedNetworkView, OutboundRuleView};
+use crate::domain::id::last_segment_lower;
+use crate::domain::{OnlineDeployment, PublicNetworkAccess, ResourceId, Workspace};
+use crate::network::{EgressContext, ManagedNetworkView, OutboundRuleView};
 
 /// Storage sub-services a storage account's name is served under.
 const STORAGE_SERVICES: &[&str] = &["blob", "dfs", "file", "queue", "table"];
@@ -180,11 +180,16 @@ pub struct Facts {
 
 /// The egress context and catalog of a deployment in `ws` whose `egressPublicNetworkAccess` is
 /// `legacy_egress` (used only without a managed network). Pure.
-pub fn build(ws: &Workspace, legacy_egress: Access, facts: Facts) -> (EgressContext, Catalog) {
-    let managed_network =
-        IsolationMode::parse(&ws.managed_network.isolation_mode).map(|mode| ManagedNetworkView {
+pub fn build(
+    ws: &Workspace,
+    legacy_egress: PublicNetworkAccess,
+    facts: Facts,
+) -> (EgressContext, Catalog) {
+    let managed_network = Some(ws.managed_network.isolation_mode)
+        .filter(|m| m.is_managed())
+        .map(|mode| ManagedNetworkView {
             isolation_mode: mode,
-            rules: crate::arm::managed_network::all_rules(ws)
+            rules: crate::rules::outbound_view::all_rules(ws)
                 .iter()
                 .flat_map(|(_, rule)| rule_views(rule, &facts.services))
                 .collect(),
@@ -198,8 +203,8 @@ pub fn build(ws: &Workspace, legacy_egress: Access, facts: Facts) -> (EgressCont
             ws.workspace_guid, ws.location
         ),
     ];
-    let storage = last_segment(&ws.storage_account);
-    let registry = ws.container_registry.as_deref().map(last_segment);
+    let storage = last_segment_lower(&ws.storage_account);
+    let registry = ws.container_registry.as_deref().map(last_segment_lower);
     let mut workspace_hosts = amlite.clone();
     workspace_hosts.extend(api.iter().cloned());
     workspace_hosts.push(format!("{storage}.blob.core.windows.net"));
@@ -308,7 +313,7 @@ pub fn private_endpoint_hosts(
         };
     }
     let lower = id.to_ascii_lowercase();
-    let name = last_segment(id);
+    let name = last_segment_lower(id);
     if lower.contains("/providers/microsoft.storage/storageaccounts/") {
         let sub = subresource
             .filter(|s| !s.trim().is_empty())

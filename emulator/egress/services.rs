@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::domain::Access;
+use crate::domain::PublicNetworkAccess;
 use crate::fixtures::FixtureResourceGroup;
 use crate::network::normalize_host;
 use crate::store::external_services::ExternalServiceRow;
@@ -36,7 +36,7 @@ pub struct ExternalService {
     /// Lower-cased host name, e.g. `api.contoso.com`.
     pub host: String,
     /// `Enabled` = public; `Disabled` = private-only.
-    pub access: Access,
+    pub access: PublicNetworkAccess,
     /// The id a `PrivateEndpoint` outbound rule names as `serviceResourceId`.
     pub resource_id: String,
     /// The loopback address that really serves it.
@@ -48,7 +48,7 @@ impl ExternalService {
     /// is not `http(s)://` on 127.0.0.0/8 or `localhost` with a port.
     pub fn new(
         host: &str,
-        access: Access,
+        access: PublicNetworkAccess,
         resource_id: &str,
         url: &str,
     ) -> Result<ExternalService, String> {
@@ -68,7 +68,7 @@ impl ExternalService {
 
     /// Decodes a stored row (validated again: the table is only written through fixtures).
     pub fn from_row(row: &ExternalServiceRow) -> Result<ExternalService, String> {
-        let access = Access::parse(&row.public_network_access).ok_or_else(|| {
+        let access = PublicNetworkAccess::parse(&row.public_network_access).ok_or_else(|| {
             format!(
                 "external service {}: bad publicNetworkAccess '{}'",
                 row.host, row.public_network_access
@@ -116,7 +116,7 @@ pub async fn from_fixture(
         let host =
             field("host").ok_or_else(|| format!("externalServices[{i}] needs a 'host' string"))?;
         let raw = field("publicNetworkAccess").unwrap_or("Enabled");
-        let access = Access::parse(raw).ok_or_else(|| {
+        let access = PublicNetworkAccess::parse(raw).ok_or_else(|| {
             format!(
                 "externalServices[{i}].publicNetworkAccess '{raw}' must be 'Enabled' or 'Disabled'"
             )

@@ -11,8 +11,8 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::arm::ArmRequest;
 use crate::error::{ArmError, ArmResult};
+use crate::http::Request;
 
 /// Lifetime of the tokens amlite issues (Entra's default for app-only tokens is 60-90 min).
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
@@ -44,7 +44,7 @@ pub async fn sign_for(state: &AppState, audience: &str) -> ArmResult<(String, i6
 }
 
 /// Serves a path [`is_identity_path`] accepted.
-pub async fn handle(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+pub async fn handle(state: &AppState, req: &Request) -> ArmResult<Response> {
     let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
     let tenant = req.segs.first().map(String::as_str).unwrap_or("");
     let get = req.method == axum::http::Method::GET;
@@ -87,7 +87,7 @@ fn no_store(mut resp: Response) -> Response {
 
 /// Entra's OpenID Provider Metadata, with amlite's URLs (MSAL reads `authorization_endpoint`
 /// and `token_endpoint`; verifiers read `issuer` and `jwks_uri`).
-fn openid_configuration(state: &AppState, req: &ArmRequest, tenant: &str) -> Value {
+fn openid_configuration(state: &AppState, req: &Request, tenant: &str) -> Value {
     let base = req.base_from_host();
     let t = format!("{base}/{tenant}");
     json!({
@@ -115,7 +115,7 @@ fn openid_configuration(state: &AppState, req: &ArmRequest, tenant: &str) -> Val
 
 /// `GET /common/discovery/instance?authorization_endpoint=…`: Entra's instance-discovery answer
 /// naming this host, for MSAL apps whose instance discovery is pointed at amlite.
-fn instance_discovery(state: &AppState, req: &ArmRequest) -> Response {
+fn instance_discovery(state: &AppState, req: &Request) -> Response {
     let base = req.base_from_host();
     let host = base.trim_start_matches("https://").to_string();
     let tenant = req
@@ -165,7 +165,7 @@ fn missing(name: &str) -> Response {
 /// `client_id`/`client_secret` from the body (`client_secret_post`) or HTTP Basic
 /// (`client_secret_basic`, RFC 6749 §2.3.1).
 fn client_credentials(
-    req: &ArmRequest,
+    req: &Request,
     form: &[(String, String)],
 ) -> (Option<String>, Option<String>) {
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -198,7 +198,7 @@ fn client_credentials(
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`, `grant_type=client_credentials`, `scope=<resource>/.default`.
-async fn token(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+async fn token(state: &AppState, req: &Request) -> ArmResult<Response> {
     let form: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let Some(grant) = field("grant_type") else {

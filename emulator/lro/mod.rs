@@ -2,8 +2,10 @@
 //! (`Azure-AsyncOperation`, `Location`, `Retry-After`, `x-ms-async-operation-timeout`), the
 //! monitor body, and the bookkeeping that tells when an operation is due.
 //!
-//! What an operation *does* when it completes is decided by `arm::provision`; this module only
-//! knows when. Depends on `store` and `domain`.
+//! What an operation *does* when it completes is decided by the control plane
+//! (`arm::provision`, registered at start-up as a [`Completion`]); this module only knows when,
+//! and drives them ([`settle`], [`drive`]). Depends on `store`, `domain`, `http` and `AppState`,
+//! never on a service, so scoring can settle due operations without calling into `arm`.
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -11,6 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::{Mutex, Notify};
+
+mod driver;
+mod reply;
+
+pub use driver::{drive, settle, Completion};
+pub use reply::{async_operation_reply, location_reply};
 
 use crate::domain::{arm_time, Failure};
 use crate::store::OperationRow;
@@ -59,6 +67,8 @@ pub struct Lro {
     /// Serialises settling so one operation completes once.
     pub settle_lock: Mutex<()>,
     delay: Duration,
+    /// What completing an operation does, set once at start-up by the control plane.
+    completion: std::sync::OnceLock<driver::Completion>,
 }
 
 impl Lro {
@@ -69,6 +79,7 @@ impl Lro {
             wake: Notify::new(),
             settle_lock: Mutex::new(()),
             delay,
+            completion: std::sync::OnceLock::new(),
         }
     }
 

@@ -12,7 +12,7 @@
 
 use super::hostmatch::{host_matches_pattern, split_host_port, PortRanges};
 use super::service_tags::service_tag_hosts;
-use super::Access;
+use super::PublicNetworkAccess;
 
 /// `via` of a destination allowed by an outbound rule with category `Required` (ISO-8).
 pub const VIA_REQUIRED: &str = "Required";
@@ -33,36 +33,9 @@ pub const VIA_LEGACY_PUBLIC: &str = "EgressPublicNetworkAccessEnabled";
 /// `via` of a workspace resource for a legacy deployment with egress disabled (ISO-13, ISO-17).
 pub const VIA_LEGACY_WORKSPACE: &str = "LegacyWorkspacePrivateEndpoint";
 
-/// Managed network isolation mode (`managedNetwork.isolationMode`, ISO-9). `Disabled` is modelled
-/// as "no managed network" (`EgressContext::managed_network == None`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IsolationMode {
-    /// All internet egress allowed; private-only resources need a PrivateEndpoint rule.
-    AllowInternetOutbound,
-    /// Only required, PrivateEndpoint, FQDN and ServiceTag rules, plus MCR.
-    AllowOnlyApprovedOutbound,
-}
-
-impl IsolationMode {
-    /// Parses the two mode names in any case; `None` otherwise (including `Disabled`).
-    pub fn parse(s: &str) -> Option<IsolationMode> {
-        let s = s.trim();
-        [
-            IsolationMode::AllowInternetOutbound,
-            IsolationMode::AllowOnlyApprovedOutbound,
-        ]
-        .into_iter()
-        .find(|m| m.as_str().eq_ignore_ascii_case(s))
-    }
-
-    /// The Azure-cased wire form, e.g. `"AllowOnlyApprovedOutbound"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IsolationMode::AllowInternetOutbound => "AllowInternetOutbound",
-            IsolationMode::AllowOnlyApprovedOutbound => "AllowOnlyApprovedOutbound",
-        }
-    }
-}
+/// Managed network isolation mode (`managedNetwork.isolationMode`, ISO-9), the one Azure enum.
+/// `Disabled` is modelled as "no managed network" (`EgressContext::managed_network == None`).
+pub use crate::domain::IsolationMode;
 
 /// One outbound rule of a workspace managed network (`managedNetwork.outboundRules`, ISO-8).
 /// `required` is true for category `Required` (created by amlite), false for `UserDefined`.
@@ -158,7 +131,7 @@ pub struct EgressContext {
     /// The workspace's managed network, or `None` (managed network disabled: legacy isolation).
     pub managed_network: Option<ManagedNetworkView>,
     /// The deployment's `egressPublicNetworkAccess`; used only when `managed_network` is `None`.
-    pub legacy_egress: Access,
+    pub legacy_egress: PublicNetworkAccess,
     /// The workspace API, its blob storage and its container registry hosts.
     pub workspace_hosts: Vec<String>,
     /// Addresses of every other deployment (of any endpoint); always refused (ISO-10).
@@ -278,7 +251,9 @@ pub fn decide_managed(
         );
     }
     match mn.isolation_mode {
-        IsolationMode::AllowInternetOutbound => EgressDecision::Allowed {
+        // `Disabled` never has a view (see `EgressContext::managed_network`); were it given
+        // one, it would not restrict egress either.
+        IsolationMode::AllowInternetOutbound | IsolationMode::Disabled => EgressDecision::Allowed {
             via: VIA_INTERNET_OUTBOUND,
         },
         IsolationMode::AllowOnlyApprovedOutbound => {
@@ -315,10 +290,10 @@ pub fn decide_legacy(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
     let target = format!("{}:{}", dest.host, dest.port);
     let is_workspace = any_entry_matches(&ctx.workspace_hosts, dest);
     match (ctx.legacy_egress, dest.kind) {
-        (Access::Enabled, DestinationKind::Public) => EgressDecision::Allowed {
+        (PublicNetworkAccess::Enabled, DestinationKind::Public) => EgressDecision::Allowed {
             via: VIA_LEGACY_PUBLIC,
         },
-        (Access::Enabled, DestinationKind::PrivateOnly) if is_workspace => refused(
+        (PublicNetworkAccess::Enabled, DestinationKind::PrivateOnly) if is_workspace => refused(
             "ISO-16",
             format!(
                 "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \
@@ -327,7 +302,7 @@ pub fn decide_legacy(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
                  workspace (and its resources)."
             ),
         ),
-        (Access::Enabled, DestinationKind::PrivateOnly) => refused(
+        (PublicNetworkAccess::Enabled, DestinationKind::PrivateOnly) => refused(
             "ISO-18",
             format!(
                 "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \
@@ -335,10 +310,10 @@ pub fn decide_legacy(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
                  virtual network."
             ),
         ),
-        (Access::Disabled, _) if is_workspace => EgressDecision::Allowed {
+        (PublicNetworkAccess::Disabled, _) if is_workspace => EgressDecision::Allowed {
             via: VIA_LEGACY_WORKSPACE,
         },
-        (Access::Disabled, _) => refused(
+        (PublicNetworkAccess::Disabled, _) => refused(
             "ISO-17",
             format!(
                 "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \

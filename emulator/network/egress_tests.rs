@@ -9,7 +9,7 @@ const WS_API: &str = "0a1b.workspace.eastus.api.azureml.ms";
 const WS_BLOB: &str = "wsstore.blob.core.windows.net";
 const WS_ACR: &str = "wsacr.azurecr.io";
 
-fn ctx(managed: Option<ManagedNetworkView>, legacy: Access) -> EgressContext {
+fn ctx(managed: Option<ManagedNetworkView>, legacy: PublicNetworkAccess) -> EgressContext {
     EgressContext {
         managed_network: managed,
         legacy_egress: legacy,
@@ -53,7 +53,7 @@ fn internet_outbound() -> EgressContext {
             isolation_mode: IsolationMode::AllowInternetOutbound,
             rules,
         }),
-        Access::Enabled,
+        PublicNetworkAccess::Enabled,
     )
 }
 
@@ -76,7 +76,7 @@ fn approved_outbound() -> EgressContext {
             isolation_mode: IsolationMode::AllowOnlyApprovedOutbound,
             rules,
         }),
-        Access::Enabled,
+        PublicNetworkAccess::Enabled,
     )
 }
 
@@ -113,8 +113,8 @@ fn run(name: &str, c: &EgressContext, table: &[(&str, u16, DestinationKind, Want
 fn iso_10_other_deployments_and_client_vnets_refused_in_every_mode() {
     let mn_internet = internet_outbound();
     let mn_approved = approved_outbound();
-    let legacy_on = ctx(None, Access::Enabled);
-    let legacy_off = ctx(None, Access::Disabled);
+    let legacy_on = ctx(None, PublicNetworkAccess::Enabled);
+    let legacy_off = ctx(None, PublicNetworkAccess::Disabled);
     for (name, c) in [
         ("internet", &mn_internet),
         ("approved", &mn_approved),
@@ -291,7 +291,7 @@ fn iso_9_refusal_explains_fqdn_port_limit() {
 fn iso_16_iso_18_legacy_egress_enabled() {
     run(
         "legacy-on",
-        &ctx(None, Access::Enabled),
+        &ctx(None, PublicNetworkAccess::Enabled),
         &[
             ("example.com", 443, Pub, A(VIA_LEGACY_PUBLIC)),
             ("example.com", 22, Pub, A(VIA_LEGACY_PUBLIC)),
@@ -308,7 +308,7 @@ fn iso_16_iso_18_legacy_egress_enabled() {
 fn iso_13_iso_17_legacy_egress_disabled() {
     run(
         "legacy-off",
-        &ctx(None, Access::Disabled),
+        &ctx(None, PublicNetworkAccess::Disabled),
         &[
             (WS_API, 443, Pub, A(VIA_LEGACY_WORKSPACE)),
             (WS_BLOB, 443, Priv, A(VIA_LEGACY_WORKSPACE)),
@@ -324,14 +324,14 @@ fn iso_13_iso_17_legacy_egress_disabled() {
 #[test]
 fn legacy_flag_is_ignored_with_a_managed_network() {
     let mut c = approved_outbound();
-    c.legacy_egress = Access::Disabled;
+    c.legacy_egress = PublicNetworkAccess::Disabled;
     run(
         "approved+legacy-off",
         &c,
         &[("pypi.org", 443, Pub, A(VIA_FQDN))],
     );
     let mut c = internet_outbound();
-    c.legacy_egress = Access::Disabled;
+    c.legacy_egress = PublicNetworkAccess::Disabled;
     run(
         "internet+legacy-off",
         &c,
@@ -341,7 +341,7 @@ fn legacy_flag_is_ignored_with_a_managed_network() {
 
 #[test]
 fn workspace_host_entries_with_port_match_only_that_port() {
-    let mut c = ctx(None, Access::Disabled);
+    let mut c = ctx(None, PublicNetworkAccess::Disabled);
     c.workspace_hosts = vec!["127.0.0.1:10000".into()];
     run(
         "local-storage",
@@ -366,7 +366,7 @@ fn rule_helpers() {
         IsolationMode::parse("AllowInternetOutbound"),
         Some(IsolationMode::AllowInternetOutbound)
     );
-    assert_eq!(IsolationMode::parse("Disabled"), None);
+    assert!(!IsolationMode::Disabled.is_managed());
     assert_eq!(
         IsolationMode::AllowInternetOutbound.as_str(),
         "AllowInternetOutbound"

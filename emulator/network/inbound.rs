@@ -14,7 +14,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{arm_id_eq, Access};
+use super::{arm_id_eq, PublicNetworkAccess};
 
 /// ISO-2: a workspace private endpoint created before this instant (2022-05-24T00:00:00Z) gives
 /// no private path to online endpoints; it must be re-created. A PE whose `created_at` is equal
@@ -36,44 +36,7 @@ pub enum CallerNetwork {
     },
 }
 
-/// Status of a private endpoint's connection to the workspace, as in
-/// `privateLinkServiceConnectionState.status` of a `privateEndpointConnections` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConnectionStatus {
-    /// Approved by the workspace owner: the only status that carries traffic.
-    Approved,
-    /// Waiting for approval.
-    Pending,
-    /// Refused by the workspace owner.
-    Rejected,
-    /// The connection was removed from the workspace side.
-    Disconnected,
-}
-
-impl ConnectionStatus {
-    /// Parses `Approved|Pending|Rejected|Disconnected` in any case; `None` otherwise.
-    pub fn parse(s: &str) -> Option<ConnectionStatus> {
-        let s = s.trim();
-        [
-            ConnectionStatus::Approved,
-            ConnectionStatus::Pending,
-            ConnectionStatus::Rejected,
-            ConnectionStatus::Disconnected,
-        ]
-        .into_iter()
-        .find(|c| c.as_str().eq_ignore_ascii_case(s))
-    }
-
-    /// The Azure-cased wire form, e.g. `"Approved"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionStatus::Approved => "Approved",
-            ConnectionStatus::Pending => "Pending",
-            ConnectionStatus::Rejected => "Rejected",
-            ConnectionStatus::Disconnected => "Disconnected",
-        }
-    }
-}
+pub use crate::domain::ConnectionStatus;
 
 /// What the scoring decision needs to know about one `Microsoft.Network/privateEndpoints`
 /// resource (SPEC 6.1).
@@ -168,8 +131,8 @@ pub fn decide(
     caller: &CallerNetwork,
     pes: &[PrivateEndpointView],
     workspace_id: &str,
-    endpoint_public_network_access: Access,
-    workspace_public_network_access: Access,
+    endpoint_public_network_access: PublicNetworkAccess,
+    workspace_public_network_access: PublicNetworkAccess,
 ) -> InboundDecision {
     // ISO-11: the workspace flag is advisory for scoring; the endpoint flag decides (SPEC 6.3).
     let _ = workspace_public_network_access;
@@ -181,8 +144,10 @@ pub fn decide(
         };
     }
     match endpoint_public_network_access {
-        Access::Enabled => InboundDecision::Allowed { path: Path::Public },
-        Access::Disabled => InboundDecision::Refused(refusal(caller, pes, workspace_id)),
+        PublicNetworkAccess::Enabled => InboundDecision::Allowed { path: Path::Public },
+        PublicNetworkAccess::Disabled => {
+            InboundDecision::Refused(refusal(caller, pes, workspace_id))
+        }
     }
 }
 

@@ -80,7 +80,7 @@ enum Want {
     Refused(&'static str, &'static [&'static str]),
 }
 
-use Access::{Disabled as D, Enabled as E};
+use PublicNetworkAccess::{Disabled as D, Enabled as E};
 
 const BASE: &str = "Public network access to this online endpoint is disabled";
 const HOW: &str = "set the endpoint's publicNetworkAccess to Enabled";

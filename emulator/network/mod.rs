@@ -38,7 +38,7 @@ pub use service_tags::service_tag_hosts;
 /// The `publicNetworkAccess`-style flag (endpoint and workspace `publicNetworkAccess`,
 /// deployment `egressPublicNetworkAccess`): the domain's own type, so decisions take stored
 /// values without conversion.
-pub use crate::domain::Access;
+pub use crate::domain::PublicNetworkAccess;
 
 /// Compares two ARM resource ids the way ARM does: ASCII case-insensitively, ignoring
 /// surrounding whitespace and one trailing `/`. Used for VNet and workspace ids (SPEC 6.3).
@@ -57,22 +57,22 @@ mod tests {
     #[test]
     fn access_parses_any_case_and_prints_azure_case() {
         for (input, want) in [
-            ("Enabled", Some(Access::Enabled)),
-            ("enabled", Some(Access::Enabled)),
-            (" ENABLED ", Some(Access::Enabled)),
-            ("Disabled", Some(Access::Disabled)),
-            ("dIsAbLeD", Some(Access::Disabled)),
+            ("Enabled", Some(PublicNetworkAccess::Enabled)),
+            ("enabled", Some(PublicNetworkAccess::Enabled)),
+            (" ENABLED ", Some(PublicNetworkAccess::Enabled)),
+            ("Disabled", Some(PublicNetworkAccess::Disabled)),
+            ("dIsAbLeD", Some(PublicNetworkAccess::Disabled)),
             ("", None),
             ("on", None),
             ("true", None),
         ] {
-            assert_eq!(Access::parse(input), want, "input {input:?}");
+            assert_eq!(PublicNetworkAccess::parse(input), want, "input {input:?}");
         }
-        assert_eq!(Access::Enabled.as_str(), "Enabled");
-        assert_eq!(Access::Disabled.as_str(), "Disabled");
-        assert_eq!(Access::Disabled.to_string(), "Disabled");
-        assert!(Access::Enabled.is_enabled());
-        assert!(!Access::Disabled.is_enabled());
+        assert_eq!(PublicNetworkAccess::Enabled.as_str(), "Enabled");
+        assert_eq!(PublicNetworkAccess::Disabled.as_str(), "Disabled");
+        assert_eq!(PublicNetworkAccess::Disabled.to_string(), "Disabled");
+        assert!(PublicNetworkAccess::Enabled.is_enabled());
+        assert!(!PublicNetworkAccess::Disabled.is_enabled());
     }
 
     #[test]

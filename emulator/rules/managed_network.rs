@@ -7,6 +7,7 @@
 
 use super::workspace::AssociatedResources;
 use super::{IsolationMode, OutboundRuleType, RuleCategory, RuleStatus, Violation};
+use crate::domain::id::last_segment;
 
 /// Host of Microsoft Container Registry, always reachable from a managed network (ISO-8).
 pub const MCR_HOST: &str = "mcr.microsoft.com";
@@ -126,15 +127,6 @@ pub fn iso_8_required_outbound_rules(
         });
     }
     rules
-}
-
-fn last_segment(resource_id: &str) -> &str {
-    resource_id
-        .trim()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(resource_id)
 }
 
 /// ISO-9 (a): "`FQDN`/`ServiceTag` rules in `AllowInternetOutbound` → 400."

@@ -6,8 +6,7 @@
 //! be read line by line against the SPEC and the Azure article it cites.
 //!
 //! What it must not do: no IO, no async, no clock (time is a parameter), no store, no HTTP types.
-//! It depends on `std` and `serde` only, and on no other amlite module, so it compiles and tests
-//! on its own. A refusal is a [`Violation`]: the rule id plus the status, ARM error code and
+//! It depends on `std`, `serde` and the pure `domain` types only. A refusal is a [`Violation`]: the rule id plus the status, ARM error code and
 //! message Azure answers; `error.rs` turns it into the ARM envelope.
 //!
 //! Rules enforced elsewhere (the inbound scoring decision and egress) are listed in [`RULES`]
@@ -32,6 +31,7 @@ pub mod legacy_egress;
 pub mod limits;
 pub mod managed_network;
 pub mod names;
+pub mod outbound_view;
 pub mod provisioning;
 pub mod quota;
 pub mod traffic;

@@ -1,34 +1,12 @@
 //! Data-plane authentication (SPEC §4): `Key` (primary or secondary key), `AMLToken` (tokens from
-//! `POST …/token`, signed with the endpoint's primary key so regenerating it revokes them), and
+//! `POST …/token`, signed with the endpoint's primary key so regenerating it revokes them; the
+//! format is `domain::token`'s, shared with the control plane that issues them), and
 //! `AADToken` (a JWT for audience `https://ml.azure.com` with an integer, unexpired `exp`; under
 //! `--auth strict` also signed by amlite's key with amlite's issuer, issue 9).
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
-use crate::domain::token::{bearer, jwt_claims};
-use crate::domain::{AuthMode, EndpointKeys, ResourceId};
+use crate::domain::token::{aml_token_expiry, bearer, jwt_claims};
+use crate::domain::{AuthMode, EndpointKeys};
 use crate::error::ArmError;
 use crate::identity::ML_AUDIENCE;
-
-const AML_PREFIX: &str = "amlt";
-
-fn sign(key: &str, endpoint_id: &str, exp: i64) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(endpoint_id.to_ascii_lowercase().as_bytes());
-    mac.update(b"|");
-    mac.update(exp.to_string().as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// An AML token for an endpoint, valid until `exp` (Unix seconds).
-pub fn issue_aml_token(endpoint_id: &ResourceId, keys: &EndpointKeys, exp: i64) -> String {
-    format!(
-        "{AML_PREFIX}.{exp}.{}",
-        sign(&keys.primary, endpoint_id.as_str(), exp)
-    )
-}
 
 /// Checks the `Authorization` header of a scoring request against the endpoint's auth mode.
 pub fn check(
@@ -53,24 +31,11 @@ pub fn check(
                 Err(ArmError::unauthorized("key_auth_access_denied", "The key is not valid for this endpoint (key_auth_access_denied): use a current key from listKeys."))
             }
         }
-        AuthMode::AmlToken => {
-            let mut parts = token.splitn(3, '.');
-            let (p, exp, sig) = (
-                parts.next(),
-                parts.next().and_then(|e| e.parse::<i64>().ok()),
-                parts.next(),
-            );
-            match (p, exp, sig) {
-                (Some(AML_PREFIX), Some(exp), Some(sig)) if sig == sign(&keys.primary, endpoint_id, exp) => {
-                    if exp > now {
-                        Ok(())
-                    } else {
-                        Err(ArmError::unauthorized("aml_token_expired", "The AML token has expired: get a new one with POST .../token."))
-                    }
-                }
-                _ => Err(ArmError::unauthorized("aml_token_auth_access_denied", "The credential is not a valid AML token for this endpoint (authMode AMLToken): get one with POST .../token.")),
-            }
-        }
+        AuthMode::AmlToken => match aml_token_expiry(token, endpoint_id, keys) {
+            Some(exp) if exp > now => Ok(()),
+            Some(_) => Err(ArmError::unauthorized("aml_token_expired", "The AML token has expired: get a new one with POST .../token.")),
+            None => Err(ArmError::unauthorized("aml_token_auth_access_denied", "The credential is not a valid AML token for this endpoint (authMode AMLToken): get one with POST .../token.")),
+        },
         AuthMode::AadToken => check_aad(token, aad, now),
     }
 }
@@ -135,6 +100,8 @@ fn check_aad(token: &str, aad: AadCheck<'_>, now: i64) -> Result<(), ArmError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::domain::token::issue_aml_token;
+    use crate::domain::ResourceId;
     use base64::Engine;
 
     fn chk(

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::domain::{Access, AuthMode, EndpointKeys, ProvisioningState, RequestSettings};
+use crate::domain::{
+    AuthMode, EndpointKeys, ProvisioningState, PublicNetworkAccess, RequestSettings,
+};
 use crate::network::PrivateEndpointView;
 
 /// What scoring needs about one deployment.
@@ -47,9 +49,9 @@ pub struct EndpointRoute {
     /// Region of the endpoint (`location`).
     pub location: String,
     /// Endpoint `publicNetworkAccess`.
-    pub public_network_access: Access,
+    pub public_network_access: PublicNetworkAccess,
     /// Workspace `publicNetworkAccess`.
-    pub workspace_public_network_access: Access,
+    pub workspace_public_network_access: PublicNetworkAccess,
     /// Auth mode.
     pub auth_mode: AuthMode,
     /// Keys (also the AML token signing secret).

@@ -9,7 +9,7 @@
 //! not the user code's to see) and amlite's own `?region=` routing parameter of a `scoringUri`.
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::arm::ArmRequest;
+use crate::http::Request;
 use crate::runtime::ModelRequest;
 
 /// Headers that describe one connection, never forwarded either way.
@@ -62,7 +62,7 @@ pub fn score_path(raw_path: &str, index: usize) -> String {
 }
 
 /// The request for the inference server: the caller's, plus amlite's request id.
-pub fn model_request(req: &ArmRequest, route: &Route, request_id: &str) -> ModelRequest {
+pub fn model_request(req: &Request, route: &Route, request_id: &str) -> ModelRequest {
     let mut headers = HeaderMap::new();
     for (name, value) in &req.headers {
         if !HOP_BY_HOP.contains(&name.as_str()) && name != "authorization" {

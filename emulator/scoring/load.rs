@@ -46,7 +46,7 @@ pub async fn route(
         .ok_or_else(|| ArmError::internal("endpoint without workspace"))?
         .doc()?;
     let mut deployments = Vec::new();
-    for (id, d) in crate::arm::endpoints::deployments_of(state, &ep_id).await? {
+    for (id, d) in state.store.deployments_of(&ep_id).await? {
         deployments.push(DeploymentRoute {
             name: id.name().to_string(),
             in_flight: state.routes.in_flight(id.as_str()),
@@ -58,8 +58,7 @@ pub async fn route(
             runtime: crate::runtime::RuntimeKind::of(&d, state.config.runtime_default()),
         });
     }
-    let private_endpoints =
-        crate::arm::network::private_endpoint_views(state, ws_id.as_str()).await?;
+    let private_endpoints = state.store.private_endpoint_views(ws_id.as_str()).await?;
     let (counter, mirror_counter) = state.routes.counters(ep_id.as_str());
     let route = Arc::new(EndpointRoute {
         id: ep_id.to_string(),
@@ -100,15 +99,15 @@ fn pick<'a>(
         return docs
             .into_iter()
             .find(|(_, e)| normalize_region(&e.location) == region)
-            .ok_or_else(|| ArmError::endpoint_not_in_region(name, region, &all));
+            .ok_or_else(|| super::errors::endpoint_not_in_region(name, region, &all));
     }
     if docs.len() > 1 {
         let Some(i) = docs.iter().position(|(_, e)| !e.region_in_scoring_uri) else {
-            return Err(ArmError::endpoint_ambiguous(name, &regions()));
+            return Err(super::errors::endpoint_ambiguous(name, &regions()));
         };
         return Ok(docs.swap_remove(i));
     }
     docs.into_iter()
         .next()
-        .ok_or_else(|| ArmError::scoring_endpoint_not_found(name))
+        .ok_or_else(|| super::errors::scoring_endpoint_not_found(name))
 }

@@ -8,6 +8,7 @@
 //! 12) and serves its own swagger. Every request logs one INFO line (SPEC §2).
 pub mod auth;
 pub mod cache;
+pub mod errors;
 pub mod forward;
 mod load;
 mod model;
@@ -15,13 +16,13 @@ mod model;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
-use crate::arm::ArmRequest;
 use crate::domain::ProvisioningState;
 use crate::error::ArmError;
+use crate::http::Request;
 use crate::network::{self, InboundDecision};
 use cache::{DeploymentRoute, EndpointRoute};
 
@@ -31,16 +32,11 @@ pub fn host_form(host: &str) -> Option<(String, String)> {
 }
 
 /// Handles one scoring request; every failure is an ARM-style error body.
-pub async fn handle(state: &AppState, req: ArmRequest) -> Response {
+pub async fn handle(state: &AppState, req: Request) -> Response {
     let started = Instant::now();
     let client_id = sanitized(req.header("x-ms-client-request-id"));
-    // SPEC §4: amlite generates the GUID; like Azure's inference server it keeps a caller's
-    // `x-request-id` only when that is itself a GUID.
-    let request_id = req
-        .header("x-request-id")
-        .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
-        .unwrap_or_else(uuid::Uuid::new_v4)
-        .to_string();
+    // SPEC §4: the request's one id (`telemetry::assign_request_id`).
+    let request_id = req.request_id.clone();
     let mut resp = match score(state, &req, &request_id).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -85,7 +81,7 @@ fn put(h: &mut HeaderMap, name: &'static str, value: &str) {
 
 /// Which endpoint a request is for: `(endpoint, route, region)`, the region from the
 /// Host-header form or the `?region=` a `scoringUri` carries (see `load::route`).
-fn target(req: &ArmRequest) -> Result<(String, forward::Route, Option<String>), ArmError> {
+fn target(req: &Request) -> Result<(String, forward::Route, Option<String>), ArmError> {
     let l: Vec<&str> = req.lower.iter().map(String::as_str).collect();
     let host = req.header("host").unwrap_or("");
     let region = req
@@ -111,25 +107,14 @@ fn target(req: &ArmRequest) -> Result<(String, forward::Route, Option<String>), 
                 },
                 Some(crate::rules::names::normalize_region(&host_region)),
             )),
-            None => Err(ArmError::new(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                "Unknown scoring path.",
-            )),
+            None => Err(errors::unknown_scoring_path(None)),
         },
-        _ => Err(ArmError::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!(
-                "Unknown scoring path {}: use {{scoringUri}} from the endpoint.",
-                req.path
-            ),
-        )),
+        _ => Err(errors::unknown_scoring_path(Some(&req.path))),
     }
 }
 
-async fn score(state: &AppState, req: &ArmRequest, request_id: &str) -> Result<Response, ArmError> {
-    crate::arm::provision::settle(state).await?;
+async fn score(state: &AppState, req: &Request, request_id: &str) -> Result<Response, ArmError> {
+    crate::lro::settle(state).await?;
     let (name, path, region) = target(req)?;
     let route = load::route(state, &name, region.as_deref()).await?;
     inbound(state, req, &route)?;
@@ -193,7 +178,7 @@ async fn score(state: &AppState, req: &ArmRequest, request_id: &str) -> Result<R
     Ok(resp)
 }
 
-fn inbound(state: &AppState, req: &ArmRequest, route: &EndpointRoute) -> Result<(), ArmError> {
+fn inbound(state: &AppState, req: &Request, route: &EndpointRoute) -> Result<(), ArmError> {
     let decision = network::decide(
         &req.listener.network,
         &route.private_endpoints,
@@ -225,9 +210,11 @@ fn choose<'a>(
     named: Option<&str>,
 ) -> Result<&'a DeploymentRoute, ArmError> {
     if let Some(n) = named {
-        let d = route.deployments.iter().find(|d| d.name.eq_ignore_ascii_case(n)).ok_or_else(|| {
-            ArmError::new(StatusCode::NOT_FOUND, "NotFound", format!("Deployment {n} not found in endpoint {}: check the azureml-model-deployment header.", route.name))
-        })?;
+        let d = route
+            .deployments
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(n))
+            .ok_or_else(|| errors::deployment_not_in_endpoint(n, &route.name))?;
         return routable(d);
     }
     let live: Vec<(&DeploymentRoute, i64)> = route
@@ -244,7 +231,7 @@ fn choose<'a>(
         .collect();
     let total: i64 = live.iter().map(|(_, w)| w).sum();
     if total <= 0 {
-        return Err(ArmError::no_valid_deployments());
+        return Err(errors::no_valid_deployments());
     }
     let tick = i64::try_from(route.counter.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0)
         * total
@@ -256,30 +243,16 @@ fn choose<'a>(
             return routable(d);
         }
     }
-    Err(ArmError::no_valid_deployments())
+    Err(errors::no_valid_deployments())
 }
 
 fn routable(d: &DeploymentRoute) -> Result<&DeploymentRoute, ArmError> {
     match d.state {
         ProvisioningState::Succeeded => Ok(d),
-        ProvisioningState::Creating | ProvisioningState::Updating => Err(ArmError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            format!(
-                "Deployment {} is {} and cannot take requests yet.",
-                d.name,
-                d.state.as_str()
-            ),
-        )),
-        other => Err(ArmError::new(
-            StatusCode::BAD_GATEWAY,
-            "BadGateway",
-            format!(
-                "Deployment {} is {}: it is not running.",
-                d.name,
-                other.as_str()
-            ),
-        )),
+        ProvisioningState::Creating | ProvisioningState::Updating => {
+            Err(errors::deployment_not_ready(&d.name, d.state.as_str()))
+        }
+        other => Err(errors::deployment_not_running(&d.name, other.as_str())),
     }
 }
 

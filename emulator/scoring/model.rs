@@ -35,9 +35,7 @@ pub async fn invoke(
     let before = d.in_flight.fetch_add(1, Ordering::SeqCst);
     let _guard = InFlight(d.in_flight.clone());
     if before >= limit {
-        return Err(ArmError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", format!("Too many pending requests for deployment {}: more than {limit} (2 × maxConcurrentRequestsPerInstance × instanceCount) are in flight.", d.name))
-            .with_header("ms-azureml-model-error-reason", "too_many_pending_request")
-            .with_header("azureml-model-deployment", d.name.clone()));
+        return Err(super::errors::too_many_pending_requests(&d.name, limit));
     }
     let timeout = Duration::from_millis(d.request_settings.request_timeout_ms);
     let target = model_target(state, d)?;
@@ -45,8 +43,10 @@ pub async fn invoke(
     let answer = match tokio::time::timeout(timeout, call).await {
         Ok(a) => a,
         Err(_) => {
-            return Err(ArmError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", format!("The model of deployment {} did not answer within requestSettings.requestTimeout ({} ms).", d.name, d.request_settings.request_timeout_ms))
-                .with_header("azureml-model-deployment", d.name.clone()));
+            return Err(super::errors::model_timeout(
+                &d.name,
+                d.request_settings.request_timeout_ms,
+            ));
         }
     };
     state.runtimes.log(
@@ -166,7 +166,7 @@ pub fn model_target(state: &AppState, d: &DeploymentRoute) -> Result<ModelTarget
         crate::runtime::RuntimeKind::Mock => Ok(ModelTarget::Mock(d.mock.clone())),
         crate::runtime::RuntimeKind::Python => match state.runtimes.python(&d.id) {
             Some(p) => Ok(ModelTarget::Python(p, state.runtimes.client().clone())),
-            None => Err(ArmError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", format!("Deployment {} is not running (its python runtime is starting or stopped); see getLogs.", d.name))),
+            None => Err(super::errors::runtime_not_running(&d.name)),
         },
     }
 }

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod casing;
 pub mod external_services;
 pub mod operations;
+pub mod read_models;
 pub mod resources;
 
 use std::ops::{Deref, DerefMut};

@@ -5,13 +5,13 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use super::super::request::{ok, ArmRequest};
 use super::super::WsPath;
 use super::{account_name, default_container};
 use crate::app::AppState;
 use crate::domain::storage_auth;
 use crate::domain::{Asset, Workspace};
 use crate::error::ArmResult;
+use crate::http::{ok, Request};
 
 /// Permissions of a datastore SAS: read, add, create, write, delete, list (the container's
 /// contents, which is what a datastore is).
@@ -58,7 +58,7 @@ async fn datastore_target(
 /// 2024-10-01-preview, and its users read `credentials.account_key` of the default datastore.
 pub async fn list_secrets(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     w: &WsPath,
     ws: &Workspace,
     api: &str,
@@ -96,7 +96,7 @@ fn sas_for(state: &AppState, account: &str, container: &str, perms: &str, hours:
         perms,
         now - Duration::minutes(SAS_START_SLACK_MINUTES),
         now + Duration::hours(hours),
-        crate::blob::API_VERSION,
+        storage_auth::API_VERSION,
     )
 }
 
@@ -104,7 +104,7 @@ fn sas_for(state: &AppState, account: &str, container: &str, perms: &str, hours:
 /// SAS for it (one hour).
 pub fn start_pending_upload(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     ws: &Workspace,
 ) -> ArmResult<Response> {
     let body = req.json_object_or_empty()?;

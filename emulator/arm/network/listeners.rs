@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 
 use super::model::VirtualNetworkDoc;
 use crate::app::{AppState, Listener, Network, State, VnetListener};
-use crate::arm::request::{ok, ArmRequest};
+use crate::arm::errors;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{ok, Request};
 
 fn url_host(host: &str) -> String {
     if host.contains(':') {
@@ -51,27 +52,6 @@ fn bind(state: &AppState, preferred: Option<u16>) -> std::io::Result<TcpListener
     TcpListener::bind((host, 0))
 }
 
-/// 400 `VnetCountLimitReached`: Azure Network's answer when a subscription's virtual network
-/// limit is reached, here `--max-vnets` (every client VNet holds a listener socket, issue 9).
-pub fn vnet_count_limit_reached(limit: usize) -> ArmError {
-    ArmError::new(
-        StatusCode::BAD_REQUEST,
-        "VnetCountLimitReached",
-        format!("Cannot create more than {limit} virtual networks for this subscription in this region. amlite serves at most {limit} client virtual networks at once (--max-vnets / AMLITE_MAX_VNETS): delete one or raise the limit."),
-    )
-}
-
-/// 503 with `Retry-After` when the operating system refuses a listener socket (out of file
-/// descriptors or ports): nothing was created, and the request can be retried.
-pub fn listener_unavailable(vnet_id: &str, e: &std::io::Error) -> ArmError {
-    ArmError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "ServiceUnavailable",
-        format!("amlite could not open the listener of virtual network '{vnet_id}': {e}. Nothing was created; free file descriptors or ports (or lower --max-vnets) and retry."),
-    )
-    .with_header("retry-after", "10")
-}
-
 /// Starts the listener of `vnet_id` unless it runs; tries `preferred` first (the port it had
 /// before a restart). Returns its port. A new listener beyond `cap` running ones is refused
 /// (`None`: no cap, for VNets already stored). Errors are ARM errors, never a 500.
@@ -90,11 +70,11 @@ pub fn ensure(
         return Ok(l.port);
     }
     if let Some(cap) = cap.filter(|c| map.len() >= *c) {
-        return Err(vnet_count_limit_reached(cap));
+        return Err(errors::vnet_count_limit_reached(cap));
     }
     let fail = |e: std::io::Error| {
         tracing::warn!(vnet = %vnet_id, error = %e, "cannot open a vnet listener");
-        listener_unavailable(vnet_id, &e)
+        errors::listener_unavailable(vnet_id, &e)
     };
     let listener = bind(state, preferred).map_err(fail)?;
     listener.set_nonblocking(true).map_err(fail)?;
@@ -232,23 +212,14 @@ fn cert_path(state: &AppState) -> std::path::PathBuf {
 }
 
 /// `GET /_amlite/env[?vnet=NAME|ID]`: the `env.sh` exports (text/plain) for that listener.
-async fn env(state: &AppState, req: &ArmRequest) -> ArmResult<Response> {
+async fn env(state: &AppState, req: &Request) -> ArmResult<Response> {
     let cert = cert_path(state);
     let Some(key) = req.q("vnet").filter(|v| !v.trim().is_empty()) else {
         let text = crate::startup::env_lines(state, &state.internet_base, &cert);
         return Ok(text_reply(text));
     };
     let row = find_vnet(state, key.trim()).await?;
-    let port = port_of(state, &row.id).ok_or_else(|| {
-        ArmError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ListenerNotRunning",
-            format!(
-                "The listener of virtual network '{}' is not running.",
-                row.id
-            ),
-        )
-    })?;
+    let port = port_of(state, &row.id).ok_or_else(|| errors::listener_not_running(&row.id))?;
     let mut text = crate::startup::env_lines(state, &base_url(state, port), &cert);
     text.push_str(&format!("export AMLITE_VNET_ID='{}'\n", row.id));
     Ok(text_reply(text))
@@ -264,7 +235,7 @@ fn text_reply(text: String) -> Response {
 }
 
 /// `/_amlite/env` and `/_amlite/listeners` (GET only).
-pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
+pub async fn admin(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
     if req.method != axum::http::Method::GET {
         return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
     }

@@ -1,7 +1,7 @@
 //! Client networks as ARM resources (SPEC §6.1, §6.2): `Microsoft.Network/virtualNetworks`
 //! ([`vnet`]) and `Microsoft.Network/privateEndpoints` ([`pe`]) under a resource group, their
-//! listeners ([`listeners`]), fixture loading ([`fixture`]) and the private-endpoint view the
-//! scoring inbound decision reads ([`private_endpoint_views`]).
+//! listeners ([`listeners`]) and fixture loading ([`fixture`]). The private-endpoint view the
+//! scoring inbound decision reads is `store::read_models`.
 //!
 //! Network writes are synchronous (201/200 with `provisioningState: Succeeded`, DELETE 200/204):
 //! nothing is provisioned, so there is nothing to poll. Every write advances the store's write
@@ -17,9 +17,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::app::{AppState, Listener, State};
-use crate::arm::request::ArmRequest;
 use crate::domain::ResourceId;
 use crate::error::{ArmError, ArmResult};
+use crate::http::Request;
 use crate::store::Row;
 
 pub use fixture::{pe_from_fixture, vnet_from_fixture};
@@ -37,7 +37,7 @@ pub struct NetPath {
 }
 
 impl NetPath {
-    fn of(req: &ArmRequest) -> Self {
+    fn of(req: &Request) -> Self {
         let seg = |i: usize| req.segs.get(i).cloned().unwrap_or_default();
         NetPath {
             sub: seg(1),
@@ -50,7 +50,7 @@ impl NetPath {
         ResourceId::provider_resource(&self.sub, &self.rg, provider_type, &self.name)
     }
     /// The i-th segment from the resource name on (0 = the name), in the caller's casing.
-    pub fn seg<'a>(&self, req: &'a ArmRequest, i: usize) -> &'a str {
+    pub fn seg<'a>(&self, req: &'a Request, i: usize) -> &'a str {
         req.segs.get(7 + i).map(String::as_str).unwrap_or("")
     }
 }
@@ -61,12 +61,7 @@ pub fn rg_id(p: &NetPath) -> ResourceId {
 }
 
 /// `…/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/...` (`kind` and `rest` lower-cased).
-pub async fn route(
-    state: &State,
-    req: &ArmRequest,
-    kind: &str,
-    rest: &[&str],
-) -> ArmResult<Response> {
+pub async fn route(state: &State, req: &Request, kind: &str, rest: &[&str]) -> ArmResult<Response> {
     let p = NetPath::of(req);
     let rg = crate::arm::plumbing::require_resource_group(state, &p.sub, &p.rg).await?;
     let rg_location = rg
@@ -119,15 +114,6 @@ pub fn stop_all_listeners(state: &AppState) {
 }
 
 /// `/_amlite/env` and `/_amlite/listeners` (see [`listeners`]).
-pub async fn admin(state: &AppState, req: &ArmRequest, rest: &[&str]) -> ArmResult<Response> {
+pub async fn admin(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
     listeners::admin(state, req, rest).await
-}
-
-/// Private endpoints that target a workspace, with their current connection status, as the
-/// inbound decision sees them (SPEC §6.3).
-pub async fn private_endpoint_views(
-    state: &AppState,
-    workspace_id: &str,
-) -> ArmResult<Vec<crate::network::PrivateEndpointView>> {
-    pe::views(state, workspace_id).await
 }

@@ -1,12 +1,13 @@
-//! Stored documents of the client-network resources (SPEC §6.1) and the parsing of their wire
-//! bodies: `Microsoft.Network/virtualNetworks` and `Microsoft.Network/privateEndpoints`.
+//! The parsing of the client-network resources' wire bodies (SPEC §6.1):
+//! `Microsoft.Network/virtualNetworks` and `Microsoft.Network/privateEndpoints`; their stored
+//! documents are in `domain::network_docs`.
 //! Pure (no store, no IO): handlers in `vnet.rs` / `pe.rs` read the facts and call these.
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::domain::{Audit, ResourceId};
+use crate::domain::ResourceId;
+pub use crate::domain::{ConnectionDoc, PrivateEndpointDoc, SubnetDoc, VirtualNetworkDoc};
 use crate::error::{ArmError, ArmResult};
 
 /// The tag amlite adds to a VNet's GET with its listener's base URL (SPEC §6.2). Not stored:
@@ -15,79 +16,6 @@ pub const LISTENER_TAG: &str = "amlite-listener";
 
 /// Group id of a workspace private endpoint (SPEC §1).
 pub const WORKSPACE_GROUP_ID: &str = "amlworkspace";
-
-/// A subnet of a client VNet.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SubnetDoc {
-    /// Name as created.
-    pub name: String,
-    /// `properties.addressPrefix`, if given.
-    pub address_prefix: Option<String>,
-}
-
-/// A client virtual network.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VirtualNetworkDoc {
-    /// Region.
-    pub location: String,
-    /// User tags (never the listener tag).
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// `properties.addressSpace.addressPrefixes`.
-    pub address_prefixes: Vec<String>,
-    /// Subnets in creation order.
-    #[serde(default)]
-    pub subnets: Vec<SubnetDoc>,
-    /// `properties.resourceGuid`.
-    pub resource_guid: String,
-    /// Port of the last listener started for it (reused after a restart when free).
-    #[serde(default)]
-    pub listener_port: Option<u16>,
-    /// Created/modified.
-    pub audit: Audit,
-}
-
-/// The one private link service connection of a private endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ConnectionDoc {
-    /// Connection name.
-    pub name: String,
-    /// `privateLinkServiceId`: the target resource (a workspace for SPEC §6.1).
-    pub target_id: String,
-    /// `groupIds`.
-    pub group_ids: Vec<String>,
-    /// `requestMessage`.
-    pub request_message: Option<String>,
-    /// Sent under `manualPrivateLinkServiceConnections` (starts `Pending`).
-    pub manual: bool,
-}
-
-/// A private endpoint in a client VNet subnet.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PrivateEndpointDoc {
-    /// Region.
-    pub location: String,
-    /// Tags.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// `properties.subnet.id`.
-    pub subnet_id: String,
-    /// The VNet holding the subnet.
-    pub vnet_id: String,
-    /// Its connection.
-    pub connection: ConnectionDoc,
-    /// The workspace's `privateEndpointConnections` entry, when the target is a workspace.
-    pub pec_id: Option<String>,
-    /// Status for targets amlite keeps no connection resource for (and the last known status
-    /// otherwise, used only where no store lookup is possible).
-    pub status: String,
-    /// `properties.workspaceId` GUID and region of a target workspace (for ISO-12 DNS records).
-    pub workspace_guid: Option<String>,
-    /// Region of the target workspace.
-    pub workspace_region: Option<String>,
-    /// `audit.created_at` is `systemData.createdAt`, compared with 2022-05-24 (ISO-2).
-    pub audit: Audit,
-}
 
 /// What a VNet PUT body says.
 #[derive(Debug, Clone)]

@@ -12,58 +12,13 @@ use serde_json::{json, Value};
 use super::model::{self, LinkTarget, PeBody, PrivateEndpointDoc, WORKSPACE_GROUP_ID};
 use super::{rg_id, NetPath};
 use crate::app::AppState;
-use crate::arm::request::{json_reply, ok, ArmRequest};
 use crate::domain::{Audit, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
-use crate::network::{arm_id_eq, ConnectionStatus, PrivateEndpointView, PE_CUTOFF};
+use crate::http::{json_reply, ok, Request};
+use crate::network::{arm_id_eq, ConnectionStatus, PE_CUTOFF};
 use crate::store::{resources, Row};
 
 const PES: &str = "Microsoft.Network/privateEndpoints";
-
-/// Every stored private endpoint, decoded, in creation order.
-pub async fn all(state: &AppState) -> ArmResult<Vec<(Row, PrivateEndpointDoc)>> {
-    let rows = state
-        .store
-        .by_kind_under(ResourceKind::PrivateEndpoint, "/")
-        .await?;
-    rows.into_iter()
-        .map(|r| {
-            let d = r.doc()?;
-            Ok((r, d))
-        })
-        .collect()
-}
-
-/// The connection status and its description: from the workspace's connection entry when the
-/// target is a workspace (`Disconnected` once that entry is deleted), else the stored one.
-pub async fn status_of(
-    state: &AppState,
-    doc: &PrivateEndpointDoc,
-) -> ArmResult<(ConnectionStatus, String)> {
-    let Some(pec_id) = &doc.pec_id else {
-        return Ok((
-            ConnectionStatus::parse(&doc.status).unwrap_or(ConnectionStatus::Pending),
-            String::new(),
-        ));
-    };
-    match state
-        .store
-        .get(&ResourceId::from_string(pec_id.clone()))
-        .await?
-    {
-        Some(row) => {
-            let c: PrivateEndpointConnection = row.doc()?;
-            Ok((
-                ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Pending),
-                c.description,
-            ))
-        }
-        None => Ok((
-            ConnectionStatus::Disconnected,
-            "The private endpoint connection was deleted from the workspace.".into(),
-        )),
-    }
-}
 
 /// ISO-12: the DNS records a workspace PE shows. A PE created before 2022-05-24 predates the
 /// inference record, so it shows only the workspace API record (ISO-2: re-create it).
@@ -123,7 +78,7 @@ pub fn body(
 }
 
 async fn render(state: &AppState, id: &ResourceId, doc: &PrivateEndpointDoc) -> ArmResult<Value> {
-    let (status, description) = status_of(state, doc).await?;
+    let (status, description) = state.store.connection_status(doc).await?;
     Ok(body(id, doc, status, &description))
 }
 
@@ -143,7 +98,7 @@ pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
 /// `GET|PUT|DELETE …/privateEndpoints/{pe}`.
 pub async fn route(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     p: &NetPath,
     rg_location: &str,
 ) -> ArmResult<Response> {
@@ -209,22 +164,17 @@ async fn update(state: &AppState, row: &Row, b: PeBody) -> ArmResult<Response> {
     Ok(ok(&render(state, &id, &doc).await?))
 }
 
-fn invalid_reference(subnet_id: &str, pe_id: &ResourceId) -> ArmError {
-    ArmError::new(
-        StatusCode::BAD_REQUEST,
-        "InvalidResourceReference",
-        format!("Resource {subnet_id} referenced by resource {pe_id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region."),
-    )
-    .with_target("properties.subnet.id")
-}
-
 /// Checks the subnet exists; returns the VNet id.
 async fn check_subnet(state: &AppState, id: &ResourceId, subnet_id: &str) -> ArmResult<ResourceId> {
-    let (vnet_id, subnet) =
-        model::split_subnet_id(subnet_id).ok_or_else(|| invalid_reference(subnet_id, id))?;
+    let (vnet_id, subnet) = model::split_subnet_id(subnet_id)
+        .ok_or_else(|| crate::arm::errors::invalid_resource_reference(subnet_id, id))?;
     let vnet = match state.store.get(&vnet_id).await? {
         Some(r) if r.kind == ResourceKind::VirtualNetwork.tag() => r,
-        _ => return Err(invalid_reference(subnet_id, id)),
+        _ => {
+            return Err(crate::arm::errors::invalid_resource_reference(
+                subnet_id, id,
+            ))
+        }
     };
     let doc: model::VirtualNetworkDoc = vnet.doc()?;
     if !doc
@@ -232,7 +182,9 @@ async fn check_subnet(state: &AppState, id: &ResourceId, subnet_id: &str) -> Arm
         .iter()
         .any(|s| s.name.eq_ignore_ascii_case(&subnet))
     {
-        return Err(invalid_reference(subnet_id, id));
+        return Err(crate::arm::errors::invalid_resource_reference(
+            subnet_id, id,
+        ));
     }
     Ok(vnet.resource_id())
 }
@@ -250,9 +202,10 @@ async fn target_workspace(
         "properties.privateLinkServiceConnections[0].properties"
     };
     let Some(kind) = model::link_target(&c.target_id) else {
-        return Err(ArmError::new(StatusCode::BAD_REQUEST, "LinkedInvalidPropertyId", format!(
-            "Property id '{}' at path '{path}.privateLinkServiceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{{subscriptionId}}' or '/providers/{{resourceProviderNamespace}}/'.", c.target_id
-        )));
+        return Err(crate::arm::errors::linked_invalid_property_id(
+            &c.target_id,
+            path,
+        ));
     };
     let LinkTarget::Workspace(sub, rg, ws) = kind else {
         return Ok(None);
@@ -364,23 +317,4 @@ async fn delete(state: &AppState, row: &Row) -> ArmResult<()> {
     resources::delete_in(&mut tx, &row.resource_id()).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The private endpoints targeting `workspace_id`, as the inbound decision sees them.
-pub async fn views(state: &AppState, workspace_id: &str) -> ArmResult<Vec<PrivateEndpointView>> {
-    let mut out = Vec::new();
-    for (row, doc) in all(state).await? {
-        if !arm_id_eq(&doc.connection.target_id, workspace_id) {
-            continue;
-        }
-        let (status, _) = status_of(state, &doc).await?;
-        out.push(PrivateEndpointView {
-            id: row.id,
-            vnet_id: doc.vnet_id,
-            workspace_id: doc.connection.target_id,
-            status,
-            created_at: doc.audit.created_at,
-        });
-    }
-    Ok(out)
 }

@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_TAG};
-use super::{listeners, pe, rg_id, NetPath};
+use super::{listeners, rg_id, NetPath};
 use crate::app::{AppState, State};
-use crate::arm::request::{json_reply, ok, ArmRequest};
 use crate::domain::{Audit, ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
+use crate::http::{json_reply, ok, Request};
 
 const VNETS: &str = "Microsoft.Network/virtualNetworks";
 
@@ -81,7 +81,7 @@ pub fn body(
 /// Private endpoints inside VNet `id`, as `(pe id, subnet name)`.
 pub async fn pes_in(state: &AppState, id: &ResourceId) -> ArmResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for (row, doc) in pe::all(state).await? {
+    for (row, doc) in state.store.private_endpoints().await? {
         if crate::network::arm_id_eq(&doc.vnet_id, id.as_str()) {
             let subnet = model::split_subnet_id(&doc.subnet_id)
                 .map(|(_, s)| s)
@@ -113,7 +113,7 @@ pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
 /// `GET|PUT|DELETE …/virtualNetworks/{vnet}`.
 pub async fn route(
     state: &State,
-    req: &ArmRequest,
+    req: &Request,
     p: &NetPath,
     rg_location: &str,
 ) -> ArmResult<Response> {
@@ -146,7 +146,7 @@ fn refuse_peering(vnet: &str, remote: &str) -> ArmError {
 
 async fn put(
     state: &State,
-    req: &ArmRequest,
+    req: &Request,
     p: &NetPath,
     id: &ResourceId,
     rg_location: &str,
@@ -182,7 +182,7 @@ async fn put(
             .iter()
             .any(|s| s.name.eq_ignore_ascii_case(subnet))
         {
-            return Err(in_use(subnet, pe_id));
+            return Err(crate::arm::errors::in_use_subnet(subnet, pe_id));
         }
     }
     v.tags = b.tags;
@@ -204,21 +204,12 @@ async fn put(
     Ok(json_reply(status, &body(state, id, &v, &pes)))
 }
 
-/// Azure's refusal to remove a subnet that still holds a private endpoint.
-fn in_use(subnet: &str, pe_id: &str) -> ArmError {
-    ArmError::new(
-        StatusCode::BAD_REQUEST,
-        "InUseSubnetCannotBeDeleted",
-        format!("Subnet {subnet} is in use by {pe_id} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet."),
-    )
-}
-
 async fn delete(state: &AppState, id: &ResourceId) -> ArmResult<Response> {
     if state.store.get(id).await?.is_none() {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     if let Some((pe_id, subnet)) = pes_in(state, id).await?.first() {
-        return Err(in_use(subnet, pe_id));
+        return Err(crate::arm::errors::in_use_subnet(subnet, pe_id));
     }
     state.store.delete(id).await?;
     listeners::stop(state, id.as_str());
@@ -228,7 +219,7 @@ async fn delete(state: &AppState, id: &ResourceId) -> ArmResult<Response> {
 /// `GET …/subnets`, `GET|PUT|DELETE …/subnets/{s}`.
 pub async fn subnets(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     p: &NetPath,
     rest: &[&str],
 ) -> ArmResult<Response> {
@@ -289,7 +280,7 @@ pub async fn subnets(
         (&Method::DELETE, None) => Ok(StatusCode::NO_CONTENT.into_response()),
         (&Method::DELETE, Some(i)) => {
             if let Some(pe_id) = in_subnet(&name).first() {
-                return Err(in_use(&name, pe_id));
+                return Err(crate::arm::errors::in_use_subnet(&name, pe_id));
             }
             v.subnets.remove(i);
             save(state, p, &id, &mut v).await?;
@@ -317,7 +308,7 @@ async fn save(
 /// refused (ISO-15 for managed networks), DELETE of nothing is 204.
 pub async fn peerings(
     state: &AppState,
-    req: &ArmRequest,
+    req: &Request,
     p: &NetPath,
     rest: &[&str],
 ) -> ArmResult<Response> {

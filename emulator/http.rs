@@ -1,8 +1,8 @@
-//! `ArmRequest`: one parsed request (decoded path segments, query, headers, body) plus the
+//! `Request`: one parsed request (decoded path segments, query, headers, body) plus the
 //! listener it came in on, and the reply helpers every handler uses (JSON bodies, the LRO
 //! headers of SPEC §3).
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::app::Listener;
 use crate::config::ApiVersions;
 use crate::error::{ArmError, ArmResult};
-use crate::store::OperationRow;
 
 /// api-versions amlite knows (only enforced with `--api-versions strict`).
 pub const KNOWN_API_VERSIONS: &[&str] = &[
@@ -45,7 +44,7 @@ pub const MAX_JSON_DEPTH: usize = 64;
 
 /// A parsed request.
 #[derive(Debug)]
-pub struct ArmRequest {
+pub struct Request {
     /// HTTP method.
     pub method: Method,
     /// Raw path.
@@ -62,9 +61,11 @@ pub struct ArmRequest {
     pub body: Bytes,
     /// Listener it came in on.
     pub listener: Listener,
+    /// The request's one id (span, response headers, logs): `telemetry::assign_request_id`.
+    pub request_id: String,
 }
 
-impl ArmRequest {
+impl Request {
     /// A query parameter (name compared case-insensitively).
     pub fn q(&self, name: &str) -> Option<&str> {
         self.query
@@ -234,59 +235,4 @@ pub fn json_reply(status: StatusCode, body: &Value) -> Response {
 /// 200 with a JSON body.
 pub fn ok(body: &Value) -> Response {
     json_reply(StatusCode::OK, body)
-}
-
-fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        h.insert(name, v);
-    }
-}
-
-/// An `Azure-AsyncOperation` reply (endpoint/deployment PUT with the body).
-pub fn async_operation_reply(
-    body: &Value,
-    req: &ArmRequest,
-    sub: &str,
-    op: &OperationRow,
-) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
-    // Azure answers 201 to every PUT of an online endpoint or deployment, an update too, with
-    // `Location` naming the resource (recorded: `test_online_endpoint_mir`,
-    // `test_online_endpoint_invoke`).
-    let mut resp = json_reply(StatusCode::CREATED, body);
-    let h = resp.headers_mut();
-    set(
-        h,
-        "azure-asyncoperation",
-        &crate::lro::status_url(&req.listener.base_url, sub, op, api),
-    );
-    let path = body.get("id").and_then(Value::as_str).unwrap_or(&req.path);
-    set(
-        h,
-        "location",
-        &format!("{}{path}?api-version={api}", req.listener.base_url),
-    );
-    set(h, "x-ms-async-operation-timeout", "PT1H");
-    set(h, "retry-after", "1");
-    resp
-}
-
-/// A `Location` reply (PATCH, DELETE, POST actions: 202 with no body).
-pub fn location_reply(req: &ArmRequest, sub: &str, op: &OperationRow) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
-    let mut resp = StatusCode::ACCEPTED.into_response();
-    let h = resp.headers_mut();
-    set(
-        h,
-        "location",
-        &crate::lro::result_url(&req.listener.base_url, sub, op, api),
-    );
-    set(
-        h,
-        "azure-asyncoperation",
-        &crate::lro::status_url(&req.listener.base_url, sub, op, api),
-    );
-    set(h, "retry-after", "1");
-    set(h, "x-ms-async-operation-timeout", "PT1H");
-    resp
 }

@@ -1,0 +1,237 @@
+//! The single entry point of every listener: classifies each request by host and path into
+//! scoring, Blob Storage, amlite's Entra routes or the control plane, and hands it over parsed.
+//!
+//! **Routing decision:** ARM paths and resource names are case-insensitive, axum's router is
+//! not. So every request lands in [`dispatch`], which percent-decodes the path into segments,
+//! lower-cases a copy, and the services match slices of it. Handlers receive both copies: the
+//! lower-cased one to match, the original to store and echo. All services share one port per
+//! listener, which is why the choice is made here and not by the router. This module owns the
+//! request-level limits (body size, idle body, UTF-8, separators) and the request id headers.
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::app::{Listener, State as AppStateRef};
+use crate::error::{ArmError, ArmResult};
+use crate::http::Request;
+
+/// First path segments that belong to amlite itself or ARM; anything else is Blob Storage.
+const RESERVED_ROOTS: &[&str] = &[
+    "subscriptions",
+    "metadata",
+    "msi",
+    "health",
+    "endpoints",
+    "score",
+    "swagger.json",
+    "providers",
+    "tenants",
+    "_amlite",
+    "",
+];
+
+/// Entry point of every listener (see the module doc for why routing is done here).
+pub async fn dispatch(
+    State(state): State<AppStateRef>,
+    Extension(listener): Extension<Listener>,
+    req: axum::extract::Request,
+) -> Response {
+    let request_id = req
+        .extensions()
+        .get::<crate::telemetry::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let path = req.uri().path().to_string();
+    let mut resp = match handle(state, listener, req, &request_id).await {
+        Ok(r) => r,
+        // Every envelope names a target (a string, as common-types wants): the property when
+        // the handler knows it, else the path the request addressed.
+        Err(mut e) => {
+            if e.target.is_none() {
+                e.target = Some(path);
+            }
+            e.into_response()
+        }
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+        let h = resp.headers_mut();
+        // A handler that already named the request (Blob errors quote it in their body) keeps it.
+        if !h.contains_key("x-ms-request-id") {
+            h.insert("x-ms-request-id", v.clone());
+        }
+        h.insert("x-ms-correlation-request-id", v.clone());
+        if !h.contains_key("x-request-id") {
+            h.insert("x-request-id", v);
+        }
+    }
+    resp
+}
+
+async fn handle(
+    state: AppStateRef,
+    listener: Listener,
+    req: axum::extract::Request,
+    request_id: &str,
+) -> ArmResult<Response> {
+    let (parts, body) = req.into_parts();
+    if parts.method == Method::CONNECT {
+        // amlite is not a proxy (a deployment's egress proxy is): a clean 405, not a tunnel.
+        tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
+        return Err(ArmError::connect_not_supported());
+    }
+    let path = parts.uri.path().to_string();
+    // Issue 9: invalid UTF-8 is refused, never decoded lossily (`a%ff` and `a%fe` would be
+    // the same name); `utf8` is checked once the kind of path is known, for its error shape.
+    let decoded: Vec<Option<String>> = path
+        .split('/')
+        .skip(1)
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(std::borrow::Cow::into_owned)
+        })
+        .collect();
+    let utf8 = decoded.iter().all(Option::is_some) && query_is_utf8(parts.uri.query());
+    let segs: Vec<String> = decoded.into_iter().map(Option::unwrap_or_default).collect();
+    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let first = lower.first().map(String::as_str).unwrap_or("");
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let is_scoring = first == "endpoints" || crate::scoring::host_form(host).is_some();
+    let is_blob = !is_scoring
+        && !RESERVED_ROOTS.contains(&first)
+        && !crate::identity::routes::is_identity_path(&lower, &state.tenant_id);
+    if !utf8 {
+        tracing::info!(path = %path, "refused a path or query that is not UTF-8");
+        return if is_blob {
+            Ok(crate::blob::invalid_uri())
+        } else {
+            Err(ArmError::not_utf8())
+        };
+    }
+    if first == "subscriptions" {
+        check_segments(path.as_str(), &segs)?;
+    }
+    let limit = if is_blob {
+        state.config.max_blob_body
+    } else {
+        state.config.max_body
+    };
+    if is_blob {
+        // Under --auth strict, Blob requests are authorized before their body is read (issue 9).
+        if let Some(refused) = crate::blob::auth::check(
+            &state,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &segs,
+            request_id,
+        )
+        .await?
+        {
+            return Ok(refused);
+        }
+    }
+    let body = read_body(body, &parts.headers, limit, state.config.idle_timeout).await?;
+    let req = Request {
+        method: parts.method,
+        path,
+        segs,
+        lower,
+        query,
+        headers: parts.headers,
+        body,
+        listener,
+        request_id: request_id.to_string(),
+    };
+    if is_scoring {
+        return Ok(crate::scoring::handle(&state, req).await);
+    }
+    if is_blob {
+        return crate::blob::handle(&state, req).await;
+    }
+    // A failure completing *another* operation must not fail this request (nor every later
+    // one): it is logged and retried by the background provisioner.
+    if crate::identity::routes::is_identity_path(&req.lower, &state.tenant_id) {
+        return crate::identity::routes::handle(&state, &req).await;
+    }
+    if let Err(e) = crate::lro::settle(&state).await {
+        tracing::error!(error = %e, "completing due operations failed");
+    }
+    crate::arm::handle(&state, req).await
+}
+
+/// ARM resource names never contain separators once decoded: a segment such as `..%2F..%2Fx`,
+/// `a%5Cb`, `..`, a control character or invalid UTF-8 is refused with 400
+/// `InvalidResourceName` before any handler sees it (issue 5 input hardening), so no handler can
+/// build an id that points somewhere else.
+fn check_segments(raw_path: &str, segs: &[String]) -> ArmResult<()> {
+    let last = segs.len().saturating_sub(1);
+    for (i, (seg, raw)) in segs.iter().zip(raw_path.split('/').skip(1)).enumerate() {
+        if seg.is_empty() && i == last {
+            continue;
+        }
+        let utf8 = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .is_ok();
+        if !utf8 || !crate::domain::is_safe_name(seg) {
+            return Err(ArmError::invalid_name("resource", seg));
+        }
+    }
+    Ok(())
+}
+
+/// True when every percent-decoded name and value of the query is UTF-8.
+fn query_is_utf8(query: Option<&str>) -> bool {
+    query.is_none_or(|q| {
+        q.split('&').flat_map(|p| p.split('=')).all(|part| {
+            percent_encoding::percent_decode_str(part)
+                .decode_utf8()
+                .is_ok()
+        })
+    })
+}
+
+/// Reads a request body of at most `limit` bytes; a client silent for `idle` between two
+/// chunks gets 408 and the connection is closed (issue 9: slow bodies must not hold it forever).
+async fn read_body(
+    body: Body,
+    headers: &axum::http::HeaderMap,
+    limit: usize,
+    idle: std::time::Duration,
+) -> ArmResult<axum::body::Bytes> {
+    use futures::StreamExt as _;
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ArmError::too_large(limit));
+    }
+    let mut stream = body.into_data_stream();
+    let mut out = bytes::BytesMut::new();
+    loop {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => return Err(ArmError::body_timeout(idle)),
+            Ok(None) => return Ok(out.freeze()),
+            Ok(Some(Err(_))) => return Err(ArmError::too_large(limit)),
+            Ok(Some(Ok(chunk))) => {
+                if out.len() + chunk.len() > limit {
+                    return Err(ArmError::too_large(limit));
+                }
+                out.extend_from_slice(&chunk);
+            }
+        }
+    }
+}

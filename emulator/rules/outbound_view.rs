@@ -1,0 +1,67 @@
+//! The outbound rules a workspace's managed network shows (ISO-8 required rules and the user's
+//! rules, with `status`), in their wire form. One view for every reader: the control plane's
+//! list/get, the monitor, and the egress proxy's rule set. Pure: depends on `domain` only.
+use serde_json::{json, Value};
+
+use super::managed_network::iso_8_required_outbound_rules;
+use super::workspace::AssociatedResources;
+use crate::domain::Workspace;
+
+/// Required rules (ISO-8) and user rules of a workspace, with `status` filled in.
+pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
+    let mode = w.managed_network.isolation_mode;
+    let res = AssociatedResources {
+        storage_account: Some(&w.storage_account),
+        key_vault: Some(&w.key_vault),
+        container_registry: w.container_registry.as_deref(),
+        application_insights: None,
+    };
+    let status = if w.managed_network.provisioned {
+        "Active"
+    } else {
+        "Inactive"
+    };
+    let mut out: Vec<(String, Value)> =
+        iso_8_required_outbound_rules(mode, w.managed_network.provisioned, &res)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    serde_json::to_value(&r).unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+    for (name, rule) in &w.managed_network.user_rules {
+        let mut rule = rule.clone();
+        rule["status"] = json!(status);
+        azure_filled_destination(&mut rule);
+        out.push((name.clone(), rule));
+    }
+    out
+}
+
+/// What Azure fills in a user rule's `destination` (recorded:
+/// `test_workspace_managednetwork_outbound_rule_operations`): a ServiceTag rule's `action`
+/// (`Allow`) and `addressPrefixes` (`[]`), a PrivateEndpoint rule's `sparkEnabled` (`false`) and
+/// `sparkStatus` (`Inactive`: amlite runs no Spark).
+fn azure_filled_destination(rule: &mut Value) {
+    let kind = rule
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(dest) = rule.get_mut("destination").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let defaults: &[(&str, Value)] = match kind.as_str() {
+        "ServiceTag" => &[("action", json!("Allow")), ("addressPrefixes", json!([]))],
+        "PrivateEndpoint" => &[
+            ("sparkEnabled", json!(false)),
+            ("sparkStatus", json!("Inactive")),
+        ],
+        _ => &[],
+    };
+    for (k, v) in defaults {
+        dest.entry(k.to_string()).or_insert_with(|| v.clone());
+    }
+}
