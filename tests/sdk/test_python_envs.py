@@ -133,3 +133,15 @@ def test_without_uv_the_deployment_runs_in_the_default_python(start_amlite, code
     assert ask(ml, "envs-nouv", "blue", tmp_path)["tabulate"] is None
     text = logs(ml, "envs-nouv", "blue")
     assert "cannot build the environment" in text and "no-uv" in text, text
+
+
+def test_offline_a_package_missing_from_uvs_cache_runs_in_the_default_python(start_amlite, code, tmp_path, monkeypatch):
+    """Offline (UV_OFFLINE, as on a plane): a version uv never downloaded cannot be installed."""
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    s = start_amlite("--python", interpreter())
+    ml = s.ml_client()
+    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="envs-offline", auth_mode="key")).result()
+    create(ml, "envs-offline", "blue", code, conda(tmp_path, "offline", ["tabulate==0.8.9"]))
+    assert ask(ml, "envs-offline", "blue", tmp_path)["tabulate"] is None
+    text = logs(ml, "envs-offline", "blue")
+    assert "cannot build the environment" in text and "network was disabled" in text, text
