@@ -139,6 +139,14 @@ pub struct Config {
     /// runtime (SPEC §7). Without it, python deployments fail with `ResourceNotReady`.
     #[arg(long, env = "AMLITE_PYTHON")]
     pub python: Option<PathBuf>,
+    /// uv, which builds an environment per distinct conda file's pip dependencies for python
+    /// deployments (issue 12). Default: `uv` beside `--python`, else on `PATH`; without one,
+    /// deployments run in `--python` and their logs say why.
+    #[arg(long, env = "AMLITE_UV")]
+    pub uv: Option<PathBuf>,
+    /// How long building one deployment environment may take.
+    #[arg(long, env = "AMLITE_ENV_BUILD_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub env_build_timeout: Duration,
     /// Runtime of deployments that do not set `AMLITE_RUNTIME` in their environment variables.
     #[arg(
         long,

@@ -1,11 +1,13 @@
 # Shared by the test runners (tests/sdk/run.sh, tests/contract/run.sh, tests/npm/run.sh): source it.
 # Needs REPO set to the repository root.
 
-# ensure_venv VENV REQUIREMENTS: creates the venv on first use and (re)installs the pinned
+# ensure_venv VENV REQUIREMENTS [uv]: creates the venv on first use and (re)installs the pinned
 # requirements only when the file changed (a stamp per requirements file, so several suites can
-# share one venv).
+# share one venv). With `uv` it installs with uv (the file's `uv==` line, bootstrapped with pip):
+# many times faster than pip for big sets such as the python runtime's (mlflow, scikit-learn);
+# uv's cache is then $UV_CACHE_DIR.
 ensure_venv() {
-  local venv="$1" req="$2"
+  local venv="$1" req="$2" tool="${3:-pip}"
   local stamp="$venv/.amlite-$(basename "$(dirname "$req")")-$(basename "$req" .txt).sha256"
   if [[ ! -x "$venv/bin/python" ]]; then
     echo "run.sh: creating $venv" >&2
@@ -14,8 +16,15 @@ ensure_venv() {
   local want
   want="$(sha256sum "$req" | cut -d' ' -f1)"
   if [[ "$want" != "$(cat "$stamp" 2>/dev/null || true)" ]]; then
-    echo "run.sh: installing $req" >&2
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    echo "run.sh: installing $req ($tool)" >&2
+    local started=$SECONDS
+    if [[ "$tool" == uv ]]; then
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep -E '^uv==' "$req")"
+      "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$req"
+    else
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    fi
+    echo "run.sh: installed $req in $((SECONDS - started))s" >&2
     echo "$want" >"$stamp"
   fi
 }

@@ -1,7 +1,8 @@
 //! Background starts of `python` runtime deployments (SPEC §7). Provisioning hands the
 //! operation over (`operations::hold_in`); the worker materialises the model and code from the
-//! Blob Storage slice into `<data-dir>/runtimes/<hash>/`, starts Azure's inference server, waits
-//! for its liveness probe, and completes the operation `Succeeded`, or `Failed` with
+//! Blob Storage slice into `<data-dir>/runtimes/<hash>/`, starts Azure's inference server in the
+//! environment built from the deployment's conda file ([`envs`]), waits for its liveness probe,
+//! and completes the operation `Succeeded`, or `Failed` with
 //! `ResourceNotReady` (a crash in `init()`, a missing `--python`). After a restart, deployments
 //! that were `Succeeded` are started again.
 use std::path::PathBuf;
@@ -17,9 +18,9 @@ use crate::error::ArmResult;
 use crate::runtime::materialize::{
     blob_folder, checked_join, ensure_inside, materialize, CODE_PATH_VARIABLES,
 };
-use crate::runtime::mlflow;
 use crate::runtime::python::LaunchSpec;
 use crate::runtime::RuntimeKind;
+use crate::runtime::{envs, mlflow};
 
 /// Runs python starts one at a time (each may take seconds; a laptop has few cores).
 pub async fn worker(state: State, mut rx: UnboundedReceiver<(String, Option<String>)>) {
@@ -176,7 +177,8 @@ async fn launch(
     d: &OnlineDeployment,
     ws: &Workspace,
 ) -> Result<(), String> {
-    let python = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
+    let base = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
+    let python = environment_python(state, id, d, base).await;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
@@ -218,6 +220,35 @@ async fn launch(
     state.runtimes.start_python(id.as_str(), &spec).await?;
     state.runtimes.attach_egress_proxy(id.as_str(), proxy);
     Ok(())
+}
+
+/// The interpreter of the deployment's environment (issue 12): one built from its conda file's
+/// pip dependencies ([`envs`]), or `--python` when it has none (or it cannot be built).
+async fn environment_python(
+    state: &State,
+    id: &ResourceId,
+    d: &OnlineDeployment,
+    base: PathBuf,
+) -> PathBuf {
+    let conda = asset_uri(
+        state,
+        d.environment_id.as_deref().filter(|e| e.starts_with('/')),
+        "condaFile",
+    )
+    .await
+    .ok()
+    .flatten();
+    let Some(conda) = conda else {
+        return base;
+    };
+    let builder = envs::Builder {
+        uv: envs::find_uv(state.config.uv.as_deref(), &base),
+        base,
+        dir: state.config.data_dir.join("envs"),
+        timeout: state.config.env_build_timeout,
+    };
+    let log = |line: String| state.runtimes.log(id.as_str(), line);
+    builder.python_for(&conda, &log).await
 }
 
 /// The deployment's variables with the inference server's path variables resolved inside the

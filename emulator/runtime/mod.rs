@@ -4,7 +4,9 @@
 //! The mock keeps no process, so a deployment stored `Succeeded` is routable right after a
 //! restart. `python` ([`python`]) runs the user's `score.py` in Azure's inference server, in
 //! processes that die with amlite ([`processes`]) and may connect only to their egress proxy
-//! ([`sandbox`]).
+//! ([`sandbox`]), in an environment built from the deployment's conda file ([`envs`]).
+pub mod conda;
+pub mod envs;
 pub mod materialize;
 pub mod mlflow;
 pub mod processes;

@@ -11,8 +11,11 @@ REPO="$(cd "$HERE/../.." && pwd)"
 source "$REPO/tests/lib.sh"
 VENV="$REPO/.venv"
 ensure_venv "$VENV" "$HERE/requirements.txt"
-# The python runtime's interpreter (SPEC 7), kept apart from the SDK's venv as a user's would be.
-ensure_venv "$REPO/.venv-runtime" "$HERE/runtime-requirements.txt"
+# The python runtime's interpreter (SPEC 7), kept apart from the SDK's venv as a user's would be,
+# with uv beside it: amlite builds each deployment's conda environment with it (issue 12). uv's
+# download cache stays in the runtime venv, so those builds are quick after the first.
+export UV_CACHE_DIR="${UV_CACHE_DIR:-$REPO/.venv-runtime/uv-cache}"
+ensure_venv "$REPO/.venv-runtime" "$HERE/runtime-requirements.txt" uv
 export AMLITE_TEST_PYTHON="$REPO/.venv-runtime/bin/python"
 require_amlite_bin
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import requests
 from azure.ai.ml.entities import CodeConfiguration, Environment, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model
-from azure.core.exceptions import HttpResponseError
 
 from conftest import AmliteServer
 
@@ -325,34 +324,3 @@ def test_managed_identity_tokens_inside_the_deployment(server, tmp_path):
     assert out["wrong_secret"]["status"] == 401
     assert out["unknown_client"]["status"] == 400
     assert out["direct"].startswith("HTTP/1.1 200"), out["direct"]
-
-
-def test_no_code_mlflow_deployment_needs_mlflow_in_the_runtime(server, tmp_path):
-    """A no-code MLflow deployment (model type mlflow_model, no code configuration): Azure serves it
-    with a generated scoring script. amlite does the same when its --python has `mlflow`; this
-    runtime has not, so provisioning fails saying exactly that (not "no scoringScript")."""
-    model = tmp_path / "sklearn-model"
-    write(model, "MLmodel", """
-        artifact_path: model
-        flavors:
-          python_function:
-            loader_module: mlflow.sklearn
-            model_path: model.pkl
-            python_version: 3.11.0
-    """)
-    (model / "model.pkl").write_bytes(pickle.dumps({"not": "a real model"}))
-    ml = server.ml_client()
-    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="mlflow-ep", auth_mode="key")).result()
-    dep = ManagedOnlineDeployment(
-        name="blue",
-        endpoint_name="mlflow-ep",
-        model=Model(path=str(model), type="mlflow_model"),
-        environment_variables={"AMLITE_RUNTIME": "python"},
-        instance_type="Standard_DS3_v2",
-        instance_count=1,
-    )
-    with pytest.raises(HttpResponseError) as err:
-        ml.online_deployments.begin_create_or_update(dep).result()
-    text = str(err.value)
-    assert "ResourceNotReady" in text
-    assert "mlflow" in text and "pip install mlflow" in text and "scoringScript" not in text, text
