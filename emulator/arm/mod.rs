@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod msi;
 pub mod network;
 pub mod persist;
+pub mod platform;
 pub mod plumbing;
 pub mod provision;
 pub mod provision_python;
@@ -94,7 +95,7 @@ async fn handle(state: AppStateRef, listener: Listener, req: Request) -> ArmResu
         tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
         return Err(ArmError::connect_not_supported());
     }
-    let path = parts.uri.path().to_string();
+    let path = platform::paths::normalise(parts.uri.path()).into_owned();
     // Issue 9: invalid UTF-8 is refused, never decoded lossily (`a%ff` and `a%fe` would be
     // the same name); `utf8` is checked once the kind of path is known, for its error shape.
     let decoded: Vec<Option<String>> = path
@@ -300,6 +301,12 @@ async fn route(state: &AppStateRef, req: &ArmRequest) -> ArmResult<Response> {
         _ if crate::identity::routes::is_identity_path(&req.lower, &state.tenant_id) => {
             crate::identity::routes::handle(state, req).await
         }
+        ["subscriptions", ..] if req.method == Method::HEAD => {
+            let get = platform::head::as_get(req);
+            Ok(platform::head::answer(
+                subscription_routes(state, &get, &l).await,
+            ))
+        }
         ["subscriptions", ..] => subscription_routes(state, req, &l).await,
         [""] | [] => Ok(plumbing::health()),
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
@@ -315,11 +322,28 @@ async fn subscription_routes(
         auth::check_arm_token(state, req).await?;
     }
     let api = req.api_version(state.config.api_versions)?.to_string();
+    let get = req.method == Method::GET;
     match l {
         ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
         ["subscriptions", _] => plumbing::get_subscription(state, req).await,
         ["subscriptions", _, "resourcegroups"] => plumbing::list_resource_groups(state, req).await,
         ["subscriptions", _, "resourcegroups", _] => plumbing::resource_group(state, req).await,
+        ["subscriptions", _, "resources"] if get => {
+            platform::resources::list_subscription(state, req).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "resources"] if get => {
+            platform::resources::list_group(state, req).await
+        }
+        ["subscriptions", _, "providers"] if get => platform::providers::list(state, req).await,
+        ["subscriptions", _, "providers", _] if get => platform::providers::get(state, req).await,
+        ["subscriptions", _, "providers", "microsoft.network", kind] if get => {
+            network::list_subscription(state, req, kind).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty, _, rest @ ..]
+            if platform::associated::serves(ns, ty) =>
+        {
+            platform::associated::route(state, req, rest).await
+        }
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, kind, _]
             if *kind == "mfeoperationsstatus" || *kind == "mfeoperationresults" =>
         {
