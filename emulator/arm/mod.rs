@@ -14,6 +14,7 @@ pub mod deployment_properties;
 pub mod deployments;
 pub mod endpoint_properties;
 pub mod endpoints;
+pub mod legacy_connections;
 pub mod managed_network;
 pub mod monitor;
 pub mod msi;

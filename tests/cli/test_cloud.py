@@ -29,6 +29,12 @@ def test_cloud_register_with_the_readme_trailing_slash(az, amlite):
     assert cloud["endpoints"]["resourceManager"] == f"{amlite.url}/"
     assert cloud["endpoints"]["activeDirectoryResourceId"] == f"{amlite.url}/"
     assert cloud["endpoints"]["management"] == f"{amlite.url}/"
+    # The README's next step: the managed-identity login, then any command.
+    identity = {k: amlite.env[k] for k in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER")}
+    subs = az.json("login", "--identity", with_exports=False, **identity)
+    assert [s["id"] for s in subs] == [amlite.subscription_id]
+    rg = az.json("group", "show", "--name", amlite.resource_group, with_exports=False, **identity)
+    assert rg["id"] == amlite.rg_path
     az.run("cloud", "set", "--name", "AzureCloud", with_exports=False)
 
 

@@ -1,7 +1,7 @@
 //! The workspace's associated resources as ARM resources of their own: the storage account
 //! (`Microsoft.Storage/storageAccounts`), key vault (`Microsoft.KeyVault/vaults`), container
-//! registry (`Microsoft.ContainerRegistry/registries`) and Application Insights
-//! (`Microsoft.Insights/components`) whose ids a workspace names. amlite makes one row for each
+//! registry (`Microsoft.ContainerRegistry/registries`, the one its GET shows) and Application
+//! Insights (`Microsoft.Insights/components`) whose ids a workspace names. amlite makes one row for each
 //! id in a subscription it hosts when the workspace is created ([`ensure`]); it outlives the
 //! workspace, as in Azure, until deleted (`workspaces.begin_delete(...,
 //! delete_dependent_resources=True)` and `az resource delete` do that). GET shows its
@@ -87,13 +87,26 @@ pub fn serves(namespace: &str, resource_type: &str) -> bool {
         .any(|(n, t, _, _)| *n == namespace && *t == resource_type)
 }
 
+/// A new associated resource of workspace `ws_id` (in its region) with `access`.
+pub fn doc_for(ws_id: &ResourceId, ws: &Workspace, access: Access) -> AssociatedDoc {
+    AssociatedDoc {
+        location: ws.location.clone(),
+        tags: BTreeMap::new(),
+        public_network_access: access,
+        workspace: ws_id.to_string(),
+        guid: uuid::Uuid::new_v4().to_string(),
+        audit: Audit::at(chrono::Utc::now()),
+    }
+}
+
 /// Makes the rows of `ws`'s associated resources that do not exist yet (ids outside the
 /// subscriptions amlite hosts are left alone: they are someone else's).
 pub async fn ensure(state: &AppState, ws_id: &ResourceId, ws: &Workspace) -> ArmResult<()> {
+    let registry = crate::arm::workspace_wire::registry_id(ws_id, ws);
     let ids = [
         Some((&ws.storage_account, "storage")),
         Some((&ws.key_vault, "vault")),
-        ws.container_registry.as_ref().map(|r| (r, "registry")),
+        Some((&registry, "registry")),
         ws.application_insights.as_ref().map(|a| (a, "insights")),
     ];
     for (id, role) in ids.into_iter().flatten() {
