@@ -116,7 +116,10 @@ class _TrustingSession(requests.Session):
 class AmliteServer:
     """One running `amlite serve` process with its own data folder; `session` trusts its
     certificate. Start failures raise `AmliteStartError` (pytest suites turn it into a failure
-    through `_fail_start`)."""
+    through `_fail_start`). `required_exports` are the env.sh exports it waits for (a server
+    started on fixtures without a workspace, as tests/replay does, needs fewer)."""
+
+    required_exports = REQUIRED_EXPORTS
 
     def __init__(self, data_dir: Path, extra_args: Optional[List[str]] = None) -> None:
         self.data_dir = data_dir
@@ -166,7 +169,7 @@ class AmliteServer:
                 self._fail_start(args, f"amlite exited with status {code} before becoming ready")
             if env_sh.exists():
                 env = parse_env_sh(env_sh.read_text())
-                missing = [k for k in REQUIRED_EXPORTS if not env.get(k)]
+                missing = [k for k in self.required_exports if not env.get(k)]
                 if missing:
                     problem = f"env.sh lacks {missing}"
                 else:
