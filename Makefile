@@ -1,14 +1,14 @@
 # amlite: the one entry point (ARCHITECTURE.md habit 10).
 #   make run    - start amlite on https://127.0.0.1:8443 with ./.amlite as data folder
 #                 (flags: make run ARGS="--port 9443 --provisioning-delay 2s")
-#   make test   - everything CI runs: lint, Rust tests, SDK tests, contract tests, replay of recorded
-#                 Azure traffic, npm client, bench smoke
+#   make test   - everything CI runs: lint, Rust tests, SDK tests, Azure CLI tests, management-SDK
+#                 tests, contract tests, replay of recorded Azure traffic, npm client, bench smoke
 #   make bench  - release benchmarks, writes bench/RESULTS.md
 CARGO ?= cargo
 AMLITE_BIN ?= $(CURDIR)/target/debug/amlite
 export AMLITE_BIN
 
-.PHONY: run build test lint rust-test sdk-test contract-test replay-test npm-test bench bench-smoke clean
+.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test bench bench-smoke clean
 
 run:
 	$(CARGO) run --release -- serve $(ARGS)
@@ -26,6 +26,14 @@ rust-test:
 sdk-test: build
 	bash tests/sdk/run.sh
 
+# The real Azure CLI and the Python management SDKs, each in its own venv cached outside the work
+# tree ($AMLITE_VENV_CACHE, default ~/.cache/amlite; made from scratch when absent).
+cli-test: build
+	bash tests/cli/run.sh
+
+mgmt-test: build
+	bash tests/mgmt/run.sh
+
 contract-test: build
 	@if [ -f tests/contract/run.sh ]; then bash tests/contract/run.sh; else echo "contract tests: not present"; fi
 
@@ -38,7 +46,7 @@ npm-test: build
 bench-smoke:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh --smoke; else echo "bench: not present"; fi
 
-test: lint rust-test sdk-test contract-test replay-test npm-test bench-smoke
+test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test bench-smoke
 
 bench:
 	bash bench/run.sh

@@ -81,7 +81,7 @@ async fn handle(
         tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
         return Err(ArmError::connect_not_supported());
     }
-    let path = parts.uri.path().to_string();
+    let path = crate::arm::platform::paths::normalise(parts.uri.path()).into_owned();
     // Issue 9: invalid UTF-8 is refused, never decoded lossily (`a%ff` and `a%fe` would be
     // the same name); `utf8` is checked once the kind of path is known, for its error shape.
     let decoded: Vec<Option<String>> = path

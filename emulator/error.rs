@@ -140,6 +140,26 @@ impl ArmError {
         )
     }
 
+    /// 400 `InvalidFilterInQueryString`: a resource list `$filter` ARM (or amlite: `eq` clauses
+    /// on `resourceGroup`, `resourceType`, `name`, `location` joined by `and`) does not take.
+    pub fn invalid_filter(filter: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidFilterInQueryString",
+            format!("Invalid $filter '{filter}' specified in the query string."),
+        )
+    }
+
+    /// 404 `InvalidResourceNamespace`: a provider namespace ARM does not know (amlite: one it
+    /// does not serve).
+    pub fn invalid_resource_namespace(ns: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "InvalidResourceNamespace",
+            format!("The resource namespace '{ns}' is invalid."),
+        )
+    }
+
     /// 404 for a path amlite does not serve.
     pub fn no_route(method: &str, path: &str) -> Self {
         Self::new(

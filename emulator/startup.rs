@@ -294,7 +294,7 @@ pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> S
          export SSL_CERT_FILE='{cert}'\n\
          export CURL_CA_BUNDLE='{cert}'\n\
          export NODE_EXTRA_CA_CERTS='{cert}'\n\
-         export ARM_CLOUD_METADATA_URL='{base}/metadata/endpoints?api-version=2022-09-01'\n\
+         export ARM_CLOUD_METADATA_URL='{base}/metadata/endpoints?api-version=2019-05-01'\n\
          export IDENTITY_ENDPOINT='{base}/msi/token'\n\
          export IDENTITY_HEADER='{}'\n\
          export AZURE_SUBSCRIPTION_ID='{}'\n\

@@ -1,4 +1,5 @@
-# Shared by the test runners (tests/sdk/run.sh, tests/contract/run.sh, tests/npm/run.sh): source it.
+# Shared by the test runners (tests/sdk/run.sh, tests/contract/run.sh, tests/npm/run.sh,
+# tests/cli/run.sh, tests/mgmt/run.sh): source it.
 # Needs REPO set to the repository root.
 
 # ensure_venv VENV REQUIREMENTS [uv]: creates the venv on first use and (re)installs the pinned
@@ -39,4 +40,12 @@ require_amlite_bin() {
     echo "run.sh: amlite binary not found at $AMLITE_BIN (build it with 'cargo build' or set AMLITE_BIN)" >&2
     exit 1
   fi
+}
+
+# venv_cache_dir: where suites keep venvs that outlive a work tree (CI clones afresh on the same
+# machine): $AMLITE_VENV_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/amlite. Created if absent.
+venv_cache_dir() {
+  local dir="${AMLITE_VENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amlite}"
+  mkdir -p "$dir"
+  echo "$dir"
 }

@@ -21,10 +21,14 @@ fn pe_path(app: &TestApp, name: &str) -> String {
 }
 
 async fn create_vnet(app: &TestApp, name: &str) -> Value {
+    create_vnet_resp(app, name).await.body
+}
+
+async fn create_vnet_resp(app: &TestApp, name: &str) -> common::Resp {
     let body = json!({ "location": "eastus", "properties": { "addressSpace": { "addressPrefixes": ["10.9.0.0/16"] }, "subnets": [{ "name": "default", "properties": { "addressPrefix": "10.9.0.0/24" } }] } });
     let r = app.put(&vnet_path(app, name), body).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    r.body
+    r
 }
 
 fn pe_body(app: &TestApp, vnet: &str, manual: bool) -> Value {
@@ -42,14 +46,17 @@ fn pe_body(app: &TestApp, vnet: &str, manual: bool) -> Value {
 #[tokio::test]
 async fn vnet_crud_shows_its_listener_and_serves_arm_on_it() {
     let app = TestApp::spawn().await;
-    let v = create_vnet(&app, "vnet-a").await;
+    let created = create_vnet_resp(&app, "vnet-a").await;
+    let v = created.body.clone();
     assert_eq!(v["type"], "Microsoft.Network/virtualNetworks");
     assert_eq!(
         v["properties"]["addressSpace"]["addressPrefixes"],
         json!(["10.9.0.0/16"])
     );
     assert_eq!(v["properties"]["subnets"][0]["name"], "default");
-    let url = v["tags"]["amlite-listener"].as_str().unwrap().to_string();
+    // The listener URL is a response header, never a tag (Azure adds none of its own).
+    assert_eq!(v["tags"], json!({}), "{}", created.text);
+    let url = created.header("x-amlite-listener").unwrap();
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     // The listener serves the whole ARM API (ISO-4).
     let ws = app
@@ -63,13 +70,15 @@ async fn vnet_crud_shows_its_listener_and_serves_arm_on_it() {
         ))
         .await;
     assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
-    // A GET-modify-PUT keeps the listener tag out of the user's tags.
-    let mut again = v.clone();
+    // A GET-modify-PUT stores exactly the user's tags; the GET names the same listener.
+    let got = app.get(&vnet_path(&app, "vnet-a")).await;
+    assert_eq!(got.header("x-amlite-listener"), Some(url.clone()));
+    let mut again = got.body.clone();
     again["tags"]["team"] = json!("blue");
     let r = app.put(&vnet_path(&app, "vnet-a"), again).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["tags"]["team"], "blue");
-    assert_eq!(r.body["tags"]["amlite-listener"], json!(url));
+    assert_eq!(r.body["tags"], json!({ "team": "blue" }));
+    assert_eq!(r.header("x-amlite-listener"), Some(url.clone()));
     let admin = app.get("/_amlite/listeners").await;
     assert!(admin.text.contains(&url), "{}", admin.text);
     let env = app.get("/_amlite/env?vnet=vnet-a").await;
@@ -269,10 +278,14 @@ async fn iso_12_pe_shows_the_wildcard_inference_record() {
         .iter()
         .find(|c| c["fqdn"] == json!(want))
         .unwrap_or_else(|| panic!("no {want} in {configs:?}"));
-    assert!(rec["ipAddresses"][0]
-        .as_str()
-        .unwrap()
-        .starts_with("10.0.0."));
+    // The address lies in the PE's subnet (10.9.0.0/24), past Azure's 5 reserved ones, and
+    // is the one its ipConfigurations show.
+    let ip = rec["ipAddresses"][0].as_str().unwrap();
+    let last: u8 = ip.strip_prefix("10.9.0.").unwrap().parse().unwrap();
+    assert!((4..=254).contains(&last), "{ip}");
+    let cfg = &r.body["properties"]["ipConfigurations"];
+    assert_eq!(cfg[0]["properties"]["privateIPAddress"], json!(ip), "{cfg}");
+    assert_eq!(cfg[0]["properties"]["groupId"], "amlworkspace");
 }
 
 #[tokio::test]
@@ -356,16 +369,13 @@ async fn iso_2_fixture_pe_keeps_its_creation_time_and_status() {
 #[tokio::test]
 async fn vnet_listeners_come_back_after_a_restart() {
     let app = TestApp::spawn_with(|c| c.in_memory = false).await;
-    let v = create_vnet(&app, "vnet-keep").await;
-    assert!(v["tags"]["amlite-listener"].as_str().is_some());
+    let v = create_vnet_resp(&app, "vnet-keep").await;
+    assert!(v.header("x-amlite-listener").is_some());
     let dir = app.stop().await;
     let app = TestApp::spawn_in(dir, |c| c.in_memory = false).await;
     let v = app.get(&vnet_path(&app, "vnet-keep")).await;
     assert_eq!(v.status, 200, "{}", v.text);
-    let after = v.body["tags"]["amlite-listener"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let after = v.header("x-amlite-listener").unwrap();
     let health = app
         .client
         .get(format!("{after}/health"))

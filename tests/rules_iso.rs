@@ -495,6 +495,32 @@ async fn iso_14_three_connections_per_egress_disabled_deployment() {
     .await;
     let first = pec_names(&app).await;
     assert_eq!(first.len(), 3, "{first:?}");
+    // One on each resource it connects to, as Azure's portal shows them (the article's own
+    // verification step): the workspace, its storage account, its container registry.
+    let ws = app.get(&app.ws_path()).await.body;
+    let storage = ws["properties"]["storageAccount"].as_str().unwrap();
+    let registry = ws["properties"]["containerRegistry"].as_str().unwrap();
+    for (on, group) in [
+        (app.ws_path(), "ws"),
+        (storage.to_string(), "blob"),
+        (registry.to_string(), "acr"),
+    ] {
+        let names = pec_names_on(&app, &on).await;
+        assert_eq!(names.len(), 1, "{on}: {names:?}");
+        assert!(
+            names[0].starts_with(&format!("iso-blue-{group}-")),
+            "{names:?}"
+        );
+    }
+    let acr = app.get(&format!("{registry}?api-version=2023-07-01")).await;
+    assert_eq!(acr.status, 200, "{}", acr.text);
+    assert_eq!(
+        acr.body["properties"]["privateEndpointConnections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let list = app
         .get(&format!("{}/privateEndpointConnections", app.ws_path()))
         .await;

@@ -246,7 +246,7 @@ async fn iso_10_egress_proxy_refuses_client_vnet_listeners() {
             app.sub, app.rg
         ))
         .await;
-    let listener = vnet.body["tags"]["amlite-listener"].as_str().unwrap();
+    let listener = vnet.header("x-amlite-listener").unwrap();
     let vnet_port = listener.rsplit(':').next().unwrap();
     // vnet-approved holds an approved private endpoint to the workspace: through its listener a
     // deployment would score private-ep although its public access is Disabled (ISO-5).

@@ -12,11 +12,13 @@ pub mod deployments;
 pub mod endpoint_properties;
 pub mod endpoints;
 pub mod errors;
+pub mod legacy_connections;
 pub mod managed_network;
 pub mod monitor;
 pub mod msi;
 pub mod network;
 pub mod persist;
+pub mod platform;
 pub mod plumbing;
 pub mod provision;
 pub mod provision_python;
@@ -84,6 +86,12 @@ async fn route(state: &AppStateRef, req: &Request) -> ArmResult<Response> {
             }
             plumbing::admin(state, req, rest).await
         }
+        ["subscriptions", ..] if req.method == Method::HEAD => {
+            let get = platform::head::as_get(req);
+            Ok(platform::head::answer(
+                subscription_routes(state, &get, &l).await,
+            ))
+        }
         ["subscriptions", ..] => subscription_routes(state, req, &l).await,
         [""] | [] => Ok(plumbing::health()),
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
@@ -99,11 +107,28 @@ async fn subscription_routes(
         auth::check_arm_token(state, req).await?;
     }
     let api = req.api_version(state.config.api_versions)?.to_string();
+    let get = req.method == Method::GET;
     match l {
         ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
         ["subscriptions", _] => plumbing::get_subscription(state, req).await,
         ["subscriptions", _, "resourcegroups"] => plumbing::list_resource_groups(state, req).await,
         ["subscriptions", _, "resourcegroups", _] => plumbing::resource_group(state, req).await,
+        ["subscriptions", _, "resources"] if get => {
+            platform::resources::list_subscription(state, req).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "resources"] if get => {
+            platform::resources::list_group(state, req).await
+        }
+        ["subscriptions", _, "providers"] if get => platform::providers::list(state, req).await,
+        ["subscriptions", _, "providers", _] if get => platform::providers::get(state, req).await,
+        ["subscriptions", _, "providers", "microsoft.network", kind] if get => {
+            network::list_subscription(state, req, kind).await
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty, _, rest @ ..]
+            if platform::associated::serves(ns, ty) =>
+        {
+            platform::associated::route(state, req, rest).await
+        }
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, kind, _]
             if *kind == "mfeoperationsstatus" || *kind == "mfeoperationresults" =>
         {

@@ -16,9 +16,16 @@ pub fn health() -> Response {
     ok(&json!({ "status": "ok" }))
 }
 
+/// The `ARM_CLOUD_METADATA_URL` of a listener: the list form of the cloud metadata document,
+/// which is what the Azure CLI reads there (and azure-ai-ml accepts).
+pub fn metadata_list_url(base: &str) -> String {
+    format!("{base}/metadata/endpoints?api-version=2019-05-01")
+}
+
 /// `GET /metadata/endpoints`: one cloud whose `resourceManager` is this listener's base URL.
-/// An array for `api-version=2019-05-01` (the CLI's `ARM_CLOUD_METADATA_URL` form), a single
-/// object otherwise (what `az cloud register` and the SDK read).
+/// As Azure serves it: a JSON list of clouds for api-versions 2019-05-01 up to 2022-09-01
+/// (exclusive; the form `ARM_CLOUD_METADATA_URL` names), a single object for 2022-09-01 and later
+/// (what `az cloud register --endpoint-resource-manager` reads) and without an api-version.
 pub fn metadata(req: &Request) -> ArmResult<Response> {
     let base = req.base_from_host();
     let port = base.rsplit(':').next().unwrap_or("0");
@@ -50,7 +57,11 @@ pub fn metadata(req: &Request) -> ArmResult<Response> {
             "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net"
         }
     });
-    if req.q("api-version") == Some("2019-05-01") {
+    // api-versions are ISO dates: they compare as strings.
+    if req
+        .q("api-version")
+        .is_some_and(|v| ("2019-05-01".."2022-09-01").contains(&v))
+    {
         return Ok(ok(&json!([cloud])));
     }
     Ok(ok(&cloud))
@@ -110,16 +121,17 @@ pub async fn get_subscription(state: &AppState, req: &Request) -> ArmResult<Resp
     Ok(ok(&subscription_body(state, &row)))
 }
 
+/// Fails with 404 `SubscriptionNotFound` unless the subscription exists.
+pub async fn require_subscription(state: &AppState, sub: &str) -> ArmResult<()> {
+    match state.store.get(&ResourceId::subscription(sub)).await? {
+        Some(_) => Ok(()),
+        None => Err(ArmError::subscription_not_found(sub)),
+    }
+}
+
 /// Fails with 404 `SubscriptionNotFound` / `ResourceGroupNotFound` unless both exist.
 pub async fn require_resource_group(state: &AppState, sub: &str, rg: &str) -> ArmResult<Value> {
-    if state
-        .store
-        .get(&ResourceId::subscription(sub))
-        .await?
-        .is_none()
-    {
-        return Err(ArmError::subscription_not_found(sub));
-    }
+    require_subscription(state, sub).await?;
     let row = state
         .store
         .get(&ResourceId::resource_group(sub, rg))

@@ -11,8 +11,8 @@
 //! At start-up, operations interrupted by a crash are completed the same way (they resume).
 use crate::app::AppState;
 use crate::domain::{
-    arm_time, Audit, Failure, OnlineDeployment, OnlineEndpoint, PrivateEndpointConnection,
-    ProvisioningState, ResourceId, ResourceKind, Workspace,
+    arm_time, Failure, OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId,
+    ResourceKind, Workspace,
 };
 use crate::error::ArmResult;
 use crate::lro::{self, Action};
@@ -97,7 +97,7 @@ async fn finish_delete(state: &AppState, id: &ResourceId, op: &OperationRow) -> 
     state.runtimes.stop_under(id.as_str());
     // ISO-14: connections owned by a deleted deployment (or by the deployments of a deleted
     // endpoint) go with it, and no others.
-    let owned = owned_connections(state, id).await?;
+    let owned = super::legacy_connections::owned(state, id).await?;
     let mut tx = state.store.begin().await?;
     resources::delete_in(&mut tx, id).await?;
     for pec in &owned {
@@ -106,40 +106,6 @@ async fn finish_delete(state: &AppState, id: &ResourceId, op: &OperationRow) -> 
     mark(&mut tx, op, None).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// `true` when `owner` is `id` itself or lies under it (`id/...`), compared case-insensitively:
-/// a prefix that stops mid-name (`.../ep` vs `.../ep2/...`) does not count.
-fn owned_by(owner: &str, id: &str) -> bool {
-    let (o, i) = (owner.to_ascii_lowercase(), id.to_ascii_lowercase());
-    o == i || o.strip_prefix(&i).is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// The ISO-14 private endpoint connections owned by `id` or by a deployment under it. Read
-/// before a write transaction starts: with `--in-memory` the reader and the writer are the same
-/// single connection.
-async fn owned_connections(state: &AppState, id: &ResourceId) -> ArmResult<Vec<ResourceId>> {
-    let ws_prefix = id
-        .as_str()
-        .split("/onlineEndpoints/")
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let mut out = Vec::new();
-    for row in state
-        .store
-        .by_kind_under(ResourceKind::PrivateEndpointConnection, &ws_prefix)
-        .await?
-    {
-        let c: PrivateEndpointConnection = row.doc()?;
-        if c.owner_deployment
-            .as_deref()
-            .is_some_and(|o| owned_by(o, id.as_str()))
-        {
-            out.push(row.resource_id());
-        }
-    }
-    Ok(out)
 }
 
 async fn finish_managed_network(
@@ -300,7 +266,7 @@ pub(super) async fn write_outcome(
     let egress = d.egress_public_network_access;
     let mode = ws.managed_network.isolation_mode;
     let stale = if failure.is_some() {
-        owned_connections(state, id).await?
+        super::legacy_connections::owned(state, id).await?
     } else {
         Vec::new()
     };
@@ -315,7 +281,7 @@ pub(super) async fn write_outcome(
     )
     .await?;
     if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
-        legacy_connections(&mut tx, ws_id, id, now).await?;
+        super::legacy_connections::create(&mut tx, (ws_id, ws), id, now).await?;
     }
     for pec in &stale {
         resources::delete_in(&mut tx, pec).await?;
@@ -324,41 +290,5 @@ pub(super) async fn write_outcome(
         mark(&mut tx, op, failure).await?;
     }
     tx.commit().await?;
-    Ok(())
-}
-
-/// ISO-14: the 3 private endpoint connections of an egress-disabled legacy deployment, shown on
-/// the workspace (the storage and registry sides are not separate resources in amlite).
-async fn legacy_connections(
-    tx: &mut sqlx::SqliteConnection,
-    ws_id: &ResourceId,
-    id: &ResourceId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ArmResult<()> {
-    let ep = id
-        .parent()
-        .map(|e| e.name().to_string())
-        .unwrap_or_default();
-    for pe in
-        rules::legacy_egress::iso_14_private_endpoint_connections(ws_id.name(), &ep, id.name())
-    {
-        let pec_id = ws_id.child("privateEndpointConnections", &pe.name);
-        let c = PrivateEndpointConnection {
-            private_endpoint_id: format!("{}/managedPrivateEndpoints/{}", id, pe.name),
-            subnet_id: None,
-            status: "Approved".into(),
-            description: format!("ISO-14: private endpoint ({}) of deployment {} with egressPublicNetworkAccess Disabled", pe.group_id, id.name()),
-            owner_deployment: Some(id.to_string()),
-            audit: Audit::at(now),
-        };
-        resources::put_in(
-            tx,
-            &pec_id,
-            ResourceKind::PrivateEndpointConnection,
-            Some(ws_id),
-            &c,
-        )
-        .await?;
-    }
     Ok(())
 }

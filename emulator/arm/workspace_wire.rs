@@ -60,6 +60,19 @@ fn notebook_label(id: &ResourceId, w: &Workspace) -> String {
     format!("ml-{name}-{region}-{}", w.workspace_guid)
 }
 
+/// The workspace's container registry as Azure shows it: the one it names, else one in its
+/// resource group named after its `workspaceId` (Azure shows one on every workspace).
+pub fn registry_id(id: &ResourceId, w: &Workspace) -> String {
+    let sub = id.subscription_id().unwrap_or_default();
+    let rg = id.segment_after("resourceGroups").unwrap_or_default();
+    w.container_registry.clone().unwrap_or_else(|| {
+        format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{}",
+            w.workspace_guid.replace('-', "")
+        )
+    })
+}
+
 /// Adds what Azure fills in for `api_version` to a rendered workspace's `properties`.
 pub fn azure_filled(
     props: &mut Map<String, Value>,
@@ -73,15 +86,7 @@ pub fn azure_filled(
         props.entry(k.to_string()).or_insert(value);
     };
     put("description", json!(""));
-    let sub = id.subscription_id().unwrap_or_default();
-    let rg = id.segment_after("resourceGroups").unwrap_or_default();
-    put(
-        "containerRegistry",
-        json!(w.container_registry.clone().unwrap_or_else(|| format!(
-            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{}",
-            w.workspace_guid.replace('-', "")
-        ))),
-    );
+    put("containerRegistry", json!(registry_id(id, w)));
     let label = notebook_label(id, w);
     let fqdn = if v < "2023-01-01" {
         format!("{label}.notebooks.azure.net")

@@ -105,7 +105,9 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
     };
     let mut ws = ws;
     apply_top(&mut ws, &body)?;
-    save_with_op(state, req, w, &ws, Action::Done).await
+    let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
+    super::platform::associated::ensure(state, &w.id, &ws).await?;
+    Ok(reply)
 }
 
 async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
@@ -120,7 +122,18 @@ async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Respons
     )?;
     apply_top(&mut ws, &body)?;
     ws.audit.modified_at = chrono::Utc::now();
-    save_with_op(state, req, w, &ws, Action::Done).await
+    let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
+    if update_is_synchronous(req.q("api-version").unwrap_or_default()) {
+        return Ok(ok(&render(state, req, &w.id, &ws).await?));
+    }
+    Ok(reply)
+}
+
+/// `Workspaces_Update` is a long-running operation (200 or 202) from 2022-01-01-preview on; the
+/// api-versions before (2020-08-01 … 2021-07-01, what azure-mgmt-machinelearningservices 1.0.1
+/// sends) allow only 200 with the workspace. api-versions compare as ISO dates.
+fn update_is_synchronous(api_version: &str) -> bool {
+    !api_version.is_empty() && api_version < "2022-01-01"
 }
 
 /// Stores a changed workspace with a `Location`-style operation (202).
@@ -188,11 +201,23 @@ async fn render(
     let links = state
         .store
         .children(id, ResourceKind::PrivateEndpointConnection)
-        .await?
-        .len();
+        .await?;
     if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
         let v = req.q("api-version").unwrap_or_default();
-        super::workspace_wire::azure_filled(props, id, w, v, links);
+        super::workspace_wire::azure_filled(props, id, w, v, links.len());
+        // Azure lists the connections in the workspace (and leaves the key out when none).
+        if !links.is_empty() {
+            let mut conns = Vec::with_capacity(links.len());
+            for row in &links {
+                let c = row.doc()?;
+                conns.push(super::managed_network::pec_body(
+                    &row.resource_id(),
+                    &c,
+                    &w.location,
+                ));
+            }
+            props.insert("privateEndpointConnections".into(), Value::Array(conns));
+        }
     }
     Ok(body)
 }
@@ -265,7 +290,7 @@ async fn create_declared(
             &ws,
         )
         .await?;
-    Ok(())
+    super::platform::associated::ensure(state, &id, &ws).await
 }
 
 /// Creates a fixture workspace (`{name, location?, properties?, tags?, associatedResources?,

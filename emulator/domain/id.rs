@@ -32,6 +32,14 @@ pub enum ResourceKind {
     PrivateEndpoint,
     /// `Microsoft.Resources/deployments` (ARM template deployments).
     TemplateDeployment,
+    /// `Microsoft.Storage/storageAccounts` (a workspace's associated storage).
+    StorageAccount,
+    /// `Microsoft.KeyVault/vaults`.
+    KeyVault,
+    /// `Microsoft.ContainerRegistry/registries`.
+    ContainerRegistry,
+    /// `Microsoft.Insights/components` (Application Insights).
+    ApplicationInsights,
 }
 
 impl ResourceKind {
@@ -52,6 +60,10 @@ impl ResourceKind {
             ResourceKind::VirtualNetwork => "virtualNetwork",
             ResourceKind::PrivateEndpoint => "privateEndpoint",
             ResourceKind::TemplateDeployment => "templateDeployment",
+            ResourceKind::StorageAccount => "storageAccount",
+            ResourceKind::KeyVault => "keyVault",
+            ResourceKind::ContainerRegistry => "containerRegistry",
+            ResourceKind::ApplicationInsights => "applicationInsights",
         }
     }
 
@@ -82,6 +94,10 @@ impl ResourceKind {
             ResourceKind::VirtualNetwork => "Microsoft.Network/virtualNetworks",
             ResourceKind::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
             ResourceKind::TemplateDeployment => "Microsoft.Resources/deployments",
+            ResourceKind::StorageAccount => "Microsoft.Storage/storageAccounts",
+            ResourceKind::KeyVault => "Microsoft.KeyVault/vaults",
+            ResourceKind::ContainerRegistry => "Microsoft.ContainerRegistry/registries",
+            ResourceKind::ApplicationInsights => "Microsoft.Insights/components",
         }
     }
 }

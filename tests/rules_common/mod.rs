@@ -82,10 +82,10 @@ pub async fn put_deployment(app: &TestApp, ep: &str, d: &str, extra: Value, capa
         .await
 }
 
-/// Names of the default workspace's private endpoint connections, sorted.
-pub async fn pec_names(app: &TestApp) -> Vec<String> {
+/// Names of the private endpoint connections listed by `resource` (an ARM path).
+pub async fn pec_names_on(app: &TestApp, resource: &str) -> Vec<String> {
     let r = app
-        .get(&format!("{}/privateEndpointConnections", app.ws_path()))
+        .get(&format!("{resource}/privateEndpointConnections"))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let mut names: Vec<String> = r.body["value"]
@@ -94,6 +94,20 @@ pub async fn pec_names(app: &TestApp) -> Vec<String> {
         .iter()
         .map(|c| c["name"].as_str().unwrap().to_string())
         .collect();
+    names.sort();
+    names
+}
+
+/// Names of the private endpoint connections of the default workspace and of its storage
+/// account and container registry (ISO-14 puts one on each), sorted.
+pub async fn pec_names(app: &TestApp) -> Vec<String> {
+    let ws = app.get(&app.ws_path()).await;
+    let mut names = pec_names_on(app, &app.ws_path()).await;
+    for key in ["storageAccount", "containerRegistry"] {
+        if let Some(id) = ws.body["properties"][key].as_str() {
+            names.extend(pec_names_on(app, id).await);
+        }
+    }
     names.sort();
     names
 }

@@ -156,7 +156,7 @@ pub fn stop_all(state: &AppState) {
 }
 
 fn metadata_url(base: &str) -> String {
-    format!("{base}/metadata/endpoints?api-version=2022-09-01")
+    crate::arm::plumbing::metadata_list_url(base)
 }
 
 async fn vnet_rows(state: &AppState) -> ArmResult<Vec<crate::store::Row>> {

@@ -1,12 +1,14 @@
 //! Client networks as ARM resources (SPEC §6.1, §6.2): `Microsoft.Network/virtualNetworks`
 //! ([`vnet`]) and `Microsoft.Network/privateEndpoints` ([`pe`]) under a resource group, their
-//! listeners ([`listeners`]) and fixture loading ([`fixture`]). The private-endpoint view the
-//! scoring inbound decision reads is `store::read_models`.
+//! listeners ([`listeners`]), their private endpoints' addresses ([`ips`]) and fixture loading
+//! ([`fixture`]). The private-endpoint view the scoring inbound decision reads is
+//! `store::read_models`.
 //!
 //! Network writes are synchronous (201/200 with `provisioningState: Succeeded`, DELETE 200/204):
 //! nothing is provisioned, so there is nothing to poll. Every write advances the store's write
 //! generation, so the scoring route cache sees new PEs and connection states on the next request.
 pub mod fixture;
+pub mod ips;
 pub mod listeners;
 pub mod model;
 pub mod pe;
@@ -82,6 +84,27 @@ pub async fn route(state: &State, req: &Request, kind: &str, rest: &[&str]) -> A
         ("privateendpoints", []) if get => pe::list(state, &p).await,
         ("privateendpoints", [_]) => pe::route(state, req, &p, &rg_location).await,
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
+    }
+}
+
+/// `GET /subscriptions/{s}/providers/Microsoft.Network/{virtualNetworks|privateEndpoints}`:
+/// every one in the subscription (`kind` lower-cased).
+pub async fn list_subscription(state: &State, req: &Request, kind: &str) -> ArmResult<Response> {
+    let sub = req.segs.get(1).cloned().unwrap_or_default();
+    crate::arm::plumbing::require_subscription(state, &sub).await?;
+    let kind = match kind {
+        "virtualnetworks" => crate::domain::ResourceKind::VirtualNetwork,
+        "privateendpoints" => crate::domain::ResourceKind::PrivateEndpoint,
+        _ => return Err(ArmError::no_route(req.method.as_str(), &req.path)),
+    };
+    let rows = state
+        .store
+        .by_kind_under(kind, &format!("/subscriptions/{sub}/"))
+        .await?;
+    if kind == crate::domain::ResourceKind::VirtualNetwork {
+        vnet::list_rows(state, rows).await
+    } else {
+        pe::list_rows(state, rows).await
     }
 }
 

@@ -10,9 +10,10 @@ use crate::domain::ResourceId;
 pub use crate::domain::{ConnectionDoc, PrivateEndpointDoc, SubnetDoc, VirtualNetworkDoc};
 use crate::error::{ArmError, ArmResult};
 
-/// The tag amlite adds to a VNet's GET with its listener's base URL (SPEC §6.2). Not stored:
-/// a client that PUTs the GET body back does not make it a user tag.
-pub const LISTENER_TAG: &str = "amlite-listener";
+/// The response header of a VNet's GET/PUT that carries its listener's base URL (SPEC §6.2).
+/// A header, not a tag: Azure adds no tags of its own, and clients that PUT a GET body back
+/// must not store amlite's. `/_amlite/listeners` lists the same URLs.
+pub const LISTENER_HEADER: &str = "x-amlite-listener";
 
 /// Group id of a workspace private endpoint (SPEC §1).
 pub const WORKSPACE_GROUP_ID: &str = "amlworkspace";
@@ -65,7 +66,7 @@ fn string(v: Option<&Value>, target: &str) -> ArmResult<Option<String>> {
     }
 }
 
-/// `tags` as a string map without amlite's own listener tag.
+/// `tags` as a string map.
 pub fn parse_tags(body: &Map<String, Value>) -> ArmResult<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     if let Some(t) = obj(body.get("tags"), "tags")? {
@@ -73,9 +74,7 @@ pub fn parse_tags(body: &Map<String, Value>) -> ArmResult<BTreeMap<String, Strin
             let v = v.as_str().ok_or_else(|| {
                 ArmError::bad_property("tags", format!("The value of tag '{k}' must be a string."))
             })?;
-            if !k.eq_ignore_ascii_case(LISTENER_TAG) {
-                out.insert(k.clone(), v.to_string());
-            }
+            out.insert(k.clone(), v.to_string());
         }
     }
     Ok(out)

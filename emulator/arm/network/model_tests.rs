@@ -72,8 +72,9 @@ fn pe_body_needs_one_connection_and_a_subnet() {
 }
 
 #[test]
-fn vnet_body_defaults_and_strips_listener_tag() {
-    let b = json!({ "tags": { "amlite-listener": "x", "team": "a" }, "properties": { "subnets": [{ "name": "default" }] } });
+fn vnet_body_defaults_and_keeps_user_tags() {
+    let b =
+        json!({ "tags": { "team": "a" }, "properties": { "subnets": [{ "name": "default" }] } });
     let v = parse_vnet(b.as_object().unwrap()).unwrap();
     assert_eq!(v.address_prefixes, vec!["10.0.0.0/16".to_string()]);
     assert_eq!(v.tags.len(), 1);

@@ -79,17 +79,25 @@ pub fn body(
 
 async fn render(state: &AppState, id: &ResourceId, doc: &PrivateEndpointDoc) -> ArmResult<Value> {
     let (status, description) = state.store.connection_status(doc).await?;
-    Ok(body(id, doc, status, &description))
+    let mut out = body(id, doc, status, &description);
+    let ip = super::ips::address_of(state, id, doc).await?;
+    super::ips::place(&mut out, id, doc, &ip);
+    Ok(out)
 }
 
 /// `GET …/privateEndpoints`.
 pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
-    let mut value = Vec::new();
-    for row in state
+    let rows = state
         .store
         .children(&rg_id(p), ResourceKind::PrivateEndpoint)
-        .await?
-    {
+        .await?;
+    list_rows(state, rows).await
+}
+
+/// The list answer for stored rows (a resource group's or a subscription's).
+pub async fn list_rows(state: &AppState, rows: Vec<Row>) -> ArmResult<Response> {
+    let mut value = Vec::new();
+    for row in rows {
         value.push(render(state, &row.resource_id(), &row.doc()?).await?);
     }
     Ok(ok(&json!({ "value": value })))

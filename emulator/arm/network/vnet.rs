@@ -5,12 +5,13 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_TAG};
+use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_HEADER};
 use super::{listeners, rg_id, NetPath};
 use crate::app::{AppState, State};
 use crate::domain::{Audit, ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
+use crate::store::Row;
 
 const VNETS: &str = "Microsoft.Network/virtualNetworks";
 
@@ -40,20 +41,14 @@ fn subnet_body(vnet_id: &ResourceId, s: &SubnetDoc, pes: &[String]) -> Value {
 }
 
 /// The VNet wire shape. `pes` lists `(private endpoint id, subnet name)` of the PEs inside it.
-/// `tags["amlite-listener"]` is the base URL of its listener (SPEC §6.2; not a stored tag).
+/// Its listener's URL is not in it (see [`with_listener_header`]).
 pub fn body(
-    state: &AppState,
+    _state: &AppState,
     id: &ResourceId,
     v: &VirtualNetworkDoc,
     pes: &[(String, String)],
 ) -> Value {
-    let mut tags = serde_json::to_value(&v.tags).unwrap_or_else(|_| json!({}));
-    if let (Some(t), Some(url)) = (
-        tags.as_object_mut(),
-        listeners::listener_tag(state, id.as_str()),
-    ) {
-        t.insert(LISTENER_TAG.into(), url);
-    }
+    let tags = serde_json::to_value(&v.tags).unwrap_or_else(|_| json!({}));
     let subnets: Vec<Value> = v
         .subnets
         .iter()
@@ -92,6 +87,17 @@ pub async fn pes_in(state: &AppState, id: &ResourceId) -> ArmResult<Vec<(String,
     Ok(out)
 }
 
+/// Adds the `x-amlite-listener` header (the VNet listener's base URL, SPEC §6.2) to a reply.
+fn with_listener_header(state: &AppState, id: &ResourceId, mut resp: Response) -> Response {
+    if let Some(v) = listeners::listener_tag(state, id.as_str()).and_then(|u| {
+        u.as_str()
+            .and_then(|u| axum::http::HeaderValue::from_str(u).ok())
+    }) {
+        resp.headers_mut().insert(LISTENER_HEADER, v);
+    }
+    resp
+}
+
 async fn render(state: &AppState, id: &ResourceId, v: &VirtualNetworkDoc) -> ArmResult<Value> {
     let pes = pes_in(state, id).await?;
     Ok(body(state, id, v, &pes))
@@ -99,12 +105,17 @@ async fn render(state: &AppState, id: &ResourceId, v: &VirtualNetworkDoc) -> Arm
 
 /// `GET …/virtualNetworks`.
 pub async fn list(state: &AppState, p: &NetPath) -> ArmResult<Response> {
-    let mut value = Vec::new();
-    for row in state
+    let rows = state
         .store
         .children(&rg_id(p), ResourceKind::VirtualNetwork)
-        .await?
-    {
+        .await?;
+    list_rows(state, rows).await
+}
+
+/// The list answer for stored rows (a resource group's or a subscription's).
+pub async fn list_rows(state: &AppState, rows: Vec<Row>) -> ArmResult<Response> {
+    let mut value = Vec::new();
+    for row in rows {
         value.push(render(state, &row.resource_id(), &row.doc()?).await?);
     }
     Ok(ok(&json!({ "value": value })))
@@ -121,7 +132,8 @@ pub async fn route(
     match req.method {
         Method::GET => {
             let v = load(state, &id).await?;
-            Ok(ok(&render(state, &id, &v).await?))
+            let reply = ok(&render(state, &id, &v).await?);
+            Ok(with_listener_header(state, &id, reply))
         }
         Method::PUT => put(state, req, p, &id, rg_location).await,
         Method::DELETE => delete(state, &id).await,
@@ -201,7 +213,8 @@ async fn put(
     } else {
         StatusCode::CREATED
     };
-    Ok(json_reply(status, &body(state, id, &v, &pes)))
+    let reply = json_reply(status, &body(state, id, &v, &pes));
+    Ok(with_listener_header(state, id, reply))
 }
 
 async fn delete(state: &AppState, id: &ResourceId) -> ArmResult<Response> {
