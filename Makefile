@@ -2,13 +2,14 @@
 #   make run    - start amlite on https://127.0.0.1:8443 with ./.amlite as data folder
 #                 (flags: make run ARGS="--port 9443 --provisioning-delay 2s")
 #   make test   - everything CI runs: lint, Rust tests, SDK tests, Azure CLI tests, management-SDK
-#                 tests, contract tests, replay of recorded Azure traffic, npm client, bench smoke
+#                 tests, contract tests, replay of recorded Azure traffic, npm client, azure-ai-ml
+#                 version matrix, bench smoke
 #   make bench  - release benchmarks, writes bench/RESULTS.md
 CARGO ?= cargo
 AMLITE_BIN ?= $(CURDIR)/target/debug/amlite
 export AMLITE_BIN
 
-.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test bench bench-smoke clean
+.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test bench bench-smoke clean
 
 run:
 	$(CARGO) run --release -- serve $(ARGS)
@@ -43,10 +44,13 @@ replay-test: build
 npm-test: build
 	@if [ -f tests/npm/run.sh ]; then bash tests/npm/run.sh; else echo "npm client tests: not present"; fi
 
+matrix-test: build
+	bash tests/matrix/run.sh
+
 bench-smoke:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh --smoke; else echo "bench: not present"; fi
 
-test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test bench-smoke
+test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test bench-smoke
 
 bench:
 	bash bench/run.sh

@@ -35,7 +35,10 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
         return Err(ArmError::bad_property(target, "Outbound rules need a managed network: set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first (ISO-9)."));
     }
     rules::managed_network::iso_9_rule_type_allowed(mode, rule_type)?;
-    let dest = obj.get("destination").cloned().unwrap_or(Value::Null);
+    let mut dest = obj.get("destination").cloned().unwrap_or(Value::Null);
+    if rule_type == rules::OutboundRuleType::PrivateEndpoint {
+        spark_enabled_as_boolean(&mut dest, &format!("{target}.destination.sparkEnabled"))?;
+    }
     let dest_ok = match rule_type {
         rules::OutboundRuleType::Fqdn => dest.as_str().is_some_and(|s| !s.trim().is_empty()),
         rules::OutboundRuleType::PrivateEndpoint => dest
@@ -77,6 +80,29 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
         }
     }
     Ok(rule)
+}
+
+/// `sparkEnabled` is a boolean (contract `PrivateEndpointDestination`); azure-ai-ml 1.35 sends the
+/// CLI's `--spark-enabled false` as the string `"false"`, which Azure reads as the boolean (JSON
+/// string-to-boolean conversion), so amlite stores and answers `false`. Any other string is refused.
+fn spark_enabled_as_boolean(dest: &mut Value, target: &str) -> ArmResult<()> {
+    let Some(flag) = dest.get_mut("sparkEnabled") else {
+        return Ok(());
+    };
+    if let Some(raw) = flag.as_str() {
+        let parsed = match raw.trim().to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                return Err(ArmError::bad_property(
+                    target,
+                    format!("The value '{raw}' is not a valid boolean for 'sparkEnabled'."),
+                ))
+            }
+        };
+        *flag = Value::Bool(parsed);
+    }
+    Ok(())
 }
 
 /// An outbound rule resource (`OutboundRuleBasicResource`).

@@ -10,6 +10,8 @@ Fixtures:
   module; tests in a module share it and use unique resource names.
 - `amlite` (function scope): the module's server, with its exports (re)applied to `os.environ`.
 - `ml_client`: an `MLClient` on the default workspace with a trivial credential.
+- `iso_server` (module scope): a server with `fixtures/isolation.json` (client VNets, private endpoints).
+- `AmliteServer.vnet_ml_client(vnet)`: an `MLClient` inside a fixture VNet (its own listener).
 - `start_amlite(*extra_args)`: starts another server with extra flags for one test; stopped at teardown.
   Activate it (`server.activate()` or `server.ml_client()`) before using the SDK against it.
 """
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import pytest
+import requests
 
 # The helpers every Python suite shares (tests/pylib/amlite_testing, on sys.path through
 # pytest.ini); re-exported here because the tests import them from conftest.
@@ -37,6 +40,7 @@ from amlite_testing import (  # noqa: F401
 from amlite_testing import AmliteServer as _Server
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+ISOLATION_FIXTURE = REPO / "fixtures" / "isolation.json"
 
 
 def reset_sdk_cloud() -> None:
@@ -54,6 +58,30 @@ class AmliteServer(_Server):
         except Exception as exc:  # AmliteStartError: report it as the test's failure
             pytest.fail(str(exc), pytrace=False)
 
+    def vnet_exports(self, vnet: str) -> Dict[str, str]:
+        """The exports of a client inside `vnet` (its own listener, SPEC 6.2): `GET /_amlite/env?vnet=`."""
+        r = requests.get(f"{self.url}/_amlite/env", params={"vnet": vnet}, verify=self.ca_bundle, timeout=10)
+        assert r.status_code == 200, r.text
+        return parse_env_sh(r.text)
+
+    def vnet_ml_client(self, vnet: str, workspace_name: Optional[str] = None):
+        """An MLClient that sits in `vnet`: its ARM (and so its scoringUri) is the VNet's listener.
+        The previous MLClient wrote AZUREML_CURRENT_CLOUD, which would win over the new
+        ARM_CLOUD_METADATA_URL (SPEC 2.1); it is reset after applying the VNet's exports."""
+        from azure.ai.ml import MLClient
+
+        self.activate()
+        exports = self.vnet_exports(vnet)
+        assert exports["ARM_CLOUD_METADATA_URL"] != self.env["ARM_CLOUD_METADATA_URL"]
+        os.environ.update(exports)
+        reset_sdk_cloud()
+        return MLClient(
+            FakeCredential(),
+            subscription_id=self.subscription_id,
+            resource_group_name=self.resource_group,
+            workspace_name=workspace_name or self.workspace_name,
+        )
+
     def ml_client(self, credential=None, workspace_name: Optional[str] = None):
         from azure.ai.ml import MLClient
 
@@ -66,10 +94,11 @@ class AmliteServer(_Server):
         )
 
 
-@pytest.fixture(scope="module")
-def amlite_server(tmp_path_factory) -> Iterator[AmliteServer]:
+def module_server(tmp_path_factory, prefix: str, extra_args: List[str]) -> Iterator[AmliteServer]:
+    """Body of a module-scoped server fixture: `yield from module_server(...)`. Starts one amlite
+    with `extra_args`, activates it, and at teardown stops it and restores `os.environ`."""
     saved = dict(os.environ)
-    server = AmliteServer(tmp_path_factory.mktemp("amlite"), []).start()
+    server = AmliteServer(tmp_path_factory.mktemp(prefix), list(extra_args)).start()
     server.activate()
     try:
         yield server
@@ -77,6 +106,19 @@ def amlite_server(tmp_path_factory) -> Iterator[AmliteServer]:
         server.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def amlite_server(tmp_path_factory) -> Iterator[AmliteServer]:
+    yield from module_server(tmp_path_factory, "amlite", [])
+
+
+@pytest.fixture(scope="module")
+def iso_server(tmp_path_factory) -> Iterator[AmliteServer]:
+    """One amlite per module with `fixtures/isolation.json`: the default workspace and client VNets
+    `vnet-approved` (an approved private endpoint to it), `vnet-old` (a PE from before
+    2022-05-24), `vnet-pending`, `vnet-none`."""
+    yield from module_server(tmp_path_factory, "amlite-iso", ["--fixtures", str(ISOLATION_FIXTURE)])
 
 
 @pytest.fixture

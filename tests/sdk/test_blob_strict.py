@@ -24,7 +24,7 @@ from azure.storage.blob import (
     generate_container_sas,
 )
 
-from conftest import AmliteServer, unique_name
+from conftest import AmliteServer, module_server, unique_name
 from test_flow import blue_deployment, create_key_endpoint
 
 SCORE_PY = b"def init():\n    pass\n\ndef run(raw):\n    return raw\n"
@@ -32,15 +32,7 @@ SCORE_PY = b"def init():\n    pass\n\ndef run(raw):\n    return raw\n"
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory):
-    saved = dict(os.environ)
-    server = AmliteServer(tmp_path_factory.mktemp("amlite-strict"), ["--auth", "strict"]).start()
-    server.activate()
-    try:
-        yield server
-    finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+    yield from module_server(tmp_path_factory, "amlite-strict", ["--auth", "strict"])
 
 
 @pytest.fixture

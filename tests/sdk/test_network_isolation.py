@@ -11,35 +11,17 @@ its exports at `GET /_amlite/env?vnet=NAME`.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
-from typing import Iterator
 
 import pytest
-import requests
 from azure.ai.ml import MLClient
 from azure.ai.ml.entities import CodeConfiguration, Environment, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model
 from azure.core.exceptions import HttpResponseError
 
-from conftest import ASSETS, REPO, AmliteServer, FakeCredential, parse_env_sh, reset_sdk_cloud, unique_name
+from conftest import ASSETS, AmliteServer, unique_name
 
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
 REQUEST_FILE = ASSETS / "request.json"
 REQUEST_BODY = json.loads(REQUEST_FILE.read_text())
-FIXTURE = REPO / "fixtures" / "isolation.json"
-
-
-@pytest.fixture(scope="module")
-def iso_server(tmp_path_factory) -> Iterator[AmliteServer]:
-    """One amlite with the isolation fixture for this module."""
-    saved = dict(os.environ)
-    server = AmliteServer(tmp_path_factory.mktemp("amlite-iso"), ["--fixtures", str(FIXTURE)]).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def internet_client(server: AmliteServer) -> MLClient:
@@ -48,28 +30,12 @@ def internet_client(server: AmliteServer) -> MLClient:
 
 
 def vnet_exports(server: AmliteServer, vnet: str) -> dict:
-    r = requests.get(f"{server.url}/_amlite/env", params={"vnet": vnet}, verify=server.ca_bundle, timeout=10)
-    assert r.status_code == 200, r.text
-    return parse_env_sh(r.text)
+    return server.vnet_exports(vnet)
 
 
 def vnet_client(server: AmliteServer, vnet: str) -> MLClient:
-    """An MLClient that sits in `vnet`: its ARM (and so its scoringUri) is the VNet's listener.
-
-    The SDK pitfall (SPEC 2.1): the previous MLClient wrote AZUREML_CURRENT_CLOUD, which would win
-    over the new ARM_CLOUD_METADATA_URL; reset it first.
-    """
-    server.activate()
-    exports = vnet_exports(server, vnet)
-    assert exports["ARM_CLOUD_METADATA_URL"] != server.env["ARM_CLOUD_METADATA_URL"]
-    os.environ.update(exports)
-    reset_sdk_cloud()
-    return MLClient(
-        FakeCredential(),
-        subscription_id=server.subscription_id,
-        resource_group_name=server.resource_group,
-        workspace_name=server.workspace_name,
-    )
+    """An MLClient that sits in `vnet` (`AmliteServer.vnet_ml_client`)."""
+    return server.vnet_ml_client(vnet)
 
 
 def invoke(client: MLClient, endpoint: str) -> dict:
