@@ -71,7 +71,7 @@ pub async fn route(
             names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             let value = names
                 .iter()
-                .map(|n| container_body(w, req.segs[8].as_str(), n))
+                .map(|n| container_body(w, req.segs[8].as_str(), n, &versions_of(&rows, n)))
                 .collect();
             Ok(ok(&super::wire::list(value)))
         }
@@ -84,9 +84,35 @@ pub async fn route(
     }
 }
 
-fn container_body(w: &WsPath, coll: &str, name: &str) -> Value {
+/// A container as Azure answers it: `latestVersion` and `nextVersion` follow the versions that
+/// exist (the SDK's `create_or_update` without a version reads `nextVersion`, issue 11).
+fn container_body(w: &WsPath, coll: &str, name: &str, versions: &[&str]) -> Value {
+    let (latest, next) = version_summary(versions);
     json!({ "id": w.id.child(coll, name).as_str(), "name": name, "type": format!("Microsoft.MachineLearningServices/workspaces/{coll}"),
-            "properties": { "isArchived": false, "latestVersion": Value::Null, "nextVersion": Value::Null, "description": Value::Null, "tags": {}, "properties": {} } })
+            "properties": { "isArchived": false, "latestVersion": latest, "nextVersion": next, "description": Value::Null, "tags": {}, "properties": {} } })
+}
+
+/// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
+/// (else the last created) and one more than the highest integer version (`"1"` when none is
+/// an integer).
+fn version_summary(versions: &[&str]) -> (Option<String>, String) {
+    let max = versions.iter().filter_map(|v| v.parse::<u64>().ok()).max();
+    let latest = max
+        .map(|m| m.to_string())
+        .or_else(|| versions.last().map(|v| v.to_string()));
+    let next = max.map_or(1, |m| m.saturating_add(1)).to_string();
+    (latest, next)
+}
+
+/// The version names of the container `name` among version rows.
+fn versions_of<'a>(rows: &'a [crate::store::Row], name: &str) -> Vec<&'a str> {
+    rows.iter()
+        .filter_map(|r| {
+            let mut it = r.id.rsplit('/');
+            let (v, _, c) = (it.next()?, it.next()?, it.next()?);
+            c.eq_ignore_ascii_case(name).then_some(v)
+        })
+        .collect()
 }
 
 async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> ArmResult<Response> {
@@ -97,7 +123,12 @@ async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> A
         .await?;
     match req.method {
         Method::GET if versions.is_empty() => Err(ArmError::asset_not_found(seg, name)),
-        Method::GET => Ok(ok(&container_body(w, seg, name))),
+        Method::GET => Ok(ok(&container_body(
+            w,
+            seg,
+            name,
+            &versions_of(&versions, name),
+        ))),
         Method::PUT => {
             // Containers are implied by their versions; the body is still validated.
             let body = req.json_object()?;
@@ -110,7 +141,12 @@ async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> A
                     "The property 'properties' must be an object.",
                 ));
             }
-            Ok(ok(&container_body(w, seg, name)))
+            Ok(ok(&container_body(
+                w,
+                seg,
+                name,
+                &versions_of(&versions, name),
+            )))
         }
         Method::DELETE => Ok(StatusCode::OK.into_response()),
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
@@ -348,5 +384,23 @@ async fn datastore(
             Ok(StatusCode::OK.into_response())
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_summary;
+
+    #[test]
+    fn next_version_follows_the_integer_versions() {
+        assert_eq!(version_summary(&[]), (None, "1".to_string()));
+        assert_eq!(
+            version_summary(&["1", "3", "2"]),
+            (Some("3".to_string()), "4".to_string())
+        );
+        assert_eq!(
+            version_summary(&["v1", "beta"]),
+            (Some("beta".to_string()), "1".to_string())
+        );
     }
 }

@@ -1,0 +1,29 @@
+"""Asset containers keep `latestVersion` / `nextVersion` true (issue 11): re-running a suite that
+registers a model or an environment without a version must work, as it does on Azure."""
+from __future__ import annotations
+
+from azure.ai.ml.entities import Environment, Model
+
+from conftest import ASSETS, unique_name
+
+IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
+
+
+def test_models_without_a_version_get_the_next_one(ml_client):
+    name = unique_name("mdl")
+    first = ml_client.models.create_or_update(Model(name=name, path=str(ASSETS / "model")))
+    second = ml_client.models.create_or_update(Model(name=name, path=str(ASSETS / "model")))
+    assert (first.version, second.version) == ("1", "2")
+    container = ml_client.models.get(name=name, label="latest")
+    assert container.version == "2"
+
+
+def test_environments_without_a_version_get_the_next_one(ml_client):
+    name = unique_name("env")
+    first = ml_client.environments.create_or_update(Environment(name=name, image=IMAGE))
+    second = ml_client.environments.create_or_update(
+        Environment(name=name, image=IMAGE, description="changed")
+    )
+    assert first.version == "1"
+    assert second.version in ("1", "2")
+    assert ml_client.environments.get(name=name, label="latest").version == second.version
