@@ -141,14 +141,7 @@ pub async fn ensure(state: &AppState, ws_id: &ResourceId, ws: &Workspace) -> Arm
             .get(&key)
             .copied()
             .unwrap_or(PublicNetworkAccess::Enabled);
-        let doc = AssociatedDoc {
-            location: ws.location.clone(),
-            tags: BTreeMap::new(),
-            public_network_access: access,
-            workspace: ws_id.to_string(),
-            guid: uuid::Uuid::new_v4().to_string(),
-            audit: Audit::at(chrono::Utc::now()),
-        };
+        let doc = doc_for(ws_id, ws, access);
         state.store.put(&rid, kind, parent.as_ref(), &doc).await?;
     }
     Ok(())
