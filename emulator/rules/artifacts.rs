@@ -53,8 +53,12 @@ pub fn artifact_source(uri: &str) -> ArtifactSource {
         return ArtifactSource::Unknown;
     }
     if is_loopback(host) {
-        // amlite's Blob slice is path-style: the first path segment is the account.
-        return match path.split('/').next().filter(|a| !a.is_empty()) {
+        // amlite's Blob slice is path-style: the first path segment is the account. The SDK's
+        // standard form `https://{accountName}.blob.{endpoint}/…` built from amlite's datastore
+        // (`accountName` = `127.0.0.1:PORT/{account}`) makes it `{account}.blob.{endpoint}`
+        // (issue 11): the account is the part before the first dot.
+        let first = path.split('/').next().unwrap_or("");
+        return match first.split('.').next().filter(|a| !a.is_empty()) {
             Some(account) => ArtifactSource::StorageAccount(account.to_string()),
             None => ArtifactSource::Unknown,
         };
@@ -115,6 +119,10 @@ mod tests {
             ("wasbs://models@otheracct.blob.core.windows.net/m1", acct("otheracct")),
             ("abfss://fs@lake1.dfs.core.windows.net/m1", acct("lake1")),
             ("https://127.0.0.1:8443/amlitewsstore/code-1/score.py", acct("amlitewsstore")),
+            (
+                "https://127.0.0.1:8443/amlitewsstore.blob.core.windows.net/models/m/model.pkl",
+                acct("amlitewsstore"),
+            ),
             ("https://localhost:1/acct2", acct("acct2")),
             ("https://127.0.0.1:8443/", Unknown),
             (
