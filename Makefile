@@ -3,13 +3,16 @@
 #                 (flags: make run ARGS="--port 9443 --provisioning-delay 2s")
 #   make test   - everything CI runs: lint, Rust tests, SDK tests, Azure CLI tests, management-SDK
 #                 tests, contract tests, replay of recorded Azure traffic, npm client, azure-ai-ml
-#                 version matrix, bench smoke
+#                 version matrix, wheel, bench smoke
+#   make wheel  - the Python package (binary + pytest plugin) as target/wheels/amlite-*.whl:
+#                 a dev-profile maturin build reusing target/debug (release: make wheel PROFILE=release)
 #   make bench  - release benchmarks, writes bench/RESULTS.md
 CARGO ?= cargo
 AMLITE_BIN ?= $(CURDIR)/target/debug/amlite
 export AMLITE_BIN
 
-.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test bench bench-smoke clean
+.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel wheel-test bench bench-smoke clean
+PROFILE ?= dev
 
 run:
 	$(CARGO) run --release -- serve $(ARGS)
@@ -41,6 +44,13 @@ contract-test: build
 replay-test: build
 	bash tests/replay/run.sh
 
+wheel: build
+	@bash -c 'source tests/lib.sh && REPO=$(CURDIR) ensure_venv $(CURDIR)/.venv-wheel tests/wheel/requirements-build.txt'
+	$(CURDIR)/.venv-wheel/bin/maturin build --profile $(PROFILE) --out target/wheels
+
+wheel-test: build
+	bash tests/wheel/run.sh
+
 npm-test: build
 	@if [ -f tests/npm/run.sh ]; then bash tests/npm/run.sh; else echo "npm client tests: not present"; fi
 
@@ -50,11 +60,11 @@ matrix-test: build
 bench-smoke:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh --smoke; else echo "bench: not present"; fi
 
-test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test bench-smoke
+test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel-test bench-smoke
 
 bench:
 	bash bench/run.sh
 
 clean:
 	$(CARGO) clean
-	rm -rf .venv .amlite
+	rm -rf .venv .venv-wheel .amlite

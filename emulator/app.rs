@@ -64,6 +64,8 @@ pub struct AppState {
     pub python_jobs: tokio::sync::mpsc::UnboundedSender<PythonJob>,
     /// The receiving end, taken once by `Application::run`.
     pub python_jobs_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<PythonJob>>>,
+    /// The admin API's decision journal and fault rules.
+    pub admin: crate::admin::AdminState,
 }
 
 /// A python runtime start to run in the background: `(deployment id, operation id)`; no

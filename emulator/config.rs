@@ -25,6 +25,28 @@ pub struct Cli {
 pub enum Command {
     /// Serve the ARM control plane, Blob slice and scoring data plane over HTTPS.
     Serve(Config),
+    /// Print the client exports of a running amlite (internet or a VNet's listener).
+    Env(crate::cli::EnvArgs),
+    /// Show a running amlite's workspaces, endpoints, traffic, deployments and listeners.
+    Status(crate::cli::PlainArgs),
+    /// Reset a running amlite to its fixture state (keeps its certificate and keys).
+    Reset(crate::cli::PlainArgs),
+    /// Explain an inbound (scoring) or egress decision: the rule and what would allow it.
+    Explain(crate::cli::ExplainArgs),
+}
+
+impl Command {
+    /// The client sub-command, or `None` for `serve`.
+    pub fn client(self) -> Result<crate::cli::ClientCommand, Box<Config>> {
+        use crate::cli::ClientCommand as C;
+        match self {
+            Command::Serve(c) => Err(Box::new(c)),
+            Command::Env(a) => Ok(C::Env(a)),
+            Command::Status(a) => Ok(C::Status(a)),
+            Command::Reset(a) => Ok(C::Reset(a)),
+            Command::Explain(a) => Ok(C::Explain(a)),
+        }
+    }
 }
 
 /// How strictly bearer tokens are checked (SPEC §2.1).
@@ -185,8 +207,10 @@ impl Config {
     /// A configuration for tests: port 0, in-memory, no provisioning delay.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         let cli = Cli::parse_from(["amlite", "serve", "--port", "0", "--in-memory"]);
-        let Command::Serve(mut c) = cli.command;
+        let Err(mut c) = cli.command.client() else {
+            unreachable!("`serve` parses as Command::Serve")
+        };
         c.data_dir = data_dir;
-        c
+        *c
     }
 }

@@ -6,7 +6,9 @@
 //! lower-cases a copy, and the services match slices of it. Handlers receive both copies: the
 //! lower-cased one to match, the original to store and echo. All services share one port per
 //! listener, which is why the choice is made here and not by the router. This module owns the
-//! request-level limits (body size, idle body, UTF-8, separators) and the request id headers.
+//! request-level limits (body size, idle body, UTF-8, separators), the request id headers,
+//! which non-reserved paths are Blob Storage (`blob::addressing`) and the admin API's fault
+//! rules on ARM requests.
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::Method;
@@ -112,6 +114,21 @@ async fn handle(
     let is_blob = !is_scoring
         && !RESERVED_ROOTS.contains(&first)
         && !crate::identity::routes::is_identity_path(&lower, &state.tenant_id);
+    // Outside the reserved roots only what looks like Blob Storage is answered in Storage XML;
+    // `/foo` or `/Subscription/…` get ARM's JSON `NoRegisteredProviderFound` (issue 13).
+    if is_blob
+        && !crate::blob::addressing::is_storage_request(
+            &state,
+            &parts.headers,
+            parts.uri.query(),
+            &segs,
+            first,
+        )
+        .await?
+    {
+        let api = crate::blob::addressing::api_version(parts.uri.query());
+        return Err(ArmError::no_registered_provider(first, &api));
+    }
     if !utf8 {
         tracing::info!(path = %path, "refused a path or query that is not UTF-8");
         return if is_blob {
@@ -168,6 +185,10 @@ async fn handle(
     }
     if let Err(e) = crate::lro::settle(&state).await {
         tracing::error!(error = %e, "completing due operations failed");
+    }
+    if req.lower.first().is_some_and(|f| f == "subscriptions") {
+        // Fault rules of the admin API (`POST /_amlite/faults`) apply to ARM requests only.
+        crate::admin::apply_faults(&state, &req).await?;
     }
     crate::arm::handle(&state, req).await
 }

@@ -169,6 +169,16 @@ impl ArmError {
         )
     }
 
+    /// 400 `NoRegisteredProviderFound` for a path that is neither ARM, scoring nor Blob Storage
+    /// (Azure's sentence, then where amlite serves what).
+    pub fn no_registered_provider(first_segment: &str, api_version: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "NoRegisteredProviderFound",
+            format!("No registered resource provider found for location 'global' and API version '{api_version}' for type '{first_segment}'. amlite serves ARM under /subscriptions/, scoring under /endpoints/{{name}}/score, Blob Storage under /{{storage account}}/{{container}}/ and its admin API under /_amlite/."),
+        )
+    }
+
     /// 405 for a known path with a method it does not take.
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
         Self::new(

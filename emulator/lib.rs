@@ -4,6 +4,8 @@
 //!
 //! Code tour (dependencies point downwards; the rules and the test that keeps them are in
 //! `docs/architecture.md` and `tests/architecture.rs`):
+//! - [`admin`]: amlite's own admin API under `/_amlite/` (reset, state, decisions, faults, LRO).
+//! - [`cli`]: the client sub-commands (`env`, `status`, `reset`, `explain`) over the admin API.
 //! - [`config`], [`startup`], [`telemetry`], [`tls`], [`idle_accept`], [`fixtures`]: process set-up.
 //! - [`dispatch`]: the single entry point of every listener (host/path → service);
 //!   [`http`]: the parsed request every service takes.
@@ -17,9 +19,11 @@
 //!   is defined once in [`domain::enums`].
 //! - [`error`]: the ARM envelope and the errors shared by every service; each service names its
 //!   own in its `errors` module.
+pub mod admin;
 pub mod app;
 pub mod arm;
 pub mod blob;
+pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod domain;
@@ -36,6 +40,7 @@ pub mod rules;
 pub mod runtime;
 pub mod scoring;
 pub mod startup;
+pub mod startup_log;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

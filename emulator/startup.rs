@@ -137,6 +137,7 @@ impl Application {
             primary: std::sync::OnceLock::new(),
             python_jobs: jobs_tx,
             python_jobs_rx: Mutex::new(Some(jobs_rx)),
+            admin: Default::default(),
             tls,
             store,
             config,

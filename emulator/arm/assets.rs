@@ -26,11 +26,7 @@ fn kind_of(collection: &str) -> ResourceKind {
 
 /// Name of the storage account in a workspace's `storageAccount` id.
 pub fn account_name(ws: &Workspace) -> String {
-    ws.storage_account
-        .rsplit('/')
-        .next()
-        .unwrap_or("amlitestore")
-        .to_ascii_lowercase()
+    ws.storage_account_name()
 }
 
 /// The default blob container of a workspace.

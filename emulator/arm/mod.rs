@@ -84,7 +84,7 @@ async fn route(state: &AppStateRef, req: &Request) -> ArmResult<Response> {
             if state.config.auth == crate::config::AuthCheck::Strict {
                 auth::check_arm_token(state, req).await?;
             }
-            plumbing::admin(state, req, rest).await
+            crate::admin::route(state, req, rest).await
         }
         ["subscriptions", ..] if req.method == Method::HEAD => {
             let get = platform::head::as_get(req);

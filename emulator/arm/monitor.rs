@@ -62,6 +62,8 @@ pub async fn operation_monitor(
         .operation(id)
         .await?
         .ok_or_else(|| ArmError::not_found("operations", id))?;
+    // Per-resource LRO control (admin API): an `afterPolls` operation completes on its poll.
+    let op = crate::admin::lro::on_poll(state, op).await?;
     if !results {
         let url = lro::status_url(
             &req.listener.base_url,

@@ -8,6 +8,7 @@
 //! for Put Blob, the committed blocks for Put Block List) that [`read`] streams, so no blob is
 //! assembled in memory; a blob name reaches the file system only through
 //! `runtime::materialize`'s checked join.
+pub mod addressing;
 pub mod auth;
 pub mod blocklist;
 pub mod errors;

@@ -98,6 +98,17 @@ pub struct Workspace {
     pub audit: Audit,
 }
 
+impl Workspace {
+    /// Name of the storage account in the workspace's `storageAccount` id (lower case).
+    pub fn storage_account_name(&self) -> String {
+        self.storage_account
+            .rsplit('/')
+            .next()
+            .unwrap_or("amlitestore")
+            .to_ascii_lowercase()
+    }
+}
+
 /// The keys of a Key-auth endpoint (never rendered on GET; `listKeys` only).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EndpointKeys {

@@ -72,13 +72,26 @@ impl DeploymentResolver {
     }
 }
 
+impl DeploymentResolver {
+    /// The plan for a connection to `host:port` from the live store, without recording it
+    /// (`amlite explain --egress`; the proxy's [`Resolve::plan`] records each decision).
+    pub async fn decide(&self, host: &str, port: u16) -> Plan {
+        match self.current().await {
+            Ok((ctx, catalog)) => plan(&ctx, &catalog, host, port),
+            Err(msg) => Plan::Unavailable(msg),
+        }
+    }
+}
+
 impl Resolve for DeploymentResolver {
     fn plan<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, Plan> {
         Box::pin(async move {
-            match self.current().await {
-                Ok((ctx, catalog)) => plan(&ctx, &catalog, host, port),
-                Err(msg) => Plan::Unavailable(msg),
+            let p = self.decide(host, port).await;
+            if let Some(state) = self.state.upgrade() {
+                let id = self.deployment.as_str();
+                state.admin.journal.egress(id, host, port, &p);
             }
+            p
         })
     }
 

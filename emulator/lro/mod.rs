@@ -6,6 +6,9 @@
 //! (`arm::provision`, registered at start-up as a [`Completion`]); this module only knows when,
 //! and drives them ([`settle`], [`drive`]). Depends on `store`, `domain`, `http` and `AppState`,
 //! never on a service, so scoring can settle due operations without calling into `arm`.
+//! [`control`]: per-resource completion policies of the admin API.
+pub mod control;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -69,6 +72,8 @@ pub struct Lro {
     delay: Duration,
     /// What completing an operation does, set once at start-up by the control plane.
     completion: std::sync::OnceLock<driver::Completion>,
+    /// Per-resource completion policies (`POST /_amlite/lro`).
+    pub control: control::LroControl,
 }
 
 impl Lro {
@@ -80,6 +85,7 @@ impl Lro {
             settle_lock: Mutex::new(()),
             delay,
             completion: std::sync::OnceLock::new(),
+            control: control::LroControl::default(),
         }
     }
 
@@ -91,9 +97,14 @@ impl Lro {
         location: &str,
         now: DateTime<Utc>,
     ) -> OperationRow {
-        let delay_ms = i64::try_from(self.delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let id = uuid::Uuid::new_v4().to_string();
+        let delay_ms = if self.control.park(resource_id, &id) {
+            control::PARK_MS
+        } else {
+            i64::try_from(self.delay.as_millis()).unwrap_or(i64::MAX / 2)
+        };
         OperationRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             resource_id: resource_id.to_string(),
             action: serde_json::to_string(action).unwrap_or_else(|_| "{\"kind\":\"Done\"}".into()),
             status: IN_PROGRESS.into(),

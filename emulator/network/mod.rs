@@ -5,6 +5,7 @@
 //! - [`inbound`]: the scoring decision of SPEC 6.3 (ISO-2, ISO-4 note, ISO-5, ISO-12).
 //! - [`dns`]: the ISO-12 private DNS record, the `customDnsConfigs` view of a private endpoint,
 //!   host-name parsing for the `{endpoint}.{region}.inference.ml.azure.com` form of SPEC 4.
+//! - [`explain`]: the inbound decision explained (rule, reason, the changes that would allow it).
 //! - [`egress`]: the egress decision of SPEC 6.4 (ISO-6, ISO-8, ISO-9, ISO-10, ISO-16..18).
 //! - [`hostmatch`] and [`service_tags`]: host-pattern and port-range matching and the built-in
 //!   service-tag table that the egress decision uses.
@@ -16,6 +17,7 @@
 
 pub mod dns;
 pub mod egress;
+pub mod explain;
 pub mod hostmatch;
 pub mod inbound;
 pub mod service_tags;

@@ -10,7 +10,7 @@ pub mod auth;
 pub mod cache;
 pub mod errors;
 pub mod forward;
-mod load;
+pub mod load;
 mod model;
 
 use std::sync::atomic::Ordering;
@@ -186,10 +186,13 @@ fn inbound(state: &AppState, req: &Request, route: &EndpointRoute) -> Result<(),
         route.public_network_access,
         route.workspace_public_network_access,
     );
+    state
+        .admin
+        .journal
+        .inbound(&route.name, &req.listener.network, &decision);
     match decision {
         InboundDecision::Allowed { .. } => Ok(()),
         InboundDecision::Refused(r) => {
-            let _ = state;
             tracing::info!(endpoint = %route.name, rule = r.rule, "scoring refused by the inbound decision");
             // The body names the refusing rule and the change that would let the call through
             // (the message of `network::decide`); the header lets scripts test for the rule.

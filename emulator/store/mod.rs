@@ -4,6 +4,7 @@
 //! Writes go through a single-connection writer pool so they serialise inside the process and
 //! never meet `database is locked`; reads use a separate pool (WAL lets them run beside the
 //! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
+pub mod admin;
 pub mod blobs;
 pub mod casing;
 pub mod external_services;

@@ -4,6 +4,9 @@
   describes (`model/`, `src/score.py`, `conda.yml`, `request.json`), against a fresh amlite whose
   `env.sh` exports are the only set-up, and prints the mock runtime's answer;
 - the env.sh ```bash block names exactly the variables amlite's real `env.sh` exports;
+- the curl ```bash block runs after the example, in its folder, and scores `my-ep`;
+- the pytest plugin's ```python example passes under the plugin from python/ (`-p amlite.pytest_plugin`),
+  which starts its own amlite;
 - the first ```bash block's `make` targets exist (`make -n`; running them would recurse);
 - any other fenced block fails this test until it gets a check here.
 """
@@ -11,12 +14,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ASSETS, REPO, AmliteServer
+from conftest import ASSETS, REPO, AmliteServer, amlite_binary
 
 README = REPO / "README.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
@@ -32,12 +36,13 @@ def exported_names(text: str) -> list[str]:
 
 def test_every_readme_block_has_a_check():
     kinds = [kind for kind, _ in blocks()]
-    # make block, env.sh block, the SDK example, the code tour (plain text, not code).
-    assert kinds == ["bash", "bash", "python", ""], kinds
+    # make block, env.sh block, the SDK example, the curl recipe, the pytest plugin example, the
+    # code tour (plain text, not code).
+    assert kinds == ["bash", "bash", "python", "bash", "python", ""], kinds
 
 
 def test_readme_make_targets_exist():
-    make, _env, _py, _tour = (body for _, body in blocks())
+    make, *_ = (body for _, body in blocks())
     for line in make.splitlines():
         target = line.split("#")[0].split()
         if target[:1] == ["make"]:
@@ -46,13 +51,13 @@ def test_readme_make_targets_exist():
 
 
 def test_readme_env_block_matches_the_real_env_sh(amlite: AmliteServer):
-    _make, env, _py, _tour = (body for _, body in blocks())
+    _make, env, *_ = (body for _, body in blocks())
     real = (amlite.data_dir / "env.sh").read_text()
     assert exported_names(env) == exported_names(real)
 
 
 def test_readme_python_example_runs_as_written(amlite: AmliteServer, tmp_path: Path):
-    *_, py, _tour = (body for _, body in blocks())
+    _make, _env, py, curl, _plugin, _tour = (body for _, body in blocks())
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "model.json").write_text((ASSETS / "model" / "model.json").read_text())
     (tmp_path / "src").mkdir()
@@ -68,3 +73,20 @@ def test_readme_python_example_runs_as_written(amlite: AmliteServer, tmp_path: P
     # The SDK prints progress dots before the answer on the same line.
     answer = json.loads(r.stdout.strip().splitlines()[-1].lstrip("."))
     assert answer == {"deployment": "blue", "input": {"data": [[1, 2, 3, 4]]}}, r.stdout
+    # The curl recipe, in the same folder (request.json) against the endpoint the example made.
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", curl], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["deployment"] == "blue", r.stdout
+
+
+def test_readme_pytest_plugin_example_passes(tmp_path: Path):
+    *_, plugin, _tour = (body for _, body in blocks())
+    (tmp_path / "test_readme_plugin.py").write_text(plugin)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMLITE_")}
+    env.update(PYTHONPATH=str(REPO / "python"), AMLITE_BIN=str(amlite_binary()))
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "amlite.pytest_plugin", "-p", "no:cacheprovider", "-W", "ignore",
+         "test_readme_plugin.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0 and "2 passed" in r.stdout, r.stdout[-4000:] + r.stderr[-2000:]

@@ -181,7 +181,7 @@ async fn list(state: &AppState) -> ArmResult<Response> {
 }
 
 /// Finds a VNet by full id or by name (a name must be unique across resource groups).
-async fn find_vnet(state: &AppState, key: &str) -> ArmResult<crate::store::Row> {
+pub async fn find_vnet(state: &AppState, key: &str) -> ArmResult<crate::store::Row> {
     if key.starts_with('/') {
         let id = ResourceId::from_string(key.trim_end_matches('/').to_string());
         return state

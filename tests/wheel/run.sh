@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The Python package as a user gets it (issue 13): builds the wheel from this checkout
+# (`make wheel`: maturin's dev-profile build, which reuses target/debug), installs it with the SDK
+# into a FRESH virtual environment, and runs examples/test_amlite_example.py from a folder outside
+# the repository, so the installed plugin (pytest11 entry point) and the wheel's own `amlite` on
+# PATH are what run. Then the same file once more against a server started beforehand
+# (AMLITE_URL reuse). Prints the wheel build, pip install and install-to-tests-passed times.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO/tests/lib.sh"
+ensure_venv "$REPO/.venv-wheel" "$HERE/requirements-build.txt"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+t0="$(now)"
+make -C "$REPO" --no-print-directory wheel >/dev/null
+wheel="$(ls -t "$REPO"/target/wheels/amlite-*.whl | head -1)"
+t1="$(now)"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"${PYTHON:-python3}" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" -r "$REPO/tests/sdk/requirements.txt"
+t2="$(now)"
+
+cp "$REPO/examples/test_amlite_example.py" "$work/"
+cd "$work"
+# Nothing from the checkout: the wheel's binary (beside the venv's python) and plugin only.
+unset AMLITE_BIN AMLITE_URL AMLITE_ARGS
+[[ "$(PATH="$work/venv/bin:$PATH" command -v amlite)" == "$work/venv/bin/amlite" ]] || { echo "wheel: amlite is not on the venv's PATH" >&2; exit 1; }
+"$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore test_amlite_example.py
+t3="$(now)"
+
+# Reuse mode: a server started by hand (under --auth strict, so the plugin needs real tokens),
+# found through AMLITE_URL and its certificate.
+"$work/venv/bin/amlite" serve --port 0 --auth strict --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+for _ in $(seq 1 300); do grep -q "^export AMLITE_URL=" "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
+url="$(sed -n "s/^export AMLITE_URL='\(.*\)'$/\1/p" "$work/serve.out")"
+[[ -n "$url" ]] || { echo "wheel: amlite serve did not start: $(cat "$work/serve.err")" >&2; exit 1; }
+AMLITE_URL="$url" REQUESTS_CA_BUNDLE="$work/data/cert.pem" \
+  "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore test_amlite_example.py -k "fixture or throttle or vnet"
+
+echo "wheel: build $(secs "$t0" "$t1") s, pip install into a fresh venv $(secs "$t1" "$t2") s, pip install to 4 example tests passed $(secs "$t1" "$t3") s"
