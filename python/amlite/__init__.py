@@ -41,17 +41,22 @@ DEV_CLIENT_ID = "6a6d6c69-7465-4000-8000-0000000000ef"
 DEV_CLIENT_SECRET = "amlite~WellKnownDevelopmentSecret.NotForProduction"
 
 # Variables that would send azure-identity or azure-ai-ml elsewhere than amlite. `activate()`
-# removes them before applying amlite's exports.
+# removes them before applying amlite's exports. (tests/pylib/amlite_testing uses this list and
+# `parse_exports`, so the package and the test suites agree on them.)
 FOREIGN_VARS = (
     "AZUREML_CURRENT_CLOUD",  # every MLClient() writes it, and it beats ARM_CLOUD_METADATA_URL
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
     "AZURE_USERNAME",
     "AZURE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
+    "AZURE_TOKEN_CREDENTIALS",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
     "MSI_ENDPOINT",
     "MSI_SECRET",
     "IDENTITY_SERVER_THUMBPRINT",
@@ -80,13 +85,16 @@ def find_binary() -> str:
 
 
 def parse_exports(text: str) -> Dict[str, str]:
-    """`export NAME='value'` lines (env.sh, GET /_amlite/env) as a dict."""
+    """`export NAME='value'` lines (env.sh, GET /_amlite/env) as a dict; `export` is optional,
+    values may be shell-quoted, `#` lines are comments."""
     env: Dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
-        if not line.startswith("export "):
+        if not line or line.startswith("#"):
             continue
-        for word in shlex.split(line[len("export "):], comments=True):
+        if line.startswith("export "):
+            line = line[len("export "):]
+        for word in shlex.split(line, comments=True):
             name, sep, value = word.partition("=")
             if sep:
                 env[name] = value

@@ -34,29 +34,26 @@ REQUIRED_EXPORTS = (
     "AMLITE_URL",
 )
 
-# Variables that would send a credential (or the SDK) elsewhere than amlite, or pin the SDK to
-# another cloud. `activate()` removes them, then applies env.sh, whose AZURE_CLIENT_ID /
+
+def _package():
+    """The shipped Python package (python/amlite, stdlib only), loaded from the checkout under a
+    private name: its list of foreign variables and its env.sh parser are the ones every suite
+    uses, so the package and the tests cannot drift apart."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_amlite_package", REPO / "python" / "amlite" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+_PACKAGE = _package()
+
+# Variables that would send a credential (or the SDK) elsewhere than amlite. `activate()`
+# removes them and AZUREML_CURRENT_CLOUD, then applies env.sh, whose AZURE_CLIENT_ID /
 # AZURE_CLIENT_SECRET / AZURE_TENANT_ID / AZURE_AUTHORITY_HOST point EnvironmentCredential at
 # amlite's token endpoint.
-FOREIGN_CREDENTIAL_VARS = (
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
-    "AZURE_USERNAME",
-    "AZURE_PASSWORD",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST",
-    "AZURE_TOKEN_CREDENTIALS",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "AZUREML_DEV_URL_MFE",
-)
+FOREIGN_CREDENTIAL_VARS = tuple(v for v in _PACKAGE.FOREIGN_VARS if v != "AZUREML_CURRENT_CLOUD")
 
 
 class AmliteStartError(RuntimeError):
@@ -81,19 +78,8 @@ def amlite_binary() -> Path:
 
 
 def parse_env_sh(text: str) -> Dict[str, str]:
-    """Parse `export NAME=value` lines (values may be shell-quoted)."""
-    env: Dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export "):]
-        for word in shlex.split(line):
-            name, sep, value = word.partition("=")
-            if sep:
-                env[name] = value
-    return env
+    """Parse `export NAME=value` lines (values may be shell-quoted): the package's parser."""
+    return _PACKAGE.parse_exports(text)
 
 
 def unique_name(prefix: str = "ep") -> str:
@@ -254,11 +240,9 @@ class AmliteServer:
     def activate(self) -> None:
         """Point this process's SDKs at this server: its exports into os.environ, other
         credentials' variables and azure-ai-ml's remembered cloud removed."""
-        for name in FOREIGN_CREDENTIAL_VARS:
-            os.environ.pop(name, None)
-        os.environ.update(self.env)
-        # Every MLClient() writes AZUREML_CURRENT_CLOUD, which then beats ARM_CLOUD_METADATA_URL.
-        os.environ.pop("AZUREML_CURRENT_CLOUD", None)
+        # The package's `activate`: foreign credentials and AZUREML_CURRENT_CLOUD (every
+        # MLClient() writes it, and it then beats ARM_CLOUD_METADATA_URL) removed, env applied.
+        _PACKAGE.activate(self.env)
 
 
 @contextmanager
