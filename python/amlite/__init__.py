@@ -109,6 +109,18 @@ def activate(env: Dict[str, str]) -> None:
     os.environ.update(env)
 
 
+def stop_process(proc: Optional[subprocess.Popen]) -> None:
+    """Stops an amlite process: SIGTERM (it shuts down gracefully), SIGKILL after 10 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 class TrivialCredential:
     """The smallest TokenCredential azure-ai-ml accepts (amlite's default `--auth lenient`
     accepts any token). Use `azure.identity.DefaultAzureCredential()` for `--auth strict`."""
@@ -184,13 +196,7 @@ class Server:
     def stop(self) -> None:
         """Stops a server this object started (SIGTERM, then SIGKILL after 10 s)."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
