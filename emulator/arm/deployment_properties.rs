@@ -3,11 +3,12 @@
 //! CP-5 (request timeout, instance count) and CP-8 (instance type, cores quota).
 use serde_json::{json, Map, Value};
 
-use super::body::{
-    duration_of, enum_of, int32_in, object as obj, string_map, string_of as opt_str,
+use super::body::requests::{
+    DeploymentBody, DeploymentProperties, ProbeBody, RequestSettingsBody, ScaleSettingsBody,
 };
 use super::WsPath;
 use crate::app::AppState;
+use crate::domain::enums::ScaleType;
 use crate::domain::{
     Audit, OnlineDeployment, ProvisioningState, PublicNetworkAccess, RequestSettings, ResourceId,
     ResourceKind,
@@ -22,78 +23,62 @@ fn code_path(target: &str, value: &str) -> ArmResult<()> {
         .map_err(|why| ArmError::invalid_code_path(target, value, why.reason()))
 }
 
-fn capacity(body: &Map<String, Value>) -> ArmResult<Option<i64>> {
-    let Some(sku) = obj(body.get("sku"), "sku")? else {
-        return Ok(None);
-    };
-    match sku.get("capacity") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| {
-            ArmError::bad_property(
-                "sku.capacity",
-                format!("sku.capacity must be an integer, not {v}."),
-            )
-        }),
-    }
-}
-
-/// `OnlineScaleSettings` of a request: `scaleType` `Default` or `TargetUtilization`; the
-/// latter's instance counts and target percentage are int32 ≥ 0 with `minInstances` ≤
-/// `maxInstances`, `pollingInterval` an ISO-8601 duration. Returns only the contract's fields.
-fn scale_settings(ss: &Map<String, Value>) -> ArmResult<Value> {
-    let t = "properties.scaleSettings";
-    let st = enum_of(ss, "scaleType", t, &["Default", "TargetUtilization"])?.unwrap_or("Default");
+/// `OnlineScaleSettings` of a request: the latter's counts with `minInstances` ≤
+/// `maxInstances` (types and ranges are the body's). Returns only the contract's fields.
+fn scale_settings(ss: &ScaleSettingsBody) -> ArmResult<Value> {
+    let st = ss.scale_type.unwrap_or(ScaleType::Default);
     let mut out = Map::new();
-    out.insert("scaleType".into(), json!(st));
-    if st == "Default" {
+    out.insert("scaleType".into(), json!(st.as_str()));
+    if st == ScaleType::Default {
         return Ok(Value::Object(out));
     }
-    let mut counts = [None, None];
-    for (i, key) in [
-        "minInstances",
-        "maxInstances",
-        "targetUtilizationPercentage",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if let Some(n) = int32_in(ss, key, t, 0, i32::MAX)? {
+    for (key, n) in [
+        ("minInstances", ss.min_instances),
+        ("maxInstances", ss.max_instances),
+        (
+            "targetUtilizationPercentage",
+            ss.target_utilization_percentage,
+        ),
+    ] {
+        if let Some(n) = n {
             out.insert(key.into(), json!(n));
-            if let Some(slot) = counts.get_mut(i) {
-                *slot = Some(n);
-            }
         }
     }
-    if let [Some(min), Some(max)] = counts {
+    if let (Some(min), Some(max)) = (ss.min_instances, ss.max_instances) {
         if min > max {
-            return Err(ArmError::bad_property(&format!("{t}.minInstances"), format!("The value {min} of '{t}.minInstances' is not valid: it must not exceed maxInstances ({max}).")));
+            return Err(super::errors::min_instances_above_max(min, max));
         }
     }
-    if let Some(p) = duration_of(ss, "pollingInterval", t)? {
+    if let Some(p) = &ss.polling_interval {
         out.insert("pollingInterval".into(), json!(p));
     }
     Ok(Value::Object(out))
 }
 
-/// `ProbeSettings` of a request at `path`: thresholds int32 ≥ 1, `timeout`/`period`/
-/// `initialDelay` ISO-8601 durations. Returns only the contract's fields, Azure's defaults for
-/// those not sent.
-fn probe(p: &Map<String, Value>, path: &str) -> ArmResult<Value> {
+/// `ProbeSettings` of a request: the contract's fields, Azure's defaults for those not sent.
+fn probe(p: &ProbeBody) -> Value {
     let mut out = match default_probe() {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    for key in ["failureThreshold", "successThreshold"] {
-        if let Some(n) = int32_in(p, key, path, 1, i32::MAX)? {
+    for (key, n) in [
+        ("failureThreshold", p.failure_threshold),
+        ("successThreshold", p.success_threshold),
+    ] {
+        if let Some(n) = n {
             out.insert(key.into(), json!(n));
         }
     }
-    for key in ["timeout", "period", "initialDelay"] {
-        if let Some(d) = duration_of(p, key, path)? {
+    for (key, d) in [
+        ("timeout", &p.timeout),
+        ("period", &p.period),
+        ("initialDelay", &p.initial_delay),
+    ] {
+        if let Some(d) = d {
             out.insert(key.into(), json!(d));
         }
     }
-    Ok(Value::Object(out))
+    Value::Object(out)
 }
 
 fn default_probe() -> Value {
@@ -101,110 +86,85 @@ fn default_probe() -> Value {
 }
 
 fn request_settings(
-    props: &Map<String, Value>,
+    rs: &RequestSettingsBody,
     current: &RequestSettings,
 ) -> ArmResult<RequestSettings> {
-    let Some(rs) = obj(props.get("requestSettings"), "properties.requestSettings")? else {
-        return Ok(current.clone());
-    };
     let mut out = current.clone();
-    if let Some(raw) = opt_str(rs, "requestTimeout", "properties.requestSettings")? {
-        out.request_timeout_ms = rules::limits::cp_5_request_timeout_iso(Some(&raw))?;
+    if let Some(raw) = &rs.request_timeout {
+        out.request_timeout_ms = rules::limits::cp_5_request_timeout_iso(Some(raw))?;
     }
-    if let Some(v) = rs
-        .get("maxConcurrentRequestsPerInstance")
-        .filter(|v| !v.is_null())
-    {
-        out.max_concurrent_requests_per_instance = v.as_u64().filter(|n| (1..=1000).contains(n)).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
-            ArmError::bad_property("properties.requestSettings.maxConcurrentRequestsPerInstance", format!("maxConcurrentRequestsPerInstance must be an integer from 1 to 1000, not {v}."))
-        })?;
+    if let Some(n) = rs.max_concurrent_requests_per_instance {
+        // The body's type holds it to 1..=1000.
+        out.max_concurrent_requests_per_instance = n.unsigned_abs();
     }
-    if let Some(q) = duration_of(rs, "maxQueueWait", "properties.requestSettings")? {
-        out.max_queue_wait = q;
+    if let Some(q) = &rs.max_queue_wait {
+        out.max_queue_wait = q.clone();
     }
     Ok(out)
 }
 
-/// Applies the deployment `properties` of a PUT to `d`; `requested_egress` is what the request
-/// said about `egressPublicNetworkAccess` (ISO-7, ISO-13 need to know whether it was sent).
-pub(super) fn apply_props(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmResult<()> {
-    let t = "properties";
-    if let Some(ct) = opt_str(props, "endpointComputeType", t)? {
-        let ct = rules::types::parse_property::<rules::EndpointComputeType>(
-            "CP-7",
-            "properties.endpointComputeType",
-            &ct,
-        )?;
+/// Applies the deployment `properties` of a PUT to `d`.
+pub(super) fn apply_props(d: &mut OnlineDeployment, props: &DeploymentProperties) -> ArmResult<()> {
+    if let Some(ct) = props.endpoint_compute_type {
         if ct != rules::EndpointComputeType::Managed {
-            return Err(ArmError::bad_property("properties.endpointComputeType", format!("The endpoint is a managed online endpoint: its deployments must have endpointComputeType 'Managed', not '{}' (CP-7).", ct.as_str())));
+            return Err(super::errors::deployment_compute_not_managed(ct.as_str()));
         }
     }
-    d.model = opt_str(props, "model", t)?.or(d.model.take());
-    if let Some(cc) = obj(
-        props.get("codeConfiguration"),
-        "properties.codeConfiguration",
-    )? {
-        let script =
-            opt_str(cc, "scoringScript", "properties.codeConfiguration")?.filter(|s| !s.is_empty());
-        let script = script.ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.codeConfiguration.scoringScript",
-                "codeConfiguration.scoringScript is required and must not be empty.",
-            )
-        })?;
+    if let Some(m) = &props.model {
+        d.model = Some(m.clone());
+    }
+    if let Some(cc) = &props.code_configuration {
+        let script = cc
+            .scoring_script
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(super::errors::scoring_script_required)?;
         // Issue 9: the runtime joins it to the code folder; refuse what could leave it.
         code_path("properties.codeConfiguration.scoringScript", &script)?;
         d.scoring_script = Some(script);
-        d.code_id = opt_str(cc, "codeId", "properties.codeConfiguration")?;
+        d.code_id = cc.code_id.clone();
     }
-    d.environment_id = opt_str(props, "environmentId", t)?.or(d.environment_id.take());
-    if let Some(ev) = string_map(
-        props.get("environmentVariables"),
-        "properties.environmentVariables",
-    )? {
+    if let Some(e) = &props.environment_id {
+        d.environment_id = Some(e.clone());
+    }
+    if let Some(ev) = &props.environment_variables {
         for var in crate::runtime::materialize::CODE_PATH_VARIABLES {
             if let Some(v) = ev.get(*var) {
                 code_path(&format!("properties.environmentVariables.{var}"), v)?;
             }
         }
-        d.environment_variables = ev;
+        d.environment_variables = ev.clone();
     }
-    if let Some(it) = opt_str(props, "instanceType", t)? {
-        d.instance_type = it;
+    if let Some(it) = &props.instance_type {
+        d.instance_type = it.clone();
     }
     apply_settings(d, props)
 }
 
 /// The settings half of [`apply_props`]: app insights, scale and request settings (CP-5), probes,
 /// description and the add-only `properties` map.
-fn apply_settings(d: &mut OnlineDeployment, props: &Map<String, Value>) -> ArmResult<()> {
-    let t = "properties";
-    if let Some(v) = props.get("appInsightsEnabled").filter(|v| !v.is_null()) {
-        d.app_insights_enabled = v.as_bool().ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.appInsightsEnabled",
-                "appInsightsEnabled must be true or false.",
-            )
-        })?;
+fn apply_settings(d: &mut OnlineDeployment, props: &DeploymentProperties) -> ArmResult<()> {
+    if let Some(b) = props.app_insights_enabled {
+        d.app_insights_enabled = b;
     }
-    if let Some(ss) = obj(props.get("scaleSettings"), "properties.scaleSettings")? {
+    if let Some(ss) = &props.scale_settings {
         d.scale_settings = scale_settings(ss)?;
     }
-    d.request_settings = request_settings(props, &d.request_settings)?;
-    for (key, slot) in [
-        ("livenessProbe", &mut d.liveness_probe),
-        ("readinessProbe", &mut d.readiness_probe),
-    ] {
-        if let Some(p) = obj(props.get(key), &format!("properties.{key}"))? {
-            *slot = probe(p, &format!("properties.{key}"))?;
-        }
+    if let Some(rs) = &props.request_settings {
+        d.request_settings = request_settings(rs, &d.request_settings)?;
     }
-    if let Some(desc) = opt_str(props, "description", t)? {
-        d.description = Some(desc);
+    if let Some(p) = &props.liveness_probe {
+        d.liveness_probe = probe(p);
     }
-    if let Some(p) = string_map(props.get("properties"), "properties.properties")? {
+    if let Some(p) = &props.readiness_probe {
+        d.readiness_probe = probe(p);
+    }
+    if let Some(desc) = &props.description {
+        d.description = Some(desc.clone());
+    }
+    if let Some(p) = &props.properties {
         for (k, v) in p {
-            d.properties.entry(k).or_insert(v);
+            d.properties.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
     Ok(())
@@ -240,23 +200,20 @@ pub(super) fn new_deployment(location: &str) -> OnlineDeployment {
 }
 
 /// Applies `sku.capacity` (CP-5: 1–50), `sku.name` and `tags` of a PUT/PATCH body.
-pub(super) fn apply_sku_and_tags(
-    d: &mut OnlineDeployment,
-    body: &Map<String, Value>,
-) -> ArmResult<()> {
-    if let Some(c) = capacity(body)? {
-        rules::limits::cp_5_instance_count(c, rules::EndpointComputeType::Managed)?;
-        d.instance_count = u32::try_from(c)
-            .map_err(|_| ArmError::bad_property("sku.capacity", "sku.capacity is out of range."))?;
+pub(super) fn apply_sku_and_tags(d: &mut OnlineDeployment, body: &DeploymentBody) -> ArmResult<()> {
+    if let Some(sku) = &body.sku {
+        if let Some(c) = sku.capacity {
+            rules::limits::cp_5_instance_count(c, rules::EndpointComputeType::Managed)?;
+            d.instance_count = u32::try_from(c).map_err(|_| {
+                super::errors::property_invalid("sku.capacity", &c.to_string(), "from 1 to 50")
+            })?;
+        }
+        if let Some(name) = &sku.name {
+            d.sku_name = name.clone();
+        }
     }
-    if let Some(name) = obj(body.get("sku"), "sku")?
-        .and_then(|s| s.get("name"))
-        .and_then(Value::as_str)
-    {
-        d.sku_name = name.to_string();
-    }
-    if let Some(t) = string_map(body.get("tags"), "tags")? {
-        d.tags = t;
+    if let Some(t) = &body.tags {
+        d.tags = t.clone();
     }
     Ok(())
 }

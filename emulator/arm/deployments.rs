@@ -4,14 +4,15 @@
 //! are in `deployment_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::body::{object as obj, string_of as opt_str};
+use super::body::requests::{DeploymentBody, DeploymentProperties, LogsBody};
 use super::deployment_properties::{
     apply_props, apply_sku_and_tags, check_capacity_and_quota, new_deployment,
 };
 use super::WsPath;
 use crate::app::AppState;
+use crate::domain::enums::ContainerType;
 use crate::domain::{
     OnlineDeployment, OnlineEndpoint, ProvisioningState, PublicNetworkAccess, ResourceId,
     ResourceKind,
@@ -104,7 +105,7 @@ async fn new_for_create(
     ep_id: &ResourceId,
     id: &ResourceId,
     ep: &OnlineEndpoint,
-    requested_egress: Option<&str>,
+    requested_egress: Option<PublicNetworkAccess>,
 ) -> ArmResult<OnlineDeployment> {
     rules::names::cp_1_deployment_name(id.name())?;
     rules::endpoint::cp_6_endpoint_state_allows_deployment(ep_id.name(), ep.provisioning_state)?;
@@ -116,10 +117,7 @@ async fn new_for_create(
     rules::limits::cp_5_deployments_per_endpoint(count, true)?;
     let mut d = new_deployment(&ep.location);
     if let Some(e) = requested_egress {
-        let target = "properties.egressPublicNetworkAccess";
-        d.egress_public_network_access = PublicNetworkAccess::parse(e).ok_or_else(|| {
-            ArmError::bad_property(target, format!("The value '{e}' of '{target}' is not valid. Allowed values: 'Enabled', 'Disabled'."))
-        })?;
+        d.egress_public_network_access = e;
     }
     Ok(d)
 }
@@ -134,22 +132,22 @@ async fn put(
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let ep: OnlineEndpoint = super::endpoints::load(state, ep_id).await?;
-    let body = req.json_object()?;
-    let props = obj(body.get("properties"), "properties")?
-        .cloned()
-        .unwrap_or_default();
+    let body: DeploymentBody = super::body::parse(req)?;
+    let none = DeploymentProperties::default();
+    let props = body.properties.as_ref().unwrap_or(&none);
     let existing = state.store.get(id).await?;
     let creating = existing.is_none();
-    let requested_egress = opt_str(&props, "egressPublicNetworkAccess", "properties")?;
+    let requested_egress = props.egress_public_network_access;
+    let requested_text = requested_egress.map(PublicNetworkAccess::as_str);
     rules::managed_network::iso_7_egress_flag_with_managed_network(
         ws.managed_network.isolation_mode,
-        requested_egress.as_deref(),
+        requested_text,
     )?;
     let mut d = match existing {
-        Some(row) => existing_for_update(state, id, row, requested_egress.as_deref()).await?,
-        None => new_for_create(state, ep_id, id, &ep, requested_egress.as_deref()).await?,
+        Some(row) => existing_for_update(state, id, row, requested_text).await?,
+        None => new_for_create(state, ep_id, id, &ep, requested_egress).await?,
     };
-    apply_props(&mut d, &props)?;
+    apply_props(&mut d, props)?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::provisioning(creating);
@@ -185,12 +183,13 @@ async fn patch(
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let mut d = load(state, id).await?;
-    let body = req.json_object()?;
-    if let Some(props) = obj(body.get("properties"), "properties")? {
-        let requested = opt_str(props, "egressPublicNetworkAccess", "properties")?;
+    let body: DeploymentBody = super::body::parse(req)?;
+    if let Some(props) = &body.properties {
         rules::legacy_egress::iso_13_egress_flag_immutable(
             d.egress_public_network_access,
-            requested.as_deref(),
+            props
+                .egress_public_network_access
+                .map(PublicNetworkAccess::as_str),
         )?;
     }
     apply_sku_and_tags(&mut d, &body)?;
@@ -224,24 +223,12 @@ pub async fn get_logs(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
     let d = load(state, &id).await?;
-    let body = req.json_object_or_empty()?;
-    let tail = match body.get("tail") {
-        None | Some(Value::Null) => 5000,
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| ArmError::bad_property("tail", "tail must be a non-negative integer."))?
-            as usize,
-    };
+    let body: LogsBody = super::body::parse_or_empty(req)?;
+    let tail = usize::try_from(body.tail.unwrap_or(5000)).unwrap_or(usize::MAX);
     let container = body
-        .get("containerType")
-        .and_then(Value::as_str)
-        .unwrap_or("InferenceServer");
-    if !container.eq_ignore_ascii_case("InferenceServer")
-        && !container.eq_ignore_ascii_case("StorageInitializer")
-    {
-        return Err(ArmError::bad_property("containerType", format!("The value '{container}' of containerType is not valid. Allowed values: 'StorageInitializer', 'InferenceServer'.")));
-    }
-    let mut lines = if container.eq_ignore_ascii_case("StorageInitializer") {
+        .container_type
+        .unwrap_or(ContainerType::InferenceServer);
+    let mut lines = if container == ContainerType::StorageInitializer {
         vec![
             format!(
                 "Downloading model {} ...",

@@ -3,9 +3,10 @@
 //! region), CP-7. Body parsing, CP-2/CP-3 traffic checks: `endpoint_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-use super::endpoint_properties::{apply_common, apply_traffic, object, parse_auth};
+use super::body::requests::{EndpointBody, EndpointProperties, KeyType, RegenerateKeysBody};
+use super::endpoint_properties::{apply_common, apply_traffic};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{
@@ -115,27 +116,21 @@ fn warn_iso_11(ws: &Workspace, ep: &OnlineEndpoint, id: &ResourceId) {
 async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let body = req.json_object()?;
-    let props = object(body.get("properties"), "properties")?
-        .cloned()
-        .unwrap_or_default();
+    let body: EndpointBody = super::body::parse(req)?;
+    let none = EndpointProperties::default();
+    let props = body.properties.as_ref().unwrap_or(&none);
     let existing = state.store.get(id).await?;
     let creating = existing.is_none();
+    // A later PUT does not change `authMode`: Azure keeps the endpoint's and answers with it
+    // (recorded: `test_online_endpoint_update`, `test_online_endpoint_update_using_set_and_file`,
+    // `test_online_endpoint_update_with_incomplete_file`: `Key` sent, `AMLToken` answered and
+    // kept). The value is still checked, by the body's type.
     let mut ep = match existing {
         Some(row) => existing_for_update(state, id, row).await?,
-        None => new_endpoint(state, w, id, &ws, &body, &props).await?,
+        None => new_endpoint(state, w, id, &ws, &body, props).await?,
     };
-    apply_common(&mut ep, &body, &props)?;
-    if !creating {
-        // A later PUT does not change `authMode`: Azure keeps the endpoint's and answers with
-        // it (recorded: `test_online_endpoint_update`, `test_online_endpoint_update_using_set_and_file`,
-        // `test_online_endpoint_update_with_incomplete_file`: `Key` sent, `AMLToken` answered
-        // and kept). The value is still checked.
-        if let Some(auth) = props.get("authMode").and_then(Value::as_str) {
-            parse_auth(auth)?;
-        }
-    }
-    apply_traffic(state, id, &mut ep, &props).await?;
+    apply_common(&mut ep, &body)?;
+    apply_traffic(state, id, &mut ep, props).await?;
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::provisioning(creating);
     ep.failure = None;
@@ -203,35 +198,21 @@ async fn new_endpoint(
     w: &WsPath,
     id: &ResourceId,
     ws: &Workspace,
-    body: &Map<String, Value>,
-    props: &Map<String, Value>,
+    body: &EndpointBody,
+    props: &EndpointProperties,
 ) -> ArmResult<OnlineEndpoint> {
     let location = body
-        .get("location")
-        .and_then(Value::as_str)
+        .location
+        .clone()
         .filter(|l| !l.is_empty())
-        .unwrap_or(&ws.location)
-        .to_string();
+        .unwrap_or_else(|| ws.location.clone());
     let name_taken_elsewhere = check_name_and_capacity(state, w, id, &location).await?;
-    let raw_auth = props
-        .get("authMode")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.authMode",
-                "The property 'properties.authMode' is required: 'Key', 'AMLToken' or 'AADToken'.",
-            )
-        })?;
-    let auth_mode = parse_auth(raw_auth)?;
+    let auth_mode = props
+        .auth_mode
+        .ok_or_else(super::errors::endpoint_auth_mode_required)?;
     rules::endpoint::cp_7_auth_mode(auth_mode, true)?;
-    let keys = props.get("keys").filter(|k| !k.is_null());
-    let key = |name: &str| {
-        keys.and_then(|k| k.get(name))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .unwrap_or_else(new_key)
-    };
+    let sent = props.keys.as_ref();
+    let key = |k: Option<&String>| k.filter(|s| !s.is_empty()).cloned().unwrap_or_else(new_key);
     Ok(OnlineEndpoint {
         location,
         tags: Default::default(),
@@ -244,8 +225,8 @@ async fn new_endpoint(
         identity: None,
         kind: None,
         keys: EndpointKeys {
-            primary: key("primaryKey"),
-            secondary: key("secondaryKey"),
+            primary: key(sent.and_then(|k| k.primary_key.as_ref())),
+            secondary: key(sent.and_then(|k| k.secondary_key.as_ref())),
         },
         provisioning_state: ProvisioningState::Creating,
         failure: None,
@@ -263,12 +244,16 @@ async fn patch(
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
     let mut ep = load(state, id).await?;
-    let body = req.json_object()?;
-    let props = object(body.get("properties"), "properties")?
-        .cloned()
-        .unwrap_or_default();
-    apply_common(&mut ep, &body, &props)?;
-    apply_traffic(state, id, &mut ep, &props).await?;
+    let body: EndpointBody = super::body::parse(req)?;
+    apply_common(&mut ep, &body)?;
+    let none = EndpointProperties::default();
+    apply_traffic(
+        state,
+        id,
+        &mut ep,
+        body.properties.as_ref().unwrap_or(&none),
+    )
+    .await?;
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::Updating;
     ep.audit.modified_at = chrono::Utc::now();
@@ -320,16 +305,12 @@ pub async fn action(
         }
         "regeneratekeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
-            let body = req.json_object()?;
-            let key_type = body.get("keyType").and_then(Value::as_str).unwrap_or("");
-            let value = body
-                .get("keyValue")
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty());
-            let slot = match key_type.to_ascii_lowercase().as_str() {
-                "primary" => &mut ep.keys.primary,
-                "secondary" => &mut ep.keys.secondary,
-                _ => return Err(ArmError::bad_property("keyType", format!("The value '{key_type}' of 'keyType' is not valid. Allowed values: 'Primary', 'Secondary'."))),
+            let body: RegenerateKeysBody = super::body::parse(req)?;
+            let value = body.key_value.as_deref().filter(|v| !v.is_empty());
+            let slot = match body.key_type {
+                Some(KeyType::Primary) => &mut ep.keys.primary,
+                Some(KeyType::Secondary) => &mut ep.keys.secondary,
+                None => return Err(super::errors::key_type_required()),
             };
             // The SDK sends the key's *current* value as keyValue (SPEC §2.1): only a different
             // value is taken as the new key; otherwise a fresh one is generated.

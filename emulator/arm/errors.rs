@@ -85,3 +85,68 @@ pub fn invalid_identity_header() -> ArmError {
         "The X-IDENTITY-HEADER header is missing or wrong; use IDENTITY_HEADER from env.sh.",
     )
 }
+
+/// 400 `BadRequest`: a request property whose JSON type or value is not what the contract
+/// declares (`expected`: "a string", "an integer (int32) from 1 to 65535", …). amlite's text:
+/// Azure's own answers for these differ per resource provider and name no property.
+pub fn property_invalid(path: &str, shown: &str, expected: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The value {shown} of '{path}' is not valid: it must be {expected}."),
+    )
+}
+
+/// 400 `BadRequest`: a request property outside its enum (`allowed`: `'A', 'B'`), matched in
+/// any casing (SPEC §2.1).
+pub fn property_not_allowed(path: &str, shown: &str, allowed: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The value {shown} of '{path}' is not valid. Allowed values: {allowed}."),
+    )
+}
+
+/// 400 `BadRequest` (CP-2): a `traffic`/`mirrorTraffic` weight that is not an integer.
+pub fn traffic_weight_not_integer(map: &str, deployment: &str, shown: &str) -> ArmError {
+    ArmError::bad_property(
+        &format!("{map}.{deployment}"),
+        format!("The weight of deployment '{deployment}' in '{map}' must be an integer, not {shown} (CP-2)."),
+    )
+}
+
+/// 400 `BadRequest`: an endpoint created without `properties.authMode`.
+pub fn endpoint_auth_mode_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.authMode",
+        "The property 'properties.authMode' is required: 'Key', 'AMLToken' or 'AADToken'.",
+    )
+}
+
+/// 400 `BadRequest`: `regenerateKeys` without `keyType`.
+pub fn key_type_required() -> ArmError {
+    ArmError::bad_property(
+        "keyType",
+        "The property 'keyType' is required. Allowed values: 'Primary', 'Secondary'.",
+    )
+}
+
+/// 400 `BadRequest`: `scaleSettings.minInstances` above `maxInstances`.
+pub fn min_instances_above_max(min: i32, max: i32) -> ArmError {
+    let t = "properties.scaleSettings.minInstances";
+    ArmError::bad_property(
+        t,
+        format!("The value {min} of '{t}' is not valid: it must not exceed maxInstances ({max})."),
+    )
+}
+
+/// 400 `BadRequest` (CP-7): a deployment of a managed online endpoint with another compute type.
+pub fn deployment_compute_not_managed(compute: &str) -> ArmError {
+    ArmError::bad_property("properties.endpointComputeType", format!("The endpoint is a managed online endpoint: its deployments must have endpointComputeType 'Managed', not '{compute}' (CP-7)."))
+}
+
+/// 400 `BadRequest`: a `codeConfiguration` without a scoring script.
+pub fn scoring_script_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.codeConfiguration.scoringScript",
+        "codeConfiguration.scoringScript is required and must not be empty.",
+    )
+}

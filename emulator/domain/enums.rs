@@ -46,10 +46,10 @@ macro_rules! azure_enum {
                 }
             }
 
-            /// The accepted values joined for an error message: `"A", "B"`.
+            /// The accepted values joined for an error message: `'A', 'B'`.
             pub fn allowed_values() -> String {
                 let quoted: Vec<String> =
-                    Self::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
+                    Self::ALL.iter().map(|v| format!("'{}'", v.as_str())).collect();
                 quoted.join(", ")
             }
         }
@@ -177,6 +177,54 @@ azure_enum!(
         Model => "Model",
         Code => "Code",
         Image => "Image",
+    }
+);
+
+azure_enum!(
+    /// A deployment's `scaleSettings.scaleType` (`OnlineScaleSettings` discriminator).
+    ScaleType {
+        Default => "Default",
+        TargetUtilization => "TargetUtilization",
+    }
+);
+
+azure_enum!(
+    /// An environment version's `osType`.
+    OsType {
+        Linux => "Linux",
+        Windows => "Windows",
+    }
+);
+
+azure_enum!(
+    /// An environment version's `autoRebuild`.
+    AutoRebuild {
+        Disabled => "Disabled",
+        OnBaseImageUpdate => "OnBaseImageUpdate",
+    }
+);
+
+azure_enum!(
+    /// The container of a deployment whose logs `getLogs` returns (`containerType`).
+    ContainerType {
+        StorageInitializer => "StorageInitializer",
+        InferenceServer => "InferenceServer",
+    }
+);
+
+azure_enum!(
+    /// Which endpoint key `regenerateKeys` replaces (`keyType`).
+    KeyType {
+        Primary => "Primary",
+        Secondary => "Secondary",
+    }
+);
+
+azure_enum!(
+    /// A workspace's `encryption.status` (customer-managed keys).
+    EncryptionStatus {
+        Enabled => "Enabled",
+        Disabled => "Disabled",
     }
 );
 
@@ -329,7 +377,7 @@ mod tests {
         assert_eq!(json, "\"UserDefined\"");
         assert_eq!(
             PublicNetworkAccess::allowed_values(),
-            "\"Enabled\", \"Disabled\""
+            "'Enabled', 'Disabled'"
         );
     }
 

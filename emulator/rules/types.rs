@@ -45,7 +45,7 @@ mod tests {
             v.map(|v| v.message),
             Some(
                 "The value 'Off' of 'properties.publicNetworkAccess' is not valid. Allowed \
-                 values: \"Enabled\", \"Disabled\"."
+                 values: 'Enabled', 'Disabled'."
                     .to_string()
             )
         );
