@@ -444,3 +444,48 @@ async fn cp_8_core_quota_and_unknown_instance_type() {
     let ok = app.create_deployment("ep-cp8", "green", json!({}), 1).await;
     assert_eq!(ok.body["status"], "Succeeded");
 }
+
+/// CP-5 and CP-8 read running totals (issue 14): they must follow a restart, an endpoint
+/// delete that takes its deployments with it, and a deployment delete.
+#[tokio::test]
+async fn cp_5_and_cp_8_totals_follow_restarts_and_cascading_deletes() {
+    fn budget(c: &mut amlite::config::Config) {
+        c.in_memory = false;
+        c.endpoint_quota = 2;
+        c.core_quota = 10;
+    }
+    let app = TestApp::spawn_with(budget).await;
+    app.create_endpoint("ep-t1", json!({})).await;
+    // DS3_v2: ceil(1.2 x 1) x 4 = 8 of 10 cores.
+    let ok = app.create_deployment("ep-t1", "blue", json!({}), 1).await;
+    assert_eq!(ok.body["status"], "Succeeded", "{}", ok.text);
+    let app = TestApp::spawn_in(app.stop().await, budget).await;
+    // After the restart: 1 of 2 endpoints, 8 of 10 cores.
+    app.create_endpoint("ep-t2", json!({})).await;
+    let r = put_deployment(&app, "ep-t2", "blue", json!({}), 1).await;
+    assert_error(&r, 400, "BadRequest", "Not enough quota");
+    assert!(
+        r.message().contains("Current usage/limit: 8/10"),
+        "{}",
+        r.text
+    );
+    let r = app
+        .put(
+            &app.ep_path("ep-t3"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
+    assert_error(&r, 400, "BadRequest", "limit of 2");
+    // Deleting ep-t1 releases its place and (by cascade) blue's cores.
+    let r = app.delete(&app.ep_path("ep-t1")).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
+    let ok = app.create_deployment("ep-t2", "blue", json!({}), 1).await;
+    assert_eq!(ok.body["status"], "Succeeded", "{}", ok.text);
+    app.create_endpoint("ep-t3", json!({})).await;
+    // And a deployment delete releases its cores, after another restart too.
+    delete_deployment(&app, "ep-t2", "blue").await;
+    let app = TestApp::spawn_in(app.stop().await, budget).await;
+    let ok = app.create_deployment("ep-t3", "green", json!({}), 1).await;
+    assert_eq!(ok.body["status"], "Succeeded", "{}", ok.text);
+}

@@ -227,28 +227,31 @@ pub(super) async fn check_capacity_and_quota(
     d: &OnlineDeployment,
 ) -> ArmResult<()> {
     rules::quota::cp_8_instance_type(&d.instance_type)?;
-    let prefix = format!("/subscriptions/{}/", w.sub);
-    let mut usage = 0u64;
-    for row in state
+    // The running total of the subscription and region (one row, issue 14), less what this
+    // deployment already holds there.
+    let total = state
         .store
-        .by_kind_under(ResourceKind::OnlineDeployment, &prefix)
+        .usage(ResourceKind::OnlineDeployment, &w.sub, &d.location)
         .await?
-    {
-        if row.resource_id() == *id {
-            continue;
+        .units;
+    let own = match state.store.get(id).await? {
+        Some(row) => {
+            let stored: OnlineDeployment = row.doc()?;
+            if crate::store::usage::scope(&w.sub, &stored.location)
+                == crate::store::usage::scope(&w.sub, &d.location)
+            {
+                crate::store::usage::cores_held(
+                    &stored.instance_type,
+                    stored.instance_count,
+                    stored.provisioning_state,
+                )
+            } else {
+                0
+            }
         }
-        let other: OnlineDeployment = row.doc()?;
-        // A deployment whose provisioning failed holds no cores (its quota is released).
-        if other.provisioning_state == ProvisioningState::Failed {
-            continue;
-        }
-        if rules::names::normalize_region(&other.location)
-            == rules::names::normalize_region(&d.location)
-        {
-            let cores = rules::quota::instance_cores(&other.instance_type).unwrap_or(0);
-            usage += rules::quota::cores_needed(cores, i64::from(other.instance_count));
-        }
-    }
+        None => 0,
+    };
+    let usage = total.saturating_sub(own);
     let q = rules::quota::QuotaRequest {
         subscription_id: &w.sub,
         region: &d.location,

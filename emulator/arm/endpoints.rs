@@ -174,19 +174,14 @@ async fn check_name_and_capacity(
         docs.iter()
             .map(|(i, l)| (id.name(), l.as_str(), i.as_str())),
     )?;
-    let prefix = format!("/subscriptions/{}/", w.sub);
+    // One row of running totals, not a read of every endpoint (issue 14).
     let in_region = state
         .store
-        .by_kind_under(ResourceKind::OnlineEndpoint, &prefix)
+        .usage(ResourceKind::OnlineEndpoint, &w.sub, location)
         .await?
-        .iter()
-        .filter_map(|r| r.doc::<OnlineEndpoint>().ok())
-        .filter(|e| {
-            rules::names::normalize_region(&e.location) == rules::names::normalize_region(location)
-        })
-        .count();
+        .count;
     rules::limits::cp_5_endpoints_per_region(
-        in_region,
+        usize::try_from(in_region).unwrap_or(usize::MAX),
         state.config.endpoint_quota as usize,
         true,
     )?;

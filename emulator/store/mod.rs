@@ -11,6 +11,7 @@ pub mod external_services;
 pub mod operations;
 pub mod read_models;
 pub mod resources;
+pub mod usage;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -233,6 +234,7 @@ impl Store {
             .await?;
         // Migrations first: read-only connections cannot create the WAL index of a new file.
         sqlx::migrate!("./migrations").run(&writer).await?;
+        usage::backfill(&mut *writer.acquire().await?).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(60))

@@ -168,16 +168,20 @@ pub async fn put_in<T: Serialize>(
     doc: &T,
 ) -> Result<(), sqlx::Error> {
     let body = encode(doc)?;
+    let (usage_scope, usage_units) = super::usage::of(id, kind, &body)?;
     sqlx::query::<Sqlite>(
-        "INSERT INTO resources (id, kind, parent_id, name, body, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources))
-         ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+        "INSERT INTO resources (id, kind, parent_id, name, body, seq, usage_scope, usage_units)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body,
+             usage_scope = excluded.usage_scope, usage_units = excluded.usage_units",
     )
     .bind(id.as_str())
     .bind(kind.tag())
     .bind(parent.map(|p| p.as_str().to_string()))
     .bind(id.name())
     .bind(body)
+    .bind(usage_scope)
+    .bind(usage_units)
     .execute(conn)
     .await?;
     Ok(())
