@@ -427,3 +427,62 @@ async fn datastore_secrets_and_pending_upload() {
         .unwrap();
     assert_eq!(put.status().as_u16(), 201);
 }
+
+/// Endpoint lists page as ARM does (issue 14): `count` asks for a page size, `nextLink` (the
+/// same URL with `$skipToken`) gives the rest, the last page has none; deployment lists too.
+#[tokio::test]
+async fn endpoint_and_deployment_lists_page_with_next_link() {
+    let app = TestApp::spawn().await;
+    for n in ["ep-p1", "ep-p2", "ep-p3"] {
+        app.create_endpoint(n, json!({})).await;
+    }
+    let list = format!("{}/onlineEndpoints?api-version=2024-04-01", app.ws_path());
+    let (mut names, mut pages) = (Vec::new(), 0);
+    let mut next = Some(format!("{list}&count=2"));
+    while let Some(url) = next {
+        let r = app.get(&url).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for e in r.body["value"].as_array().unwrap() {
+            names.push(e["name"].as_str().unwrap().to_string());
+        }
+        pages += 1;
+        next = r.body["nextLink"].as_str().map(str::to_string);
+        if let Some(n) = &next {
+            assert!(n.starts_with(&app.base), "{n}");
+            assert!(n.contains("count=2") && n.contains("$skipToken="), "{n}");
+        }
+    }
+    assert_eq!(names, ["ep-p1", "ep-p2", "ep-p3"]);
+    assert_eq!(pages, 2);
+    // Fewer than a page: everything at once, no nextLink.
+    let r = app.get(&list).await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 3, "{}", r.text);
+    assert!(r.body.get("nextLink").is_none(), "{}", r.text);
+    // The name filter applies before paging.
+    let r = app.get(&format!("{list}&name=EP-P3&count=1")).await;
+    assert_eq!(r.body["value"][0]["name"], "ep-p3", "{}", r.text);
+    assert!(r.body.get("nextLink").is_none(), "{}", r.text);
+    // A token no nextLink gave.
+    let r = app.get(&format!("{list}&$skipToken=bogus")).await;
+    let want = amlite::arm::errors::invalid_skip_token("bogus");
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        (r.code(), r.message()),
+        (want.code.as_str(), want.message.as_str())
+    );
+    // Deployments: in creation order, on one page (CP-5 allows 20 per endpoint).
+    for d in ["blue", "green"] {
+        app.create_deployment("ep-p1", d, json!({}), 1).await;
+    }
+    let r = app
+        .get(&format!("{}/deployments", app.ep_path("ep-p1")))
+        .await;
+    let names: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["blue", "green"], "{}", r.text);
+    assert!(r.body.get("nextLink").is_none(), "{}", r.text);
+}

@@ -43,14 +43,28 @@ pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<OnlineDeployme
 pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     let (ep, _) = ids(w, req);
     super::endpoints::load(state, &ep).await?;
-    let value = state
+    let page = super::paging::Page::of(req, false)?;
+    let (rows, more) = state
         .store
-        .deployments_of(&ep)
-        .await?
-        .iter()
-        .map(|(id, d)| super::wire::deployment_for(id, d, req.q("api-version")))
-        .collect();
-    Ok(ok(&super::wire::list(value)))
+        .children_page(
+            &ep,
+            ResourceKind::OnlineDeployment,
+            None,
+            page.after,
+            page.size,
+        )
+        .await?;
+    let mut value = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let d: OnlineDeployment = r.doc()?;
+        value.push(super::wire::deployment_for(
+            &r.resource_id(),
+            &d,
+            req.q("api-version"),
+        ));
+    }
+    let next = more.map(|last| super::paging::next_link(req, last));
+    Ok(ok(&super::wire::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}/deployments/{d}`.

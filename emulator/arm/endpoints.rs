@@ -43,16 +43,19 @@ pub fn new_key() -> String {
 /// `GET W/onlineEndpoints`.
 pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
     super::workspaces::load(state, w).await?;
-    let rows = state
+    let page = super::paging::Page::of(req, true)?;
+    let (rows, more) = state
         .store
-        .children(&w.id, ResourceKind::OnlineEndpoint)
+        .children_page(
+            &w.id,
+            ResourceKind::OnlineEndpoint,
+            req.q("name"),
+            page.after,
+            page.size,
+        )
         .await?;
-    let name_filter = req.q("name");
     let mut value = Vec::with_capacity(rows.len());
-    for r in rows
-        .iter()
-        .filter(|r| name_filter.is_none_or(|n| r.name.eq_ignore_ascii_case(n)))
-    {
+    for r in &rows {
         value.push(super::wire::endpoint(
             &r.resource_id(),
             &r.doc()?,
@@ -60,7 +63,8 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
             &state.tenant_id,
         ));
     }
-    Ok(ok(&super::wire::list(value)))
+    let next = more.map(|last| super::paging::next_link(req, last));
+    Ok(ok(&super::wire::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}`.

@@ -150,3 +150,13 @@ pub fn scoring_script_required() -> ArmError {
         "codeConfiguration.scoringScript is required and must not be empty.",
     )
 }
+
+/// 400 `BadRequest`: a `$skipToken` that no `nextLink` of amlite's gave (they are the
+/// creation-order number where the next page starts).
+pub fn invalid_skip_token(token: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        format!("The $skipToken '{token}' is not valid: pass the nextLink of the previous page as it is."),
+    )
+}

@@ -17,6 +17,7 @@ pub mod managed_network;
 pub mod monitor;
 pub mod msi;
 pub mod network;
+pub mod paging;
 pub mod persist;
 pub mod platform;
 pub mod plumbing;

@@ -398,6 +398,14 @@ pub fn list(value: Vec<Value>) -> Value {
     json!({ "value": value })
 }
 
+/// A `{ "value": [...] }` list page that more follow: `nextLink` is the URL of the next one.
+pub fn list_page(value: Vec<Value>, next_link: Option<String>) -> Value {
+    match next_link {
+        Some(next) => json!({ "value": value, "nextLink": next }),
+        None => list(value),
+    }
+}
+
 #[cfg(test)]
 #[path = "wire_tests.rs"]
 mod tests;

@@ -77,6 +77,46 @@ impl Store {
         .await
     }
 
+    /// One page of [`Store::children`] (issue 14: a list reads one page, not every child): at
+    /// most `limit` rows whose creation-order number is above `after`, only those named `name`
+    /// (case-insensitive) if given, and the number to continue after when more remain.
+    pub async fn children_page(
+        &self,
+        parent: &ResourceId,
+        kind: ResourceKind,
+        name: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<Row>, Option<i64>), sqlx::Error> {
+        let rows: Vec<(String, String, Option<String>, String, String, i64)> =
+            sqlx::query_as(&format!(
+                "SELECT {COLS}, seq FROM resources
+                 WHERE parent_id = ?1 AND kind = ?2 AND seq > ?3 AND (?4 IS NULL OR name = ?4)
+                 ORDER BY seq LIMIT ?5"
+            ))
+            .bind(parent.as_str())
+            .bind(kind.tag())
+            .bind(after)
+            .bind(name)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+            .fetch_all(self.reader())
+            .await?;
+        let more = rows.len() > limit;
+        let mut page: Vec<Row> = Vec::with_capacity(rows.len().min(limit));
+        let mut last = after;
+        for (id, kind, parent_id, name, body, seq) in rows.into_iter().take(limit) {
+            last = seq;
+            page.push(Row {
+                id,
+                kind,
+                parent_id,
+                name,
+                body,
+            });
+        }
+        Ok((page, more.then_some(last)))
+    }
+
     /// Every resource of a kind whose id starts with `prefix` (case-insensitive), in creation order.
     pub async fn by_kind_under(
         &self,
