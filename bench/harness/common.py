@@ -145,7 +145,7 @@ class Amlite:
         env.update(self.env_extra)
         args = [str(self.binary), "serve", "--host", HOST, "--port", str(self.port),
                 "--data-dir", str(self.data_dir), "--provisioning-delay", "0s",
-                "--endpoint-quota", "5000", *self.extra]
+                *([] if "--endpoint-quota" in self.extra else ["--endpoint-quota", "5000"]), *self.extra]
         log = open(self.log_file, "ab")
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

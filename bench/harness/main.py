@@ -24,12 +24,12 @@ import scenarios
 import sdk
 
 FULL = {"startup_runs": 15, "alt_startup_runs": 10, "idle_seconds": 1.0, "mem_endpoints": 100, "load_seconds": 5,
-        "load_count": 200_000, "put_count": 2000, "connections": 16, "wrk_threads": 1, "scale_sizes": [10, 100, 1000],
-        "scale_seconds": 3, "scale_list_count": 200, "sdk_timeout": 300, "sdk_runs": 5, "seq_iterations": 10,
+        "load_count": 200_000, "put_count": 2000, "connections": 16, "wrk_threads": 1, "scale_sizes": [10, 100, 1000, 10000],
+        "scale_seconds": 3, "scale_list_count": 200, "scale_probes": 15, "sdk_timeout": 300, "sdk_runs": 5, "seq_iterations": 10,
         "alternatives": True}
 SMOKE = {"startup_runs": 2, "alt_startup_runs": 2, "idle_seconds": 0.2, "mem_endpoints": 3, "load_seconds": 2,
          "load_count": 30, "put_count": 10, "connections": 1, "wrk_threads": 1, "scale_sizes": [2, 5],
-         "scale_seconds": 1, "scale_list_count": 10, "sdk_timeout": 40, "sdk_runs": 1, "seq_iterations": 2,
+         "scale_seconds": 1, "scale_list_count": 10, "scale_probes": 3, "sdk_timeout": 40, "sdk_runs": 1, "seq_iterations": 2,
          "alternatives": False}
 
 

@@ -153,10 +153,13 @@ def details(r: dict) -> str:
     sc = r.get("scale", [])
     if sc:
         rows = [[str(x["endpoints"]), _f(x["get_p50_ms"], 3), _f(x["get_p99_ms"], 3), _f(x["list_p50_ms"], 2),
-                 f"{x['db_bytes'] / 1024:.0f}", f"{x['wal_bytes'] / 1024:.0f}", _f(x["create_ms_each"], 2),
-                 _mib(x["rss_kib"])] for x in sc]
-        parts.append("### Scale\n\n" + _md(["endpoints", "GET p50 ms", "GET p99 ms", "list endpoints p50 ms",
-                                            "amlite.db KiB", "-wal KiB", "ms per endpoint PUT", "RSS"], rows))
+                 _f(x.get("put_ep_p50_ms"), 3), _f(x.get("put_ep_cycle_p50_ms"), 3), _f(x.get("put_dep_p50_ms"), 3),
+                 _f(x.get("put_dep_cycle_p50_ms"), 3), f"{x['db_bytes'] / 1024:.0f}", f"{x['wal_bytes'] / 1024:.0f}",
+                 _f(x["create_ms_each"], 2), _mib(x["rss_kib"])] for x in sc]
+        parts.append("### Scale\n\n" + _md(["endpoints", "GET p50 ms", "GET p99 ms", "list endpoints (first page) p50 ms",
+                                            "endpoint PUT p50 ms", "endpoint PUT + poll p50 ms", "deployment PUT p50 ms",
+                                            "deployment PUT + poll p50 ms", "amlite.db KiB", "-wal KiB",
+                                            "ms per endpoint PUT (filling)", "RSS"], rows) + _flatness(sc))
     moto = r.get("moto", {})
     if moto:
         parts.append("### moto details\n\n" + _md(["measure", "value"], [
@@ -165,6 +168,15 @@ def details(r: dict) -> str:
             ["sequence with boto3 (median)", f"{moto['boto3_ms'].get('sequence', 0):.2f} ms"],
             ["RSS after the sequences", _mib(moto.get("loaded_kib"))]]))
     return "\n\n".join(parts)
+
+
+def _flatness(sc: List[dict]) -> str:
+    """The largest size's PUT p50 over the smallest's (target ≤ 1.5×, issue 14)."""
+    lo, hi = sc[0], sc[-1]
+    parts = [f"{label} {_ratio(lo.get(k), hi.get(k))}" for label, k in
+             (("endpoint PUT", "put_ep_p50_ms"), ("deployment PUT", "put_dep_p50_ms"))]
+    return (f"\n\nPUT p50 with {hi['endpoints']:,} endpoints over the same PUT with {lo['endpoints']:,} "
+            f"(target ≤ 1.5×): " + ", ".join(parts) + ".")
 
 
 def table(r: dict) -> str:

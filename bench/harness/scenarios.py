@@ -157,8 +157,11 @@ def _check_score(c, key: str) -> None:
 
 
 def scale(binary: Path, out: Path, cfg: dict) -> List[dict]:
-    """GET endpoint p50, list endpoints p50 and database size at each size in cfg['scale_sizes']."""
-    a = Amlite(binary, _fresh(out, "scale"), out / "scale.log").start()
+    """At each size in cfg['scale_sizes']: GET endpoint p50, list endpoints (first page) p50, the
+    p50 of creating one more endpoint and one more deployment (PUT alone and PUT + poll), and the
+    database size. The world is endpoints (PUT, not waited on); the probes add a few more."""
+    a = Amlite(binary, _fresh(out, "scale"), out / "scale.log",
+               extra=["--endpoint-quota", str(2 * max(cfg["scale_sizes"]) + 1000)]).start()
     rows: List[dict] = []
     try:
         c, ws = a.client(), a.ws_path()
@@ -174,17 +177,33 @@ def scale(binary: Path, out: Path, cfg: dict) -> List[dict]:
                                   {"Authorization": "Bearer bench"}, small, out)
             listed = loadgen.run_python(c, "GET", arm.with_api(f"{ws}/onlineEndpoints"), None, {},
                                         cfg["scale_list_count"], cfg["scale_seconds"])
+            ep_put, dep_put = _probe_writes(c, ws, f"probe-{size}", cfg["scale_probes"])
             time.sleep(0.2)
             db = sum(p.stat().st_size for p in a.data_dir.glob("amlite.db") if p.is_file())
             wal = sum(p.stat().st_size for p in a.data_dir.glob("amlite.db-wal") if p.is_file())
             rows.append({"endpoints": size, "get_p50_ms": get["p50_ms"], "get_p99_ms": get["p99_ms"],
                          "list_p50_ms": listed["p50_ms"], "db_bytes": db, "wal_bytes": wal,
                          "create_ms_each": create_s * 1000.0 / max(1, size - (rows[-1]["endpoints"] if rows else 0)),
+                         "put_ep_p50_ms": ep_put[0], "put_ep_cycle_p50_ms": ep_put[1],
+                         "put_dep_p50_ms": dep_put[0], "put_dep_cycle_p50_ms": dep_put[1],
                          "rss_kib": a.rss_kib()})
         c.close()
         return rows
     finally:
         a.stop()
+
+
+def _probe_writes(c, ws: str, prefix: str, n: int) -> tuple:
+    """p50 ms of `n` endpoint creations and of `n` deployment creations (on one new endpoint), each
+    as (PUT alone, PUT + poll to Succeeded)."""
+    eps, deps = [], []
+    for i in range(n):
+        eps.append(arm.put_timed(c, arm.ep_path(ws, f"{prefix}-{i}"), arm.endpoint_body(), pause_s=0.0))
+    for i in range(n):
+        path = f"{arm.ep_path(ws, f'{prefix}-0')}/deployments/dep-{i}"
+        deps.append(arm.put_timed(c, path, arm.deployment_body(ws), pause_s=0.0))
+    p50 = lambda xs, k: percentile([x[k] for x in xs], 50) * 1000  # noqa: E731
+    return (p50(eps, 0), p50(eps, 1)), (p50(deps, 0), p50(deps, 1))
 
 
 def summarize_startup(res: Dict[str, List[float]]) -> Dict[str, float]:
