@@ -150,3 +150,94 @@ pub fn scoring_script_required() -> ArmError {
         "codeConfiguration.scoringScript is required and must not be empty.",
     )
 }
+
+/// 400 `BadRequest`: an environment version's `build` without a build context.
+pub fn build_context_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.build.contextUri",
+        "The property 'properties.build.contextUri' is required: a non-empty string (the URI of the Docker build context).",
+    )
+}
+
+/// 400 `BadRequest`: an inference `Route` without its `path` or `port` (both required).
+pub fn route_incomplete(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The route '{path}' needs a non-empty string 'path' and an integer 'port' from 1 to 65535."),
+    )
+}
+
+/// 400 `BadRequest`: a datastore PUT without `properties`.
+pub fn datastore_properties_required() -> ArmError {
+    ArmError::bad_property(
+        "properties",
+        "A datastore needs 'properties' with 'datastoreType'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule without `type`.
+pub fn outbound_rule_type_required(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        "An outbound rule needs 'type': 'FQDN', 'PrivateEndpoint' or 'ServiceTag'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule PUT without `properties`.
+pub fn outbound_rule_properties_required() -> ArmError {
+    ArmError::bad_property(
+        "properties",
+        "An outbound rule needs 'properties' with 'type' and 'destination'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule whose `destination` does not fit its `type` (`want`
+/// describes what it needs).
+pub fn outbound_rule_destination_invalid(path: &str, rule_type: &str, want: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("A {rule_type} outbound rule needs 'destination' as {want}."),
+    )
+}
+
+/// 400 `BadRequest` (ISO-9): outbound rules on a workspace without a managed network.
+pub fn outbound_rules_need_managed_network(path: &str) -> ArmError {
+    ArmError::bad_property(path, "Outbound rules need a managed network: set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first (ISO-9).")
+}
+
+/// 400 `BadRequest`: a `sparkEnabled` string that is not a boolean.
+pub fn spark_enabled_invalid(path: &str, raw: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The value '{raw}' is not a valid boolean for 'sparkEnabled'."),
+    )
+}
+
+/// 400 `BadRequest` (ISO-8): a change (`verb`: changed, deleted) to a Required outbound rule.
+pub fn required_rule_immutable(name: &str, verb: &str) -> ArmError {
+    ArmError::bad_property(
+        "name",
+        format!("The outbound rule '{name}' is a Required rule of the managed network (ISO-8) and cannot be {verb}."),
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint connection PUT without a status to set.
+pub fn connection_status_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.privateLinkServiceConnectionState.status",
+        "Set properties.privateLinkServiceConnectionState.status to 'Approved' or 'Rejected'.",
+    )
+}
+
+/// 400 `BadRequest` (ISO-3): a workspace's storage account or key vault changed after creation.
+pub fn associated_resource_immutable(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The property '{path}' cannot be changed after the workspace is created."),
+    )
+}
+
+/// 400 `BadRequest`: a tracked resource created without `location`.
+pub fn location_required() -> ArmError {
+    ArmError::bad_property("location", "The property 'location' is required.")
+}

@@ -12,6 +12,7 @@
 pub mod fields;
 pub mod legacy;
 pub mod requests;
+pub mod workspace;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

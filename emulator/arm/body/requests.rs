@@ -198,6 +198,15 @@ pub struct LogsBody {
     pub container_type: Option<ContainerType>,
 }
 
+/// `PUT` of an asset container or version, or of a datastore: `properties` is stored as sent
+/// once the collection's own checks pass (`arm::assets::validation`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetBody {
+    #[serde(default, deserialize_with = "f::any_object")]
+    pub properties: Option<Map<String, Value>>,
+}
+
 /// `ModelVersion` properties amlite checks (the rest is stored as sent).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
