@@ -175,7 +175,7 @@ async fn outbound_rule(
             let body: OutboundRuleResourceBody = super::body::parse(req)?;
             let props = body
                 .properties
-                .ok_or_else(|| super::errors::outbound_rule_properties_required())?;
+                .ok_or_else(super::errors::outbound_rule_properties_required)?;
             let mode = ws.managed_network.isolation_mode;
             let rule = parse_rule(mode, &props, "properties")?;
             ws.managed_network
