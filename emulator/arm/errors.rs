@@ -241,3 +241,50 @@ pub fn associated_resource_immutable(path: &str) -> ArmError {
 pub fn location_required() -> ArmError {
     ArmError::bad_property("location", "The property 'location' is required.")
 }
+
+/// 400 `BadRequest`: a subnet without a name.
+pub fn subnet_name_required(path: &str) -> ArmError {
+    ArmError::bad_property(path, "Every subnet needs a name.")
+}
+
+/// 400 `BadRequest`: two subnets of one VNet with the same name.
+pub fn subnet_name_repeated(path: &str, name: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The subnet name '{name}' appears twice in the virtual network."),
+    )
+}
+
+/// 400 `BadRequest`: a peering without its remote VNet.
+pub fn peering_remote_required(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        "A virtual network peering needs properties.remoteVirtualNetwork.id.",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint without a subnet.
+pub fn pe_subnet_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.subnet.id",
+        "A private endpoint needs properties.subnet.id: the id of a subnet of a virtual network.",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint with no connection or more than one.
+pub fn pe_needs_one_connection() -> ArmError {
+    ArmError::bad_property(
+        "properties.privateLinkServiceConnections",
+        "A private endpoint needs exactly one connection, in properties.privateLinkServiceConnections (auto-approved) or properties.manualPrivateLinkServiceConnections (pending approval).",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint connection without its target.
+pub fn pe_link_target_required(path: &str) -> ArmError {
+    ArmError::bad_property(path, "The connection needs properties.privateLinkServiceId: the id of the resource to connect to (a workspace).")
+}
+
+/// 400 `BadRequest`: a template deployment that does not create a workspace.
+pub fn template_without_workspace() -> ArmError {
+    ArmError::bad_property("properties.parameters.workspaceName", "The template deployment has no parameters.workspaceName.value; amlite only materialises workspace templates.")
+}

@@ -326,3 +326,21 @@ pub struct KeyVaultPropertiesBody {
     #[serde(default, deserialize_with = "f::text")]
     pub identity_client_id: Option<String>,
 }
+
+/// `POST …/datastores/{d}/listSecrets` (`SecretExpiry`, azure-ai-ml 1.31 and later).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListSecretsBody {
+    #[serde(default, deserialize_with = "f::flag")]
+    pub expirable_secret: Option<bool>,
+    #[serde(default, deserialize_with = "f::integer")]
+    pub expire_after_hours: Option<i64>,
+}
+
+/// `POST …/versions/{v}/startPendingUpload` (`PendingUploadRequestDto`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUploadBody {
+    #[serde(default, deserialize_with = "f::text")]
+    pub pending_upload_type: Option<String>,
+}
