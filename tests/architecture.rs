@@ -139,3 +139,30 @@ fn every_arm_error_is_named_in_an_error_module() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn the_rules_registry_names_functions_that_exist() {
+    let mut missing = Vec::new();
+    for rule in amlite::rules::RULES {
+        for path in rule.function.split(',').map(str::trim) {
+            let Some((module, function)) = path.rsplit_once("::") else {
+                missing.push(format!("{}: {path}", rule.id));
+                continue;
+            };
+            let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("emulator")
+                .join(format!("{}.rs", module.replace("::", "/")));
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if !text.contains(&format!("fn {function}("))
+                && !text.contains(&format!("fn {function}<"))
+            {
+                missing.push(format!("{}: {path} (in {})", rule.id, file.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "RULES names functions that do not exist:\n{}",
+        missing.join("\n")
+    );
+}

@@ -145,6 +145,7 @@ fn managed(mode: IsolationMode, rules: Vec<OutboundRuleView>) -> EgressContext {
         }),
         legacy_egress: PublicNetworkAccess::Enabled,
         workspace_hosts: vec![],
+        workspace_api_hosts: vec![],
         other_deployment_hosts: vec![],
         client_vnet_hosts: vec![],
     }
@@ -155,6 +156,7 @@ fn legacy(egress: PublicNetworkAccess, workspace_hosts: Vec<String>) -> EgressCo
         managed_network: None,
         legacy_egress: egress,
         workspace_hosts,
+        workspace_api_hosts: vec![],
         other_deployment_hosts: vec![],
         client_vnet_hosts: vec![],
     }
