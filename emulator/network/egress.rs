@@ -1,14 +1,13 @@
 //! The egress decision of SPEC 6.4: may a deployment open a connection to a destination host and
-//! port? Used by the per-deployment egress proxy at run time and, with the model, code and image
-//! locations as destinations, at provisioning time (ISO-16, ISO-17, ISO-18).
+//! port? Used by the per-deployment egress proxy at run time.
 //!
 //! Rules implemented: ISO-6 (the workspace managed network is every deployment's egress context),
 //! ISO-8 (required rules, PrivateEndpoint rules for private resources, MCR always), ISO-9
 //! (isolation modes; FQDN rules on ports 80/443 with `*.` wildcards; ServiceTag rules), ISO-10
-//! (deployments are isolated from each other, and never step into a client VNet), ISO-13/17 (legacy egress disabled: workspace
-//! resources only), ISO-16/18 (legacy egress enabled: public destinations only).
+//! (deployments are isolated from each other, and never step into a client VNet); without a
+//! managed network, ISO-13/16/17/18 as decided in [`super::legacy`] (shared with provisioning).
 //!
-//! Must not depend on any other amlite module; no IO.
+//! Must not depend on any amlite module but `domain` (its enums); no IO.
 
 use super::hostmatch::{host_matches_pattern, split_host_port, PortRanges};
 use super::service_tags::service_tag_hosts;
@@ -192,7 +191,7 @@ impl EgressDecision {
 
 /// The egress decision of SPEC 6.4. Checks, in order: another deployment's address or an
 /// address inside a client VNet → refused (ISO-10); then the managed network when there is one ([`decide_managed`]), else the legacy
-/// per-deployment flag ([`decide_legacy`]).
+/// per-deployment flag ([`super::legacy::decide_legacy`]).
 pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision {
     if any_entry_matches(&ctx.other_deployment_hosts, dest) {
         return refused(
@@ -218,7 +217,7 @@ pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
     }
     match &ctx.managed_network {
         Some(mn) => decide_managed(mn, ctx, dest),
-        None => decide_legacy(ctx, dest),
+        None => super::legacy::decide_legacy(ctx, dest),
     }
 }
 
@@ -285,116 +284,6 @@ fn approved_only_message(mn: &ManagedNetworkView, dest: &Destination, target: &s
     msg
 }
 
-/// What a legacy deployment connects to, as ISO-16/17/18 tell destinations apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegacyTarget {
-    /// The workspace itself (its API; amlite's listeners serve it).
-    WorkspaceApi,
-    /// The workspace's storage account or container registry.
-    WorkspaceResource,
-    /// Anything else.
-    Elsewhere,
-}
-
-/// Which legacy rule refuses a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegacyRefusal {
-    /// Public egress to a workspace that does not allow public access.
-    Iso16,
-    /// Private egress to something outside the workspace, its storage and its registry.
-    Iso17,
-    /// Public egress to a resource with public network access disabled.
-    Iso18,
-}
-
-impl LegacyRefusal {
-    /// The SPEC rule id.
-    pub fn rule(self) -> &'static str {
-        match self {
-            Self::Iso16 => "ISO-16",
-            Self::Iso17 => "ISO-17",
-            Self::Iso18 => "ISO-18",
-        }
-    }
-
-    /// Why, in one clause shared by the provisioning failure and the egress proxy's refusal.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Self::Iso16 => {
-                "the deployment has egressPublicNetworkAccess Enabled, so it reaches the \
-                 workspace over the public network, and the workspace does not allow public \
-                 network access"
-            }
-            Self::Iso17 => {
-                "the deployment has egressPublicNetworkAccess Disabled, so it reaches only the \
-                 workspace, its storage account and its container registry, through private \
-                 endpoints"
-            }
-            Self::Iso18 => {
-                "the deployment has egressPublicNetworkAccess Enabled, so it reaches only public \
-                 resources, and this resource has public network access disabled"
-            }
-        }
-    }
-}
-
-/// ISO-16/17/18, decided once for provisioning (the model, code and image a deployment
-/// downloads, `rules::provisioning`) and for the egress proxy ([`decide_legacy`]): with egress
-/// `Enabled` a legacy deployment reaches public destinations only (the workspace itself ISO-16,
-/// any other ISO-18); with egress `Disabled` only the workspace, its storage and its registry
-/// (ISO-13/17; MCR is not among them: images come from the workspace registry).
-pub fn legacy_reach(
-    egress: PublicNetworkAccess,
-    target: LegacyTarget,
-    target_is_public: bool,
-) -> Result<(), LegacyRefusal> {
-    match (egress, target) {
-        (PublicNetworkAccess::Enabled, _) if target_is_public => Ok(()),
-        (PublicNetworkAccess::Enabled, LegacyTarget::WorkspaceApi) => Err(LegacyRefusal::Iso16),
-        (PublicNetworkAccess::Enabled, _) => Err(LegacyRefusal::Iso18),
-        (PublicNetworkAccess::Disabled, LegacyTarget::Elsewhere) => Err(LegacyRefusal::Iso17),
-        (PublicNetworkAccess::Disabled, _) => Ok(()),
-    }
-}
-
-/// Legacy isolation, no managed network: [`legacy_reach`] for the destination.
-pub fn decide_legacy(ctx: &EgressContext, dest: &Destination) -> EgressDecision {
-    let target = if any_entry_matches(&ctx.workspace_api_hosts, dest) {
-        LegacyTarget::WorkspaceApi
-    } else if any_entry_matches(&ctx.workspace_hosts, dest) {
-        LegacyTarget::WorkspaceResource
-    } else {
-        LegacyTarget::Elsewhere
-    };
-    let public = dest.kind == DestinationKind::Public;
-    match legacy_reach(ctx.legacy_egress, target, public) {
-        Ok(()) if ctx.legacy_egress.is_enabled() => EgressDecision::Allowed {
-            via: VIA_LEGACY_PUBLIC,
-        },
-        Ok(()) => EgressDecision::Allowed {
-            via: VIA_LEGACY_WORKSPACE,
-        },
-        Err(r) => {
-            let remedy = match r {
-                LegacyRefusal::Iso16 => {
-                    " Allow public network access on the workspace (and its resources)."
-                }
-                LegacyRefusal::Iso17 | LegacyRefusal::Iso18 => "",
-            };
-            refused(
-                r.rule(),
-                format!(
-                    "Egress to {}:{} is refused: {} ({}).{remedy}",
-                    dest.host,
-                    dest.port,
-                    r.reason(),
-                    r.rule()
-                ),
-            )
-        }
-    }
-}
-
 /// Microsoft Container Registry, reachable from every managed network (ISO-8).
 fn is_mcr(host: &str) -> bool {
     ["mcr.microsoft.com", "*.data.mcr.microsoft.com"]
@@ -403,14 +292,14 @@ fn is_mcr(host: &str) -> bool {
 }
 
 /// Does one of `entries` (`host`, `*.suffix` or `host:port`) match `dest`?
-fn any_entry_matches(entries: &[String], dest: &Destination) -> bool {
+pub(super) fn any_entry_matches(entries: &[String], dest: &Destination) -> bool {
     entries.iter().any(|entry| {
         let (pattern, port) = split_host_port(entry);
         port.is_none_or(|p| p == dest.port) && host_matches_pattern(&pattern, &dest.host)
     })
 }
 
-fn refused(rule: &'static str, message: String) -> EgressDecision {
+pub(super) fn refused(rule: &'static str, message: String) -> EgressDecision {
     EgressDecision::Refused { rule, message }
 }
 

@@ -226,17 +226,17 @@ pub static RULES: &[RuleInfo] = &[
         id: "ISO-16",
         summary: "legacy public egress needs a workspace with public access",
         function: "rules::provisioning::iso_16_public_egress_needs_public_workspace, \
-                   network::egress::legacy_reach",
+                   network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-17",
         summary: "legacy private egress reaches only the workspace's storage and registry",
-        function: "rules::provisioning::iso_17_private_egress_artifacts, network::egress::legacy_reach",
+        function: "rules::provisioning::iso_17_private_egress_artifacts, network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-18",
         summary: "legacy public egress reaches only public resources",
-        function: "rules::provisioning::iso_18_public_egress_artifacts, network::egress::legacy_reach",
+        function: "rules::provisioning::iso_18_public_egress_artifacts, network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-19",

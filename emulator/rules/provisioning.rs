@@ -10,7 +10,7 @@
 use super::managed_network::iso_9_managed_network_ready;
 use super::workspace::WorkspaceView;
 use super::{ArtifactKind, IsolationMode, PublicNetworkAccess, Violation};
-use crate::network::egress::{legacy_reach, LegacyTarget};
+use crate::network::legacy::{legacy_reach, LegacyTarget};
 
 /// Where one thing a deployment downloads at provisioning time lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,7 +390,8 @@ mod tests {
     /// private workspace storage account).
     #[test]
     fn iso_16_17_18_agree_with_the_egress_proxy() {
-        use crate::network::egress::{decide_legacy, Destination, DestinationKind, EgressContext};
+        use crate::network::egress::{Destination, DestinationKind, EgressContext};
+        use crate::network::legacy::decide_legacy;
         let blob = "wsstore.blob.core.windows.net";
         let ctx = |egress| EgressContext {
             managed_network: None,
