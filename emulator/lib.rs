@@ -3,7 +3,7 @@
 //! scoring data plane and the Blob Storage slice the SDK uploads through, with state in SQLite.
 //!
 //! Code tour (dependencies point downwards; the rules and the test that keeps them are in
-//! `docs/architecture.md` and `tests/architecture.rs`):
+//! `docs/architecture.md` and `tests/api/architecture.rs`):
 //! - [`admin`]: amlite's own admin API under `/_amlite/` (reset, state, decisions, faults, LRO).
 //! - [`cli`]: the client sub-commands (`env`, `status`, `reset`, `explain`) over the admin API.
 //! - [`config`], [`startup`], [`telemetry`], [`tls`], [`idle_accept`], [`fixtures`]: process set-up.
