@@ -6,6 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use super::body::{self, requests::AssetBody};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
@@ -127,16 +128,7 @@ async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> A
         ))),
         Method::PUT => {
             // Containers are implied by their versions; the body is still validated.
-            let body = req.json_object()?;
-            if !body
-                .get("properties")
-                .is_none_or(|p| p.is_object() || p.is_null())
-            {
-                return Err(ArmError::bad_property(
-                    "properties",
-                    "The property 'properties' must be an object.",
-                ));
-            }
+            let _: AssetBody = body::parse(req)?;
             Ok(ok(&container_body(
                 w,
                 seg,
@@ -236,17 +228,9 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
             Ok(ok(&super::wire::asset(&id, kind, &row.doc()?)))
         }
         Method::PUT => {
-            let body = req.json_object()?;
-            let mut props = match body.get("properties") {
-                Some(Value::Object(p)) => p.clone(),
-                None | Some(Value::Null) => Map::new(),
-                Some(_) => {
-                    return Err(ArmError::bad_property(
-                        "properties",
-                        "The property 'properties' must be an object.",
-                    ))
-                }
-            };
+            let mut props = body::parse::<AssetBody>(req)?
+                .properties
+                .unwrap_or_default();
             validation::check_version(coll, &mut props)?;
             with_defaults(coll, &mut props);
             let existing = state.store.get(&id).await?;
@@ -350,17 +334,10 @@ async fn datastore(
             )))
         }
         Method::PUT => {
-            let body = req.json_object()?;
-            let props = body
-                .get("properties")
-                .filter(|p| p.is_object())
-                .cloned()
-                .ok_or_else(|| {
-                    ArmError::bad_property(
-                        "properties",
-                        "A datastore needs 'properties' with 'datastoreType'.",
-                    )
-                })?;
+            let props = body::parse::<AssetBody>(req)?
+                .properties
+                .map(Value::Object)
+                .ok_or_else(super::errors::datastore_properties_required)?;
             let asset = Asset {
                 properties: props,
                 audit: Audit::at(chrono::Utc::now()),

@@ -95,7 +95,7 @@ async fn existing_for_update(
     state: &AppState,
     id: &ResourceId,
     row: crate::store::Row,
-    requested_egress: Option<&str>,
+    requested_egress: Option<PublicNetworkAccess>,
 ) -> ArmResult<OnlineDeployment> {
     let d: OnlineDeployment = row.doc()?;
     if d.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
@@ -158,7 +158,7 @@ async fn put(
         requested_text,
     )?;
     let mut d = match existing {
-        Some(row) => existing_for_update(state, id, row, requested_text).await?,
+        Some(row) => existing_for_update(state, id, row, requested_egress).await?,
         None => new_for_create(state, ep_id, id, &ep, requested_egress).await?,
     };
     apply_props(&mut d, props)?;
@@ -201,9 +201,7 @@ async fn patch(
     if let Some(props) = &body.properties {
         rules::legacy_egress::iso_13_egress_flag_immutable(
             d.egress_public_network_access,
-            props
-                .egress_public_network_access
-                .map(PublicNetworkAccess::as_str),
+            props.egress_public_network_access,
         )?;
     }
     apply_sku_and_tags(&mut d, &body)?;

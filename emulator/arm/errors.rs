@@ -151,6 +151,144 @@ pub fn scoring_script_required() -> ArmError {
     )
 }
 
+/// 400 `BadRequest`: an environment version's `build` without a build context.
+pub fn build_context_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.build.contextUri",
+        "The property 'properties.build.contextUri' is required: a non-empty string (the URI of the Docker build context).",
+    )
+}
+
+/// 400 `BadRequest`: an inference `Route` without its `path` or `port` (both required).
+pub fn route_incomplete(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The route '{path}' needs a non-empty string 'path' and an integer 'port' from 1 to 65535."),
+    )
+}
+
+/// 400 `BadRequest`: a datastore PUT without `properties`.
+pub fn datastore_properties_required() -> ArmError {
+    ArmError::bad_property(
+        "properties",
+        "A datastore needs 'properties' with 'datastoreType'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule without `type`.
+pub fn outbound_rule_type_required(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        "An outbound rule needs 'type': 'FQDN', 'PrivateEndpoint' or 'ServiceTag'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule PUT without `properties`.
+pub fn outbound_rule_properties_required() -> ArmError {
+    ArmError::bad_property(
+        "properties",
+        "An outbound rule needs 'properties' with 'type' and 'destination'.",
+    )
+}
+
+/// 400 `BadRequest`: an outbound rule whose `destination` does not fit its `type` (`want`
+/// describes what it needs).
+pub fn outbound_rule_destination_invalid(path: &str, rule_type: &str, want: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("A {rule_type} outbound rule needs 'destination' as {want}."),
+    )
+}
+
+/// 400 `BadRequest` (ISO-9): outbound rules on a workspace without a managed network.
+pub fn outbound_rules_need_managed_network(path: &str) -> ArmError {
+    ArmError::bad_property(path, "Outbound rules need a managed network: set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first (ISO-9).")
+}
+
+/// 400 `BadRequest`: a `sparkEnabled` string that is not a boolean.
+pub fn spark_enabled_invalid(path: &str, raw: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The value '{raw}' is not a valid boolean for 'sparkEnabled'."),
+    )
+}
+
+/// 400 `BadRequest` (ISO-8): a change (`verb`: changed, deleted) to a Required outbound rule.
+pub fn required_rule_immutable(name: &str, verb: &str) -> ArmError {
+    ArmError::bad_property(
+        "name",
+        format!("The outbound rule '{name}' is a Required rule of the managed network (ISO-8) and cannot be {verb}."),
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint connection PUT without a status to set.
+pub fn connection_status_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.privateLinkServiceConnectionState.status",
+        "Set properties.privateLinkServiceConnectionState.status to 'Approved' or 'Rejected'.",
+    )
+}
+
+/// 400 `BadRequest` (ISO-3): a workspace's storage account or key vault changed after creation.
+pub fn associated_resource_immutable(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The property '{path}' cannot be changed after the workspace is created."),
+    )
+}
+
+/// 400 `BadRequest`: a tracked resource created without `location`.
+pub fn location_required() -> ArmError {
+    ArmError::bad_property("location", "The property 'location' is required.")
+}
+
+/// 400 `BadRequest`: a subnet without a name.
+pub fn subnet_name_required(path: &str) -> ArmError {
+    ArmError::bad_property(path, "Every subnet needs a name.")
+}
+
+/// 400 `BadRequest`: two subnets of one VNet with the same name.
+pub fn subnet_name_repeated(path: &str, name: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        format!("The subnet name '{name}' appears twice in the virtual network."),
+    )
+}
+
+/// 400 `BadRequest`: a peering without its remote VNet.
+pub fn peering_remote_required(path: &str) -> ArmError {
+    ArmError::bad_property(
+        path,
+        "A virtual network peering needs properties.remoteVirtualNetwork.id.",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint without a subnet.
+pub fn pe_subnet_required() -> ArmError {
+    ArmError::bad_property(
+        "properties.subnet.id",
+        "A private endpoint needs properties.subnet.id: the id of a subnet of a virtual network.",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint with no connection or more than one.
+pub fn pe_needs_one_connection() -> ArmError {
+    ArmError::bad_property(
+        "properties.privateLinkServiceConnections",
+        "A private endpoint needs exactly one connection, in properties.privateLinkServiceConnections (auto-approved) or properties.manualPrivateLinkServiceConnections (pending approval).",
+    )
+}
+
+/// 400 `BadRequest`: a private endpoint connection without its target.
+pub fn pe_link_target_required(path: &str) -> ArmError {
+    ArmError::bad_property(path, "The connection needs properties.privateLinkServiceId: the id of the resource to connect to (a workspace).")
+}
+
+/// 400 `BadRequest`: a template deployment that does not create a workspace.
+pub fn template_without_workspace() -> ArmError {
+    ArmError::bad_property("properties.parameters.workspaceName", "The template deployment has no parameters.workspaceName.value; amlite only materialises workspace templates.")
+}
+
 /// 400 `BadRequest`: a `$skipToken` that no `nextLink` of amlite's gave (they are the
 /// creation-order number where the next page starts).
 pub fn invalid_skip_token(token: &str) -> ArmError {

@@ -5,6 +5,9 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::body::workspace::{
+    OutboundRuleBody, OutboundRuleResourceBody, PrivateEndpointConnectionBody,
+};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
@@ -16,26 +19,25 @@ use crate::rules;
 /// Validates one user outbound rule (`{type, destination, ...}`) for isolation mode `mode`
 /// (ISO-9: only `PrivateEndpoint` under `AllowInternetOutbound`) and returns it normalised
 /// with category `UserDefined`.
-pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> ArmResult<Value> {
-    let obj = rule
-        .as_object()
-        .ok_or_else(|| ArmError::bad_property(target, format!("'{target}' must be an object.")))?;
-    let raw_type = obj.get("type").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_property(
-            &format!("{target}.type"),
-            "An outbound rule needs 'type': 'FQDN', 'PrivateEndpoint' or 'ServiceTag'.",
-        )
-    })?;
+pub fn parse_rule(
+    mode: rules::IsolationMode,
+    rule: &OutboundRuleBody,
+    target: &str,
+) -> ArmResult<Value> {
+    let raw_type = rule
+        .rule_type
+        .as_deref()
+        .ok_or_else(|| super::errors::outbound_rule_type_required(&format!("{target}.type")))?;
     let rule_type = rules::types::parse_property::<rules::OutboundRuleType>(
         "ISO-8",
         &format!("{target}.type"),
         raw_type,
     )?;
     if !mode.is_managed() {
-        return Err(ArmError::bad_property(target, "Outbound rules need a managed network: set properties.managedNetwork.isolationMode to 'AllowInternetOutbound' or 'AllowOnlyApprovedOutbound' first (ISO-9)."));
+        return Err(super::errors::outbound_rules_need_managed_network(target));
     }
     rules::managed_network::iso_9_rule_type_allowed(mode, rule_type)?;
-    let mut dest = obj.get("destination").cloned().unwrap_or(Value::Null);
+    let mut dest = rule.destination.clone().unwrap_or(Value::Null);
     if rule_type == rules::OutboundRuleType::PrivateEndpoint {
         spark_enabled_as_boolean(&mut dest, &format!("{target}.destination.sparkEnabled"))?;
     }
@@ -59,27 +61,22 @@ pub fn parse_rule(mode: rules::IsolationMode, rule: &Value, target: &str) -> Arm
                 "an object with 'serviceTag', 'protocol' and 'portRanges'"
             }
         };
-        return Err(ArmError::bad_property(
+        return Err(super::errors::outbound_rule_destination_invalid(
             &format!("{target}.destination"),
-            format!(
-                "A {} outbound rule needs 'destination' as {want}.",
-                rule_type.as_str()
-            ),
+            rule_type.as_str(),
+            want,
         ));
     }
-    let mut rule =
+    let mut out =
         json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest });
     // `fqdns` of a PrivateEndpoint rule (e.g. an application gateway's host names) are kept and
     // answered back (recorded: `test_workspace_managednetwork_outbound_rule_operations`).
     if rule_type == rules::OutboundRuleType::PrivateEndpoint {
-        if let Some(fqdns) = obj
-            .get("fqdns")
-            .filter(|f| f.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
-        {
-            rule["fqdns"] = fqdns.clone();
+        if let Some(fqdns) = &rule.fqdns {
+            out["fqdns"] = json!(fqdns);
         }
     }
-    Ok(rule)
+    Ok(out)
 }
 
 /// `sparkEnabled` is a boolean (contract `PrivateEndpointDestination`); azure-ai-ml 1.35 sends the
@@ -93,12 +90,7 @@ fn spark_enabled_as_boolean(dest: &mut Value, target: &str) -> ArmResult<()> {
         let parsed = match raw.trim().to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
-            _ => {
-                return Err(ArmError::bad_property(
-                    target,
-                    format!("The value '{raw}' is not a valid boolean for 'sparkEnabled'."),
-                ))
-            }
+            _ => return Err(super::errors::spark_enabled_invalid(target, raw)),
         };
         *flag = Value::Bool(parsed);
     }
@@ -178,10 +170,12 @@ async fn outbound_rule(
                 .as_ref()
                 .is_some_and(|(_, r)| r["category"] == "Required")
             {
-                return Err(ArmError::bad_property("name", format!("The outbound rule '{name}' is a Required rule of the managed network (ISO-8) and cannot be changed.")));
+                return Err(super::errors::required_rule_immutable(name, "changed"));
             }
-            let body = req.json_object()?;
-            let props = body.get("properties").cloned().unwrap_or(Value::Null);
+            let body: OutboundRuleResourceBody = super::body::parse(req)?;
+            let props = body
+                .properties
+                .ok_or_else(super::errors::outbound_rule_properties_required)?;
             let mode = ws.managed_network.isolation_mode;
             let rule = parse_rule(mode, &props, "properties")?;
             ws.managed_network
@@ -197,7 +191,7 @@ async fn outbound_rule(
             match existing {
                 None => return Ok(StatusCode::NO_CONTENT.into_response()),
                 Some((_, r)) if r["category"] == "Required" => {
-                    return Err(ArmError::bad_property("name", format!("The outbound rule '{name}' is a Required rule of the managed network (ISO-8) and cannot be deleted.")));
+                    return Err(super::errors::required_rule_immutable(name, "deleted"));
                 }
                 Some(_) => {}
             }
@@ -243,22 +237,17 @@ async fn private_endpoint_connection(
         Method::PUT => {
             let row = row.ok_or_else(|| ArmError::not_found("privateEndpointConnections", name))?;
             let mut c: PrivateEndpointConnection = row.doc()?;
-            let body = req.json_object()?;
+            let body: PrivateEndpointConnectionBody = super::body::parse(req)?;
             let st = body
-                .get("properties")
-                .and_then(|p| p.get("privateLinkServiceConnectionState"));
-            let raw = st.and_then(|s| s.get("status")).and_then(Value::as_str).ok_or_else(|| {
-                ArmError::bad_property("properties.privateLinkServiceConnectionState.status", "Set properties.privateLinkServiceConnectionState.status to 'Approved' or 'Rejected'.")
-            })?;
-            let status = crate::network::ConnectionStatus::parse(raw).ok_or_else(|| {
-                ArmError::bad_property("properties.privateLinkServiceConnectionState.status", format!("The value '{raw}' is not valid. Allowed values: 'Approved', 'Pending', 'Rejected', 'Disconnected'."))
-            })?;
+                .properties
+                .and_then(|p| p.private_link_service_connection_state);
+            let status = st
+                .as_ref()
+                .and_then(|s| s.status)
+                .ok_or_else(super::errors::connection_status_required)?;
             c.status = status.as_str().to_string();
-            if let Some(d) = st
-                .and_then(|s| s.get("description"))
-                .and_then(Value::as_str)
-            {
-                c.description = d.to_string();
+            if let Some(d) = st.and_then(|s| s.description) {
+                c.description = d;
             }
             c.audit.modified_at = chrono::Utc::now();
             state

@@ -6,6 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::body::resources::{ResourceGroupRequest, TemplateDeploymentRequest};
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
@@ -183,15 +184,12 @@ pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Respon
             Ok(ok(&rg_body(&row)))
         }
         Method::PUT => {
-            let body = req.json_object()?;
+            let body: ResourceGroupRequest = super::body::parse(req)?;
             let location = body
-                .get("location")
-                .and_then(Value::as_str)
-                .filter(|l| !l.is_empty());
-            let location = location.ok_or_else(|| {
-                ArmError::bad_property("location", "The property 'location' is required.")
-            })?;
-            let doc = json!({ "location": location, "tags": body.get("tags").cloned().unwrap_or(json!({})) });
+                .location
+                .filter(|l| !l.is_empty())
+                .ok_or_else(super::errors::location_required)?;
+            let doc = json!({ "location": location, "tags": body.tags.unwrap_or_default() });
             state
                 .store
                 .put(&id, ResourceKind::ResourceGroup, Some(&sid), &doc)
@@ -240,15 +238,10 @@ pub async fn template_deployment(
         Method::PUT => {
             super::safe_name("deployment", &name)?;
             require_resource_group(state, &sub, &rg).await?;
-            let body = req.json_object()?;
-            let params = body
-                .get("properties")
-                .and_then(|p| p.get("parameters"))
-                .cloned()
-                .unwrap_or(json!({}));
-            let param = |k: &str| params.get(k).and_then(|p| p.get("value")).cloned();
+            let body: TemplateDeploymentRequest = super::body::parse(req)?;
+            let param = |k: &str| body.parameter(k).cloned();
             let ws_name = param("workspaceName").and_then(|v| v.as_str().map(str::to_string));
-            let ws_name = ws_name.ok_or_else(|| ArmError::bad_property("properties.parameters.workspaceName", "The template deployment has no parameters.workspaceName.value; amlite only materialises workspace templates."))?;
+            let ws_name = ws_name.ok_or_else(super::errors::template_without_workspace)?;
             let location = param("location")
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_else(|| "eastus".into());

@@ -3,9 +3,10 @@
 //! `properties.managedNetwork` view on the wire (ISO-8 required rules, ISO-9 status).
 use serde_json::{json, Map, Value};
 
-use super::body::{check_shape, Shape};
+use super::body::decode_at;
+use super::body::workspace::{ManagedNetworkBody, WorkspaceProperties};
 use crate::domain::{Audit, ManagedNetwork, ProvisioningState, PublicNetworkAccess, Workspace};
-use crate::error::{ArmError, ArmResult};
+use crate::error::ArmResult;
 use crate::rules;
 
 fn default_ids(sub: &str, rg: &str, name: &str) -> (String, String, String) {
@@ -61,6 +62,7 @@ pub fn new_workspace(
     Ok(ws)
 }
 
+/// Read-only properties a client echoes back: neither applied nor stored.
 const READ_ONLY: &[&str] = &[
     "workspaceId",
     "provisioningState",
@@ -74,84 +76,20 @@ const READ_ONLY: &[&str] = &[
     "storageHnsEnabled",
 ];
 
-/// `encryption` (`EncryptionProperty`).
-const ENCRYPTION: Shape = Shape::Obj(&[
-    ("status", Shape::Enum(&["Enabled", "Disabled"])),
-    ("cosmosDbResourceId", Shape::Str),
-    ("searchAccountResourceId", Shape::Str),
-    ("storageAccountResourceId", Shape::Str),
-    (
-        "identity",
-        Shape::Obj(&[("userAssignedIdentity", Shape::Str)]),
-    ),
-    (
-        "keyVaultProperties",
-        Shape::Obj(&[
-            ("keyVaultArmId", Shape::Str),
-            ("keyIdentifier", Shape::Str),
-            ("identityClientId", Shape::Str),
-        ]),
-    ),
-]);
-
-/// The contract's types (`WorkspaceProperties`, 2024-04-01-preview) of the wire properties amlite
-/// keeps without modelling them: a value of another type is refused rather than echoed.
-const UNMODELLED: &[(&str, Shape)] = &[
-    ("allowPublicAccessWhenBehindVnet", Shape::Bool),
-    ("associatedWorkspaces", Shape::StrArray),
-    ("containerRegistries", Shape::StrArray),
-    ("description", Shape::Str),
-    ("enableDataIsolation", Shape::Bool),
-    ("enableSoftwareBillOfMaterials", Shape::Bool),
-    ("encryption", ENCRYPTION),
-    ("existingWorkspaces", Shape::StrArray),
-    (
-        "featureStoreSettings",
-        Shape::Obj(&[
-            (
-                "computeRuntime",
-                Shape::Obj(&[("sparkRuntimeVersion", Shape::Str)]),
-            ),
-            ("offlineStoreConnectionName", Shape::Str),
-            ("onlineStoreConnectionName", Shape::Str),
-        ]),
-    ),
-    ("friendlyName", Shape::Str),
-    ("hbiWorkspace", Shape::Bool),
-    ("hubResourceId", Shape::Str),
-    ("imageBuildCompute", Shape::Str),
-    ("ipAllowlist", Shape::StrArray),
-    ("keyVaults", Shape::StrArray),
-    ("primaryUserAssignedIdentity", Shape::Str),
-    (
-        "serverlessComputeSettings",
-        Shape::Obj(&[
-            ("serverlessComputeCustomSubnet", Shape::Str),
-            ("serverlessComputeNoPublicIP", Shape::Bool),
-        ]),
-    ),
-    (
-        "serviceManagedResourcesSettings",
-        Shape::Obj(&[(
-            "cosmosDb",
-            Shape::Obj(&[("collectionsThroughput", Shape::Int32)]),
-        )]),
-    ),
-    ("sharedPrivateLinkResources", Shape::ObjArray),
-    ("softDeleteRetentionInDays", Shape::Int32),
-    ("storageAccounts", Shape::StrArray),
-    ("systemDatastoresAuthMode", Shape::Str),
-    (
-        "workspaceHubConfig",
-        Shape::Obj(&[
-            ("additionalWorkspaceStorageAccounts", Shape::StrArray),
-            ("defaultWorkspaceResourceGroup", Shape::Str),
-        ]),
-    ),
+/// Properties modelled by the workspace document (not kept in `extra`).
+const MODELLED: &[&str] = &[
+    "publicNetworkAccess",
+    "v1LegacyMode",
+    "storageAccount",
+    "keyVault",
+    "containerRegistry",
+    "applicationInsights",
+    "managedNetwork",
 ];
 
-/// Applies wire `properties` to a workspace (PUT and PATCH). ISO-3 and ISO-9 are checked here;
-/// unmodelled properties must have the contract's type ([`UNMODELLED`]).
+/// Applies wire `properties` to a workspace (PUT and PATCH, fixtures, the template deployment).
+/// They are decoded into [`WorkspaceProperties`] first, so a value of the wrong type is a 400
+/// naming it; ISO-3 and ISO-9 are checked here; unmodelled properties are kept as sent.
 pub fn apply_properties(
     ws: &mut Workspace,
     sub: &str,
@@ -159,40 +97,19 @@ pub fn apply_properties(
     creating: bool,
     auto_provision: bool,
 ) -> ArmResult<()> {
-    if let Some(v) = super::body::str_of(props, "publicNetworkAccess", "properties")? {
-        ws.public_network_access = PublicNetworkAccess::parse(v).ok_or_else(|| {
-            ArmError::bad_property("properties.publicNetworkAccess", format!("The value '{v}' of 'properties.publicNetworkAccess' is not valid. Allowed values: 'Enabled', 'Disabled'."))
-        })?;
+    let typed: WorkspaceProperties = decode_at(&Value::Object(props.clone()), "properties")?;
+    if let Some(v) = typed.public_network_access {
+        ws.public_network_access = v;
     }
-    match props.get("v1LegacyMode") {
-        None | Some(Value::Null) => {}
-        Some(Value::Bool(b)) => ws.v1_legacy_mode = *b,
-        Some(_) => {
-            return Err(ArmError::bad_property(
-                "properties.v1LegacyMode",
-                "The property 'properties.v1LegacyMode' must be true or false.",
-            ))
-        }
+    if let Some(v) = typed.v1_legacy_mode {
+        ws.v1_legacy_mode = v;
     }
-    apply_associated_resources(ws, sub, props, creating)?;
-    if let Some(mn) = props.get("managedNetwork").filter(|v| !v.is_null()) {
+    apply_associated_resources(ws, sub, &typed, creating)?;
+    if let Some(mn) = &typed.managed_network {
         apply_managed_network(ws, mn, auto_provision)?;
     }
     for (k, v) in props {
-        let handled = matches!(
-            k.as_str(),
-            "publicNetworkAccess"
-                | "v1LegacyMode"
-                | "storageAccount"
-                | "keyVault"
-                | "containerRegistry"
-                | "applicationInsights"
-                | "managedNetwork"
-        );
-        if !handled && !READ_ONLY.contains(&k.as_str()) {
-            if let Some((_, shape)) = UNMODELLED.iter().find(|(name, _)| name == k) {
-                check_shape(v, &format!("properties.{k}"), *shape)?;
-            }
+        if !MODELLED.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
             ws.extra.insert(k.clone(), v.clone());
         }
     }
@@ -204,29 +121,28 @@ pub fn apply_properties(
 fn apply_associated_resources(
     ws: &mut Workspace,
     sub: &str,
-    props: &Map<String, Value>,
+    props: &WorkspaceProperties,
     creating: bool,
 ) -> ArmResult<()> {
-    for key in [
-        "storageAccount",
-        "keyVault",
-        "containerRegistry",
-        "applicationInsights",
+    for (key, value) in [
+        ("storageAccount", &props.storage_account),
+        ("keyVault", &props.key_vault),
+        ("containerRegistry", &props.container_registry),
+        ("applicationInsights", &props.application_insights),
     ] {
-        let Some(v) = super::body::str_of(props, key, "properties")? else {
+        let Some(v) = value.as_deref() else {
             continue;
         };
-        if !creating
-            && matches!(key, "storageAccount" | "keyVault")
-            && !v.eq_ignore_ascii_case(if key == "storageAccount" {
-                &ws.storage_account
-            } else {
-                &ws.key_vault
-            })
-        {
-            return Err(ArmError::bad_property(&format!("properties.{key}"), format!("The property 'properties.{key}' cannot be changed after the workspace is created.")));
+        let path = format!("properties.{key}");
+        let fixed = match key {
+            "storageAccount" => Some(&ws.storage_account),
+            "keyVault" => Some(&ws.key_vault),
+            _ => None,
+        };
+        if !creating && fixed.is_some_and(|now| !v.eq_ignore_ascii_case(now)) {
+            return Err(super::errors::associated_resource_immutable(&path));
         }
-        rules::workspace::iso_3_associated_resource(sub, &format!("properties.{key}"), v)?;
+        rules::workspace::iso_3_associated_resource(sub, &path, v)?;
         match key {
             "storageAccount" => ws.storage_account = v.to_string(),
             "keyVault" => ws.key_vault = v.to_string(),
@@ -237,22 +153,14 @@ fn apply_associated_resources(
     Ok(())
 }
 
-fn apply_managed_network(ws: &mut Workspace, mn: &Value, auto_provision: bool) -> ArmResult<()> {
-    let mn = mn.as_object().ok_or_else(|| {
-        ArmError::bad_property(
-            "properties.managedNetwork",
-            "The property 'properties.managedNetwork' must be an object.",
-        )
-    })?;
+fn apply_managed_network(
+    ws: &mut Workspace,
+    mn: &ManagedNetworkBody,
+    auto_provision: bool,
+) -> ArmResult<()> {
     let current = ws.managed_network.isolation_mode;
     let mut mode = current;
-    if let Some(raw) = mn.get("isolationMode").filter(|v| !v.is_null()) {
-        let raw = raw.as_str().ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.managedNetwork.isolationMode",
-                "isolationMode must be a string.",
-            )
-        })?;
+    if let Some(raw) = &mn.isolation_mode {
         mode = rules::types::parse_property::<rules::IsolationMode>(
             "ISO-9",
             "properties.managedNetwork.isolationMode",
@@ -261,31 +169,25 @@ fn apply_managed_network(ws: &mut Workspace, mn: &Value, auto_provision: bool) -
         rules::managed_network::iso_9_isolation_mode_transition(current, mode)?;
     }
     let mut user_rules = ws.managed_network.user_rules.clone();
-    if let Some(rules_v) = mn.get("outboundRules").filter(|v| !v.is_null()) {
-        let map = rules_v.as_object().ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.managedNetwork.outboundRules",
-                "outboundRules must be a map of rule name to rule.",
-            )
-        })?;
+    if let Some(rules_map) = &mn.outbound_rules {
         user_rules.clear();
-        for (name, rule) in map {
+        for (name, rule) in rules_map {
+            let path = format!("properties.managedNetwork.outboundRules.{name}");
+            let Some(rule) = rule else {
+                return Err(super::errors::outbound_rule_type_required(&format!(
+                    "{path}.type"
+                )));
+            };
             if rule
-                .get("category")
-                .and_then(Value::as_str)
+                .category
+                .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case("Required"))
             {
                 continue; // Required rules are the service's own (ISO-8); clients echo them back.
             }
             super::safe_name("outbound rule", name)?;
-            user_rules.insert(
-                name.clone(),
-                super::managed_network::parse_rule(
-                    mode,
-                    rule,
-                    &format!("properties.managedNetwork.outboundRules.{name}"),
-                )?,
-            );
+            let parsed = super::managed_network::parse_rule(mode, rule, &path)?;
+            user_rules.insert(name.clone(), parsed);
         }
     }
     if mode != current {

@@ -5,6 +5,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use super::body::workspace::WorkspaceBody;
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind, Workspace};
@@ -25,36 +26,26 @@ pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
     Ok(row.doc()?)
 }
 
-fn parse_top(req: &Request) -> ArmResult<(Map<String, Value>, Map<String, Value>)> {
-    let body = req.json_object()?;
-    let props = match body.get("properties") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(p)) => p.clone(),
-        Some(_) => {
-            return Err(ArmError::bad_property(
-                "properties",
-                "The property 'properties' must be an object.",
-            ))
-        }
-    };
+/// The body of a PUT/PATCH and its raw `properties` (applied by `apply_properties`).
+fn parse_top(req: &Request) -> ArmResult<(WorkspaceBody, Map<String, Value>)> {
+    let mut body: WorkspaceBody = super::body::parse(req)?;
+    let props = body.properties.take().unwrap_or_default();
     Ok((body, props))
 }
 
-fn apply_top(ws: &mut Workspace, body: &Map<String, Value>) -> ArmResult<()> {
-    if let Some(tags) = body.get("tags").filter(|v| !v.is_null()) {
-        ws.tags = serde_json::from_value(tags.clone())
-            .map_err(|_| ArmError::bad_property("tags", "tags must be a map of strings."))?;
+fn apply_top(ws: &mut Workspace, body: WorkspaceBody) {
+    if let Some(tags) = body.tags {
+        ws.tags = tags;
     }
-    if let Some(identity) = body.get("identity").filter(|v| !v.is_null()) {
-        ws.identity = Some(identity.clone());
+    if let Some(identity) = body.identity {
+        ws.identity = Some(Value::Object(identity));
     }
-    if let Some(sku) = body.get("sku").filter(|v| !v.is_null()) {
-        ws.sku = Some(sku.clone());
+    if let Some(sku) = body.sku {
+        ws.sku = Some(Value::Object(sku));
     }
-    if let Some(kind) = body.get("kind").and_then(Value::as_str) {
-        ws.kind = kind.to_string();
+    if let Some(kind) = body.kind {
+        ws.kind = kind;
     }
-    Ok(())
 }
 
 /// `GET|PUT|PATCH|DELETE W`.
@@ -87,12 +78,10 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
         }
         None => {
             let location = body
-                .get("location")
-                .and_then(Value::as_str)
-                .filter(|l| !l.is_empty());
-            let location = location.ok_or_else(|| {
-                ArmError::bad_property("location", "The property 'location' is required.")
-            })?;
+                .location
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .ok_or_else(super::errors::location_required)?;
             new_workspace(
                 &w.sub,
                 &w.rg,
@@ -104,7 +93,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
         }
     };
     let mut ws = ws;
-    apply_top(&mut ws, &body)?;
+    apply_top(&mut ws, body);
     let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
     super::platform::associated::ensure(state, &w.id, &ws).await?;
     Ok(reply)
@@ -120,7 +109,7 @@ async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Respons
         false,
         state.config.auto_provision_network,
     )?;
-    apply_top(&mut ws, &body)?;
+    apply_top(&mut ws, body);
     ws.audit.modified_at = chrono::Utc::now();
     let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
     if update_is_synchronous(req.q("api-version").unwrap_or_default()) {

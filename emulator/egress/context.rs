@@ -218,14 +218,16 @@ pub fn build(
     ];
     let storage = last_segment_lower(&ws.storage_account);
     let registry = ws.container_registry.as_deref().map(last_segment_lower);
-    let mut workspace_hosts = amlite.clone();
-    workspace_hosts.extend(api.iter().cloned());
+    let mut workspace_api_hosts = amlite.clone();
+    workspace_api_hosts.extend(api.iter().cloned());
+    let mut workspace_hosts = workspace_api_hosts.clone();
     workspace_hosts.push(format!("{storage}.blob.core.windows.net"));
     workspace_hosts.extend(registry.iter().map(|r| format!("{r}.azurecr.io")));
     let ctx = EgressContext {
         managed_network,
         legacy_egress,
         workspace_hosts,
+        workspace_api_hosts,
         other_deployment_hosts: facts
             .other_deployment_ports
             .iter()

@@ -1,14 +1,13 @@
 //! The egress decision of SPEC 6.4: may a deployment open a connection to a destination host and
-//! port? Used by the per-deployment egress proxy at run time and, with the model, code and image
-//! locations as destinations, at provisioning time (ISO-16, ISO-17, ISO-18).
+//! port? Used by the per-deployment egress proxy at run time.
 //!
 //! Rules implemented: ISO-6 (the workspace managed network is every deployment's egress context),
 //! ISO-8 (required rules, PrivateEndpoint rules for private resources, MCR always), ISO-9
 //! (isolation modes; FQDN rules on ports 80/443 with `*.` wildcards; ServiceTag rules), ISO-10
-//! (deployments are isolated from each other, and never step into a client VNet), ISO-13/17 (legacy egress disabled: workspace
-//! resources only), ISO-16/18 (legacy egress enabled: public destinations only).
+//! (deployments are isolated from each other, and never step into a client VNet); without a
+//! managed network, ISO-13/16/17/18 as decided in [`super::legacy`] (shared with provisioning).
 //!
-//! Must not depend on any other amlite module; no IO.
+//! Must not depend on any amlite module but `domain` (its enums); no IO.
 
 use super::hostmatch::{host_matches_pattern, split_host_port, PortRanges};
 use super::service_tags::service_tag_hosts;
@@ -134,6 +133,9 @@ pub struct EgressContext {
     pub legacy_egress: PublicNetworkAccess,
     /// The workspace API, its blob storage and its container registry hosts.
     pub workspace_hosts: Vec<String>,
+    /// Those of `workspace_hosts` that are the workspace itself (its API, amlite's listeners):
+    /// legacy public egress to them cites ISO-16, to its storage or registry ISO-18.
+    pub workspace_api_hosts: Vec<String>,
     /// Addresses of every other deployment (of any endpoint); always refused (ISO-10).
     pub other_deployment_hosts: Vec<String>,
     /// Addresses that are inside a client VNet (amlite's VNet listeners, SPEC 6.2); always
@@ -189,7 +191,7 @@ impl EgressDecision {
 
 /// The egress decision of SPEC 6.4. Checks, in order: another deployment's address or an
 /// address inside a client VNet → refused (ISO-10); then the managed network when there is one ([`decide_managed`]), else the legacy
-/// per-deployment flag ([`decide_legacy`]).
+/// per-deployment flag ([`super::legacy::decide_legacy`]).
 pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision {
     if any_entry_matches(&ctx.other_deployment_hosts, dest) {
         return refused(
@@ -215,7 +217,7 @@ pub fn decide_egress(ctx: &EgressContext, dest: &Destination) -> EgressDecision 
     }
     match &ctx.managed_network {
         Some(mn) => decide_managed(mn, ctx, dest),
-        None => decide_legacy(ctx, dest),
+        None => super::legacy::decide_legacy(ctx, dest),
     }
 }
 
@@ -282,48 +284,6 @@ fn approved_only_message(mn: &ManagedNetworkView, dest: &Destination, target: &s
     msg
 }
 
-/// Legacy isolation, no managed network. `egressPublicNetworkAccess: Enabled` → public
-/// destinations only (a private-only workspace resource cites ISO-16, any other ISO-18);
-/// `Disabled` → only the workspace, its blob storage and its container registry (ISO-13/17; MCR
-/// is not among them: images come from the workspace registry).
-pub fn decide_legacy(ctx: &EgressContext, dest: &Destination) -> EgressDecision {
-    let target = format!("{}:{}", dest.host, dest.port);
-    let is_workspace = any_entry_matches(&ctx.workspace_hosts, dest);
-    match (ctx.legacy_egress, dest.kind) {
-        (PublicNetworkAccess::Enabled, DestinationKind::Public) => EgressDecision::Allowed {
-            via: VIA_LEGACY_PUBLIC,
-        },
-        (PublicNetworkAccess::Enabled, DestinationKind::PrivateOnly) if is_workspace => refused(
-            "ISO-16",
-            format!(
-                "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \
-                 Enabled and reaches the workspace over the public network, but this workspace \
-                 resource does not allow public access. Allow public network access on the \
-                 workspace (and its resources)."
-            ),
-        ),
-        (PublicNetworkAccess::Enabled, DestinationKind::PrivateOnly) => refused(
-            "ISO-18",
-            format!(
-                "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \
-                 Enabled, so it reaches only public resources, and this one is secured in a \
-                 virtual network."
-            ),
-        ),
-        (PublicNetworkAccess::Disabled, _) if is_workspace => EgressDecision::Allowed {
-            via: VIA_LEGACY_WORKSPACE,
-        },
-        (PublicNetworkAccess::Disabled, _) => refused(
-            "ISO-17",
-            format!(
-                "Egress to {target} is refused: the deployment has egressPublicNetworkAccess \
-                 Disabled, so it reaches only the workspace, its blob storage and its container \
-                 registry through private endpoints."
-            ),
-        ),
-    }
-}
-
 /// Microsoft Container Registry, reachable from every managed network (ISO-8).
 fn is_mcr(host: &str) -> bool {
     ["mcr.microsoft.com", "*.data.mcr.microsoft.com"]
@@ -332,14 +292,14 @@ fn is_mcr(host: &str) -> bool {
 }
 
 /// Does one of `entries` (`host`, `*.suffix` or `host:port`) match `dest`?
-fn any_entry_matches(entries: &[String], dest: &Destination) -> bool {
+pub(super) fn any_entry_matches(entries: &[String], dest: &Destination) -> bool {
     entries.iter().any(|entry| {
         let (pattern, port) = split_host_port(entry);
         port.is_none_or(|p| p == dest.port) && host_matches_pattern(&pattern, &dest.host)
     })
 }
 
-fn refused(rule: &'static str, message: String) -> EgressDecision {
+pub(super) fn refused(rule: &'static str, message: String) -> EgressDecision {
     EgressDecision::Refused { rule, message }
 }
 

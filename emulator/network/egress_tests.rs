@@ -21,6 +21,7 @@ fn ctx(managed: Option<ManagedNetworkView>, legacy: PublicNetworkAccess) -> Egre
             WS_ACR.into(),
             "127.0.0.1:7001".into(),
         ],
+        workspace_api_hosts: vec![WS_API.into(), "127.0.0.1:7001".into()],
         other_deployment_hosts: vec!["127.0.0.1:6001".into(), "dep-b.internal".into()],
         client_vnet_hosts: vec!["127.0.0.1:7001".into(), "localhost:7001".into()],
     }
@@ -298,7 +299,9 @@ fn iso_16_iso_18_legacy_egress_enabled() {
             (WS_BLOB, 443, Pub, A(VIA_LEGACY_PUBLIC)),
             ("mcr.microsoft.com", 443, Pub, A(VIA_LEGACY_PUBLIC)),
             (WS_API, 443, Priv, R("ISO-16")),
-            (WS_BLOB, 443, Priv, R("ISO-16")),
+            // The workspace's storage is a resource like any other here (ISO-18), as at
+            // provisioning; ISO-16 is the workspace itself.
+            (WS_BLOB, 443, Priv, R("ISO-18")),
             ("private.contoso.com", 443, Priv, R("ISO-18")),
         ],
     );

@@ -6,11 +6,12 @@
 //! - [`dns`]: the ISO-12 private DNS record, the `customDnsConfigs` view of a private endpoint,
 //!   host-name parsing for the `{endpoint}.{region}.inference.ml.azure.com` form of SPEC 4.
 //! - [`explain`]: the inbound decision explained (rule, reason, the changes that would allow it).
-//! - [`egress`]: the egress decision of SPEC 6.4 (ISO-6, ISO-8, ISO-9, ISO-10, ISO-16..18).
+//! - [`egress`]: the egress decision of SPEC 6.4 (ISO-6, ISO-8, ISO-9, ISO-10).
+//! - [`legacy`]: ISO-16/17/18 (legacy egress), one decision for provisioning and the proxy.
 //! - [`hostmatch`] and [`service_tags`]: host-pattern and port-range matching and the built-in
 //!   service-tag table that the egress decision uses.
 //!
-//! Must not depend on: any other amlite module (`crate::...`), IO, async, or the clock. Time is a
+//! Must not depend on: any amlite module but `domain` (the shared enums), IO, async, or the clock. Time is a
 //! parameter (`created_at` of a private endpoint is compared with [`inbound::PE_CUTOFF`]). The
 //! callers (scoring, egress proxy, provisioning) fetch the facts from the store, build the small
 //! "view" structs defined here, and map the decisions to HTTP statuses themselves.
@@ -20,6 +21,7 @@ pub mod egress;
 pub mod explain;
 pub mod hostmatch;
 pub mod inbound;
+pub mod legacy;
 pub mod service_tags;
 
 pub use dns::{

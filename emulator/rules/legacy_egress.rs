@@ -13,18 +13,19 @@ use super::{IsolationMode, PublicNetworkAccess, Violation};
 /// Source: network-isolation article, legacy method ("you can't change the
 /// egress_public_network_access setting after creating the deployment").
 ///
-/// Input: the value stored at creation and the raw value the PUT/PATCH sent (`None` = omitted =
-/// unchanged). Compared case-insensitively.
-/// Error: 400 `BadRequest` naming `egressPublicNetworkAccess` as not updatable (also for a value
-/// that is neither `Enabled` nor `Disabled`). Repeating the stored value succeeds.
+/// Input: the value stored at creation and the value the PUT/PATCH sent (`None` = omitted =
+/// unchanged; any casing was accepted when the body was decoded, a value outside the enum was
+/// refused there).
+/// Error: 400 `BadRequest` naming `egressPublicNetworkAccess` as not updatable. Repeating the
+/// stored value succeeds.
 pub fn iso_13_egress_flag_immutable(
     stored: PublicNetworkAccess,
-    requested: Option<&str>,
+    requested: Option<PublicNetworkAccess>,
 ) -> Result<(), Violation> {
     let Some(raw) = requested else {
         return Ok(());
     };
-    if PublicNetworkAccess::parse(raw) == Some(stored) {
+    if raw == stored {
         return Ok(());
     }
     Err(Violation::bad_request(
@@ -164,12 +165,10 @@ mod tests {
         let cases = [
             (Enabled, None, true),
             (Disabled, None, true),
-            (Enabled, Some("Enabled"), true),
-            (Enabled, Some("enabled"), true),
-            (Disabled, Some("DISABLED"), true),
-            (Enabled, Some("Disabled"), false),
-            (Disabled, Some("Enabled"), false),
-            (Disabled, Some("off"), false),
+            (Enabled, Some(Enabled), true),
+            (Disabled, Some(Disabled), true),
+            (Enabled, Some(Disabled), false),
+            (Disabled, Some(Enabled), false),
         ];
         for (stored, sent, ok) in cases {
             let got = iso_13_egress_flag_immutable(stored, sent);

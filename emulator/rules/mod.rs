@@ -172,7 +172,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "ISO-6",
         summary: "the workspace managed network is the egress context of all its deployments",
-        function: "network::egress::decide",
+        function: "network::egress::decide_egress",
     },
     RuleInfo {
         id: "ISO-7",
@@ -189,12 +189,12 @@ pub static RULES: &[RuleInfo] = &[
         summary: "isolation modes: rule types per mode, one-way changes, network must be ready",
         function: "rules::managed_network::iso_9_rule_type_allowed, \
                    rules::managed_network::iso_9_isolation_mode_transition, \
-                   rules::managed_network::iso_9_managed_network_ready, network::egress::decide",
+                   rules::managed_network::iso_9_managed_network_ready, network::egress::decide_egress",
     },
     RuleInfo {
         id: "ISO-10",
         summary: "every deployment is isolated from every other deployment",
-        function: "network::egress::decide",
+        function: "network::egress::decide_egress",
     },
     RuleInfo {
         id: "ISO-11",
@@ -225,17 +225,18 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "ISO-16",
         summary: "legacy public egress needs a workspace with public access",
-        function: "rules::provisioning::iso_16_public_egress_needs_public_workspace",
+        function: "rules::provisioning::iso_16_public_egress_needs_public_workspace, \
+                   network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-17",
         summary: "legacy private egress reaches only the workspace's storage and registry",
-        function: "rules::provisioning::iso_17_private_egress_artifacts",
+        function: "rules::provisioning::iso_17_private_egress_artifacts, network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-18",
         summary: "legacy public egress reaches only public resources",
-        function: "rules::provisioning::iso_18_public_egress_artifacts, network::egress::decide",
+        function: "rules::provisioning::iso_18_public_egress_artifacts, network::legacy::legacy_reach",
     },
     RuleInfo {
         id: "ISO-19",

@@ -10,6 +10,7 @@
 use super::managed_network::iso_9_managed_network_ready;
 use super::workspace::WorkspaceView;
 use super::{ArtifactKind, IsolationMode, PublicNetworkAccess, Violation};
+use crate::network::legacy::{legacy_reach, LegacyTarget};
 
 /// Where one thing a deployment downloads at provisioning time lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,18 +70,22 @@ pub fn iso_16_public_egress_needs_public_workspace(
     workspace_public_network_access: PublicNetworkAccess,
     has_managed_network: bool,
 ) -> Result<(), Violation> {
-    if has_managed_network
-        || egress == PublicNetworkAccess::Disabled
-        || workspace_public_network_access == PublicNetworkAccess::Enabled
-    {
+    if has_managed_network {
         return Ok(());
     }
+    let public = workspace_public_network_access.is_enabled();
+    let Err(r) = legacy_reach(egress, LegacyTarget::WorkspaceApi, public) else {
+        return Ok(());
+    };
     Err(Violation::user_error(
-        "ISO-16",
-        "The deployment has egressPublicNetworkAccess Enabled, so it talks to the workspace over \
-         the public network, but the workspace has publicNetworkAccess Disabled (ISO-16). Allow \
-         public network access on the workspace (publicNetworkAccess: Enabled), or create the \
-         deployment with egressPublicNetworkAccess Disabled.",
+        r.rule(),
+        format!(
+            "Deployment provisioning failed: {} ({}). Allow public network access on the \
+             workspace (publicNetworkAccess: Enabled), or create the deployment with \
+             egressPublicNetworkAccess Disabled.",
+            r.reason(),
+            r.rule()
+        ),
     )
     .with_target("properties.egressPublicNetworkAccess"))
 }
@@ -102,26 +107,9 @@ pub fn iso_17_private_egress_artifacts(
     if has_managed_network || egress == PublicNetworkAccess::Enabled {
         return Ok(());
     }
-    let Some(a) = artifacts
-        .iter()
-        .find(|a| !a.in_workspace_storage_or_registry)
-    else {
-        return Ok(());
-    };
-    Err(Violation::new(
-        "ISO-17",
-        400,
-        "BadArgument",
-        format!(
-            "Deployment provisioning failed: {} from '{}': with egressPublicNetworkAccess Disabled \
-             the deployment can only reach the workspace's storage account and container registry \
-             through private endpoints (ISO-17). Store the {} in the workspace's storage or \
-             registry, or use egressPublicNetworkAccess Enabled.",
-            failure_phrase(a.kind),
-            a.resource_id_or_host,
-            a.kind.noun()
-        ),
-    ))
+    first_unreachable(egress, artifacts, |kind| {
+        format!("Store the {} in the workspace's storage or registry, or create the deployment with egressPublicNetworkAccess Enabled.", kind.noun())
+    })
 }
 
 /// ISO-18: "Legacy: with egress enabled, a deployment reaches only public resources, not
@@ -141,25 +129,43 @@ pub fn iso_18_public_egress_artifacts(
     if has_managed_network || egress == PublicNetworkAccess::Disabled {
         return Ok(());
     }
-    let Some(a) = artifacts
-        .iter()
-        .find(|a| !a.resource_public_network_access.is_enabled())
-    else {
-        return Ok(());
-    };
-    Err(Violation::new(
-        "ISO-18",
-        400,
-        "BadArgument",
-        format!(
-            "Deployment provisioning failed: {} from '{}': the resource has public network \
-             access disabled and a deployment with egressPublicNetworkAccess Enabled can only \
-             reach public resources (ISO-18). Enable public network access on that resource, or \
-             create the deployment with egressPublicNetworkAccess Disabled.",
-            failure_phrase(a.kind),
-            a.resource_id_or_host
-        ),
-    ))
+    first_unreachable(egress, artifacts, |_| {
+        "Enable public network access on that resource, or create the deployment with egressPublicNetworkAccess Disabled.".to_string()
+    })
+}
+
+/// The failure of the first artifact a legacy deployment with `egress` cannot download
+/// ([`legacy_reach`]), as Azure reports it (400 `BadArgument`, "unable to download user
+/// model …"), with the rule's shared reason and `remedy`.
+fn first_unreachable(
+    egress: PublicNetworkAccess,
+    artifacts: &[ArtifactLocation],
+    remedy: impl Fn(ArtifactKind) -> String,
+) -> Result<(), Violation> {
+    for a in artifacts {
+        let target = if a.in_workspace_storage_or_registry {
+            LegacyTarget::WorkspaceResource
+        } else {
+            LegacyTarget::Elsewhere
+        };
+        let public = a.resource_public_network_access.is_enabled();
+        if let Err(r) = legacy_reach(egress, target, public) {
+            return Err(Violation::new(
+                r.rule(),
+                400,
+                "BadArgument",
+                format!(
+                    "Deployment provisioning failed: {} from '{}': {} ({}). {}",
+                    failure_phrase(a.kind),
+                    a.resource_id_or_host,
+                    r.reason(),
+                    r.rule(),
+                    remedy(a.kind)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn failure_phrase(kind: ArtifactKind) -> &'static str {
@@ -377,5 +383,57 @@ mod tests {
             }),
             None
         );
+    }
+
+    /// The provisioning check and the egress proxy give the same rule for the same
+    /// destination (issue 10: ISO-16/17/18 were decided twice, with different answers for a
+    /// private workspace storage account).
+    #[test]
+    fn iso_16_17_18_agree_with_the_egress_proxy() {
+        use crate::network::egress::{Destination, DestinationKind, EgressContext};
+        use crate::network::legacy::decide_legacy;
+        let blob = "wsstore.blob.core.windows.net";
+        let ctx = |egress| EgressContext {
+            managed_network: None,
+            legacy_egress: egress,
+            workspace_hosts: vec![blob.into()],
+            workspace_api_hosts: vec![],
+            other_deployment_hosts: vec![],
+            client_vnet_hosts: vec![],
+        };
+        for egress in [Enabled, Disabled] {
+            for (in_ws, pna) in [
+                (true, Enabled),
+                (true, Disabled),
+                (false, Enabled),
+                (false, Disabled),
+            ] {
+                let host = if in_ws {
+                    blob
+                } else {
+                    "other.blob.core.windows.net"
+                };
+                let a = [art(ArtifactKind::Model, in_ws, pna)];
+                let at_provisioning = iso_17_private_egress_artifacts(egress, false, &a)
+                    .and_then(|()| iso_18_public_egress_artifacts(egress, false, &a))
+                    .err()
+                    .map(|v| v.rule);
+                let kind = if pna.is_enabled() {
+                    DestinationKind::Public
+                } else {
+                    DestinationKind::PrivateOnly
+                };
+                let dest = Destination {
+                    host: host.into(),
+                    port: 443,
+                    kind,
+                };
+                let in_proxy = match decide_legacy(&ctx(egress), &dest) {
+                    crate::network::egress::EgressDecision::Refused { rule, .. } => Some(rule),
+                    _ => None,
+                };
+                assert_eq!(at_provisioning, in_proxy, "{egress:?} {in_ws} {pna:?}");
+            }
+        }
     }
 }

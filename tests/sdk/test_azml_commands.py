@@ -155,7 +155,7 @@ def rule_on_the_wire(server: AmliteServer, workspace: str, rule: str) -> dict:
 
 ISO_13_TEXT = (
     "Property 'egressPublicNetworkAccess' is not updatable: the deployment was created with "
-    "egressPublicNetworkAccess 'Disabled' and the request sets 'enabled' (ISO-13). Send 'Disabled' or "
+    "egressPublicNetworkAccess 'Disabled' and the request sets 'Enabled' (ISO-13). Send 'Disabled' or "
     "omit the property; to change it, delete and re-create the deployment."
 )
 

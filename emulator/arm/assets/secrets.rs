@@ -5,6 +5,10 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
+use super::super::body::{
+    self,
+    requests::{ListSecretsBody, PendingUploadBody},
+};
 use super::super::WsPath;
 use super::{account_name, default_container};
 use crate::app::AppState;
@@ -64,15 +68,10 @@ pub async fn list_secrets(
     api: &str,
 ) -> ArmResult<Response> {
     let name = w.seg(req, 1);
-    let body = req.json_object_or_empty()?;
+    let body: ListSecretsBody = body::parse_or_empty(req)?;
     let (account, container) = datastore_target(state, w, ws, name).await?;
-    let expirable = body.get("expirableSecret").and_then(Value::as_bool) == Some(true);
-    if expirable && api < SAS_BEFORE_API_VERSION {
-        let hours = body
-            .get("expireAfterHours")
-            .and_then(Value::as_i64)
-            .unwrap_or(1)
-            .clamp(1, MAX_SAS_HOURS);
+    if body.expirable_secret == Some(true) && api < SAS_BEFORE_API_VERSION {
+        let hours = body.expire_after_hours.unwrap_or(1).clamp(1, MAX_SAS_HOURS);
         let sas = sas_for(
             state,
             &account,
@@ -107,7 +106,7 @@ pub fn start_pending_upload(
     req: &Request,
     ws: &Workspace,
 ) -> ArmResult<Response> {
-    let body = req.json_object_or_empty()?;
+    let body: PendingUploadBody = body::parse_or_empty(req)?;
     let upload_id = uuid::Uuid::new_v4().simple().to_string();
     let container = format!("code-{upload_id}");
     let account = account_name(ws);
@@ -120,6 +119,6 @@ pub fn start_pending_upload(
             "credential": { "credentialType": "SAS", "sasUri": format!("{blob_uri}?{sas}") }
         },
         "pendingUploadId": upload_id,
-        "pendingUploadType": body.get("pendingUploadType").cloned().unwrap_or(json!("TemporaryBlobReference")),
+        "pendingUploadType": body.pending_upload_type.as_deref().unwrap_or("TemporaryBlobReference"),
     })))
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -260,7 +260,17 @@ impl<'de> Deserialize<'de> for Weight {
 
 /// A nested object decoded into `T` (its own fields checked, their paths tracked).
 pub fn object<'de, T: DeserializeOwned, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    d.deserialize_option(OptionalObject(PhantomData))
+    d.deserialize_option(Optional::<Single<T>>(PhantomData))
+        .map(|o| o.map(|s| s.0))
+}
+
+/// An array of objects, each decoded into `T` (paths name the index: `subnets[2].name`);
+/// `null` entries are skipped.
+pub fn list<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    d.deserialize_option(Optional::<Many<T>>(PhantomData))
+        .map(|o| o.map(|m| m.0))
 }
 
 /// A map of name → object-or-null (a model's `flavors`).
@@ -279,12 +289,48 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for MaybeObject<T> {
     }
 }
 
-struct OptionalObject<T>(PhantomData<T>);
+/// What a JSON container decodes into: an object ([`Single`]) or an array of objects ([`Many`]).
+/// The other container kind, and every scalar, is refused with the expected type.
+trait Container<'de>: Sized {
+    const EXPECTED: &'static str;
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Err(refuse(Self::EXPECTED, &v))
+    }
+    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+        let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Err(refuse(Self::EXPECTED, &v))
+    }
+}
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for OptionalObject<T> {
-    type Value = Option<T>;
+struct Single<T>(T);
+
+impl<'de, T: DeserializeOwned> Container<'de> for Single<T> {
+    const EXPECTED: &'static str = "an object";
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Self)
+    }
+}
+
+struct Many<T>(Vec<T>);
+
+impl<'de, T: DeserializeOwned> Container<'de> for Many<T> {
+    const EXPECTED: &'static str = "an array of objects";
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::new();
+        while let Some(MaybeObject(item)) = seq.next_element::<MaybeObject<T>>()? {
+            out.extend(item);
+        }
+        Ok(Self(out))
+    }
+}
+
+struct Optional<C>(PhantomData<C>);
+
+impl<'de, C: Container<'de>> Visitor<'de> for Optional<C> {
+    type Value = Option<C>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object")
+        f.write_str(C::EXPECTED)
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -293,41 +339,37 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for OptionalObject<T> {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(Object(PhantomData)).map(Some)
+        d.deserialize_any(Present::<C>(PhantomData)).map(Some)
     }
 }
 
-struct Object<T>(PhantomData<T>);
+struct Present<C>(PhantomData<C>);
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for Object<T> {
-    type Value = T;
+impl<'de, C: Container<'de>> Visitor<'de> for Present<C> {
+    type Value = C;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object")
+        f.write_str(C::EXPECTED)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<C, A::Error> {
+        C::from_map(map)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
-        Err(refuse("an object", &Value::Bool(v)))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<C, A::Error> {
+        C::from_seq(seq)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        Err(refuse("an object", &Value::from(v)))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<C, E> {
+        Err(refuse(C::EXPECTED, &Value::Bool(v)))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        Err(refuse("an object", &Value::from(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<C, E> {
+        Err(refuse(C::EXPECTED, &Value::from(v)))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        Err(refuse("an object", &Value::from(v)))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<C, E> {
+        Err(refuse(C::EXPECTED, &Value::from(v)))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        Err(refuse("an object", &Value::from(v)))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<C, E> {
+        Err(refuse(C::EXPECTED, &Value::from(v)))
     }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
-        let mut items = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
-            items.push(v);
-        }
-        Err(refuse("an object", &Value::Array(items)))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
+        Err(refuse(C::EXPECTED, &Value::from(v)))
     }
 }
 

@@ -10,13 +10,13 @@
 //!
 //! Owns: decoding and its error texts' assembly. Must not depend on handlers, the store or IO.
 pub mod fields;
-pub mod legacy;
+pub mod network;
 pub mod requests;
+pub mod resources;
+pub mod workspace;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-
-pub use legacy::{check_shape, enum_of, int32_in, object, str_of, string_map, Shape};
 
 use crate::error::{ArmError, ArmResult};
 use crate::http::Request;
@@ -76,5 +76,48 @@ impl fields::Refusal {
             }
             Self::Other(detail) => ArmError::invalid_body(format!("{path}: {detail}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::network::VirtualNetworkRequest;
+    use super::workspace::WorkspaceProperties;
+    use super::*;
+
+    fn refusal<T: DeserializeOwned + std::fmt::Debug>(v: Value, prefix: &str) -> (String, String) {
+        let e = decode_at::<T>(&v, prefix).expect_err("refused");
+        (e.target.unwrap_or_default(), e.message)
+    }
+
+    #[test]
+    fn errors_name_the_property_path_through_arrays_and_maps() {
+        let (target, message) = refusal::<VirtualNetworkRequest>(
+            json!({ "properties": { "subnets": [{ "name": "a" }, { "name": 5 }] } }),
+            "",
+        );
+        assert_eq!(target, "properties.subnets[1].name");
+        assert!(message.contains("a string"), "{message}");
+        let (target, message) = refusal::<VirtualNetworkRequest>(
+            json!({ "properties": { "subnets": { "name": "a" } } }),
+            "",
+        );
+        assert_eq!(target, "properties.subnets");
+        assert!(message.contains("an array of objects"), "{message}");
+        let (target, _) = refusal::<WorkspaceProperties>(
+            json!({ "managedNetwork": { "outboundRules": { "r1": { "fqdns": [1] } } } }),
+            "properties",
+        );
+        assert_eq!(target, "properties.managedNetwork.outboundRules.r1.fqdns");
+    }
+
+    #[test]
+    fn null_entries_of_a_list_are_skipped() {
+        let v = json!({ "properties": { "subnets": [null, { "name": "a" }] } });
+        let b: VirtualNetworkRequest = decode(&v).expect("decoded");
+        let subnets = b.properties.and_then(|p| p.subnets).unwrap_or_default();
+        assert_eq!(subnets.len(), 1);
     }
 }

@@ -198,6 +198,15 @@ pub struct LogsBody {
     pub container_type: Option<ContainerType>,
 }
 
+/// `PUT` of an asset container or version, or of a datastore: `properties` is stored as sent
+/// once the collection's own checks pass (`arm::assets::validation`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetBody {
+    #[serde(default, deserialize_with = "f::any_object")]
+    pub properties: Option<Map<String, Value>>,
+}
+
 /// `ModelVersion` properties amlite checks (the rest is stored as sent).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -316,4 +325,22 @@ pub struct KeyVaultPropertiesBody {
     pub key_identifier: Option<String>,
     #[serde(default, deserialize_with = "f::text")]
     pub identity_client_id: Option<String>,
+}
+
+/// `POST …/datastores/{d}/listSecrets` (`SecretExpiry`, azure-ai-ml 1.31 and later).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListSecretsBody {
+    #[serde(default, deserialize_with = "f::flag")]
+    pub expirable_secret: Option<bool>,
+    #[serde(default, deserialize_with = "f::integer")]
+    pub expire_after_hours: Option<i64>,
+}
+
+/// `POST …/versions/{v}/startPendingUpload` (`PendingUploadRequestDto`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUploadBody {
+    #[serde(default, deserialize_with = "f::text")]
+    pub pending_upload_type: Option<String>,
 }

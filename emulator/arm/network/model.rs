@@ -6,9 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::arm::body::decode;
+pub use crate::arm::body::network::{
+    PeeringRequest, PrivateEndpointRequest, VirtualNetworkRequest,
+};
+use crate::arm::errors;
 use crate::domain::ResourceId;
 pub use crate::domain::{ConnectionDoc, PrivateEndpointDoc, SubnetDoc, VirtualNetworkDoc};
-use crate::error::{ArmError, ArmResult};
+use crate::error::ArmResult;
 
 /// The response header of a VNet's GET/PUT that carries its listener's base URL (SPEC §6.2).
 /// A header, not a tag: Azure adds no tags of its own, and clients that PUT a GET body back
@@ -33,147 +38,74 @@ pub struct VnetBody {
     pub peerings: Vec<(String, String)>,
 }
 
-fn obj<'a>(v: Option<&'a Value>, target: &str) -> ArmResult<Option<&'a Map<String, Value>>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(ArmError::bad_property(
-            target,
-            format!("'{target}' must be a JSON object."),
-        )),
-    }
-}
-
-fn arr<'a>(v: Option<&'a Value>, target: &str) -> ArmResult<&'a [Value]> {
-    match v {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(ArmError::bad_property(
-            target,
-            format!("'{target}' must be a JSON array."),
-        )),
-    }
-}
-
-fn string(v: Option<&Value>, target: &str) -> ArmResult<Option<String>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ArmError::bad_property(
-            target,
-            format!("'{target}' must be a string."),
-        )),
-    }
-}
-
-/// `tags` as a string map.
-pub fn parse_tags(body: &Map<String, Value>) -> ArmResult<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    if let Some(t) = obj(body.get("tags"), "tags")? {
-        for (k, v) in t {
-            let v = v.as_str().ok_or_else(|| {
-                ArmError::bad_property("tags", format!("The value of tag '{k}' must be a string."))
-            })?;
-            out.insert(k.clone(), v.to_string());
-        }
-    }
-    Ok(out)
-}
-
 /// Parses a VNet PUT body (`location`, `tags`, `properties.addressSpace.addressPrefixes`,
-/// `properties.subnets[].{name, properties.addressPrefix}`, `properties.virtualNetworkPeerings`).
+/// `properties.subnets[].{name, properties.addressPrefix}`, `properties.virtualNetworkPeerings`)
+/// as a fixture gives it; the handler decodes the request itself and calls [`vnet_from`].
 pub fn parse_vnet(body: &Map<String, Value>) -> ArmResult<VnetBody> {
-    let props = obj(body.get("properties"), "properties")?
-        .cloned()
+    vnet_from(decode(&Value::Object(body.clone()))?)
+}
+
+/// What a decoded VNet PUT says: address prefixes default to `10.0.0.0/16`; every subnet
+/// needs a name, unique in the VNet; every inline peering needs its remote VNet (ISO-15 refuses
+/// it afterwards).
+pub fn vnet_from(body: VirtualNetworkRequest) -> ArmResult<VnetBody> {
+    let props = body.properties.unwrap_or_default();
+    let mut address_prefixes = props
+        .address_space
+        .and_then(|a| a.address_prefixes)
         .unwrap_or_default();
-    let space = obj(props.get("addressSpace"), "properties.addressSpace")?;
-    let mut address_prefixes = Vec::new();
-    for p in arr(
-        space.and_then(|s| s.get("addressPrefixes")),
-        "properties.addressSpace.addressPrefixes",
-    )? {
-        let p = p.as_str().ok_or_else(|| {
-            ArmError::bad_property(
-                "properties.addressSpace.addressPrefixes",
-                "Address prefixes must be strings such as '10.0.0.0/16'.",
-            )
-        })?;
-        address_prefixes.push(p.to_string());
-    }
     if address_prefixes.is_empty() {
         address_prefixes.push("10.0.0.0/16".into());
     }
     let mut subnets: Vec<SubnetDoc> = Vec::new();
-    for (i, s) in arr(props.get("subnets"), "properties.subnets")?
-        .iter()
-        .enumerate()
-    {
-        let target = format!("properties.subnets[{i}]");
-        let s = obj(Some(s), &target)?.cloned().unwrap_or_default();
-        let name = string(s.get("name"), &format!("{target}.name"))?.ok_or_else(|| {
-            ArmError::bad_property(&format!("{target}.name"), "Every subnet needs a name.")
-        })?;
+    for (i, s) in props.subnets.unwrap_or_default().into_iter().enumerate() {
+        let target = format!("properties.subnets[{i}].name");
+        let name = s
+            .name
+            .ok_or_else(|| errors::subnet_name_required(&target))?;
         crate::arm::safe_name("subnet", &name)?;
         if subnets.iter().any(|x| x.name.eq_ignore_ascii_case(&name)) {
-            return Err(ArmError::bad_property(
-                &format!("{target}.name"),
-                format!("The subnet name '{name}' appears twice in the virtual network."),
-            ));
+            return Err(errors::subnet_name_repeated(&target, &name));
         }
-        let sp = obj(s.get("properties"), &format!("{target}.properties"))?;
-        let address_prefix = string(
-            sp.and_then(|p| p.get("addressPrefix")),
-            &format!("{target}.properties.addressPrefix"),
-        )?;
         subnets.push(SubnetDoc {
             name,
-            address_prefix,
+            address_prefix: s.properties.and_then(|p| p.address_prefix),
         });
     }
     let mut peerings = Vec::new();
-    for (i, p) in arr(
-        props.get("virtualNetworkPeerings"),
-        "properties.virtualNetworkPeerings",
-    )?
-    .iter()
-    .enumerate()
+    for (i, p) in props
+        .virtual_network_peerings
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
     {
-        let name = p
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let remote = remote_vnet_id(p, &format!("properties.virtualNetworkPeerings[{i}]"))?;
-        peerings.push((name, remote));
+        let remote = remote_vnet_id(&p, &format!("properties.virtualNetworkPeerings[{i}]"))?;
+        peerings.push((p.name.unwrap_or_default(), remote));
     }
-    let location = string(body.get("location"), "location")?;
     Ok(VnetBody {
-        location,
-        tags: parse_tags(body)?,
+        location: body.location,
+        tags: body.tags.unwrap_or_default(),
         address_prefixes,
         subnets,
         peerings,
     })
 }
 
-/// `properties.remoteVirtualNetwork.id` of a peering body.
-pub fn remote_vnet_id(peering: &Value, target: &str) -> ArmResult<String> {
+/// `properties.remoteVirtualNetwork.id` of a peering body (`target`: the peering's path, empty
+/// for a peering PUT).
+pub fn remote_vnet_id(peering: &PeeringRequest, target: &str) -> ArmResult<String> {
     peering
-        .get("properties")
-        .and_then(|p| p.get("remoteVirtualNetwork"))
-        .and_then(|r| r.get("id"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+        .properties
+        .as_ref()
+        .and_then(|p| p.remote_virtual_network.as_ref())
+        .and_then(|r| r.id.clone())
         .ok_or_else(|| {
-            let t = if target.is_empty() {
+            let path = if target.is_empty() {
                 "properties.remoteVirtualNetwork.id".to_string()
             } else {
                 format!("{target}.properties.remoteVirtualNetwork.id")
             };
-            ArmError::bad_property(
-                &t,
-                "A virtual network peering needs properties.remoteVirtualNetwork.id.",
-            )
+            errors::peering_remote_required(&path)
         })
 }
 
@@ -190,68 +122,48 @@ pub struct PeBody {
     pub connection: ConnectionDoc,
 }
 
-/// Parses a private endpoint PUT body: `properties.subnet.id` and exactly one entry of
-/// `properties.privateLinkServiceConnections` or `properties.manualPrivateLinkServiceConnections`
-/// with `properties.{privateLinkServiceId, groupIds, requestMessage}`. `pe_name` names the
-/// connection when the body does not.
+/// Parses a private endpoint PUT body as a fixture gives it (see [`pe_from`]).
 pub fn parse_pe(body: &Map<String, Value>, pe_name: &str) -> ArmResult<PeBody> {
-    let props = obj(body.get("properties"), "properties")?
-        .cloned()
+    pe_from(decode(&Value::Object(body.clone()))?, pe_name)
+}
+
+/// What a decoded private endpoint PUT says: `properties.subnet.id` and exactly one entry of
+/// `properties.privateLinkServiceConnections` (auto-approved) or
+/// `properties.manualPrivateLinkServiceConnections` (pending) with
+/// `properties.{privateLinkServiceId, groupIds, requestMessage}`. `pe_name` names the
+/// connection when the body does not.
+pub fn pe_from(body: PrivateEndpointRequest, pe_name: &str) -> ArmResult<PeBody> {
+    let props = body.properties.unwrap_or_default();
+    let subnet_id = props
+        .subnet
+        .and_then(|s| s.id)
+        .ok_or_else(errors::pe_subnet_required)?;
+    let auto = props.private_link_service_connections.unwrap_or_default();
+    let manual = props
+        .manual_private_link_service_connections
         .unwrap_or_default();
-    let subnet_id = obj(props.get("subnet"), "properties.subnet")?
-        .and_then(|s| s.get("id"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| ArmError::bad_property("properties.subnet.id", "A private endpoint needs properties.subnet.id: the id of a subnet of a virtual network."))?;
-    let auto = arr(
-        props.get("privateLinkServiceConnections"),
-        "properties.privateLinkServiceConnections",
-    )?;
-    let manual = arr(
-        props.get("manualPrivateLinkServiceConnections"),
-        "properties.manualPrivateLinkServiceConnections",
-    )?;
-    let (list, is_manual, key) = match (auto.len(), manual.len()) {
+    let (mut list, is_manual, key) = match (auto.len(), manual.len()) {
         (1, 0) => (auto, false, "privateLinkServiceConnections"),
         (0, 1) => (manual, true, "manualPrivateLinkServiceConnections"),
-        _ => {
-            return Err(ArmError::bad_property(
-                "properties.privateLinkServiceConnections",
-                "A private endpoint needs exactly one connection, in properties.privateLinkServiceConnections (auto-approved) or properties.manualPrivateLinkServiceConnections (pending approval).",
-            ))
-        }
+        _ => return Err(errors::pe_needs_one_connection()),
     };
-    let target = format!("properties.{key}[0]");
-    let c = &list[0];
-    let cp = obj(c.get("properties"), &format!("{target}.properties"))?
-        .cloned()
-        .unwrap_or_default();
-    let target_id = string(cp.get("privateLinkServiceId"), &format!("{target}.properties.privateLinkServiceId"))?
-        .ok_or_else(|| ArmError::bad_property(&format!("{target}.properties.privateLinkServiceId"), "The connection needs properties.privateLinkServiceId: the id of the resource to connect to (a workspace)."))?;
-    let mut group_ids = Vec::new();
-    for g in arr(cp.get("groupIds"), &format!("{target}.properties.groupIds"))? {
-        let g = g.as_str().ok_or_else(|| {
-            ArmError::bad_property(
-                &format!("{target}.properties.groupIds"),
-                "groupIds must be strings.",
-            )
-        })?;
-        group_ids.push(g.to_string());
-    }
+    let c = list.remove(0);
+    let cp = c.properties.unwrap_or_default();
+    let target_id = cp.private_link_service_id.ok_or_else(|| {
+        errors::pe_link_target_required(&format!(
+            "properties.{key}[0].properties.privateLinkServiceId"
+        ))
+    })?;
     let connection = ConnectionDoc {
-        name: string(c.get("name"), &format!("{target}.name"))?
-            .unwrap_or_else(|| pe_name.to_string()),
+        name: c.name.unwrap_or_else(|| pe_name.to_string()),
         target_id,
-        group_ids,
-        request_message: string(
-            cp.get("requestMessage"),
-            &format!("{target}.properties.requestMessage"),
-        )?,
+        group_ids: cp.group_ids.unwrap_or_default(),
+        request_message: cp.request_message,
         manual: is_manual,
     };
     Ok(PeBody {
-        location: string(body.get("location"), "location")?,
-        tags: parse_tags(body)?,
+        location: body.location,
+        tags: body.tags.unwrap_or_default(),
         subnet_id,
         connection,
     })

@@ -123,7 +123,7 @@ pub async fn route(
         }
         Method::PUT => {
             crate::arm::safe_name("private endpoint", id.name())?;
-            let b = model::parse_pe(&req.json_object()?, id.name())?;
+            let b = model::pe_from(crate::arm::body::parse(req)?, id.name())?;
             match row {
                 Some(row) => update(state, &row, b).await,
                 None => {

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_HEADER};
 use super::{listeners, rg_id, NetPath};
 use crate::app::{AppState, State};
+use crate::arm::body::network::SubnetRequest;
 use crate::domain::{Audit, ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
@@ -164,7 +165,7 @@ async fn put(
     rg_location: &str,
 ) -> ArmResult<Response> {
     crate::arm::safe_name("virtual network", id.name())?;
-    let b = model::parse_vnet(&req.json_object()?)?;
+    let b = model::vnet_from(crate::arm::body::parse(req)?)?;
     if let Some((_, remote)) = b.peerings.first() {
         return Err(refuse_peering(id.as_str(), remote));
     }
@@ -268,12 +269,8 @@ pub async fn subnets(
             &name,
         )),
         (&Method::PUT, _) => {
-            let body = req.json_object()?;
-            let prefix = body
-                .get("properties")
-                .and_then(|p| p.get("addressPrefix"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let body: SubnetRequest = crate::arm::body::parse(req)?;
+            let prefix = body.properties.and_then(|p| p.address_prefix);
             let s = SubnetDoc {
                 name: pos
                     .map(|i| v.subnets[i].name.clone())
@@ -334,7 +331,7 @@ pub async fn peerings(
             p.seg(req, 2),
         )),
         (&Method::PUT, 2) => {
-            let body = Value::Object(req.json_object()?);
+            let body: model::PeeringRequest = crate::arm::body::parse(req)?;
             let remote = model::remote_vnet_id(&body, "")?;
             Err(refuse_peering(id.as_str(), &remote))
         }

@@ -1,0 +1,241 @@
+//! Concurrency (issue 5): 64 parallel requests mixing reads and writes never produce a 500 or
+//! `database is locked`; concurrent PUTs of one resource serialise (last writer wins, or 409
+//! while an operation is in flight) and leave a consistent state.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
+use std::sync::Arc;
+
+use common::{Resp, TestApp};
+use futures::future::join_all;
+use serde_json::json;
+
+fn clean(what: &str, r: &Resp) {
+    assert!(r.status < 500, "{what}: {} {}", r.status, r.text);
+    assert!(!r.text.contains("database is locked"), "{what}: {}", r.text);
+}
+
+fn dep_body(app: &TestApp, tag: &str) -> serde_json::Value {
+    json!({ "location": "eastus", "tags": { "v": tag }, "sku": { "name": "Default", "capacity": 1 }, "properties": {
+        "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2", "model": format!("{}/models/m/versions/1", app.ws_path()) } })
+}
+
+async fn mixed_load(app: Arc<TestApp>) {
+    app.create_endpoint("ep-shared", json!({})).await;
+    app.create_deployment("ep-shared", "blue", json!({}), 1)
+        .await;
+    let tasks = (0..64).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let r = match i % 8 {
+                0 => {
+                    app.put(
+                        &app.ep_path(&format!("ep-c{i}")),
+                        json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+                    )
+                    .await
+                }
+                1 => {
+                    app.put(
+                        &format!("{}/deployments/d{i}", app.ep_path("ep-shared")),
+                        dep_body(&app, "x"),
+                    )
+                    .await
+                }
+                2 => {
+                    app.put(
+                        &format!("{}/models/m{i}/versions/1", app.ws_path()),
+                        json!({ "properties": { "modelUri": "azureml://x" } }),
+                    )
+                    .await
+                }
+                3 => {
+                    app.patch(
+                        &app.ep_path("ep-shared"),
+                        json!({ "tags": { "i": i.to_string() } }),
+                    )
+                    .await
+                }
+                4 => {
+                    app.post(&format!("{}/listKeys", app.ep_path("ep-shared")), None)
+                        .await
+                }
+                5 => app.get(&format!("{}/onlineEndpoints", app.ws_path())).await,
+                6 => {
+                    app.get(&format!("{}/deployments", app.ep_path("ep-shared")))
+                        .await
+                }
+                _ => {
+                    let url = format!("{}/amlitestore/cc/b{i}.bin", app.base);
+                    let put = app
+                        .client
+                        .put(url)
+                        .header("x-ms-blob-type", "BlockBlob")
+                        .body(vec![i as u8; 4096])
+                        .send()
+                        .await
+                        .unwrap();
+                    TestApp::read(put).await
+                }
+            };
+            clean(&format!("request {i}"), &r);
+            r.status
+        })
+    });
+    let statuses: Vec<u16> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        statuses.iter().filter(|s| **s < 300).count() >= 48,
+        "{statuses:?}"
+    );
+    // Everything written is readable and terminal.
+    let eps = app.get(&format!("{}/onlineEndpoints", app.ws_path())).await;
+    clean("list", &eps);
+    for e in eps.body["value"].as_array().unwrap() {
+        assert_eq!(e["properties"]["provisioningState"], "Succeeded", "{e}");
+    }
+}
+
+#[tokio::test]
+async fn sixty_four_parallel_requests_on_disk() {
+    mixed_load(Arc::new(TestApp::spawn_with(|c| c.in_memory = false).await)).await;
+}
+
+#[tokio::test]
+async fn sixty_four_parallel_requests_in_memory() {
+    mixed_load(Arc::new(TestApp::spawn().await)).await;
+}
+
+#[tokio::test]
+async fn concurrent_puts_of_one_endpoint_serialise() {
+    let app = Arc::new(TestApp::spawn_with(|c| c.in_memory = false).await);
+    app.create_endpoint("ep-race", json!({})).await;
+    let tasks = (0..16).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let body = json!({ "location": "eastus", "tags": { "writer": i.to_string() }, "properties": { "authMode": "Key" } });
+            let r = app.put(&app.ep_path("ep-race"), body).await;
+            clean("put", &r);
+            // An update PUT is 201 as Azure answers it (recorded: `test_online_endpoint_mir`).
+            assert!(r.status == 201 || r.status == 409, "{} {}", r.status, r.text);
+            (i, r.status)
+        })
+    });
+    let results: Vec<(i32, u16)> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let written: Vec<String> = results
+        .iter()
+        .filter(|(_, s)| *s == 201)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    assert!(!written.is_empty());
+    let ep = app.get(&app.ep_path("ep-race")).await;
+    let tag = ep.body["tags"]["writer"].as_str().unwrap().to_string();
+    assert!(
+        written.contains(&tag),
+        "final tag {tag} was never acknowledged: {written:?}"
+    );
+    assert_eq!(ep.body["properties"]["provisioningState"], "Succeeded");
+}
+
+#[tokio::test]
+async fn concurrent_puts_while_an_operation_is_in_flight_get_409() {
+    let app = Arc::new(
+        TestApp::spawn_with(|c| c.provisioning_delay = std::time::Duration::from_millis(400)).await,
+    );
+    let r = app
+        .put(
+            &app.ep_path("ep-flight"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    app.wait(&r).await;
+    let tasks = (0..8).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let body = json!({ "location": "eastus", "tags": { "writer": i.to_string() }, "properties": { "authMode": "Key" } });
+            let r = app.put(&app.ep_path("ep-flight"), body).await;
+            clean("put", &r);
+            (i, r.status, r.header("azure-asyncoperation"))
+        })
+    });
+    let results: Vec<_> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // An update PUT is 201 as Azure answers it (recorded: `test_online_endpoint_mir`).
+    let accepted: Vec<_> = results.iter().filter(|(_, s, _)| *s == 201).collect();
+    assert_eq!(
+        accepted.len(),
+        1,
+        "exactly one PUT may start the update: {:?}",
+        results.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
+    assert_eq!(results.iter().filter(|(_, s, _)| *s == 409).count(), 7);
+    let (winner, _, url) = accepted[0];
+    let mut last = String::new();
+    for _ in 0..200 {
+        let m = app.get(url.as_ref().unwrap()).await;
+        last = m.body["status"].as_str().unwrap_or("").to_string();
+        if last != "InProgress" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(last, "Succeeded");
+    let ep = app.get(&app.ep_path("ep-flight")).await;
+    assert_eq!(ep.body["tags"]["writer"], winner.to_string());
+}
+
+#[tokio::test]
+async fn deployments_racing_their_endpoint_delete_stay_consistent() {
+    let app = Arc::new(TestApp::spawn_with(|c| c.in_memory = false).await);
+    for round in 0..3 {
+        let ep = format!("ep-gone{round}");
+        app.create_endpoint(&ep, json!({})).await;
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let (app, ep) = (app.clone(), ep.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = if i == 6 {
+                    app.delete(&app.ep_path(&ep)).await
+                } else {
+                    app.put(
+                        &format!("{}/deployments/d{i}", app.ep_path(&ep)),
+                        dep_body(&app, "x"),
+                    )
+                    .await
+                };
+                clean(&format!("{ep} request {i}"), &r);
+            }));
+        }
+        for t in join_all(tasks).await {
+            t.unwrap();
+        }
+        // Once the delete completes, no deployment outlives its endpoint.
+        let mut gone = false;
+        for _ in 0..200 {
+            if app.get(&app.ep_path(&ep)).await.status == 404 {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(gone, "{ep} never went away");
+        let all = app.get("/_amlite/resources").await;
+        let orphans: Vec<_> = all.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"].as_str().unwrap().contains(&format!("/{ep}/")))
+            .collect();
+        assert!(orphans.is_empty(), "{orphans:?}");
+    }
+}
