@@ -18,7 +18,8 @@
 //! - [`managed_network`]: ISO-7, ISO-8 required outbound rules, ISO-9 modes and readiness.
 //! - [`legacy_egress`]: ISO-13 immutable egress flag, ISO-14 private endpoints, ISO-15 peering.
 //! - [`provisioning`]: ISO-16/17/18 provisioning-time decisions, ISO-19 combinations.
-//! - [`artifacts`]: which storage account/registry a model or code URI names (ISO-17/18 input).
+//! - [`artifacts`]: which storage account/registry a model or code URI, or an image reference,
+//!   names (ISO-17/18 input).
 //! - [`names`]: CP-1 endpoint and deployment names, regional uniqueness.
 //! - [`traffic`]: CP-2 traffic, CP-3 mirror traffic, CP-4 delete with traffic.
 //! - [`limits`]: CP-5 limits and the ISO-8601 duration parser.

@@ -18,7 +18,8 @@ pub struct ArtifactLocation {
     pub kind: ArtifactKind,
     /// ARM id of the storage account/registry, or host name (for messages).
     pub resource_id_or_host: String,
-    /// `true` when it is in the workspace's own storage account or container registry.
+    /// `true` when it is in the workspace's own storage account or container registry (or, for
+    /// an image, in Microsoft's container registry, which a legacy private deployment reaches).
     pub in_workspace_storage_or_registry: bool,
     /// `publicNetworkAccess` of the resource holding it.
     pub resource_public_network_access: PublicNetworkAccess,
@@ -93,7 +94,8 @@ pub fn iso_16_public_egress_needs_public_workspace(
 /// Input: deployment egress, whether the workspace has a managed network (then the rule does
 /// not apply), the artifact locations.
 /// Error: for the first artifact outside the workspace's storage/registry, 400 `BadArgument`
-/// "... unable to download user model ..." (`code` / `pull user image` for the others).
+/// "... unable to download user model ..." (`user code` / `user container image` for the
+/// others), naming where it is and what to change.
 pub fn iso_17_private_egress_artifacts(
     egress: PublicNetworkAccess,
     has_managed_network: bool,
@@ -108,6 +110,17 @@ pub fn iso_17_private_egress_artifacts(
     else {
         return Ok(());
     };
+    let remedy = match a.kind {
+        ArtifactKind::Image => format!(
+            "Make sure the container image is available in the workspace's container registry \
+             (push it there and use that image) or use an image from {}",
+            super::MICROSOFT_CONTAINER_REGISTRY
+        ),
+        kind => format!(
+            "Store the {} in the workspace's storage or registry",
+            kind.noun()
+        ),
+    };
     Err(Violation::new(
         "ISO-17",
         400,
@@ -115,11 +128,10 @@ pub fn iso_17_private_egress_artifacts(
         format!(
             "Deployment provisioning failed: {} from '{}': with egressPublicNetworkAccess Disabled \
              the deployment can only reach the workspace's storage account and container registry \
-             through private endpoints (ISO-17). Store the {} in the workspace's storage or \
-             registry, or use egressPublicNetworkAccess Enabled.",
+             through private endpoints (ISO-17). {remedy}, or create the deployment with \
+             egressPublicNetworkAccess Enabled.",
             failure_phrase(a.kind),
             a.resource_id_or_host,
-            a.kind.noun()
         ),
     ))
 }
@@ -166,7 +178,9 @@ fn failure_phrase(kind: ArtifactKind) -> &'static str {
     match kind {
         ArtifactKind::Model => "unable to download user model",
         ArtifactKind::Code => "unable to download user code",
-        ArtifactKind::Image => "unable to pull user image",
+        // Azure's BadArgument reason "Unable to download user container image" (troubleshooting
+        // online endpoints: "Make sure container image is available in workspace ACR").
+        ArtifactKind::Image => "unable to download user container image",
     }
 }
 
@@ -270,7 +284,7 @@ mod tests {
                 Disabled,
                 false,
                 &outside_image,
-                Some("unable to pull user image"),
+                Some("unable to download user container image"),
             ),
             (Enabled, false, &outside_model, None),
             (Disabled, true, &outside_model, None),
