@@ -70,6 +70,9 @@ pub struct Violation {
     pub target: Option<String>,
     /// Inner error code (Azure ML's `innerError.code` / first `details[].code`).
     pub inner_code: Option<&'static str>,
+    /// One `details[]` entry `(code, message)`, where Azure wraps another service's answer
+    /// (e.g. `InferencingClientCallFailed`).
+    pub detail: Option<(&'static str, String)>,
 }
 
 impl Violation {
@@ -87,6 +90,7 @@ impl Violation {
             message: message.into(),
             target: None,
             inner_code: None,
+            detail: None,
         }
     }
 
@@ -114,6 +118,12 @@ impl Violation {
     /// Sets the inner error code.
     pub fn with_inner(mut self, inner_code: &'static str) -> Self {
         self.inner_code = Some(inner_code);
+        self
+    }
+
+    /// Adds a `details[]` entry.
+    pub fn with_detail(mut self, code: &'static str, message: impl Into<String>) -> Self {
+        self.detail = Some((code, message.into()));
         self
     }
 }
