@@ -39,10 +39,11 @@ def test_endpoint_name_used_in_the_region_is_azures_400(ml, amlite):
     "The request is invalid." with the inference service's validation text in details[0]."""
     from azure.mgmt.machinelearningservices.models import Workspace
 
-    rg = amlite.resource_group
+    rg, ws = amlite.resource_group, amlite.workspace_name
+    ml.online_endpoints.begin_create_or_update(rg, ws, "mgmt-dup", _endpoint()).result()
     ml.workspaces.begin_create_or_update(rg, "mgmt-ws2", Workspace(location="eastus")).result()
     with pytest.raises(HttpResponseError) as e:
-        ml.online_endpoints.begin_create_or_update(rg, "mgmt-ws2", "mgmt-ep", _endpoint()).result()
+        ml.online_endpoints.begin_create_or_update(rg, "mgmt-ws2", "mgmt-dup", _endpoint()).result()
     assert e.value.status_code == 400
     assert e.value.error.code == "BadRequest"
     assert e.value.error.message == "The request is invalid."
