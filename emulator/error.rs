@@ -25,6 +25,8 @@ pub struct ArmError {
     pub inner_code: Option<String>,
     /// Extra response headers (e.g. `x-ms-error-code` for Blob Storage).
     pub headers: Vec<(&'static str, String)>,
+    /// `details[]` entries `(code, message)` (empty for most errors).
+    pub details: Vec<(String, String)>,
 }
 
 /// Result alias for handlers.
@@ -40,6 +42,7 @@ impl ArmError {
             target: None,
             inner_code: None,
             headers: Vec::new(),
+            details: Vec::new(),
         }
     }
 
@@ -391,10 +394,17 @@ impl ArmError {
 
     /// The envelope body.
     pub fn body(&self) -> Value {
+        let details: Vec<Value> = self
+            .details
+            .iter()
+            .map(|(code, message)| {
+                json!({ "code": code, "message": message, "details": [], "additionalInfo": [] })
+            })
+            .collect();
         let mut error = json!({
             "code": self.code,
             "message": self.message,
-            "details": [],
+            "details": details,
             "additionalInfo": [],
         });
         // `ErrorDetail.target` is a non-nullable string in common-types: omit it when unset.
@@ -415,6 +425,10 @@ impl From<Violation> for ArmError {
         let mut e = ArmError::new(status, v.code, v.message);
         e.target = v.target;
         e.inner_code = v.inner_code.map(str::to_string);
+        e.details = v
+            .detail
+            .map(|(code, message)| vec![(code.to_string(), message)])
+            .unwrap_or_default();
         e
     }
 }

@@ -99,8 +99,8 @@ pub fn apply_declarations(
 
 /// Where a deployment's model, code and image live, for the provisioning rules (ISO-17/18).
 /// Model and code follow their asset's `modelUri`/`codeUri` (see [`rules::artifact_source`]);
-/// anything amlite cannot tell is taken to be in the workspace's storage. The image is built
-/// into the workspace's container registry.
+/// anything amlite cannot tell is taken to be in the workspace's storage. The image follows the
+/// environment (see [`image_location`]).
 pub async fn locate(
     state: &AppState,
     ws_id: &ResourceId,
@@ -116,23 +116,114 @@ pub async fn locate(
         let source = asset_source(state, ws_id, code, "codes", "codeUri").await?;
         out.push(place(state, ws_id, ws, ArtifactKind::Code, source).await?);
     }
-    if d.environment_id.is_some() {
-        let registry = ws
-            .container_registry
-            .as_deref()
-            .map(last_segment_lower)
-            .unwrap_or_default();
-        out.push(ArtifactLocation {
-            kind: ArtifactKind::Image,
-            resource_id_or_host: ws
-                .container_registry
-                .clone()
-                .unwrap_or_else(|| "the workspace container registry".into()),
-            in_workspace_storage_or_registry: true,
-            resource_public_network_access: access_of(ws, &format!("registry:{registry}")),
-        });
+    if let Some(env) = &d.environment_id {
+        out.push(image_location(state, ws_id, ws, env).await?);
     }
     Ok(out)
+}
+
+/// Where the deployment pulls its environment's container image from (ISO-17/18). An environment
+/// that only names an `image` (no `build` context, no `condaFile`) is pulled from that image's
+/// registry; one Azure builds (a `build` context, or a conda file on a base image) is pushed to
+/// the workspace's container registry first, and so is anything amlite cannot read (an unknown
+/// environment). Curated environments (`azureml://registries/azureml/…`) are on
+/// [`rules::MICROSOFT_CONTAINER_REGISTRY`]; another registry's are in that registry.
+async fn image_location(
+    state: &AppState,
+    ws_id: &ResourceId,
+    ws: &Workspace,
+    environment: &str,
+) -> ArmResult<ArtifactLocation> {
+    let ws_registry = ws.container_registry.as_deref().map(last_segment_lower);
+    // The registry Azure shows on the workspace (one on every workspace, SPEC 6.1).
+    let shown_registry = last_segment_lower(&super::workspace_wire::registry_id(ws_id, ws));
+    let built = ArtifactLocation {
+        kind: ArtifactKind::Image,
+        resource_id_or_host: ws
+            .container_registry
+            .clone()
+            .unwrap_or_else(|| "the workspace container registry".into()),
+        in_workspace_storage_or_registry: true,
+        resource_public_network_access: access_of(
+            ws,
+            &format!("registry:{}", ws_registry.as_deref().unwrap_or_default()),
+        ),
+    };
+    if let ArtifactSource::Registry(r) = rules::artifact_source(environment) {
+        if r == "azureml" {
+            return Ok(ArtifactLocation {
+                resource_id_or_host: rules::MICROSOFT_CONTAINER_REGISTRY.into(),
+                resource_public_network_access: rules::PublicNetworkAccess::Enabled,
+                ..built
+            });
+        }
+        let access = access_of(ws, &format!("registry:{r}"));
+        return Ok(outside(
+            ArtifactKind::Image,
+            format!("azureml://registries/{r}"),
+            access,
+        ));
+    }
+    let Some(env) = asset_doc(state, ws_id, environment, "environments").await? else {
+        return Ok(built);
+    };
+    let props = &env.properties;
+    let is_built = ["build", "condaFile"]
+        .iter()
+        .any(|k| props.get(*k).is_some_and(|v| !v.is_null()));
+    let image = props
+        .get("image")
+        .and_then(Value::as_str)
+        .filter(|i| !i.trim().is_empty());
+    let Some(image) = image.filter(|_| !is_built) else {
+        return Ok(built);
+    };
+    let (reference, host) = rules::image_reference(image);
+    Ok(match rules::image_registry(&host, Some(&shown_registry)) {
+        rules::ImageRegistry::Workspace => built,
+        rules::ImageRegistry::Microsoft => ArtifactLocation {
+            resource_id_or_host: reference,
+            resource_public_network_access: rules::PublicNetworkAccess::Enabled,
+            ..built
+        },
+        rules::ImageRegistry::OtherAzure(name) => outside(
+            ArtifactKind::Image,
+            reference,
+            access_of(ws, &format!("registry:{name}")),
+        ),
+        rules::ImageRegistry::Other => outside(
+            ArtifactKind::Image,
+            reference,
+            rules::PublicNetworkAccess::Enabled,
+        ),
+    })
+}
+
+/// The asset a deployment's reference names (an ARM id or `azureml:n:v` in `collection`);
+/// `None` when it is not such a reference or not stored.
+async fn asset_doc(
+    state: &AppState,
+    ws_id: &ResourceId,
+    reference: &str,
+    collection: &str,
+) -> ArmResult<Option<Asset>> {
+    let r = reference.trim();
+    let asset_id = if r.to_ascii_lowercase().starts_with("/subscriptions/") {
+        Some(ResourceId::from_string(r.to_string()))
+    } else if let Some(short) = r.strip_prefix("azureml:").filter(|s| !s.starts_with("//")) {
+        short
+            .split_once(':')
+            .map(|(n, v)| ws_id.child(collection, n).child("versions", v))
+    } else {
+        None
+    };
+    let Some(id) = asset_id else {
+        return Ok(None);
+    };
+    match state.store.get(&id).await? {
+        Some(row) => Ok(Some(row.doc()?)),
+        None => Ok(None),
+    }
 }
 
 /// What a deployment's `model` / `codeId` reference points at: an asset id or `azureml:n:v`
@@ -145,22 +236,15 @@ async fn asset_source(
     uri_prop: &str,
 ) -> ArmResult<ArtifactSource> {
     let r = reference.trim();
-    let asset_id = if r.to_ascii_lowercase().starts_with("/subscriptions/") {
-        Some(ResourceId::from_string(r.to_string()))
-    } else if let Some(short) = r.strip_prefix("azureml:").filter(|s| !s.starts_with("//")) {
-        short
-            .split_once(':')
-            .map(|(n, v)| ws_id.child(collection, n).child("versions", v))
-    } else {
+    let is_reference = r.to_ascii_lowercase().starts_with("/subscriptions/")
+        || r.strip_prefix("azureml:")
+            .is_some_and(|s| !s.starts_with("//"));
+    if !is_reference {
         return Ok(rules::artifact_source(r));
-    };
-    let Some(id) = asset_id else {
+    }
+    let Some(asset) = asset_doc(state, ws_id, r, collection).await? else {
         return Ok(ArtifactSource::Unknown);
     };
-    let Some(row) = state.store.get(&id).await? else {
-        return Ok(ArtifactSource::Unknown);
-    };
-    let asset: Asset = row.doc()?;
     let uri = asset
         .properties
         .get(uri_prop)

@@ -1,12 +1,14 @@
-//! Where a deployment's model or code comes from, read from the URI its asset names: the input
-//! of ISO-17 (legacy private egress reaches only the workspace's storage and registry) and ISO-18
-//! (legacy public egress reaches only public resources).
+//! Where a deployment's model or code comes from, read from the URI its asset names, and which
+//! registry its environment's container image is pulled from: the input of ISO-17 (legacy
+//! private egress reaches only the workspace's storage and registry) and ISO-18 (legacy public
+//! egress reaches only public resources).
 //!
 //! Source: the URI forms Azure ML accepts for `modelUri` / `codeUri` / a deployment's `model`
 //! (`azureml://…/datastores/{ds}/paths/…`, `azureml://registries/{r}/…`, blob/ADLS URLs such as
 //! `https://{account}.blob.core.windows.net/…`, `wasbs://{container}@{account}.blob…`) plus the
 //! path-style URL amlite's own Blob slice hands out (`https://127.0.0.1:PORT/{account}/…`,
-//! SPEC 2.1). Pure string parsing: no IO, no other amlite module.
+//! SPEC 2.1); image references follow Docker's naming rules. Pure string parsing: no IO, no
+//! other amlite module.
 
 /// The place a model or code URI points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,71 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "[::1]"
 }
 
+/// Microsoft's container registry (curated Azure ML images): reachable from a deployment with
+/// egress disabled, like the workspace's own registry (ISO-17).
+pub const MICROSOFT_CONTAINER_REGISTRY: &str = "mcr.microsoft.com";
+
+/// Docker Hub, where an image reference without a registry host is pulled from.
+pub const DOCKER_HUB: &str = "docker.io";
+
+/// An environment's container image reference in Docker's fully qualified form
+/// `{registry}/{repository}[:tag|@digest]`, lower-cased, and its registry host. Docker's rule:
+/// the first `/`-separated component is a registry host when it contains a `.` or a `:` or is
+/// `localhost`; otherwise the image is on Docker Hub (`python:3.11` is
+/// `docker.io/library/python:3.11`). Docker Hub's other host names count as `docker.io`.
+pub fn image_reference(image: &str) -> (String, String) {
+    let lower = image.trim().to_ascii_lowercase();
+    let (first, rest) = lower.split_once('/').unwrap_or(("", lower.as_str()));
+    let is_host = first.contains('.') || first.contains(':') || first == "localhost";
+    let (host, repo) = if is_host {
+        (first.to_string(), rest.to_string())
+    } else if first.is_empty() {
+        (DOCKER_HUB.to_string(), format!("library/{rest}"))
+    } else {
+        (DOCKER_HUB.to_string(), lower.clone())
+    };
+    let host = match host.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            DOCKER_HUB.to_string()
+        }
+        _ => host,
+    };
+    (format!("{host}/{repo}"), host)
+}
+
+/// The registry an image's host (from [`image_reference`]) names, as ISO-17/18 see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRegistry {
+    /// The workspace's own container registry (`{registry}.azurecr.io`).
+    Workspace,
+    /// [`MICROSOFT_CONTAINER_REGISTRY`]: curated images, reachable like the workspace's registry.
+    Microsoft,
+    /// Another Azure container registry, by name (lower case).
+    OtherAzure(String),
+    /// Any other registry (Docker Hub, GitHub, …): public, outside the workspace.
+    Other,
+}
+
+/// Classifies registry host `host` (lower case, maybe with a port) against the name of the
+/// workspace's container registry: an Azure registry's login server is `{name}.azurecr.{suffix}`
+/// (`azurecr.io`, `azurecr.cn`, `azurecr.us`).
+pub fn image_registry(host: &str, workspace_registry: Option<&str>) -> ImageRegistry {
+    let host = host.split(':').next().unwrap_or(host);
+    if host == MICROSOFT_CONTAINER_REGISTRY {
+        return ImageRegistry::Microsoft;
+    }
+    match host.split_once('.') {
+        Some((name, suffix)) if suffix.starts_with("azurecr.") && !name.is_empty() => {
+            if workspace_registry.is_some_and(|w| w.eq_ignore_ascii_case(name)) {
+                ImageRegistry::Workspace
+            } else {
+                ImageRegistry::OtherAzure(name.to_string())
+            }
+        }
+        _ => ImageRegistry::Other,
+    }
+}
+
 /// The storage account named by a datastore's `accountName`: amlite's default datastore answers
 /// `127.0.0.1:PORT/{account}` (SPEC 2.1), others the bare account name.
 pub fn datastore_account(account_name: &str) -> String {
@@ -141,6 +208,70 @@ mod tests {
         for (uri, want) in cases {
             assert_eq!(artifact_source(uri), want, "{uri}");
         }
+    }
+
+    #[test]
+    fn image_reference_table() {
+        let cases = [
+            (
+                "python:3.11-slim",
+                "docker.io/library/python:3.11-slim",
+                "docker.io",
+            ),
+            (
+                "bitnami/python:3",
+                "docker.io/bitnami/python:3",
+                "docker.io",
+            ),
+            (
+                "docker.io/library/ubuntu",
+                "docker.io/library/ubuntu",
+                "docker.io",
+            ),
+            ("index.docker.io/u/r:1", "docker.io/u/r:1", "docker.io"),
+            (
+                "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
+                "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
+                "mcr.microsoft.com",
+            ),
+            (
+                "WsAcr.azurecr.io/img@sha256:ab",
+                "wsacr.azurecr.io/img@sha256:ab",
+                "wsacr.azurecr.io",
+            ),
+            ("localhost:5000/img", "localhost:5000/img", "localhost:5000"),
+            ("localhost/img", "localhost/img", "localhost"),
+            ("ghcr.io/o/r:t", "ghcr.io/o/r:t", "ghcr.io"),
+        ];
+        for (image, full, host) in cases {
+            assert_eq!(
+                image_reference(image),
+                (full.to_string(), host.to_string()),
+                "{image}"
+            );
+        }
+    }
+
+    #[test]
+    fn image_registry_table() {
+        use ImageRegistry::*;
+        let ws = Some("wsacr");
+        let cases = [
+            ("wsacr.azurecr.io", Workspace),
+            ("wsacr.azurecr.cn", Workspace),
+            ("other.azurecr.io", OtherAzure("other".into())),
+            ("mcr.microsoft.com", Microsoft),
+            ("docker.io", Other),
+            ("ghcr.io", Other),
+            ("localhost:5000", Other),
+        ];
+        for (host, want) in cases {
+            assert_eq!(image_registry(host, ws), want, "{host}");
+        }
+        assert_eq!(
+            image_registry("wsacr.azurecr.io", None),
+            OtherAzure("wsacr".into())
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! - [`managed_network`]: ISO-7, ISO-8 required outbound rules, ISO-9 modes and readiness.
 //! - [`legacy_egress`]: ISO-13 immutable egress flag, ISO-14 private endpoints, ISO-15 peering.
 //! - [`provisioning`]: ISO-16/17/18 provisioning-time decisions, ISO-19 combinations.
-//! - [`artifacts`]: which storage account/registry a model or code URI names (ISO-17/18 input).
+//! - [`artifacts`]: which storage account/registry a model or code URI, or an image reference,
+//!   names (ISO-17/18 input).
 //! - [`names`]: CP-1 endpoint and deployment names, regional uniqueness.
 //! - [`traffic`]: CP-2 traffic, CP-3 mirror traffic, CP-4 delete with traffic.
 //! - [`limits`]: CP-5 limits and the ISO-8601 duration parser.
@@ -69,6 +70,9 @@ pub struct Violation {
     pub target: Option<String>,
     /// Inner error code (Azure ML's `innerError.code` / first `details[].code`).
     pub inner_code: Option<&'static str>,
+    /// One `details[]` entry `(code, message)`, where Azure wraps another service's answer
+    /// (e.g. `InferencingClientCallFailed`).
+    pub detail: Option<(&'static str, String)>,
 }
 
 impl Violation {
@@ -86,6 +90,7 @@ impl Violation {
             message: message.into(),
             target: None,
             inner_code: None,
+            detail: None,
         }
     }
 
@@ -113,6 +118,12 @@ impl Violation {
     /// Sets the inner error code.
     pub fn with_inner(mut self, inner_code: &'static str) -> Self {
         self.inner_code = Some(inner_code);
+        self
+    }
+
+    /// Adds a `details[]` entry.
+    pub fn with_detail(mut self, code: &'static str, message: impl Into<String>) -> Self {
+        self.detail = Some((code, message.into()));
         self
     }
 }

@@ -75,13 +75,32 @@ pub fn normalize_region(region: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Azure's validation text for an endpoint name already used in the region (quoted in public
+/// reports: Azure/azureml-examples pull request 1931, Azure/mlops-project-template issue 29).
+pub const ENDPOINT_NAME_IN_USE: &str = "There is already an endpoint with this name, Endpoint \
+     name needs to be unique within a region. Try some other name.";
+
+/// The error Azure answers for [`ENDPOINT_NAME_IN_USE`]: 400 `BadRequest` "The request is
+/// invalid." with the inference service's validation problem in `details[0]`
+/// (`InferencingClientCallFailed`, its braces doubled as Azure sends them; the same envelope as
+/// Azure/carnegie-mop's troubleshooting page and Azure/azure-cli-extensions issue 7660 show).
+pub fn endpoint_name_in_use() -> Violation {
+    Violation::bad_request("CP-1", "The request is invalid.").with_detail(
+        "InferencingClientCallFailed",
+        format!(
+            "{{{{\"errors\":{{{{\"\":[\"{ENDPOINT_NAME_IN_USE}\"]}}}},\"title\":\"One or more \
+             validation errors occurred.\"}}}}"
+        ),
+    )
+}
+
 /// CP-1 (b): "Endpoint names are unique per region across all workspaces" (the name becomes
 /// `{endpoint}.{region}.inference.ml.azure.com`).
 ///
 /// Input: the requested name and region, the ARM id of the endpoint being written (so a PUT
 /// updating an endpoint does not conflict with itself), and every existing endpoint as
 /// `(name, region, endpoint ARM id)`. Names, regions and ids compare case-insensitively.
-/// Error: 409 `Conflict` saying the name is already in use in that region.
+/// Error: [`endpoint_name_in_use`] (400 `BadRequest`, Azure's validation text).
 pub fn cp_1_endpoint_name_unique_in_region<'a>(
     name: &str,
     region: &str,
@@ -96,15 +115,7 @@ pub fn cp_1_endpoint_name_unique_in_region<'a>(
     });
     match clash {
         None => Ok(()),
-        Some(_) => Err(Violation::conflict(
-            "CP-1",
-            format!(
-                "The endpoint name '{name}' is already in use in region '{region}'. Online \
-                 endpoint names must be unique within a region across all workspaces and \
-                 subscriptions (CP-1); choose another name."
-            ),
-        )
-        .with_target("name")),
+        Some(_) => Err(endpoint_name_in_use()),
     }
 }
 
@@ -149,6 +160,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn endpoint_name_in_use_detail_is_azures_doubled_brace_json() {
+        let (_, detail) = endpoint_name_in_use().detail.unwrap_or_default();
+        let want = format!(
+            r#"{{{{"errors":{{{{"":["{ENDPOINT_NAME_IN_USE}"]}}}},"title":"One or more validation errors occurred."}}}}"#
+        );
+        assert_eq!(detail, want);
+        assert!(detail.starts_with(r#"{{"errors":{{"":["There is already"#));
+        assert!(detail.ends_with(r#"occurred."}}"#));
     }
 
     #[test]
@@ -208,8 +230,11 @@ mod tests {
             let got = cp_1_endpoint_name_unique_in_region(name, region, own, existing);
             assert_eq!(got.is_err(), conflict, "{name} {region}");
             if let Err(v) = got {
-                assert_eq!((v.status, v.code), (409, "Conflict"));
-                assert!(v.message.contains("already in use"));
+                assert_eq!((v.status, v.code), (400, "BadRequest"));
+                assert_eq!(v.message, "The request is invalid.");
+                let (code, detail) = v.detail.expect("the inference service's answer");
+                assert_eq!(code, "InferencingClientCallFailed");
+                assert!(detail.contains(ENDPOINT_NAME_IN_USE), "{detail}");
             }
         }
     }

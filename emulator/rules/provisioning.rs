@@ -19,7 +19,8 @@ pub struct ArtifactLocation {
     pub kind: ArtifactKind,
     /// ARM id of the storage account/registry, or host name (for messages).
     pub resource_id_or_host: String,
-    /// `true` when it is in the workspace's own storage account or container registry.
+    /// `true` when it is in the workspace's own storage account or container registry (or, for
+    /// an image, in Microsoft's container registry, which a legacy private deployment reaches).
     pub in_workspace_storage_or_registry: bool,
     /// `publicNetworkAccess` of the resource holding it.
     pub resource_public_network_access: PublicNetworkAccess,
@@ -98,7 +99,8 @@ pub fn iso_16_public_egress_needs_public_workspace(
 /// Input: deployment egress, whether the workspace has a managed network (then the rule does
 /// not apply), the artifact locations.
 /// Error: for the first artifact outside the workspace's storage/registry, 400 `BadArgument`
-/// "... unable to download user model ..." (`code` / `pull user image` for the others).
+/// "... unable to download user model ..." (`user code` / `user container image` for the
+/// others), naming where it is and what to change.
 pub fn iso_17_private_egress_artifacts(
     egress: PublicNetworkAccess,
     has_managed_network: bool,
@@ -107,8 +109,18 @@ pub fn iso_17_private_egress_artifacts(
     if has_managed_network || egress == PublicNetworkAccess::Enabled {
         return Ok(());
     }
-    first_unreachable(egress, artifacts, |kind| {
-        format!("Store the {} in the workspace's storage or registry, or create the deployment with egressPublicNetworkAccess Enabled.", kind.noun())
+    first_unreachable(egress, artifacts, |kind| match kind {
+        ArtifactKind::Image => format!(
+            "Make sure the container image is available in the workspace's container registry \
+             (push it there and use that image) or use an image from {}, or create the \
+             deployment with egressPublicNetworkAccess Enabled.",
+            super::MICROSOFT_CONTAINER_REGISTRY
+        ),
+        kind => format!(
+            "Store the {} in the workspace's storage or registry, or create the deployment with \
+             egressPublicNetworkAccess Enabled.",
+            kind.noun()
+        ),
     })
 }
 
@@ -172,7 +184,9 @@ fn failure_phrase(kind: ArtifactKind) -> &'static str {
     match kind {
         ArtifactKind::Model => "unable to download user model",
         ArtifactKind::Code => "unable to download user code",
-        ArtifactKind::Image => "unable to pull user image",
+        // Azure's BadArgument reason "Unable to download user container image" (troubleshooting
+        // online endpoints: "Make sure container image is available in workspace ACR").
+        ArtifactKind::Image => "unable to download user container image",
     }
 }
 
@@ -276,7 +290,7 @@ mod tests {
                 Disabled,
                 false,
                 &outside_image,
-                Some("unable to pull user image"),
+                Some("unable to download user container image"),
             ),
             (Enabled, false, &outside_model, None),
             (Disabled, true, &outside_model, None),

@@ -168,6 +168,61 @@ async fn pe_creates_the_workspace_connection_and_its_delete_removes_it() {
     assert_eq!(app.delete(&vnet_path(&app, "vnet-b")).await.status, 200);
 }
 
+/// The PE's `networkInterfaces[0]` is a NIC amlite serves (issue 11): its IP configuration
+/// carries the PE's address in its subnet, the group id and the FQDNs of `customDnsConfigs`, and
+/// points back at the PE; other NIC names are ARM's 404, and the NIC goes with its PE.
+#[tokio::test]
+async fn pe_network_interface_is_served_with_the_pe_address() {
+    let app = TestApp::spawn().await;
+    create_vnet(&app, "vnet-n").await;
+    let r = app
+        .put(&pe_path(&app, "pe-n"), pe_body(&app, "vnet-n", false))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let pe = app.get(&pe_path(&app, "pe-n")).await;
+    let props = &pe.body["properties"];
+    let nic_id = props["networkInterfaces"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let nic = app.get(&nic_id).await;
+    assert_eq!(nic.status, 200, "{}", nic.text);
+    assert_eq!(nic.body["id"], nic_id.as_str());
+    assert_eq!(nic.body["type"], "Microsoft.Network/networkInterfaces");
+    assert_eq!(
+        nic.body["properties"]["privateEndpoint"]["id"],
+        pe.body["id"]
+    );
+    let ipc = &nic.body["properties"]["ipConfigurations"][0]["properties"];
+    let ip = ipc["privateIPAddress"].as_str().unwrap();
+    assert!(ip.starts_with("10.9.0."), "{}", nic.text);
+    let dns = props["customDnsConfigs"].as_array().unwrap();
+    assert!(!dns.is_empty(), "{}", pe.text);
+    for c in dns {
+        assert_eq!(c["ipAddresses"], json!([ip]), "{}", pe.text);
+    }
+    assert_eq!(
+        props["ipConfigurations"][0]["properties"]["privateIPAddress"],
+        ip
+    );
+    assert_eq!(ipc["subnet"]["id"], props["subnet"]["id"]);
+    let link = &ipc["privateLinkConnectionProperties"];
+    assert_eq!(link["groupId"], "amlworkspace");
+    let fqdns: Vec<Value> = dns.iter().map(|c| c["fqdn"].clone()).collect();
+    assert_eq!(link["fqdns"], json!(fqdns));
+    let nics = nic_id.rsplit_once('/').unwrap().0.to_string();
+    for name in ["pe-n.nic.1", "nope.nic.1", "plain-nic"] {
+        let path = format!("{nics}/{name}");
+        let r = app.get(&path).await;
+        let want = amlite::error::ArmError::resource_not_found(&path);
+        assert_eq!(r.status, want.status.as_u16(), "{name}: {}", r.text);
+        assert_eq!(r.body["error"]["code"], want.body()["error"]["code"]);
+        assert_eq!(r.body["error"]["message"], want.body()["error"]["message"]);
+    }
+    assert_eq!(app.delete(&pe_path(&app, "pe-n")).await.status, 200);
+    assert_eq!(app.get(&nic_id).await.status, 404);
+}
+
 #[tokio::test]
 async fn manual_pe_is_pending_until_approved_through_the_workspace() {
     let app = TestApp::spawn().await;

@@ -71,7 +71,17 @@ async fn cp_1_endpoint_names_are_unique_per_region() {
             json!({ "location": "eastus", "properties": { "authMode": "Key" } }),
         )
         .await;
-    assert_error(&r, 409, "Conflict", "already in use in region 'eastus'");
+    // Azure's answer (issue 11): 400 with the inference service's validation text.
+    let want = amlite::error::ArmError::from(amlite::rules::names::endpoint_name_in_use());
+    assert_eq!(r.status, 400, "{}", r.text);
+    for key in ["code", "message", "details"] {
+        assert_eq!(
+            r.body["error"][key],
+            want.body()["error"][key],
+            "{}",
+            r.text
+        );
+    }
     let r = app
         .put(
             &format!("{ws2}/onlineEndpoints/shared-name"),

@@ -174,6 +174,123 @@ async fn iso_17_registry_model_fails_with_private_egress() {
     .await;
 }
 
+/// Registers environment `name` version 1 with `props`; returns its ARM id.
+async fn register_environment(app: &TestApp, name: &str, props: Value) -> String {
+    let id = format!("{}/environments/{name}/versions/1", app.ws_path());
+    let r = app.put(&id, json!({ "properties": props })).await;
+    assert!(r.status == 200 || r.status == 201, "{}", r.text);
+    id
+}
+
+/// ISO-17 for the environment's image (issue 11): with private egress a deployment pulls only
+/// from the workspace's container registry or Microsoft's; an image-only environment on Docker
+/// Hub fails provisioning with Azure's "Unable to download user container image" reason.
+#[tokio::test]
+async fn iso_17_docker_hub_image_fails_with_private_egress() {
+    use amlite::rules::{self, ArtifactKind, ArtifactLocation, PublicNetworkAccess};
+    let app = TestApp::spawn().await;
+    app.create_endpoint("ep-iso17i", json!({})).await;
+    let private =
+        |env: &str| json!({ "egressPublicNetworkAccess": "Disabled", "environmentId": env });
+    let hub = register_environment(&app, "hub", json!({ "image": "python:3.11-slim" })).await;
+    let monitor = app
+        .create_deployment("ep-iso17i", "blue", private(&hub), 1)
+        .await;
+    let want = rules::iso_17_private_egress_artifacts(
+        PublicNetworkAccess::Disabled,
+        false,
+        &[ArtifactLocation {
+            kind: ArtifactKind::Image,
+            resource_id_or_host: "docker.io/library/python:3.11-slim".into(),
+            in_workspace_storage_or_registry: false,
+            resource_public_network_access: PublicNetworkAccess::Enabled,
+        }],
+    )
+    .unwrap_err();
+    assert_eq!(want.status, 400);
+    assert_provisioning_failed(
+        &app,
+        "ep-iso17i",
+        "blue",
+        &monitor,
+        want.code,
+        &want.message,
+    )
+    .await;
+    assert_eq!(monitor.body["error"]["message"], want.message.as_str());
+    assert!(
+        pec_names(&app).await.is_empty(),
+        "a failed deployment leaves no connections"
+    );
+    delete_deployment(&app, "ep-iso17i", "blue").await;
+    // Public egress pulls it from Docker Hub.
+    let monitor = app
+        .create_deployment("ep-iso17i", "blue", json!({ "environmentId": hub }), 1)
+        .await;
+    assert_eq!(monitor.body["status"], "Succeeded", "{}", monitor.text);
+    // Reachable with private egress: the workspace's registry (as the workspace shows it),
+    // Microsoft's, a curated environment, and an environment Azure builds (conda file on a Docker
+    // Hub base image: the built image is pushed to the workspace's registry).
+    let ws = app.get(&app.ws_path()).await;
+    let acr = ws.body["properties"]["containerRegistry"]
+        .as_str()
+        .and_then(|id| id.rsplit('/').next())
+        .expect("the workspace shows a container registry")
+        .to_string();
+    let reachable = [
+        register_environment(
+            &app,
+            "own",
+            json!({ "image": format!("{acr}.azurecr.io/azureml/img:1") }),
+        )
+        .await,
+        register_environment(
+            &app,
+            "mcr",
+            json!({ "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest" }),
+        )
+        .await,
+        "azureml://registries/azureml/environments/sklearn-1.5/versions/1".to_string(),
+        register_environment(
+            &app,
+            "conda",
+            json!({ "image": "python:3.11-slim", "condaFile": "dependencies: [python=3.11]" }),
+        )
+        .await,
+    ];
+    for (i, env) in reachable.iter().enumerate() {
+        let d = format!("ok-{i}");
+        let monitor = app
+            .create_deployment("ep-iso17i", &d, private(env), 1)
+            .await;
+        assert_eq!(
+            monitor.body["status"], "Succeeded",
+            "{env}: {}",
+            monitor.text
+        );
+        delete_deployment(&app, "ep-iso17i", &d).await;
+    }
+    // Another Azure registry is outside the workspace too.
+    let other = register_environment(
+        &app,
+        "other",
+        json!({ "image": "otheracr.azurecr.io/img:1" }),
+    )
+    .await;
+    let monitor = app
+        .create_deployment("ep-iso17i", "red", private(&other), 1)
+        .await;
+    assert_provisioning_failed(
+        &app,
+        "ep-iso17i",
+        "red",
+        &monitor,
+        "BadArgument",
+        "'otheracr.azurecr.io/img:1'",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn iso_18_private_workspace_storage_fails_with_public_egress() {
     let app = spawn_with_workspace(json!({ "associatedResources": { "storageAccount": { "publicNetworkAccess": "Disabled" } } })).await;
@@ -243,7 +360,7 @@ async fn iso_18_private_registry_and_external_account_fail_with_public_egress() 
         "blue",
         &monitor,
         "BadArgument",
-        "unable to pull user image",
+        "unable to download user container image",
     )
     .await;
     // External accounts: a declared private one fails (image checked last, so the model fails

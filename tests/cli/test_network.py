@@ -54,6 +54,9 @@ def test_private_endpoint_to_the_workspace(az_logged_in, amlite):
     ips = [c["privateIPAddress"] for c in pe["ipConfigurations"]]
     ips += [ip for d in pe["customDnsConfigs"] for ip in d["ipAddresses"]]
     assert ips and all(ipaddress.ip_address(ip) in subnet for ip in ips), ips
+    nic = az_logged_in.json("network", "nic", "show", "--ids", pe["networkInterfaces"][0]["id"])
+    assert nic["privateEndpoint"]["id"] == pe["id"]
+    assert {c["privateIPAddress"] for c in nic["ipConfigurations"]} == set(ips)
     listed = az_logged_in.json("network", "private-endpoint", "list", "--resource-group", rg)
     assert [x["name"] for x in listed] == ["cli-pe"]
     everywhere = az_logged_in.json("network", "private-endpoint", "list")  # subscription-level list

@@ -34,6 +34,24 @@ def test_endpoint_create_get_list_keys(ml, amlite):
     assert keys.primary_key and keys.secondary_key and keys.primary_key != keys.secondary_key
 
 
+def test_endpoint_name_used_in_the_region_is_azures_400(ml, amlite):
+    """An endpoint name is unique in its region across workspaces: Azure answers 400 BadRequest
+    "The request is invalid." with the inference service's validation text in details[0]."""
+    from azure.mgmt.machinelearningservices.models import Workspace
+
+    rg, ws = amlite.resource_group, amlite.workspace_name
+    ml.online_endpoints.begin_create_or_update(rg, ws, "mgmt-dup", _endpoint()).result()
+    ml.workspaces.begin_create_or_update(rg, "mgmt-ws2", Workspace(location="eastus")).result()
+    with pytest.raises(HttpResponseError) as e:
+        ml.online_endpoints.begin_create_or_update(rg, "mgmt-ws2", "mgmt-dup", _endpoint()).result()
+    assert e.value.status_code == 400
+    assert e.value.error.code == "BadRequest"
+    assert e.value.error.message == "The request is invalid."
+    detail = e.value.error.details[0]
+    assert detail.code == "InferencingClientCallFailed"
+    assert "Endpoint name needs to be unique within a region" in detail.message
+
+
 def test_deployment_create_and_traffic(ml, amlite):
     from azure.mgmt.machinelearningservices.models import (CodeConfiguration, ManagedOnlineDeployment,
                                                            OnlineDeployment, OnlineEndpoint, OnlineEndpointProperties, Sku)

@@ -1,5 +1,6 @@
 """azure-mgmt-network against amlite's client networks: VNets and subnets, a private endpoint
-to the workspace (its addresses inside its subnet), subscription-level lists."""
+to the workspace (its addresses inside its subnet) and its network interface, subscription-level
+lists."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def test_vnet_subnet_private_endpoint(net, amlite):
     subnet = ipaddress.ip_network("10.30.4.0/24")
     ips = [c.private_ip_address for c in pe.ip_configurations] + [ip for d in pe.custom_dns_configs for ip in d.ip_addresses]
     assert ips and all(ipaddress.ip_address(ip) in subnet for ip in ips), ips
+    # Its network interface is served: the same address, pointing back at the PE.
+    nic = net.network_interfaces.get(rg, pe.network_interfaces[0].id.rsplit("/", 1)[1])
+    assert nic.id == pe.network_interfaces[0].id
+    assert nic.private_endpoint.id == pe.id
+    assert {c.private_ip_address for c in nic.ip_configurations} == set(ips)
+    assert nic.ip_configurations[0].private_link_connection_properties.group_id == "amlworkspace"
     assert [x.name for x in net.virtual_networks.list_all()] == ["sdk-vnet"]
     assert [x.name for x in net.private_endpoints.list_by_subscription()] == ["sdk-pe"]
 

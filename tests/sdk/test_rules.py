@@ -1,5 +1,6 @@
 """SPEC section 5 rules as an azure-ai-ml user meets them: each refusal surfaces as an
-`HttpResponseError` with Azure's status and message (ISO-1, ISO-7, ISO-9, ISO-13, CP-2, CP-4).
+`HttpResponseError` with Azure's status and message (ISO-1, ISO-7, ISO-9, ISO-13, ISO-17, CP-1,
+CP-2, CP-4).
 
 Workspace settings the SDK cannot express (v1LegacyMode, a managed network that is not yet
 provisioned) are set with plain HTTPS requests to amlite's ARM API, as `az rest` would.
@@ -182,6 +183,31 @@ def test_iso_13_egress_flag_cannot_change_after_creation(ml_client):
         deployment(name, egress_public_network_access="Disabled")
     ).result()
     assert again.provisioning_state == "Succeeded"
+
+
+def test_iso_17_docker_hub_image_fails_with_private_egress(ml_client):
+    """Legacy private egress reaches only the workspace's registry and MCR: an image-only
+    environment on Docker Hub cannot be pulled, so provisioning fails (issue 11)."""
+    name = unique_name("iso17")
+    create_endpoint(ml_client, name)
+    hub = deployment(name, egress_public_network_access="disabled")
+    hub.environment = Environment(image="python:3.11-slim")
+    with pytest.raises(HttpResponseError) as err:
+        ml_client.online_deployments.begin_create_or_update(hub).result()
+    assert "unable to download user container image" in str(err.value)
+    assert "docker.io/library/python:3.11-slim" in str(err.value)
+    assert ml_client.online_deployments.get("blue", name).provisioning_state == "Failed"
+
+
+def test_cp_1_endpoint_name_used_in_the_region_is_azures_400(amlite: AmliteServer, arm: Arm, ml_client):
+    name = unique_name("cp1")
+    create_endpoint(ml_client, name)
+    arm.workspace("ws-cp1", {})
+    other = amlite.ml_client(workspace_name="ws-cp1")
+    with pytest.raises(HttpResponseError) as err:
+        create_endpoint(other, name)
+    assert err.value.status_code == 400
+    assert "Endpoint name needs to be unique within a region" in str(err.value)
 
 
 def test_cp_2_traffic_must_sum_to_100_and_name_existing_deployments(ml_client):

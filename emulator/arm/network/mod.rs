@@ -1,6 +1,6 @@
 //! Client networks as ARM resources (SPEC §6.1, §6.2): `Microsoft.Network/virtualNetworks`
-//! ([`vnet`]) and `Microsoft.Network/privateEndpoints` ([`pe`]) under a resource group, their
-//! listeners ([`listeners`]), their private endpoints' addresses ([`ips`]) and fixture loading
+//! ([`vnet`]) and `Microsoft.Network/privateEndpoints` ([`pe`]) under a resource group, the
+//! network interface of each private endpoint ([`nic`], read only), their listeners ([`listeners`]), their private endpoints' addresses ([`ips`]) and fixture loading
 //! ([`fixture`]). The private-endpoint view the scoring inbound decision reads is
 //! `store::read_models`.
 //!
@@ -11,6 +11,7 @@ pub mod fixture;
 pub mod ips;
 pub mod listeners;
 pub mod model;
+pub mod nic;
 pub mod pe;
 pub mod vnet;
 
@@ -83,6 +84,7 @@ pub async fn route(state: &State, req: &Request, kind: &str, rest: &[&str]) -> A
         }
         ("privateendpoints", []) if get => pe::list(state, &p).await,
         ("privateendpoints", [_]) => pe::route(state, req, &p, &rg_location).await,
+        ("networkinterfaces", [_]) if get => nic::get(state, &p).await,
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }
 }

@@ -18,7 +18,7 @@ use crate::http::{json_reply, ok, Request};
 use crate::network::{arm_id_eq, ConnectionStatus, PE_CUTOFF};
 use crate::store::{resources, Row};
 
-const PES: &str = "Microsoft.Network/privateEndpoints";
+pub(super) const PES: &str = "Microsoft.Network/privateEndpoints";
 
 /// ISO-12: the DNS records a workspace PE shows. A PE created before 2022-05-24 predates the
 /// inference record, so it shows only the workspace API record (ISO-2: re-create it).
@@ -61,9 +61,6 @@ pub fn body(
     } else {
         (json!([conn]), json!([]))
     };
-    let nic = id
-        .as_str()
-        .replace("/privateEndpoints/", "/networkInterfaces/");
     json!({
         "id": id.as_str(), "name": id.name(), "type": PES, "location": doc.location, "tags": doc.tags,
         "systemData": crate::arm::wire::system_data(&doc.audit),
@@ -71,13 +68,18 @@ pub fn body(
             "provisioningState": "Succeeded", "subnet": { "id": doc.subnet_id },
             "privateLinkServiceConnections": auto, "manualPrivateLinkServiceConnections": manual,
             "customDnsConfigs": dns_configs(id.as_str(), doc),
-            "networkInterfaces": [{ "id": format!("{nic}.nic.{}", doc.audit.created_at.timestamp()) }],
+            "networkInterfaces": [{ "id": super::nic::nic_id(id, doc) }],
             "ipConfigurations": [], "customNetworkInterfaceName": "",
         }
     })
 }
 
-async fn render(state: &AppState, id: &ResourceId, doc: &PrivateEndpointDoc) -> ArmResult<Value> {
+/// The PE as GET shows it: its connection's current status and its address in its subnet.
+pub(super) async fn render(
+    state: &AppState,
+    id: &ResourceId,
+    doc: &PrivateEndpointDoc,
+) -> ArmResult<Value> {
     let (status, description) = state.store.connection_status(doc).await?;
     let mut out = body(id, doc, status, &description);
     let ip = super::ips::address_of(state, id, doc).await?;

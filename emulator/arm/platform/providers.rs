@@ -76,6 +76,7 @@ const PROVIDERS: &[Provider] = &[
             ("virtualNetworks", NETWORK_VERSIONS),
             ("virtualNetworks/subnets", NETWORK_VERSIONS),
             ("privateEndpoints", NETWORK_VERSIONS),
+            ("networkInterfaces", NETWORK_VERSIONS),
         ],
     ),
     (

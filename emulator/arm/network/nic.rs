@@ -1,0 +1,97 @@
+//! `GET …/providers/Microsoft.Network/networkInterfaces/{nic}`: the network interface Azure
+//! creates for every private endpoint, which the PE names in `networkInterfaces[0]` (`az network
+//! nic show --ids`, `network_interfaces.get`). Read only, like Azure's (its lifetime is the
+//! PE's): one IP configuration per group id with the PE's address in its subnet, the
+//! `privateLinkConnectionProperties` (group id, member, the FQDNs of `customDnsConfigs`) and
+//! `privateEndpoint` pointing back. amlite names it `{pe}.nic.{creation time}`.
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::model::PrivateEndpointDoc;
+use super::NetPath;
+use crate::app::AppState;
+use crate::domain::{ResourceId, ResourceKind};
+use crate::error::{ArmError, ArmResult};
+use crate::http::ok;
+
+const NICS: &str = "Microsoft.Network/networkInterfaces";
+
+/// The id of the network interface of PE `pe_id`.
+pub fn nic_id(pe_id: &ResourceId, doc: &PrivateEndpointDoc) -> String {
+    let nic = pe_id
+        .as_str()
+        .replace("/privateEndpoints/", "/networkInterfaces/");
+    format!("{nic}.nic.{}", doc.audit.created_at.timestamp())
+}
+
+/// `GET …/networkInterfaces/{nic}`: the NIC of a stored PE, else 404 `ResourceNotFound`.
+pub async fn get(state: &AppState, p: &NetPath) -> ArmResult<Response> {
+    let id = p.id(NICS);
+    let not_found = || ArmError::resource_not_found(id.as_str());
+    let pe_name = p
+        .name
+        .rsplit_once(".nic.")
+        .map(|(pe, _)| pe)
+        .ok_or_else(not_found)?;
+    let pe_id = ResourceId::provider_resource(&p.sub, &p.rg, super::pe::PES, pe_name);
+    let row = state
+        .store
+        .get(&pe_id)
+        .await?
+        .filter(|r| r.kind == ResourceKind::PrivateEndpoint.tag())
+        .ok_or_else(not_found)?;
+    let doc: PrivateEndpointDoc = row.doc()?;
+    let pe_id = row.resource_id();
+    if !nic_id(&pe_id, &doc).eq_ignore_ascii_case(id.as_str()) {
+        return Err(not_found());
+    }
+    let pe = super::pe::render(state, &pe_id, &doc).await?;
+    Ok(ok(&body(&id, &pe_id, &doc, &pe)))
+}
+
+/// The NIC's wire shape, from the rendered PE `pe` (its address and DNS names).
+fn body(id: &ResourceId, pe_id: &ResourceId, doc: &PrivateEndpointDoc, pe: &Value) -> Value {
+    let props = &pe["properties"];
+    let dns = props["customDnsConfigs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ip = dns
+        .iter()
+        .find_map(|c| c["ipAddresses"][0].as_str())
+        .or_else(|| props["ipConfigurations"][0]["properties"]["privateIPAddress"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let fqdns: Vec<Value> = dns.iter().map(|c| c["fqdn"].clone()).collect();
+    let configs: Vec<Value> = doc
+        .connection
+        .group_ids
+        .iter()
+        .map(|g| {
+            let name = format!("privateEndpointIpConfig.{g}");
+            json!({
+                "name": name, "id": id.child("ipConfigurations", &name).as_str(),
+                "type": "Microsoft.Network/networkInterfaces/ipConfigurations",
+                "properties": {
+                    "provisioningState": "Succeeded", "privateIPAddress": ip,
+                    "privateIPAllocationMethod": "Dynamic", "privateIPAddressVersion": "IPv4",
+                    "subnet": { "id": doc.subnet_id }, "primary": true,
+                    "privateLinkConnectionProperties": {
+                        "groupId": g, "requiredMemberName": "default", "fqdns": fqdns,
+                    },
+                }
+            })
+        })
+        .collect();
+    json!({
+        "id": id.as_str(), "name": id.name(), "type": NICS, "location": doc.location, "kind": "Regular",
+        "properties": {
+            "provisioningState": "Succeeded", "ipConfigurations": configs,
+            "dnsSettings": { "dnsServers": [], "appliedDnsServers": [] },
+            "macAddress": "", "enableAcceleratedNetworking": false, "enableIPForwarding": false,
+            "vnetEncryptionSupported": false, "disableTcpStateTracking": false,
+            "hostedWorkloads": [], "tapConfigurations": [], "nicType": "Standard",
+            "privateEndpoint": { "id": pe_id.as_str() },
+        }
+    })
+}
