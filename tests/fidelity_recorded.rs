@@ -239,3 +239,71 @@ async fn outbound_rules_and_managed_network_results_as_recorded() {
         w.body["properties"]["workspaceId"]
     );
 }
+
+/// `test_online_endpoint_update`, `test_online_deployment_update_using_set`: Azure adds
+/// `azureml.onlineendpointid` (the endpoint's id, lower-cased) and `AzureAsyncOperationUri` (the
+/// monitor of the operation that last created or changed it, named `oe:`/`od:{workspaceId}:{guid}`)
+/// to `properties.properties`; a later PUT names its own operation whatever the body echoed.
+#[tokio::test]
+async fn endpoint_and_deployment_name_their_last_operation_in_properties() {
+    let app = TestApp::spawn().await;
+    let wsid = app.get(&app.ws_path()).await.body["properties"]["workspaceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = app.create_endpoint("ep-ops", json!({})).await;
+    let props = &put.body["properties"]["properties"];
+    assert_eq!(
+        props["azureml.onlineendpointid"],
+        put.body["id"].as_str().unwrap().to_ascii_lowercase(),
+        "{}",
+        put.text
+    );
+    let first = put.header("azure-asyncoperation").unwrap();
+    assert_eq!(props["AzureAsyncOperationUri"], first.as_str());
+    assert!(
+        first.contains(&format!("/mfeOperationsStatus/oe:{wsid}:")),
+        "{first}"
+    );
+    let get = app.get(&app.ep_path("ep-ops")).await;
+    assert_eq!(get.body["properties"]["properties"], *props);
+
+    // Re-PUT echoing the answer (as the SDK does): the new operation's URI, not the echoed one.
+    let mut body = get.body.clone();
+    body["properties"]["properties"]["AzureAsyncOperationUri"] = json!("https://example.test/x");
+    let again = app.put(&app.ep_path("ep-ops"), body).await;
+    let second = again.header("azure-asyncoperation").unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        again.body["properties"]["properties"]["AzureAsyncOperationUri"],
+        second.as_str()
+    );
+    app.wait(&again).await;
+    let get = app.get(&app.ep_path("ep-ops")).await;
+    assert_eq!(
+        get.body["properties"]["properties"]["AzureAsyncOperationUri"],
+        second.as_str()
+    );
+
+    let path = format!("{}/deployments/blue", app.ep_path("ep-ops"));
+    app.create_deployment("ep-ops", "blue", json!({}), 1).await;
+    let dep = app.get(&path).await;
+    let uri = dep.body["properties"]["properties"]["AzureAsyncOperationUri"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        uri.contains(&format!("/mfeOperationsStatus/od:{wsid}:")),
+        "{}",
+        dep.text
+    );
+    assert!(dep.body["properties"]["properties"]
+        .get("azureml.onlineendpointid")
+        .is_none());
+    let list = app
+        .get(&format!("{}/deployments", app.ep_path("ep-ops")))
+        .await;
+    assert_eq!(
+        list.body["value"][0]["properties"]["properties"]["AzureAsyncOperationUri"],
+        uri
+    );
+}

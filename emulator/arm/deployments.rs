@@ -48,7 +48,9 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
         .deployments_of(&ep)
         .await?
         .iter()
-        .map(|(id, d)| super::wire::deployment_for(id, d, req.q("api-version")))
+        .map(|(id, d)| {
+            super::wire::deployment_for(id, d, req.q("api-version"), &req.listener.base_url)
+        })
         .collect();
     Ok(ok(&super::wire::list(value)))
 }
@@ -66,6 +68,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
                 &row.resource_id(),
                 &row.doc()?,
                 req.q("api-version"),
+                &req.listener.base_url,
             )))
         }
         Method::PUT => put(state, req, w, &ep_id, &id).await,
@@ -153,9 +156,9 @@ async fn put(
     d.provisioning_state = ProvisioningState::provisioning(creating);
     d.failure = None;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
+    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
     Ok(async_operation_reply(
-        &super::wire::deployment_for(id, &d, req.q("api-version")),
+        &super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url),
         req,
         &w.sub,
         &op,
@@ -171,6 +174,18 @@ async fn save_with_op(
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
     super::persist::save_with_op(state, target, d, action, &d.location).await
+}
+
+/// A create/update: the deployment names the operation (`AzureAsyncOperationUri`).
+async fn save_provisioning(
+    state: &AppState,
+    req: &Request,
+    ep_id: &ResourceId,
+    id: &ResourceId,
+    d: &mut OnlineDeployment,
+) -> ArmResult<crate::store::OperationRow> {
+    let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
+    super::persist::save_with_tracked_op(state, req, target, d, Action::ProvisionDeployment).await
 }
 
 async fn patch(
@@ -196,7 +211,7 @@ async fn patch(
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::Updating;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
+    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 

@@ -135,7 +135,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
     ep.provisioning_state = ProvisioningState::provisioning(creating);
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
+    let op = save_provisioning(state, req, w, id, &mut ep).await?;
     Ok(async_operation_reply(
         &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
         req,
@@ -232,6 +232,7 @@ async fn new_endpoint(
         failure: None,
         audit: Audit::at(chrono::Utc::now()),
         region_in_scoring_uri: name_taken_elsewhere,
+        operation: None,
     })
 }
 
@@ -257,7 +258,7 @@ async fn patch(
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::Updating;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
+    let op = save_provisioning(state, req, w, id, &mut ep).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 
@@ -270,6 +271,18 @@ async fn save_with_op(
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
     super::persist::save_with_op(state, target, ep, action, &ep.location).await
+}
+
+/// A create/update: the endpoint names the operation (`AzureAsyncOperationUri`).
+async fn save_provisioning(
+    state: &AppState,
+    req: &Request,
+    w: &WsPath,
+    id: &ResourceId,
+    ep: &mut OnlineEndpoint,
+) -> ArmResult<crate::store::OperationRow> {
+    let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
+    super::persist::save_with_tracked_op(state, req, target, ep, Action::ProvisionEndpoint).await
 }
 
 async fn delete(

@@ -27,7 +27,7 @@ pub fn render_row(state: &AppState, row: &Row, listener: &Listener) -> ArmResult
     match row.kind.as_str() {
         "workspace" => Ok(workspace(&id, &row.doc()?, state)),
         "onlineEndpoint" => Ok(endpoint(&id, &row.doc()?, listener, &state.tenant_id)),
-        "onlineDeployment" => Ok(deployment(&id, &row.doc()?)),
+        "onlineDeployment" => Ok(deployment(&id, &row.doc()?, &listener.base_url)),
         "model" => Ok(asset(&id, ResourceKind::Model, &row.doc()?)),
         "code" => Ok(asset(&id, ResourceKind::Code, &row.doc()?)),
         "environment" => Ok(asset(&id, ResourceKind::Environment, &row.doc()?)),
@@ -158,7 +158,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant
         "properties": {
             "authMode": e.auth_mode.as_str(),
             "description": e.description,
-            "properties": map(&e.properties),
+            "properties": super::server_properties::endpoint(id, &e.properties, e.operation.as_ref(), base),
             "traffic": map(&e.traffic),
             "mirrorTraffic": map(&e.mirror_traffic),
             "publicNetworkAccess": e.public_network_access.as_str(),
@@ -176,7 +176,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant
 
 /// An online deployment (`ManagedOnlineDeployment`), with the server-filled fields the SDK
 /// needs (`endpointComputeType`, `scaleSettings.scaleType`, `sku.capacity`).
-pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
+pub fn deployment(id: &ResourceId, d: &OnlineDeployment, base: &str) -> Value {
     let rs = &d.request_settings;
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::OnlineDeployment.arm_type(),
@@ -186,7 +186,7 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
         "properties": {
             "endpointComputeType": "Managed",
             "description": d.description,
-            "properties": map(&d.properties),
+            "properties": super::server_properties::deployment(id, &d.properties, d.operation.as_ref(), base),
             "model": d.model,
             "codeConfiguration": d.scoring_script.as_ref().map(|s| json!({ "codeId": d.code_id, "scoringScript": s })),
             "environmentId": d.environment_id,
@@ -211,8 +211,13 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
 /// `properties.privateNetworkConnection`, true when egress is `Disabled` (recorded Azure:
 /// `test_mir_deployment_private_feature`, `test_online_endpoint_invoke`); the 2021-10-01
 /// answers recorded (`test_online_deployment_list`) and the later contracts do not have it.
-pub fn deployment_for(id: &ResourceId, d: &OnlineDeployment, api_version: Option<&str>) -> Value {
-    let mut body = deployment(id, d);
+pub fn deployment_for(
+    id: &ResourceId,
+    d: &OnlineDeployment,
+    api_version: Option<&str>,
+    base: &str,
+) -> Value {
+    let mut body = deployment(id, d, base);
     if api_version.is_some_and(|v| v.eq_ignore_ascii_case("2022-02-01-preview")) {
         body["properties"]["privateNetworkConnection"] =
             json!(d.egress_public_network_access.as_str() == "Disabled");

@@ -27,6 +27,19 @@ impl Audit {
     }
 }
 
+/// The operation that last created or changed an online endpoint or deployment: Azure names its
+/// monitor in the resource's `properties.properties.AzureAsyncOperationUri` (recorded:
+/// `test_online_endpoint_update`, a new URI after each PUT).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OperationRef {
+    /// The operation's name (`oe:{workspaceId}:{guid}`).
+    pub name: String,
+    /// Region of its monitor.
+    pub location: String,
+    /// The api-version of the request that started it (the monitor URL carries it).
+    pub api_version: String,
+}
+
 /// An error kept on a resource or operation that failed (shown in monitors).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Failure {
@@ -154,6 +167,9 @@ pub struct OnlineEndpoint {
     /// reaches it alone and the first one's URI never changes.
     #[serde(default)]
     pub region_in_scoring_uri: bool,
+    /// The last create/update operation (`properties.properties.AzureAsyncOperationUri`).
+    #[serde(default)]
+    pub operation: Option<OperationRef>,
 }
 
 /// `requestSettings` of a deployment.
@@ -224,6 +240,9 @@ pub struct OnlineDeployment {
     pub logs: Vec<String>,
     /// Created/modified.
     pub audit: Audit,
+    /// The last create/update operation (`properties.properties.AzureAsyncOperationUri`).
+    #[serde(default)]
+    pub operation: Option<OperationRef>,
 }
 
 /// A generic workspace asset (model/code/environment version, datastore): its wire

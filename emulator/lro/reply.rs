@@ -20,7 +20,7 @@ pub fn async_operation_reply(
     sub: &str,
     op: &OperationRow,
 ) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let api = req.q("api-version").unwrap_or(super::DEFAULT_API_VERSION);
     // Azure answers 201 to every PUT of an online endpoint or deployment, an update too, with
     // `Location` naming the resource (recorded: `test_online_endpoint_mir`,
     // `test_online_endpoint_invoke`).
@@ -44,7 +44,7 @@ pub fn async_operation_reply(
 
 /// A `Location` reply (PATCH, DELETE, POST actions: 202 with no body).
 pub fn location_reply(req: &Request, sub: &str, op: &OperationRow) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let api = req.q("api-version").unwrap_or(super::DEFAULT_API_VERSION);
     let mut resp = StatusCode::ACCEPTED.into_response();
     let h = resp.headers_mut();
     set(
