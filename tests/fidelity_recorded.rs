@@ -307,3 +307,119 @@ async fn endpoint_and_deployment_name_their_last_operation_in_properties() {
         uri
     );
 }
+
+/// `test_online_endpoint_mir_deployment_create`, `test_online_deployment_get_logs` (every managed
+/// deployment recorded): a deployment PUT answers `Updating`, a create too; `maxQueueWait` is
+/// `PT0S` unless sent; the create's answer shows an unsent `requestTimeout` as `PT0S`, reads the
+/// `PT5S` it runs with, and an update keeps it.
+#[tokio::test]
+async fn deployment_put_answers_updating_with_azure_request_settings() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("ep-rs", json!({})).await;
+    let path = format!("{}/deployments/blue", app.ep_path("ep-rs"));
+    let body = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 }, "properties": {
+        "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+        "model": format!("{}/models/m/versions/1", app.ws_path()) } });
+    let put = app.put(&path, body.clone()).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let p = &put.body["properties"];
+    assert_eq!(p["provisioningState"], "Updating");
+    assert_eq!(p["requestSettings"]["maxQueueWait"], "PT0S");
+    assert_eq!(p["requestSettings"]["requestTimeout"], "PT0S");
+    app.wait(&put).await;
+    let rs = &app.get(&path).await.body["properties"]["requestSettings"];
+    assert_eq!(rs["maxQueueWait"], "PT0S");
+    assert_eq!(rs["requestTimeout"], "PT5S");
+    let again = app.put(&path, body).await;
+    assert_eq!(again.body["properties"]["provisioningState"], "Updating");
+    assert_eq!(
+        again.body["properties"]["requestSettings"]["requestTimeout"],
+        "PT5S"
+    );
+    app.wait(&again).await;
+    // A timeout the create sends is shown as sent.
+    let sent = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 }, "properties": {
+        "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+        "model": format!("{}/models/m/versions/1", app.ws_path()),
+        "requestSettings": { "requestTimeout": "PT3S" } } });
+    let green = format!("{}/deployments/green", app.ep_path("ep-rs"));
+    let put = app.put(&green, sent).await;
+    assert_eq!(
+        put.body["properties"]["requestSettings"]["requestTimeout"],
+        "PT3S"
+    );
+    app.wait(&put).await;
+}
+
+/// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
+/// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
+/// identity.
+#[tokio::test]
+async fn default_datastore_is_created_by_the_service() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .get(&format!("{}/datastores/workspaceblobstore", app.ws_path()))
+        .await;
+    assert_eq!(
+        r.body["properties"]["serviceDataAccessAuthIdentity"], "WorkspaceSystemAssignedIdentity",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["systemData"]["createdByType"], "Application");
+    assert_eq!(r.body["systemData"]["lastModifiedByType"], "Application");
+    assert_eq!(
+        r.body["systemData"]["createdBy"],
+        amlite::arm::wire::SERVICE_APPLICATION_ID
+    );
+}
+
+/// Asset version PUTs as recorded (`test_online_deployment_get_logs`,
+/// `test_online_endpoint_mir_deployment_update`): a create is 201 with `Location` naming the
+/// version, an update 200 without; an environment version PUT is always 201; a code version is
+/// never anonymous.
+#[tokio::test]
+async fn asset_version_puts_answer_as_recorded() {
+    let app = TestApp::spawn().await;
+    let code = format!("{}/codes/c1/versions/1", app.ws_path());
+    let body = json!({ "properties": { "isAnonymous": true, "codeUri": "https://x.blob.core.windows.net/c/p" } });
+    let put = app.put(&code, body.clone()).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let loc = put.header("location").unwrap_or_default();
+    assert!(
+        loc.starts_with(&format!(
+            "{}{}?api-version=",
+            app.base,
+            put.body["id"].as_str().unwrap()
+        )),
+        "{loc}"
+    );
+    assert_eq!(put.body["properties"]["isAnonymous"], false);
+    let again = app.put(&code, body).await;
+    assert_eq!(again.status, 200);
+    assert!(again.header("location").is_none());
+    assert_eq!(
+        app.get(&code).await.body["properties"]["isAnonymous"],
+        false
+    );
+
+    let env = format!("{}/environments/e1/versions/1", app.ws_path());
+    let body = json!({ "properties": { "image": "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest" } });
+    for _ in 0..2 {
+        let put = app.put(&env, body.clone()).await;
+        assert_eq!(put.status, 201, "{}", put.text);
+        assert!(put.header("location").is_some());
+    }
+}
+
+/// `test_online_endpoint_k8s_deployment_cpu`: a GET of a deployment whose endpoint does not exist
+/// is ARM's `ResourceNotFound` naming the deployment, not the endpoint.
+#[tokio::test]
+async fn deployment_get_under_a_missing_endpoint_names_the_deployment() {
+    let app = TestApp::spawn().await;
+    let path = format!("{}/deployments/blue", app.ep_path("ep-none"));
+    let r = app.get(&path).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let expected = amlite::error::ArmError::resource_not_found(&path);
+    assert_eq!(r.code(), expected.code);
+    assert_eq!(r.message(), expected.message);
+}

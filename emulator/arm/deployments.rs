@@ -60,7 +60,8 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
     let (ep_id, id) = ids(w, req);
     match req.method {
         Method::GET => {
-            super::endpoints::load(state, &ep_id).await?;
+            // ARM names the deployment, also when its endpoint is missing (recorded:
+            // `test_online_endpoint_k8s_deployment_cpu`, before the endpoint is created).
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
@@ -153,16 +154,24 @@ async fn put(
     apply_props(&mut d, props)?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
-    d.provisioning_state = ProvisioningState::provisioning(creating);
+    // Azure answers every PUT of an online deployment `Updating`, a create too (recorded:
+    // `test_online_endpoint_mir_deployment_create`, `test_online_deployment_get_logs`).
+    d.provisioning_state = ProvisioningState::Updating;
     d.failure = None;
     d.audit.modified_at = chrono::Utc::now();
     let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
-    Ok(async_operation_reply(
-        &super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url),
-        req,
-        &w.sub,
-        &op,
-    ))
+    let mut answer =
+        super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
+    let timeout_sent = props
+        .request_settings
+        .as_ref()
+        .is_some_and(|rs| rs.request_timeout.is_some());
+    if creating && !timeout_sent {
+        // The create's own answer shows the timeout it was not given as `PT0S`; reads show
+        // the default (`PT5S`) it runs with (recorded: the same cassettes).
+        answer["properties"]["requestSettings"]["requestTimeout"] = serde_json::json!("PT0S");
+    }
+    Ok(async_operation_reply(&answer, req, &w.sub, &op))
 }
 
 async fn save_with_op(

@@ -21,6 +21,19 @@ pub fn system_data(a: &Audit) -> Value {
     })
 }
 
+/// The application Azure ML itself acts as when it creates a resource on the user's behalf (the
+/// default datastores: recorded `createdBy` of every `workspaceblobstore` GET, e.g.
+/// `test_online_deployment_get_logs`).
+pub const SERVICE_APPLICATION_ID: &str = "779301c0-18b2-4cdc-801b-a0a3368fee0a";
+
+/// `systemData` of a resource Azure ML created itself (`createdByType: Application`).
+pub fn system_data_by_service(a: &Audit) -> Value {
+    json!({
+        "createdAt": arm_time(a.created_at), "createdBy": SERVICE_APPLICATION_ID, "createdByType": "Application",
+        "lastModifiedAt": arm_time(a.modified_at), "lastModifiedBy": SERVICE_APPLICATION_ID, "lastModifiedByType": "Application"
+    })
+}
+
 /// Renders any stored resource amlite serves through ARM.
 pub fn render_row(state: &AppState, row: &Row, listener: &Listener) -> ArmResult<Value> {
     let id = row.resource_id();
@@ -198,7 +211,7 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment, base: &str) -> Value {
             "requestSettings": {
                 "requestTimeout": format_duration_ms(rs.request_timeout_ms),
                 "maxConcurrentRequestsPerInstance": rs.max_concurrent_requests_per_instance,
-                "maxQueueWait": if is_duration(&rs.max_queue_wait) { rs.max_queue_wait.as_str() } else { "PT0.5S" },
+                "maxQueueWait": if is_duration(&rs.max_queue_wait) { rs.max_queue_wait.as_str() } else { crate::domain::resources::DEFAULT_MAX_QUEUE_WAIT },
             },
             "livenessProbe": typed_fields(&d.liveness_probe, PROBE_FIELDS),
             "readinessProbe": typed_fields(&d.readiness_probe, PROBE_FIELDS),

@@ -172,6 +172,9 @@ pub struct OnlineEndpoint {
     pub operation: Option<OperationRef>,
 }
 
+/// `requestSettings.maxQueueWait` of a deployment that never set it.
+pub const DEFAULT_MAX_QUEUE_WAIT: &str = "PT0S";
+
 /// `requestSettings` of a deployment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RequestSettings {
@@ -179,7 +182,8 @@ pub struct RequestSettings {
     pub max_concurrent_requests_per_instance: u32,
     /// `requestTimeout` in milliseconds (default 5000, at most 180000: CP-5).
     pub request_timeout_ms: u64,
-    /// `maxQueueWait` as sent (ISO-8601), echoed.
+    /// `maxQueueWait` as sent (ISO-8601), echoed; `PT0S` when never sent (recorded Azure: every
+    /// managed deployment of the `test_online_*` cassettes).
     pub max_queue_wait: String,
 }
 
@@ -188,7 +192,7 @@ impl Default for RequestSettings {
         RequestSettings {
             max_concurrent_requests_per_instance: 1,
             request_timeout_ms: 5000,
-            max_queue_wait: "PT0.5S".into(),
+            max_queue_wait: DEFAULT_MAX_QUEUE_WAIT.into(),
         }
     }
 }

@@ -21,7 +21,7 @@ mod driver;
 mod reply;
 
 pub use driver::{drive, settle, Completion};
-pub use reply::{async_operation_reply, location_reply};
+pub use reply::{async_operation_reply, created_reply, location_reply};
 
 use crate::domain::{arm_time, Failure};
 use crate::store::OperationRow;
