@@ -129,6 +129,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
         Some(row) => existing_for_update(state, id, row).await?,
         None => new_endpoint(state, w, id, &ws, &body, props).await?,
     };
+    let before = (!creating).then(|| ep.clone());
     apply_common(&mut ep, &body)?;
     apply_traffic(state, id, &mut ep, props).await?;
     warn_iso_11(&ws, &ep, id);
@@ -136,8 +137,20 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
     let op = save_provisioning(state, req, w, id, &mut ep).await?;
+    // An update's answer is the endpoint as it was (tags, traffic, mirrorTraffic), `Updating`
+    // under the new operation; reads show the change (recorded: `test_online_endpoint_update`,
+    // `test_online_endpoint_update_using_set_and_file`).
+    let answer = match before {
+        Some(mut prev) => {
+            prev.provisioning_state = ep.provisioning_state;
+            prev.operation = ep.operation.clone();
+            prev.audit = ep.audit.clone();
+            prev
+        }
+        None => ep,
+    };
     Ok(async_operation_reply(
-        &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
+        &super::wire::endpoint(id, &answer, &req.listener, &state.tenant_id),
         req,
         &w.sub,
         &op,
