@@ -11,7 +11,7 @@ use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
-use crate::http::{json_reply, ok, Request};
+use crate::http::{ok, Request};
 
 mod secrets;
 mod validation;
@@ -233,6 +233,11 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                 .unwrap_or_default();
             validation::check_version(coll, &mut props)?;
             with_defaults(coll, &mut props);
+            if coll == "codes" {
+                // Azure keeps no code version anonymous, whatever the SDK sends (recorded: every
+                // code version PUT, e.g. `test_online_deployment_get_logs`).
+                props.insert("isAnonymous".into(), json!(false));
+            }
             let existing = state.store.get(&id).await?;
             let audit = match &existing {
                 Some(r) => {
@@ -247,12 +252,14 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                 audit,
             };
             state.store.put(&id, kind, Some(&w.id), &asset).await?;
-            let status = if existing.is_some() {
-                StatusCode::OK
+            let body = super::wire::asset(&id, kind, &asset);
+            // A create is 201 with `Location`, an update 200; an environment version PUT is
+            // always a 201 (recorded: every asset version PUT of the cassettes).
+            if existing.is_some() && coll != "environments" {
+                Ok(ok(&body))
             } else {
-                StatusCode::CREATED
-            };
-            Ok(json_reply(status, &super::wire::asset(&id, kind, &asset)))
+                Ok(crate::lro::created_reply(&body, req))
+            }
         }
         Method::DELETE => {
             state.store.delete(&id).await?;
@@ -264,17 +271,19 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
 
 /// The default datastore, served on the listener the client uses: its `accountName` is
 /// `127.0.0.1:PORT/<account>` so the SDK's hard-coded `https://{account}.blob.{suffix}` lands
-/// on amlite's own port path-style (SPEC §2.1).
+/// on amlite's own port path-style (SPEC §2.1). Azure ML created it (`systemData` by an
+/// `Application`) and reaches it with the workspace's identity (recorded: every
+/// `workspaceblobstore` GET of the `test_online_*` cassettes).
 fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Value {
     let hostport = req.listener.base_url.trim_start_matches("https://");
     json!({
         "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
-        "type": ResourceKind::Datastore.arm_type(), "systemData": super::wire::system_data(&ws.audit),
+        "type": ResourceKind::Datastore.arm_type(), "systemData": super::wire::system_data_by_service(&ws.audit),
         "properties": {
             "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
             "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
             "isDefault": true, "credentials": { "credentialsType": "AccountKey", "secrets": { "secretsType": "AccountKey" } },
-            "serviceDataAccessAuthIdentity": "None", "description": Value::Null, "tags": {}, "properties": {}
+            "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity", "description": Value::Null, "tags": {}, "properties": {}
         }
     })
 }

@@ -196,6 +196,7 @@ pub(super) fn new_deployment(location: &str) -> OnlineDeployment {
         failure: None,
         logs: Vec::new(),
         audit: Audit::at(chrono::Utc::now()),
+        operation: None,
     }
 }
 

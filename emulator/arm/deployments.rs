@@ -61,6 +61,7 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
             &r.resource_id(),
             &d,
             req.q("api-version"),
+            &req.listener.base_url,
         ));
     }
     let next = more.map(|last| super::paging::next_link(req, last));
@@ -72,7 +73,8 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
     let (ep_id, id) = ids(w, req);
     match req.method {
         Method::GET => {
-            super::endpoints::load(state, &ep_id).await?;
+            // ARM names the deployment, also when its endpoint is missing (recorded:
+            // `test_online_endpoint_k8s_deployment_cpu`, before the endpoint is created).
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
@@ -80,6 +82,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
                 &row.resource_id(),
                 &row.doc()?,
                 req.q("api-version"),
+                &req.listener.base_url,
             )))
         }
         Method::PUT => put(state, req, w, &ep_id, &id).await,
@@ -164,16 +167,24 @@ async fn put(
     apply_props(&mut d, props)?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
-    d.provisioning_state = ProvisioningState::provisioning(creating);
+    // Azure answers every PUT of an online deployment `Updating`, a create too (recorded:
+    // `test_online_endpoint_mir_deployment_create`, `test_online_deployment_get_logs`).
+    d.provisioning_state = ProvisioningState::Updating;
     d.failure = None;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
-    Ok(async_operation_reply(
-        &super::wire::deployment_for(id, &d, req.q("api-version")),
-        req,
-        &w.sub,
-        &op,
-    ))
+    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
+    let mut answer =
+        super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
+    let timeout_sent = props
+        .request_settings
+        .as_ref()
+        .is_some_and(|rs| rs.request_timeout.is_some());
+    if creating && !timeout_sent {
+        // The create's own answer shows the timeout it was not given as `PT0S`; reads show
+        // the default (`PT5S`) it runs with (recorded: the same cassettes).
+        answer["properties"]["requestSettings"]["requestTimeout"] = serde_json::json!("PT0S");
+    }
+    Ok(async_operation_reply(&answer, req, &w.sub, &op))
 }
 
 async fn save_with_op(
@@ -185,6 +196,18 @@ async fn save_with_op(
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
     super::persist::save_with_op(state, target, d, action, &d.location).await
+}
+
+/// A create/update: the deployment names the operation (`AzureAsyncOperationUri`).
+async fn save_provisioning(
+    state: &AppState,
+    req: &Request,
+    ep_id: &ResourceId,
+    id: &ResourceId,
+    d: &mut OnlineDeployment,
+) -> ArmResult<crate::store::OperationRow> {
+    let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
+    super::persist::save_with_tracked_op(state, req, target, d, Action::ProvisionDeployment).await
 }
 
 async fn patch(
@@ -208,7 +231,7 @@ async fn patch(
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::Updating;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, ep_id, id, &d, Action::ProvisionDeployment).await?;
+    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 

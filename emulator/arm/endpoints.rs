@@ -133,15 +133,28 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
         Some(row) => existing_for_update(state, id, row).await?,
         None => new_endpoint(state, w, id, &ws, &body, props).await?,
     };
+    let before = (!creating).then(|| ep.clone());
     apply_common(&mut ep, &body)?;
     apply_traffic(state, id, &mut ep, props).await?;
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::provisioning(creating);
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
+    let op = save_provisioning(state, req, w, id, &mut ep).await?;
+    // An update's answer is the endpoint as it was (tags, traffic, mirrorTraffic), `Updating`
+    // under the new operation; reads show the change (recorded: `test_online_endpoint_update`,
+    // `test_online_endpoint_update_using_set_and_file`).
+    let answer = match before {
+        Some(mut prev) => {
+            prev.provisioning_state = ep.provisioning_state;
+            prev.operation = ep.operation.clone();
+            prev.audit = ep.audit.clone();
+            prev
+        }
+        None => ep,
+    };
     Ok(async_operation_reply(
-        &super::wire::endpoint(id, &ep, &req.listener, &state.tenant_id),
+        &super::wire::endpoint(id, &answer, &req.listener, &state.tenant_id),
         req,
         &w.sub,
         &op,
@@ -231,6 +244,7 @@ async fn new_endpoint(
         failure: None,
         audit: Audit::at(chrono::Utc::now()),
         region_in_scoring_uri: name_taken_elsewhere,
+        operation: None,
     })
 }
 
@@ -256,7 +270,7 @@ async fn patch(
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::Updating;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_with_op(state, w, id, &ep, Action::ProvisionEndpoint).await?;
+    let op = save_provisioning(state, req, w, id, &mut ep).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 
@@ -269,6 +283,18 @@ async fn save_with_op(
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
     super::persist::save_with_op(state, target, ep, action, &ep.location).await
+}
+
+/// A create/update: the endpoint names the operation (`AzureAsyncOperationUri`).
+async fn save_provisioning(
+    state: &AppState,
+    req: &Request,
+    w: &WsPath,
+    id: &ResourceId,
+    ep: &mut OnlineEndpoint,
+) -> ArmResult<crate::store::OperationRow> {
+    let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
+    super::persist::save_with_tracked_op(state, req, target, ep, Action::ProvisionEndpoint).await
 }
 
 async fn delete(

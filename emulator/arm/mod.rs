@@ -23,6 +23,7 @@ pub mod platform;
 pub mod plumbing;
 pub mod provision;
 pub mod provision_python;
+pub mod server_properties;
 pub mod wire;
 pub mod workspace_properties;
 pub mod workspace_resources;

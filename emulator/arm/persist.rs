@@ -10,22 +10,128 @@
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::domain::{arm_time, OnlineEndpoint, ProvisioningState, ResourceId, ResourceKind};
+use crate::domain::{
+    arm_time, OnlineEndpoint, OperationRef, ProvisioningState, ResourceId, ResourceKind, Workspace,
+};
 use crate::error::ArmResult;
 use crate::lro::{self, Action};
 use crate::store::{operations, resources, OperationRow};
+
+/// The name of a new operation on `id`: `oe:`/`od:{workspaceId}:{guid}` on an online endpoint
+/// or deployment (as Azure ML names them, [`lro::online_operation_name`]), else a GUID.
+pub async fn operation_name(
+    state: &AppState,
+    id: &ResourceId,
+    kind: ResourceKind,
+) -> ArmResult<String> {
+    let (prefix, ws) = match kind {
+        ResourceKind::OnlineEndpoint => ("oe", id.parent()),
+        ResourceKind::OnlineDeployment => ("od", id.parent().and_then(|e| e.parent())),
+        _ => return Ok(uuid::Uuid::new_v4().to_string()),
+    };
+    let guid = match ws {
+        Some(ws) => state
+            .store
+            .get(&ws)
+            .await?
+            .and_then(|row| row.doc::<Workspace>().ok())
+            .map(|w| w.workspace_guid),
+        None => None,
+    };
+    Ok(match guid {
+        Some(g) => lro::online_operation_name(prefix, &g),
+        None => uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// A reference to a new operation on `id` (named by [`operation_name`]) started by `req`, for
+/// the resource document to name (`AzureAsyncOperationUri`) before it is saved with
+/// [`save_with_named_op`].
+pub async fn new_operation_ref(
+    state: &AppState,
+    req: &crate::http::Request,
+    id: &ResourceId,
+    kind: ResourceKind,
+    location: &str,
+) -> ArmResult<OperationRef> {
+    Ok(OperationRef {
+        name: operation_name(state, id, kind).await?,
+        location: location.to_string(),
+        api_version: req
+            .q("api-version")
+            .unwrap_or(lro::DEFAULT_API_VERSION)
+            .to_string(),
+    })
+}
+
+/// [`save_with_op`] for a create/update of an online endpoint or deployment: the document names
+/// the new operation (`properties.properties.AzureAsyncOperationUri`) before it is stored.
+pub async fn save_with_tracked_op<T: Serialize + Tracked>(
+    state: &AppState,
+    req: &crate::http::Request,
+    target: (&ResourceId, ResourceKind, Option<&ResourceId>),
+    doc: &mut T,
+    action: Action,
+) -> ArmResult<OperationRow> {
+    let location = doc.region().to_string();
+    let op = new_operation_ref(state, req, target.0, target.1, &location).await?;
+    let name = op.name.clone();
+    doc.set_operation(op);
+    save_with_named_op(state, target, doc, action, &location, name).await
+}
+
+/// A resource document that names its last create/update operation.
+pub trait Tracked {
+    /// The region its operations are monitored in.
+    fn region(&self) -> &str;
+    /// Records the operation.
+    fn set_operation(&mut self, op: OperationRef);
+}
+
+impl Tracked for OnlineEndpoint {
+    fn region(&self) -> &str {
+        &self.location
+    }
+    fn set_operation(&mut self, op: OperationRef) {
+        self.operation = Some(op);
+    }
+}
+
+impl Tracked for crate::domain::OnlineDeployment {
+    fn region(&self) -> &str {
+        &self.location
+    }
+    fn set_operation(&mut self, op: OperationRef) {
+        self.operation = Some(op);
+    }
+}
 
 /// Stores `doc` as resource `id` (of `kind`, under `parent`) together with a new operation
 /// `action` in region `location`; returns the operation for the monitor headers.
 pub async fn save_with_op<T: Serialize>(
     state: &AppState,
-    (id, kind, parent): (&ResourceId, ResourceKind, Option<&ResourceId>),
+    target: (&ResourceId, ResourceKind, Option<&ResourceId>),
     doc: &T,
     action: Action,
     location: &str,
 ) -> ArmResult<OperationRow> {
+    let name = operation_name(state, target.0, target.1).await?;
+    save_with_named_op(state, target, doc, action, location, name).await
+}
+
+/// [`save_with_op`] with the operation's name chosen before (see [`new_operation_ref`]).
+pub async fn save_with_named_op<T: Serialize>(
+    state: &AppState,
+    (id, kind, parent): (&ResourceId, ResourceKind, Option<&ResourceId>),
+    doc: &T,
+    action: Action,
+    location: &str,
+    name: String,
+) -> ArmResult<OperationRow> {
     let now = chrono::Utc::now();
-    let mut op = state.lro.new_operation(id.as_str(), &action, location, now);
+    let mut op = state
+        .lro
+        .new_operation_named(name, id.as_str(), &action, location, now);
     let done = op.due_at_ms <= now.timestamp_millis()
         && matches!(
             (&action, kind),

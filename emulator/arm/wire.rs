@@ -21,13 +21,26 @@ pub fn system_data(a: &Audit) -> Value {
     })
 }
 
+/// The application Azure ML itself acts as when it creates a resource on the user's behalf (the
+/// default datastores: recorded `createdBy` of every `workspaceblobstore` GET, e.g.
+/// `test_online_deployment_get_logs`).
+pub const SERVICE_APPLICATION_ID: &str = "779301c0-18b2-4cdc-801b-a0a3368fee0a";
+
+/// `systemData` of a resource Azure ML created itself (`createdByType: Application`).
+pub fn system_data_by_service(a: &Audit) -> Value {
+    json!({
+        "createdAt": arm_time(a.created_at), "createdBy": SERVICE_APPLICATION_ID, "createdByType": "Application",
+        "lastModifiedAt": arm_time(a.modified_at), "lastModifiedBy": SERVICE_APPLICATION_ID, "lastModifiedByType": "Application"
+    })
+}
+
 /// Renders any stored resource amlite serves through ARM.
 pub fn render_row(state: &AppState, row: &Row, listener: &Listener) -> ArmResult<Value> {
     let id = row.resource_id();
     match row.kind.as_str() {
         "workspace" => Ok(workspace(&id, &row.doc()?, state)),
         "onlineEndpoint" => Ok(endpoint(&id, &row.doc()?, listener, &state.tenant_id)),
-        "onlineDeployment" => Ok(deployment(&id, &row.doc()?)),
+        "onlineDeployment" => Ok(deployment(&id, &row.doc()?, &listener.base_url)),
         "model" => Ok(asset(&id, ResourceKind::Model, &row.doc()?)),
         "code" => Ok(asset(&id, ResourceKind::Code, &row.doc()?)),
         "environment" => Ok(asset(&id, ResourceKind::Environment, &row.doc()?)),
@@ -158,7 +171,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant
         "properties": {
             "authMode": e.auth_mode.as_str(),
             "description": e.description,
-            "properties": map(&e.properties),
+            "properties": super::server_properties::endpoint(id, &e.properties, e.operation.as_ref(), base),
             "traffic": map(&e.traffic),
             "mirrorTraffic": map(&e.mirror_traffic),
             "publicNetworkAccess": e.public_network_access.as_str(),
@@ -176,7 +189,7 @@ pub fn endpoint(id: &ResourceId, e: &OnlineEndpoint, listener: &Listener, tenant
 
 /// An online deployment (`ManagedOnlineDeployment`), with the server-filled fields the SDK
 /// needs (`endpointComputeType`, `scaleSettings.scaleType`, `sku.capacity`).
-pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
+pub fn deployment(id: &ResourceId, d: &OnlineDeployment, base: &str) -> Value {
     let rs = &d.request_settings;
     json!({
         "id": id.as_str(), "name": id.name(), "type": ResourceKind::OnlineDeployment.arm_type(),
@@ -186,7 +199,7 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
         "properties": {
             "endpointComputeType": "Managed",
             "description": d.description,
-            "properties": map(&d.properties),
+            "properties": super::server_properties::deployment(id, &d.properties, d.operation.as_ref(), base),
             "model": d.model,
             "codeConfiguration": d.scoring_script.as_ref().map(|s| json!({ "codeId": d.code_id, "scoringScript": s })),
             "environmentId": d.environment_id,
@@ -198,7 +211,7 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
             "requestSettings": {
                 "requestTimeout": format_duration_ms(rs.request_timeout_ms),
                 "maxConcurrentRequestsPerInstance": rs.max_concurrent_requests_per_instance,
-                "maxQueueWait": if is_duration(&rs.max_queue_wait) { rs.max_queue_wait.as_str() } else { "PT0.5S" },
+                "maxQueueWait": if is_duration(&rs.max_queue_wait) { rs.max_queue_wait.as_str() } else { crate::domain::resources::DEFAULT_MAX_QUEUE_WAIT },
             },
             "livenessProbe": typed_fields(&d.liveness_probe, PROBE_FIELDS),
             "readinessProbe": typed_fields(&d.readiness_probe, PROBE_FIELDS),
@@ -211,8 +224,13 @@ pub fn deployment(id: &ResourceId, d: &OnlineDeployment) -> Value {
 /// `properties.privateNetworkConnection`, true when egress is `Disabled` (recorded Azure:
 /// `test_mir_deployment_private_feature`, `test_online_endpoint_invoke`); the 2021-10-01
 /// answers recorded (`test_online_deployment_list`) and the later contracts do not have it.
-pub fn deployment_for(id: &ResourceId, d: &OnlineDeployment, api_version: Option<&str>) -> Value {
-    let mut body = deployment(id, d);
+pub fn deployment_for(
+    id: &ResourceId,
+    d: &OnlineDeployment,
+    api_version: Option<&str>,
+    base: &str,
+) -> Value {
+    let mut body = deployment(id, d, base);
     if api_version.is_some_and(|v| v.eq_ignore_ascii_case("2022-02-01-preview")) {
         body["properties"]["privateNetworkConnection"] =
             json!(d.egress_public_network_access.as_str() == "Disabled");

@@ -27,6 +27,19 @@ impl Audit {
     }
 }
 
+/// The operation that last created or changed an online endpoint or deployment: Azure names its
+/// monitor in the resource's `properties.properties.AzureAsyncOperationUri` (recorded:
+/// `test_online_endpoint_update`, a new URI after each PUT).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OperationRef {
+    /// The operation's name (`oe:{workspaceId}:{guid}`).
+    pub name: String,
+    /// Region of its monitor.
+    pub location: String,
+    /// The api-version of the request that started it (the monitor URL carries it).
+    pub api_version: String,
+}
+
 /// An error kept on a resource or operation that failed (shown in monitors).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Failure {
@@ -154,7 +167,13 @@ pub struct OnlineEndpoint {
     /// reaches it alone and the first one's URI never changes.
     #[serde(default)]
     pub region_in_scoring_uri: bool,
+    /// The last create/update operation (`properties.properties.AzureAsyncOperationUri`).
+    #[serde(default)]
+    pub operation: Option<OperationRef>,
 }
+
+/// `requestSettings.maxQueueWait` of a deployment that never set it.
+pub const DEFAULT_MAX_QUEUE_WAIT: &str = "PT0S";
 
 /// `requestSettings` of a deployment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -163,7 +182,8 @@ pub struct RequestSettings {
     pub max_concurrent_requests_per_instance: u32,
     /// `requestTimeout` in milliseconds (default 5000, at most 180000: CP-5).
     pub request_timeout_ms: u64,
-    /// `maxQueueWait` as sent (ISO-8601), echoed.
+    /// `maxQueueWait` as sent (ISO-8601), echoed; `PT0S` when never sent (recorded Azure: every
+    /// managed deployment of the `test_online_*` cassettes).
     pub max_queue_wait: String,
 }
 
@@ -172,7 +192,7 @@ impl Default for RequestSettings {
         RequestSettings {
             max_concurrent_requests_per_instance: 1,
             request_timeout_ms: 5000,
-            max_queue_wait: "PT0.5S".into(),
+            max_queue_wait: DEFAULT_MAX_QUEUE_WAIT.into(),
         }
     }
 }
@@ -224,6 +244,9 @@ pub struct OnlineDeployment {
     pub logs: Vec<String>,
     /// Created/modified.
     pub audit: Audit,
+    /// The last create/update operation (`properties.properties.AzureAsyncOperationUri`).
+    #[serde(default)]
+    pub operation: Option<OperationRef>,
 }
 
 /// A generic workspace asset (model/code/environment version, datastore): its wire

@@ -21,7 +21,7 @@ mod driver;
 mod reply;
 
 pub use driver::{drive, settle, Completion};
-pub use reply::{async_operation_reply, location_reply};
+pub use reply::{async_operation_reply, created_reply, location_reply};
 
 use crate::domain::{arm_time, Failure};
 use crate::store::OperationRow;
@@ -52,6 +52,9 @@ pub enum Action {
         name: String,
     },
 }
+
+/// The api-version monitor URLs carry when the request that started the operation had none.
+pub const DEFAULT_API_VERSION: &str = "2024-04-01";
 
 /// Terminal or running status of an operation, as the monitor spells it.
 pub const IN_PROGRESS: &str = "InProgress";
@@ -89,7 +92,8 @@ impl Lro {
         }
     }
 
-    /// A new `InProgress` operation on `resource_id`, due after the configured delay.
+    /// A new `InProgress` operation on `resource_id`, due after the configured delay, named
+    /// by a fresh GUID.
     pub fn new_operation(
         &self,
         resource_id: &str,
@@ -98,6 +102,19 @@ impl Lro {
         now: DateTime<Utc>,
     ) -> OperationRow {
         let id = uuid::Uuid::new_v4().to_string();
+        self.new_operation_named(id, resource_id, action, location, now)
+    }
+
+    /// [`Lro::new_operation`] with the operation's name (`id`) chosen by the caller (see
+    /// [`online_operation_name`]).
+    pub fn new_operation_named(
+        &self,
+        id: String,
+        resource_id: &str,
+        action: &Action,
+        location: &str,
+        now: DateTime<Utc>,
+    ) -> OperationRow {
         let delay_ms = if self.control.park(resource_id, &id) {
             control::PARK_MS
         } else {
@@ -156,11 +173,28 @@ pub fn action_of(op: &OperationRow) -> Action {
     serde_json::from_str(&op.action).unwrap_or(Action::Done)
 }
 
+/// The name Azure ML gives an operation on an online endpoint (`oe`) or deployment (`od`):
+/// `{prefix}:{workspaceId}:{guid}` (recorded `mfeOperationsStatus` URLs, e.g.
+/// `test_online_endpoint_mir`: `oe:f73e08ae-…:598be8e9-…`).
+pub fn online_operation_name(prefix: &str, workspace_guid: &str) -> String {
+    format!("{prefix}:{workspace_guid}:{}", uuid::Uuid::new_v4())
+}
+
 /// `…/locations/{loc}/mfeOperationsStatus/{id}?api-version=…` (the `Azure-AsyncOperation` URL).
 pub fn status_url(base: &str, sub: &str, op: &OperationRow, api_version: &str) -> String {
+    status_url_of(base, sub, &op.location, &op.id, api_version)
+}
+
+/// [`status_url`] of operation `name` in region `location`.
+pub fn status_url_of(
+    base: &str,
+    sub: &str,
+    location: &str,
+    name: &str,
+    api_version: &str,
+) -> String {
     format!(
-        "{base}/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationsStatus/{}?api-version={api_version}",
-        op.location, op.id
+        "{base}/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{location}/mfeOperationsStatus/{name}?api-version={api_version}"
     )
 }
 

@@ -20,7 +20,7 @@ pub fn async_operation_reply(
     sub: &str,
     op: &OperationRow,
 ) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let api = req.q("api-version").unwrap_or(super::DEFAULT_API_VERSION);
     // Azure answers 201 to every PUT of an online endpoint or deployment, an update too, with
     // `Location` naming the resource (recorded: `test_online_endpoint_mir`,
     // `test_online_endpoint_invoke`).
@@ -31,20 +31,34 @@ pub fn async_operation_reply(
         "azure-asyncoperation",
         &super::status_url(&req.listener.base_url, sub, op, api),
     );
-    let path = body.get("id").and_then(Value::as_str).unwrap_or(&req.path);
-    set(
-        h,
-        "location",
-        &format!("{}{path}?api-version={api}", req.listener.base_url),
-    );
+    set(h, "location", &resource_url(body, req, api));
     set(h, "x-ms-async-operation-timeout", "PT1H");
     set(h, "retry-after", "1");
     resp
 }
 
+/// The URL of the resource `body` renders (its `id`, else the request's path) at `api`.
+fn resource_url(body: &Value, req: &Request, api: &str) -> String {
+    let path = body.get("id").and_then(Value::as_str).unwrap_or(&req.path);
+    format!("{}{path}?api-version={api}", req.listener.base_url)
+}
+
+/// A synchronous create: 201 with the body and `Location` naming the new resource (recorded
+/// Azure: model, code and environment version PUTs, e.g. `test_online_deployment_get_logs`).
+pub fn created_reply(body: &Value, req: &Request) -> Response {
+    let api = req.q("api-version").unwrap_or(super::DEFAULT_API_VERSION);
+    let mut resp = json_reply(StatusCode::CREATED, body);
+    set(
+        resp.headers_mut(),
+        "location",
+        &resource_url(body, req, api),
+    );
+    resp
+}
+
 /// A `Location` reply (PATCH, DELETE, POST actions: 202 with no body).
 pub fn location_reply(req: &Request, sub: &str, op: &OperationRow) -> Response {
-    let api = req.q("api-version").unwrap_or("2024-04-01");
+    let api = req.q("api-version").unwrap_or(super::DEFAULT_API_VERSION);
     let mut resp = StatusCode::ACCEPTED.into_response();
     let h = resp.headers_mut();
     set(

@@ -199,9 +199,11 @@ async fn deployment_put_while_in_flight_is_409() {
         "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2", "model": format!("{}/models/m/versions/1", app.ws_path()) } });
     let r = app.put(&path, body.clone()).await;
     assert_async_operation(&r, 201);
+    // A deployment is `Updating` from its first PUT on (recorded Azure: every online deployment
+    // PUT answer, `test_online_endpoint_mir_deployment_create`; SPEC §3 says `Creating`).
     assert_eq!(
         app.get(&path).await.body["properties"]["provisioningState"],
-        "Creating"
+        "Updating"
     );
     assert_eq!(app.put(&path, body.clone()).await.status, 409);
     assert_eq!(app.wait(&r).await.body["status"], "Succeeded");

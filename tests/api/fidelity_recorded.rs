@@ -239,3 +239,218 @@ async fn outbound_rules_and_managed_network_results_as_recorded() {
         w.body["properties"]["workspaceId"]
     );
 }
+
+/// `test_online_endpoint_update`, `test_online_deployment_update_using_set`: Azure adds
+/// `azureml.onlineendpointid` (the endpoint's id, lower-cased) and `AzureAsyncOperationUri` (the
+/// monitor of the operation that last created or changed it, named `oe:`/`od:{workspaceId}:{guid}`)
+/// to `properties.properties`; a later PUT names its own operation whatever the body echoed.
+#[tokio::test]
+async fn endpoint_and_deployment_name_their_last_operation_in_properties() {
+    let app = TestApp::spawn().await;
+    let wsid = app.get(&app.ws_path()).await.body["properties"]["workspaceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = app.create_endpoint("ep-ops", json!({})).await;
+    let props = &put.body["properties"]["properties"];
+    assert_eq!(
+        props["azureml.onlineendpointid"],
+        put.body["id"].as_str().unwrap().to_ascii_lowercase(),
+        "{}",
+        put.text
+    );
+    let first = put.header("azure-asyncoperation").unwrap();
+    assert_eq!(props["AzureAsyncOperationUri"], first.as_str());
+    assert!(
+        first.contains(&format!("/mfeOperationsStatus/oe:{wsid}:")),
+        "{first}"
+    );
+    let get = app.get(&app.ep_path("ep-ops")).await;
+    assert_eq!(get.body["properties"]["properties"], *props);
+
+    // Re-PUT echoing the answer (as the SDK does): the new operation's URI, not the echoed one.
+    let mut body = get.body.clone();
+    body["properties"]["properties"]["AzureAsyncOperationUri"] = json!("https://example.test/x");
+    let again = app.put(&app.ep_path("ep-ops"), body).await;
+    let second = again.header("azure-asyncoperation").unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        again.body["properties"]["properties"]["AzureAsyncOperationUri"],
+        second.as_str()
+    );
+    app.wait(&again).await;
+    let get = app.get(&app.ep_path("ep-ops")).await;
+    assert_eq!(
+        get.body["properties"]["properties"]["AzureAsyncOperationUri"],
+        second.as_str()
+    );
+
+    let path = format!("{}/deployments/blue", app.ep_path("ep-ops"));
+    app.create_deployment("ep-ops", "blue", json!({}), 1).await;
+    let dep = app.get(&path).await;
+    let uri = dep.body["properties"]["properties"]["AzureAsyncOperationUri"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        uri.contains(&format!("/mfeOperationsStatus/od:{wsid}:")),
+        "{}",
+        dep.text
+    );
+    assert!(dep.body["properties"]["properties"]
+        .get("azureml.onlineendpointid")
+        .is_none());
+    let list = app
+        .get(&format!("{}/deployments", app.ep_path("ep-ops")))
+        .await;
+    assert_eq!(
+        list.body["value"][0]["properties"]["properties"]["AzureAsyncOperationUri"],
+        uri
+    );
+}
+
+/// `test_online_endpoint_mir_deployment_create`, `test_online_deployment_get_logs` (every managed
+/// deployment recorded): a deployment PUT answers `Updating`, a create too; `maxQueueWait` is
+/// `PT0S` unless sent; the create's answer shows an unsent `requestTimeout` as `PT0S`, reads the
+/// `PT5S` it runs with, and an update keeps it.
+#[tokio::test]
+async fn deployment_put_answers_updating_with_azure_request_settings() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("ep-rs", json!({})).await;
+    let path = format!("{}/deployments/blue", app.ep_path("ep-rs"));
+    let body = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 }, "properties": {
+        "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+        "model": format!("{}/models/m/versions/1", app.ws_path()) } });
+    let put = app.put(&path, body.clone()).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let p = &put.body["properties"];
+    assert_eq!(p["provisioningState"], "Updating");
+    assert_eq!(p["requestSettings"]["maxQueueWait"], "PT0S");
+    assert_eq!(p["requestSettings"]["requestTimeout"], "PT0S");
+    app.wait(&put).await;
+    let rs = &app.get(&path).await.body["properties"]["requestSettings"];
+    assert_eq!(rs["maxQueueWait"], "PT0S");
+    assert_eq!(rs["requestTimeout"], "PT5S");
+    let again = app.put(&path, body).await;
+    assert_eq!(again.body["properties"]["provisioningState"], "Updating");
+    assert_eq!(
+        again.body["properties"]["requestSettings"]["requestTimeout"],
+        "PT5S"
+    );
+    app.wait(&again).await;
+    // A timeout the create sends is shown as sent.
+    let sent = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 }, "properties": {
+        "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+        "model": format!("{}/models/m/versions/1", app.ws_path()),
+        "requestSettings": { "requestTimeout": "PT3S" } } });
+    let green = format!("{}/deployments/green", app.ep_path("ep-rs"));
+    let put = app.put(&green, sent).await;
+    assert_eq!(
+        put.body["properties"]["requestSettings"]["requestTimeout"],
+        "PT3S"
+    );
+    app.wait(&put).await;
+}
+
+/// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
+/// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
+/// identity.
+#[tokio::test]
+async fn default_datastore_is_created_by_the_service() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .get(&format!("{}/datastores/workspaceblobstore", app.ws_path()))
+        .await;
+    assert_eq!(
+        r.body["properties"]["serviceDataAccessAuthIdentity"], "WorkspaceSystemAssignedIdentity",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["systemData"]["createdByType"], "Application");
+    assert_eq!(r.body["systemData"]["lastModifiedByType"], "Application");
+    assert_eq!(
+        r.body["systemData"]["createdBy"],
+        amlite::arm::wire::SERVICE_APPLICATION_ID
+    );
+}
+
+/// Asset version PUTs as recorded (`test_online_deployment_get_logs`,
+/// `test_online_endpoint_mir_deployment_update`): a create is 201 with `Location` naming the
+/// version, an update 200 without; an environment version PUT is always 201; a code version is
+/// never anonymous.
+#[tokio::test]
+async fn asset_version_puts_answer_as_recorded() {
+    let app = TestApp::spawn().await;
+    let code = format!("{}/codes/c1/versions/1", app.ws_path());
+    let body = json!({ "properties": { "isAnonymous": true, "codeUri": "https://x.blob.core.windows.net/c/p" } });
+    let put = app.put(&code, body.clone()).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let loc = put.header("location").unwrap_or_default();
+    assert!(
+        loc.starts_with(&format!(
+            "{}{}?api-version=",
+            app.base,
+            put.body["id"].as_str().unwrap()
+        )),
+        "{loc}"
+    );
+    assert_eq!(put.body["properties"]["isAnonymous"], false);
+    let again = app.put(&code, body).await;
+    assert_eq!(again.status, 200);
+    assert!(again.header("location").is_none());
+    assert_eq!(
+        app.get(&code).await.body["properties"]["isAnonymous"],
+        false
+    );
+
+    let env = format!("{}/environments/e1/versions/1", app.ws_path());
+    let body = json!({ "properties": { "image": "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest" } });
+    for _ in 0..2 {
+        let put = app.put(&env, body.clone()).await;
+        assert_eq!(put.status, 201, "{}", put.text);
+        assert!(put.header("location").is_some());
+    }
+}
+
+/// `test_online_endpoint_k8s_deployment_cpu`: a GET of a deployment whose endpoint does not exist
+/// is ARM's `ResourceNotFound` naming the deployment, not the endpoint.
+#[tokio::test]
+async fn deployment_get_under_a_missing_endpoint_names_the_deployment() {
+    let app = TestApp::spawn().await;
+    let path = format!("{}/deployments/blue", app.ep_path("ep-none"));
+    let r = app.get(&path).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let expected = amlite::error::ArmError::resource_not_found(&path);
+    assert_eq!(r.code(), expected.code);
+    assert_eq!(r.message(), expected.message);
+}
+
+/// `test_online_endpoint_update`: an update PUT answers the endpoint as it was (tags, traffic,
+/// mirrorTraffic), `Updating` and naming the new operation; later reads show the change.
+#[tokio::test]
+async fn endpoint_update_answers_the_endpoint_as_it_was() {
+    let app = TestApp::spawn().await;
+    let path = app.ep_path("ep-upd");
+    let put = app
+        .put(
+            &path,
+            json!({ "location": "eastus", "tags": { "k": "old", "dummy": "d" }, "properties": { "authMode": "Key" } }),
+        )
+        .await;
+    app.wait(&put).await;
+    app.create_deployment("ep-upd", "blue", json!({}), 1).await;
+    let body = json!({ "location": "eastus", "tags": { "k": "new" },
+        "properties": { "authMode": "Key", "traffic": { "blue": 100 } } });
+    let again = app.put(&path, body).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.body["tags"], json!({ "k": "old", "dummy": "d" }));
+    assert_eq!(again.body["properties"]["traffic"], json!({}));
+    assert_eq!(again.body["properties"]["provisioningState"], "Updating");
+    assert_eq!(
+        again.body["properties"]["properties"]["AzureAsyncOperationUri"],
+        again.header("azure-asyncoperation").unwrap().as_str()
+    );
+    app.wait(&again).await;
+    let get = app.get(&path).await;
+    assert_eq!(get.body["tags"], json!({ "k": "new" }));
+    assert_eq!(get.body["properties"]["traffic"], json!({ "blue": 100 }));
+}
