@@ -155,10 +155,9 @@ async fn put(
     let existing = state.store.get(id).await?;
     let creating = existing.is_none();
     let requested_egress = props.egress_public_network_access;
-    let requested_text = requested_egress.map(PublicNetworkAccess::as_str);
     rules::managed_network::iso_7_egress_flag_with_managed_network(
         ws.managed_network.isolation_mode,
-        requested_text,
+        requested_egress,
     )?;
     let mut d = match existing {
         Some(row) => existing_for_update(state, id, row, requested_egress).await?,

@@ -6,7 +6,9 @@
 //! clock, no other amlite module.
 
 use super::workspace::AssociatedResources;
-use super::{IsolationMode, OutboundRuleType, RuleCategory, RuleStatus, Violation};
+use super::{
+    IsolationMode, OutboundRuleType, PublicNetworkAccess, RuleCategory, RuleStatus, Violation,
+};
 use crate::domain::id::last_segment;
 
 /// Host of Microsoft Container Registry, always reachable from a managed network (ISO-8).
@@ -58,7 +60,7 @@ pub struct RequiredOutboundRule {
 /// Error: 400 `BadRequest` with the SPEC text. When omitted, the deployment reads back `Enabled`.
 pub fn iso_7_egress_flag_with_managed_network(
     isolation_mode: IsolationMode,
-    requested_egress: Option<&str>,
+    requested_egress: Option<PublicNetworkAccess>,
 ) -> Result<(), Violation> {
     if !isolation_mode.is_managed() || requested_egress.is_none() {
         return Ok(());
@@ -221,13 +223,13 @@ mod tests {
     fn iso_7_egress_flag_with_managed_network_table() {
         let cases = [
             (Disabled, None, true),
-            (Disabled, Some("Disabled"), true),
-            (Disabled, Some("Enabled"), true),
+            (Disabled, Some(PublicNetworkAccess::Disabled), true),
+            (Disabled, Some(PublicNetworkAccess::Enabled), true),
             (Aio, None, true),
-            (Aio, Some("Enabled"), false),
-            (Aio, Some("disabled"), false),
+            (Aio, Some(PublicNetworkAccess::Enabled), false),
+            (Aio, Some(PublicNetworkAccess::Disabled), false),
             (Aoao, None, true),
-            (Aoao, Some("Disabled"), false),
+            (Aoao, Some(PublicNetworkAccess::Disabled), false),
         ];
         for (mode, sent, allowed) in cases {
             let got = iso_7_egress_flag_with_managed_network(mode, sent);
