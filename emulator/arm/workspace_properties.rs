@@ -3,7 +3,7 @@
 //! `properties.managedNetwork` view on the wire (ISO-8 required rules, ISO-9 status).
 use serde_json::{json, Map, Value};
 
-use super::body::decode_at;
+use super::body::decode_object_at;
 use super::body::workspace::{ManagedNetworkBody, WorkspaceProperties};
 use crate::domain::{Audit, ManagedNetwork, ProvisioningState, PublicNetworkAccess, Workspace};
 use crate::error::ArmResult;
@@ -97,7 +97,7 @@ pub fn apply_properties(
     creating: bool,
     auto_provision: bool,
 ) -> ArmResult<()> {
-    let typed: WorkspaceProperties = decode_at(&Value::Object(props.clone()), "properties")?;
+    let typed: WorkspaceProperties = decode_object_at(props, "properties")?;
     if let Some(v) = typed.public_network_access {
         ws.public_network_access = v;
     }

@@ -8,7 +8,7 @@
 //! depend on the store or other handlers.
 use serde_json::{json, Map, Value};
 
-use crate::arm::body::decode_at;
+use crate::arm::body::decode_object_at;
 use crate::arm::body::requests::{EnvironmentVersionProperties, ModelVersionProperties, RouteBody};
 use crate::arm::errors;
 use crate::error::ArmResult;
@@ -24,7 +24,7 @@ pub(super) fn check_version(coll: &str, props: &mut Map<String, Value>) -> ArmRe
 }
 
 fn decode<T: serde::de::DeserializeOwned>(props: &Map<String, Value>) -> ArmResult<T> {
-    decode_at(&Value::Object(props.clone()), "properties")
+    decode_object_at(props, "properties")
 }
 
 /// `ModelVersion`: `flavors` is stored as name → `{ "data": map<string, string> }` (numbers

@@ -5,8 +5,9 @@
 //! and whose text comes from the named constructors in `arm::errors` (SPEC §3 error envelope).
 //!
 //! Unknown properties are ignored, as ARM does. Properties amlite echoes without modelling them
-//! (workspace `properties`) are kept from the raw object ([`parse_with_raw`]), not flattened:
-//! serde's flatten would lose the property path of a nested error.
+//! (workspace `properties`) are read as a raw object (`fields::any_object`) and decoded with
+//! [`decode_object_at`], not flattened: serde's flatten would lose the property path of a nested
+//! error.
 //!
 //! Owns: decoding and its error texts' assembly. Must not depend on handlers, the store or IO.
 pub mod fields;
@@ -25,7 +26,7 @@ use crate::http::Request;
 /// object: 400 `InvalidRequestContent`; a property of the wrong type or value: 400 `BadRequest`
 /// naming it).
 pub fn parse<T: DeserializeOwned>(req: &Request) -> ArmResult<T> {
-    Ok(parse_with_raw(req)?.0)
+    decode(&Value::Object(req.json_object()?))
 }
 
 /// [`parse`] for operations whose body is optional (`getLogs`, `listKeys`): no body is `{}`.
@@ -33,15 +34,13 @@ pub fn parse_or_empty<T: DeserializeOwned>(req: &Request) -> ArmResult<T> {
     decode(&Value::Object(req.json_object_or_empty()?))
 }
 
-/// [`parse`], and the raw object too, for properties that are stored as sent.
-pub fn parse_with_raw<T: DeserializeOwned>(req: &Request) -> ArmResult<(T, Map<String, Value>)> {
-    let raw = req.json_object()?;
-    let value = Value::Object(raw);
-    let typed = decode(&value)?;
-    match value {
-        Value::Object(raw) => Ok((typed, raw)),
-        _ => Ok((typed, Map::new())),
-    }
+/// A raw object found at `prefix` of a request (workspace or asset `properties`) decoded into
+/// `T`, errors naming the full path.
+pub fn decode_object_at<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    prefix: &str,
+) -> ArmResult<T> {
+    decode_at(&Value::Object(object.clone()), prefix)
 }
 
 /// `value` decoded into `T`; errors name the property path as [`parse`] does.
