@@ -46,10 +46,11 @@ replay-test: build
 
 wheel: build
 	@bash -c 'source tests/lib.sh && REPO=$(CURDIR) ensure_venv $(CURDIR)/.venv-wheel tests/wheel/requirements-build.txt'
-	$(CURDIR)/.venv-wheel/bin/maturin build --profile $(PROFILE) --out target/wheels
+	$(CURDIR)/.venv-wheel/bin/maturin build --profile $(PROFILE) --strip --out target/wheels
 
 wheel-test: build
 	bash tests/wheel/run.sh
+	bash tests/wheel/cargo_install.sh
 
 npm-test: build
 	@if [ -f tests/npm/run.sh ]; then bash tests/npm/run.sh; else echo "npm client tests: not present"; fi

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's other install path (issue 13): `cargo install --path . --locked` into a temporary
+# root, then the installed binary starts on port 0 and answers /health. It builds with `--debug`
+# so it reuses target/debug, which `make test` has already built: the same manifest, lock file,
+# bin target and install step as the README's release install, without a second (8-minute on 2
+# cores) release compile in CI. The release variant was measured by hand (README, Performance).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+t0="$(date +%s.%N)"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}" \
+  cargo install --quiet --path "$REPO" --locked --debug --root "$work/root"
+bin="$work/root/bin/amlite"
+[[ -x "$bin" ]] || { echo "cargo install: no amlite in $work/root/bin" >&2; exit 1; }
+
+"$bin" serve --port 0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
+pid=$!
+for _ in $(seq 1 300); do grep -q "^export AMLITE_URL=" "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
+url="$(sed -n "s/^export AMLITE_URL='\(.*\)'$/\1/p" "$work/serve.out")"
+[[ -n "$url" ]] || { echo "cargo install: the installed amlite did not start: $(cat "$work/serve.err")" >&2; exit 1; }
+health="$(curl -sf --cacert "$work/data/cert.pem" "$url/health")"
+t1="$(date +%s.%N)"
+echo "cargo install: installed amlite serves /health ($health) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s from cargo install"
