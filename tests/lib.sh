@@ -49,3 +49,16 @@ venv_cache_dir() {
   mkdir -p "$dir"
   echo "$dir"
 }
+
+# serve_in_background BIN WORK [ARGS...]: starts `BIN serve --port 0 --data-dir WORK/data ARGS`
+# with its output in WORK/serve.{out,err}, waits (bounded, 15 s) for the printed exports and sets
+# SERVER_PID and SERVER_URL. The caller's EXIT trap stops SERVER_PID.
+serve_in_background() {
+  local bin="$1" work="$2"
+  shift 2
+  "$bin" serve --port 0 --data-dir "$work/data" "$@" >"$work/serve.out" 2>"$work/serve.err" &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do grep -q "^export AMLITE_URL=" "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
+  SERVER_URL="$(sed -n "s/^export AMLITE_URL='\(.*\)'$/\1/p" "$work/serve.out")"
+  [[ -n "$SERVER_URL" ]] || { echo "amlite serve did not start: $(cat "$work/serve.err")" >&2; return 1; }
+}

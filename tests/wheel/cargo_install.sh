@@ -8,10 +8,12 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO/tests/lib.sh"
 work="$(mktemp -d)"
-pid=""
+SERVER_PID=""
 cleanup() {
-  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,11 +24,8 @@ CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}" \
 bin="$work/root/bin/amlite"
 [[ -x "$bin" ]] || { echo "cargo install: no amlite in $work/root/bin" >&2; exit 1; }
 
-"$bin" serve --port 0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
-pid=$!
-for _ in $(seq 1 300); do grep -q "^export AMLITE_URL=" "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
-url="$(sed -n "s/^export AMLITE_URL='\(.*\)'$/\1/p" "$work/serve.out")"
-[[ -n "$url" ]] || { echo "cargo install: the installed amlite did not start: $(cat "$work/serve.err")" >&2; exit 1; }
+serve_in_background "$bin" "$work"
+url="$SERVER_URL"
 health="$(curl -sf --cacert "$work/data/cert.pem" "$url/health")"
 t1="$(date +%s.%N)"
 echo "cargo install: installed amlite serves /health ($health) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s from cargo install"

@@ -22,9 +22,9 @@ wheel="$(ls -t "$REPO"/target/wheels/amlite-*.whl | head -1)"
 t1="$(now)"
 
 work="$(mktemp -d)"
-server_pid=""
+SERVER_PID=""
 cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,11 +42,8 @@ t3="$(now)"
 
 # Reuse mode: a server started by hand (under --auth strict, so the plugin needs real tokens),
 # found through AMLITE_URL and its certificate.
-"$work/venv/bin/amlite" serve --port 0 --auth strict --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-for _ in $(seq 1 300); do grep -q "^export AMLITE_URL=" "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
-url="$(sed -n "s/^export AMLITE_URL='\(.*\)'$/\1/p" "$work/serve.out")"
-[[ -n "$url" ]] || { echo "wheel: amlite serve did not start: $(cat "$work/serve.err")" >&2; exit 1; }
+serve_in_background "$work/venv/bin/amlite" "$work" --auth strict
+url="$SERVER_URL"
 AMLITE_URL="$url" REQUESTS_CA_BUNDLE="$work/data/cert.pem" \
   "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore test_amlite_example.py -k "fixture or throttle or vnet"
 
