@@ -41,6 +41,7 @@ mod security_filesystem;
 mod security_isolation;
 mod security_limits;
 mod skeleton;
+mod telemetry;
 mod validation_assets;
 mod validation_deployments;
 mod validation_workspaces;

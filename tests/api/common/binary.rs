@@ -25,11 +25,13 @@ impl Binary {
     /// Starts `cmd` (an `amlite serve` writing its exports to stdout, in `dir`) and waits up to
     /// 60 s for it to print `AMLITE_URL`.
     pub async fn spawn(mut cmd: Command, dir: &std::path::Path) -> Binary {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        cmd.stderr(Stdio::null());
+        Self::spawn_keeping_stderr(cmd, dir).await
+    }
+
+    /// [`Binary::spawn`] with the stderr `cmd` was given (e.g. a log file).
+    pub async fn spawn_keeping_stderr(mut cmd: Command, dir: &std::path::Path) -> Binary {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let base = tokio::task::spawn_blocking(move || {
             use std::io::BufRead;
