@@ -11,6 +11,7 @@ mod arm_errors;
 mod arm_lro;
 mod arm_restart;
 mod arm_routes;
+mod azure_texts;
 mod blob;
 mod blob_signing;
 mod cli;

@@ -3,6 +3,8 @@ document `az resource show --ids` reads for its api-version), and `az rest` on a
 
 from __future__ import annotations
 
+from amlite_testing import azure_text
+
 ML = "Microsoft.MachineLearningServices"
 
 
@@ -22,7 +24,7 @@ def test_group_show_and_list(az_logged_in, amlite):
 
 def test_group_show_missing_is_arms_404(az_logged_in):
     err = az_logged_in.fails("group", "show", "--name", "no-such-rg")
-    assert "(ResourceGroupNotFound) Resource group 'no-such-rg' could not be found." in err
+    assert f"(ResourceGroupNotFound) {azure_text('ResourceGroupNotFound(no-such-rg)')}" in err
 
 
 def test_resource_list_in_the_subscription_and_the_group(az_logged_in, amlite):
@@ -38,7 +40,7 @@ def test_resource_list_in_the_subscription_and_the_group(az_logged_in, amlite):
 
 def test_resource_list_filters_by_a_missing_group(az_logged_in):
     err = az_logged_in.fails("resource", "list", "--resource-group", "no-such-rg")
-    assert "(ResourceGroupNotFound) Resource group 'no-such-rg' could not be found." in err
+    assert f"(ResourceGroupNotFound) {azure_text('ResourceGroupNotFound(no-such-rg)')}" in err
 
 
 def test_resource_show_by_id_reads_the_provider_api_versions(az_logged_in, amlite):

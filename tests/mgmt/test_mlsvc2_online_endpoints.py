@@ -5,6 +5,7 @@ deployments, keys, and the long-running operations they poll. run.sh runs this f
 from __future__ import annotations
 
 import pytest
+from amlite_testing import azure_text
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 
@@ -49,7 +50,7 @@ def test_endpoint_name_used_in_the_region_is_azures_400(ml, amlite):
     assert e.value.error.message == "The request is invalid."
     detail = e.value.error.details[0]
     assert detail.code == "InferencingClientCallFailed"
-    assert "Endpoint name needs to be unique within a region" in detail.message
+    assert azure_text("CP-1.endpointNameInUse") in detail.message
 
 
 def test_deployment_create_and_traffic(ml, amlite):

@@ -5,6 +5,7 @@ lists, and the workspace's associated resources as ARM resources of their own.""
 from __future__ import annotations
 
 import pytest
+from amlite_testing import azure_text
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 ML = "Microsoft.MachineLearningServices"
@@ -28,7 +29,7 @@ def test_resource_group_get_list_and_404(rm, amlite):
     with pytest.raises(ResourceNotFoundError) as e:
         rm.resource_groups.get("no-such-rg")
     assert e.value.error.code == "ResourceGroupNotFound"
-    assert e.value.error.message == "Resource group 'no-such-rg' could not be found."
+    assert e.value.error.message == azure_text("ResourceGroupNotFound(no-such-rg)")
 
 
 def test_generic_lists_filter_and_expand(rm, amlite):
@@ -51,7 +52,7 @@ def test_unsupported_filter_is_arms_400(rm):
         list(rm.resources.list(filter="substringof('ws', name)"))
     assert e.value.status_code == 400
     assert e.value.error.code == "InvalidFilterInQueryString"
-    assert e.value.error.message == "Invalid $filter 'substringof('ws', name)' specified in the query string."
+    assert e.value.error.message == azure_text("InvalidFilterInQueryString(substringof('ws', name))")
 
 
 def test_by_id_with_the_provider_api_version(rm, amlite):
@@ -66,7 +67,7 @@ def test_by_id_with_the_provider_api_version(rm, amlite):
     with pytest.raises(ResourceNotFoundError) as e:
         rm.providers.get("Microsoft.Nope")
     assert e.value.error.code == "InvalidResourceNamespace"
-    assert e.value.error.message == "The resource namespace 'Microsoft.Nope' is invalid."
+    assert e.value.error.message == azure_text("InvalidResourceNamespace(Microsoft.Nope)")
 
 
 def test_associated_resources_are_arm_resources(rm, amlite):

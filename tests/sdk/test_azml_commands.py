@@ -22,6 +22,7 @@ from azure.ai.ml.entities import FqdnDestination, OnlineDeployment, PrivateEndpo
 from azure.ai.ml.entities._load_functions import load_online_deployment, load_online_endpoint, load_workspace
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from amlite_testing import azure_text
 from conftest import ASSETS, AmliteServer, unique_name
 
 YAML = ASSETS / "azml"
@@ -153,11 +154,7 @@ def rule_on_the_wire(server: AmliteServer, workspace: str, rule: str) -> dict:
     return r.json()
 
 
-ISO_13_TEXT = (
-    "Property 'egressPublicNetworkAccess' is not updatable: the deployment was created with "
-    "egressPublicNetworkAccess 'Disabled' and the request sets 'Enabled' (ISO-13). Send 'Disabled' or "
-    "omit the property; to change it, delete and re-create the deployment."
-)
+ISO_13_TEXT = azure_text("ISO-13(created=Disabled,sent=Enabled)")
 
 
 @pytest.mark.flow

@@ -22,16 +22,13 @@ from azure.ai.ml.entities import (
 )
 from azure.core.exceptions import HttpResponseError
 
+from amlite_testing import azure_text
 from conftest import ASSETS, AmliteServer, unique_name
 
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
-ISO_1_TEXT = "The workspace has been configured by your administrator to disallow this request (V1LegacyMode == true)."
-ISO_7_TEXT = (
-    "The EgressPublicNetworkAccess under online deployment is no longer supported when your workspace is "
-    "secured with managed virtual network. Please avoid setting EgressPublicNetworkAccess on the deployment "
-    "in this case."
-)
-ISO_9_TEXT = 'Only "PrivateEndpoint" outbound rules are supported when managed network isolation mode is "AllowInternetOutbound".'
+ISO_1_TEXT = azure_text("ISO-1")
+ISO_7_TEXT = azure_text("ISO-7")
+ISO_9_TEXT = azure_text("ISO-9")
 
 
 # -- plain ARM calls for what the SDK cannot say ---------------------------------------------------
@@ -207,7 +204,7 @@ def test_cp_1_endpoint_name_used_in_the_region_is_azures_400(amlite: AmliteServe
     with pytest.raises(HttpResponseError) as err:
         create_endpoint(other, name)
     assert err.value.status_code == 400
-    assert "Endpoint name needs to be unique within a region" in str(err.value)
+    assert azure_text("CP-1.endpointNameInUse") in str(err.value)
 
 
 def test_cp_2_traffic_must_sum_to_100_and_name_existing_deployments(ml_client):

@@ -16,8 +16,11 @@ from .server import (
     running,
     unique_name,
 )
+from .texts import azure_text, azure_texts
 
 __all__ = [
+    "azure_text",
+    "azure_texts",
     "FOREIGN_CREDENTIAL_VARS",
     "REPO",
     "REQUIRED_EXPORTS",
