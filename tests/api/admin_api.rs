@@ -292,8 +292,9 @@ async fn unknown_non_blob_paths_answer_arm_json_not_storage_xml() {
         assert_eq!(r.headers["content-type"], "application/json", "{path}");
     }
     let r = app.get("/foo?api-version=2024-04-01").await;
-    assert!(
-        r.message().starts_with("No registered resource provider found for location 'global' and API version '2024-04-01' for type 'foo'."),
+    assert_eq!(
+        r.message(),
+        amlite::error::ArmError::no_registered_provider("foo", "2024-04-01").message,
         "{}",
         r.text
     );

@@ -347,8 +347,13 @@ async fn cp_6_no_deployment_while_endpoint_is_creating() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let r = put_deployment(&app, "ep-cp6", "blue", json!({}), 1).await;
-    assert_error(&r, 400, "BadRequest", "Cannot create a deployment in endpoint ep-cp6 because it is in Creating provisioning state.");
-    assert_eq!(r.message(), "Cannot create a deployment in endpoint ep-cp6 because it is in Creating provisioning state.");
+    let want = amlite::rules::cp_6_endpoint_state_allows_deployment(
+        "ep-cp6",
+        amlite::domain::ProvisioningState::Creating,
+    )
+    .expect_err("CP-6 refuses");
+    assert_error(&r, 400, "BadRequest", &want.message);
+    assert_eq!(r.message(), want.message);
 }
 
 #[tokio::test]
