@@ -181,10 +181,11 @@ impl Application {
     /// Serves until the handle is shut down, then stops the VNet listeners and closes the store.
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
-        tokio::spawn(crate::lro::drive(state.clone()));
-        let janitor = tokio::spawn(crate::janitor::run(state.clone()));
+        let mut background = BackgroundTasks::default();
+        background.spawn(crate::lro::drive(state.clone()));
+        background.spawn(crate::janitor::run(state.clone()));
         if let Some(rx) = state.python_jobs_rx.lock().ok().and_then(|mut g| g.take()) {
-            tokio::spawn(crate::arm::provision_python::worker(state.clone(), rx));
+            background.spawn(crate::arm::provision_python::worker(state.clone(), rx));
         }
         let internet = Listener {
             network: Network::Internet,
@@ -195,12 +196,40 @@ impl Application {
             .handle(self.handle)
             .serve(app.into_make_service_with_connect_info::<SocketAddr>())
             .await;
-        janitor.abort();
+        // Before the store closes: a driver or janitor pass must not meet a closed pool.
+        background.stop().await;
         crate::arm::network::stop_all_listeners(&state);
         state.runtimes.stop_all();
         state.store.close().await;
         drop(self.lock);
         result
+    }
+}
+
+/// The server's background tasks (operation driver, janitor, python start worker): aborted
+/// together when the server stops or its future is dropped, so none outlives the store it uses.
+#[derive(Default)]
+struct BackgroundTasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl BackgroundTasks {
+    fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.push(tokio::spawn(task));
+    }
+
+    /// Aborts every task and waits until each has dropped what it held.
+    async fn stop(mut self) {
+        for task in std::mem::take(&mut self.0) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for BackgroundTasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 

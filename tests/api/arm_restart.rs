@@ -96,3 +96,20 @@ async fn an_interrupted_operation_ends_terminal_after_restart() {
     let ps = app.get(&app.ep_path("ep-mid")).await.body["properties"]["provisioningState"].clone();
     assert!(ps == "Succeeded" || ps == "Failed", "{ps}");
 }
+
+/// Issue 10 ("startup owns background tasks with a shutdown guard"): once the server has
+/// stopped, no background task (operation driver, janitor, python worker) still holds its
+/// state, so none can touch the closed store or outlive a restart on the same folder.
+#[tokio::test]
+async fn a_stopped_server_leaves_no_background_task_holding_its_state() {
+    let app = TestApp::spawn_with(|c| c.in_memory = false).await;
+    let r = app.create_endpoint("ep-stop", json!({})).await;
+    app.wait(&r).await;
+    let state = app.state.clone();
+    let _dir = app.stop().await;
+    assert_eq!(
+        std::sync::Arc::strong_count(&state),
+        1,
+        "something still holds the stopped server's state"
+    );
+}
