@@ -1,6 +1,8 @@
 //! `Application::build`: creates the data folder, certificate and database, loads fixtures,
 //! binds the internet listener and the VNet listeners, and writes `env.sh` (SPEC §2). Used by
-//! `main.rs` and by the tests alike.
+//! `main.rs` and by the tests alike. `Application::run` serves and owns the background tasks
+//! (operation driver, janitor, python start worker): they stop, and release the state, before
+//! the store closes.
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
