@@ -1,10 +1,11 @@
 //! Reads what an environment's conda file asks for (issue 12): the `pip:` list under
 //! `dependencies`, which [`super::envs`] installs, and the conda packages beside it, which amlite
 //! does not install (it has no conda) and names in the deployment's logs. The file arrives as the
-//! SDK sends it (`yaml.dump` of the user's file: block style) or as JSON from REST clients; this
-//! reader understands block lists, one-line `[a, b]` lists, quotes and comments, and refuses
-//! anything else rather than guess.
+//! SDK sends it (`yaml.dump` of the user's file), as JSON from REST clients, or as the sorted JSON
+//! the control plane stores; the YAML library of [`conda_file`] reads all three.
 use serde_json::Value;
+
+use crate::domain::conda_file;
 
 /// The dependencies of one conda file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -40,19 +41,15 @@ pub fn package_name(spec: &str) -> String {
         .collect()
 }
 
-/// Parses a conda file's `dependencies`.
+/// Parses a conda file's `dependencies` (YAML or JSON, read by [`conda_file::parse`]).
 pub fn parse(text: &str) -> Result<CondaDeps, String> {
-    if text.trim_start().starts_with('{') {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| format!("the conda file is not JSON: {e}"))?;
-        return from_json(&v);
-    }
-    from_yaml(text)
+    let v = conda_file::parse(text).map_err(|e| format!("the conda file is not YAML: {e}"))?;
+    from_value(&v)
 }
 
-fn from_json(v: &Value) -> Result<CondaDeps, String> {
+fn from_value(v: &Value) -> Result<CondaDeps, String> {
     let mut deps = CondaDeps::default();
-    let Some(items) = v.get("dependencies") else {
+    let Some(items) = v.get("dependencies").filter(|d| !d.is_null()) else {
         return Ok(deps);
     };
     let items = items.as_array().ok_or("dependencies is not a list")?;
@@ -60,7 +57,7 @@ fn from_json(v: &Value) -> Result<CondaDeps, String> {
         match item {
             Value::String(s) => deps.conda.push(s.clone()),
             Value::Object(o) => {
-                if let Some(pip) = o.get("pip") {
+                if let Some(pip) = o.get("pip").filter(|p| !p.is_null()) {
                     for r in pip.as_array().ok_or("dependencies.pip is not a list")? {
                         deps.pip
                             .push(r.as_str().ok_or("a pip dependency is not a string")?.into());
@@ -68,126 +65,6 @@ fn from_json(v: &Value) -> Result<CondaDeps, String> {
                 }
             }
             _ => return Err("a dependency is neither a string nor a pip list".into()),
-        }
-    }
-    Ok(deps)
-}
-
-/// A line without its comment (`#` at the start or after a space; `pkg#egg` stays).
-fn strip_comment(line: &str) -> &str {
-    let mut prev_space = true;
-    for (i, c) in line.char_indices() {
-        if c == '#' && prev_space {
-            return line[..i].trim_end();
-        }
-        prev_space = c.is_whitespace();
-    }
-    line.trim_end()
-}
-
-fn indent(line: &str) -> usize {
-    line.len() - line.trim_start().len()
-}
-
-fn unquote(s: &str) -> String {
-    let s = s.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner.to_string();
-        }
-    }
-    s.to_string()
-}
-
-/// `[a, "b", c]` → its items.
-fn flow_list(s: &str) -> Result<Vec<String>, String> {
-    let inner = s
-        .trim()
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .ok_or_else(|| format!("cannot read '{s}' as a list"))?;
-    Ok(inner
-        .split(',')
-        .map(unquote)
-        .filter(|x| !x.is_empty())
-        .collect())
-}
-
-/// The `- item` text of a list line, if it is one.
-fn list_item(trimmed: &str) -> Option<&str> {
-    trimmed
-        .strip_prefix('-')
-        .filter(|r| r.is_empty() || r.starts_with(char::is_whitespace))
-        .map(str::trim)
-}
-
-/// `pip:` (with what follows it), if the item is the pip list.
-fn pip_key(item: &str) -> Option<&str> {
-    let (key, rest) = item.split_once(':')?;
-    (unquote(key) == "pip").then_some(rest.trim())
-}
-
-fn from_yaml(text: &str) -> Result<CondaDeps, String> {
-    let lines: Vec<&str> = text.lines().map(strip_comment).collect();
-    let mut deps = CondaDeps::default();
-    let Some(start) = lines
-        .iter()
-        .position(|l| indent(l) == 0 && l.trim_start().starts_with("dependencies:"))
-    else {
-        return Ok(deps);
-    };
-    let rest = lines[start].trim_start()["dependencies:".len()..].trim();
-    if !rest.is_empty() {
-        deps.conda = flow_list(rest)?;
-        return Ok(deps);
-    }
-    let mut item_indent: Option<usize> = None;
-    let mut i = start + 1;
-    while i < lines.len() {
-        let line = lines[i];
-        i += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (ind, trimmed) = (indent(line), line.trim_start());
-        let Some(item) = list_item(trimmed) else {
-            if ind == 0 || item_indent.is_some_and(|n| ind <= n) {
-                break; // the next top-level key
-            }
-            return Err(format!(
-                "cannot read the conda file's line '{}'",
-                line.trim()
-            ));
-        };
-        let level = *item_indent.get_or_insert(ind);
-        if ind < level {
-            break;
-        }
-        if ind > level {
-            return Err(format!(
-                "cannot read the conda file's line '{}'",
-                line.trim()
-            ));
-        }
-        match pip_key(item) {
-            Some("") => {
-                while let Some(next) = lines.get(i) {
-                    if next.trim().is_empty() {
-                        i += 1;
-                        continue;
-                    }
-                    if indent(next) <= level {
-                        break;
-                    }
-                    let req = list_item(next.trim_start()).ok_or_else(|| {
-                        format!("cannot read the pip dependency '{}'", next.trim())
-                    })?;
-                    deps.pip.push(unquote(req));
-                    i += 1;
-                }
-            }
-            Some(flow) => deps.pip.extend(flow_list(flow)?),
-            None => deps.conda.push(unquote(item)),
         }
     }
     Ok(deps)

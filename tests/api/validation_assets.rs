@@ -68,6 +68,11 @@ async fn invalid_environment_versions_are_refused() {
             "properties.isAnonymous".to_string(),
             "true or false",
         ),
+        (
+            json!({ "condaFile": "dependencies:\n  - pip: [a\n" }),
+            "properties.condaFile".to_string(),
+            "must be YAML or JSON",
+        ),
     ];
     for (i, (props, target, needle)) in cases.into_iter().enumerate() {
         let path = format!("{}/environments/env{i}/versions/1", app.ws_path());

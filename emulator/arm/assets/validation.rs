@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::arm::body::decode_object_at;
 use crate::arm::body::requests::{EnvironmentVersionProperties, ModelVersionProperties, RouteBody};
 use crate::arm::errors;
+use crate::domain::conda_file;
 use crate::error::ArmResult;
 
 /// Checks (and normalises to Azure's casing) the `properties` of a version PUT in collection
@@ -44,7 +45,8 @@ fn check_model(props: &mut Map<String, Value>) -> ArmResult<()> {
     Ok(())
 }
 
-/// `EnvironmentVersion`: `autoRebuild` and `osType` stored in Azure's casing; a `build` needs a
+/// `EnvironmentVersion`: `autoRebuild` and `osType` stored in Azure's casing, `condaFile` as the
+/// sorted JSON Azure answers ([`conda_file::as_azure_stores_it`]); a `build` needs a
 /// non-empty `contextUri`; each `inferenceConfig` route needs a `path` and a `port`.
 fn check_environment(props: &mut Map<String, Value>) -> ArmResult<()> {
     let typed: EnvironmentVersionProperties = decode(props)?;
@@ -53,6 +55,11 @@ fn check_environment(props: &mut Map<String, Value>) -> ArmResult<()> {
     }
     if let Some(v) = typed.os_type {
         props.insert("osType".into(), json!(v.as_str()));
+    }
+    if let Some(text) = typed.conda_file.as_deref() {
+        let stored = conda_file::as_azure_stores_it(text)
+            .map_err(|reason| errors::conda_file_unreadable(&reason))?;
+        props.insert("condaFile".into(), Value::String(stored));
     }
     if typed
         .build
