@@ -46,7 +46,20 @@ pub async fn dispatch(
         .map(|r| r.0.clone())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let path = req.uri().path().to_string();
-    let mut resp = match handle(state, listener, req, &request_id).await {
+    let (parts, body) = req.into_parts();
+    let mut body = Some(body);
+    let answer = handle(&state, listener, parts, &mut body, &request_id).await;
+    // A request refused before its body was read (CONNECT, an unknown root, a path that is not
+    // UTF-8, strict Blob auth, a fault) still has the body in the connection: read it (bounded)
+    // so the connection stays usable, as Azure's front door keeps it; one too large or too slow
+    // to read is answered with `Connection: close`, so the client does not send its next request
+    // into a connection hyper is about to drop (seen as an SSL EOF by the next request).
+    let reusable = match body.take() {
+        Some(left) => drain(left, state.config.max_body, state.config.idle_timeout).await,
+        // A body refused while it was read (too large, too slow) is still partly unread.
+        None => !matches!(&answer, Err(e) if matches!(e.status.as_u16(), 408 | 413)),
+    };
+    let mut resp = match answer {
         Ok(r) => r,
         // Every envelope names a target (a string, as common-types wants): the property when
         // the handler knows it, else the path the request addressed.
@@ -68,16 +81,24 @@ pub async fn dispatch(
             h.insert("x-request-id", v);
         }
     }
+    if !reusable {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
     resp
 }
 
+/// Routes one request. `body` is taken only once the request is accepted for reading; what is
+/// left in it when this returns is drained by [`dispatch`].
 async fn handle(
-    state: AppStateRef,
+    state: &AppStateRef,
     listener: Listener,
-    req: axum::extract::Request,
+    parts: axum::http::request::Parts,
+    body: &mut Option<Body>,
     request_id: &str,
 ) -> ArmResult<Response> {
-    let (parts, body) = req.into_parts();
     if parts.method == Method::CONNECT {
         // amlite is not a proxy (a deployment's egress proxy is): a clean 405, not a tunnel.
         tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
@@ -118,7 +139,7 @@ async fn handle(
     // `/foo` or `/Subscription/…` get ARM's JSON `NoRegisteredProviderFound` (issue 13).
     if is_blob
         && !crate::blob::addressing::is_storage_request(
-            &state,
+            state,
             &parts.headers,
             parts.uri.query(),
             &segs,
@@ -148,7 +169,7 @@ async fn handle(
     if is_blob {
         // Under --auth strict, Blob requests are authorized before their body is read (issue 9).
         if let Some(refused) = crate::blob::auth::check(
-            &state,
+            state,
             &parts.method,
             &parts.uri,
             &parts.headers,
@@ -160,7 +181,10 @@ async fn handle(
             return Ok(refused);
         }
     }
-    let body = read_body(body, &parts.headers, limit, state.config.idle_timeout).await?;
+    let Some(unread) = body.take() else {
+        return Err(ArmError::internal("the request body was already read"));
+    };
+    let body = read_body(unread, &parts.headers, limit, state.config.idle_timeout).await?;
     let req = Request {
         method: parts.method,
         path,
@@ -173,24 +197,24 @@ async fn handle(
         request_id: request_id.to_string(),
     };
     if is_scoring {
-        return Ok(crate::scoring::handle(&state, req).await);
+        return Ok(crate::scoring::handle(state, req).await);
     }
     if is_blob {
-        return crate::blob::handle(&state, req).await;
+        return crate::blob::handle(state, req).await;
     }
     // A failure completing *another* operation must not fail this request (nor every later
     // one): it is logged and retried by the background provisioner.
     if crate::identity::routes::is_identity_path(&req.lower, &state.tenant_id) {
-        return crate::identity::routes::handle(&state, &req).await;
+        return crate::identity::routes::handle(state, &req).await;
     }
-    if let Err(e) = crate::lro::settle(&state).await {
+    if let Err(e) = crate::lro::settle(state).await {
         tracing::error!(error = %e, "completing due operations failed");
     }
     if req.lower.first().is_some_and(|f| f == "subscriptions") {
         // Fault rules of the admin API (`POST /_amlite/faults`) apply to ARM requests only.
-        crate::admin::apply_faults(&state, &req).await?;
+        crate::admin::apply_faults(state, &req).await?;
     }
-    crate::arm::handle(&state, req).await
+    crate::arm::handle(state, req).await
 }
 
 /// ARM resource names never contain separators once decoded: a segment such as `..%2F..%2Fx`,
@@ -222,6 +246,28 @@ fn query_is_utf8(query: Option<&str>) -> bool {
                 .is_ok()
         })
     })
+}
+
+/// Reads and discards what is left of a refused request's body: true when it ended within
+/// `limit` bytes and without a silence longer than `idle` (the connection can take another
+/// request).
+async fn drain(body: Body, limit: usize, idle: std::time::Duration) -> bool {
+    use futures::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    loop {
+        match tokio::time::timeout(idle.min(std::time::Duration::from_secs(5)), stream.next()).await
+        {
+            Ok(None) => return true,
+            Ok(Some(Ok(chunk))) => {
+                seen += chunk.len();
+                if seen > limit {
+                    return false;
+                }
+            }
+            Err(_) | Ok(Some(Err(_))) => return false,
+        }
+    }
 }
 
 /// Reads a request body of at most `limit` bytes; a client silent for `idle` between two

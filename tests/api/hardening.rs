@@ -329,3 +329,39 @@ async fn huge_body_is_413_in_the_arm_envelope() {
         r.text
     );
 }
+
+/// A request refused before amlite read its body (an unknown root, a path that is not UTF-8,
+/// CONNECT) must not cost the client its connection: the body is drained, and the next request on
+/// the same kept-alive connection is answered. Before, hyper dropped the connection after the
+/// refusal and the client's next request failed with an SSL EOF (schemathesis saw it once on
+/// `regenerateKeys`).
+#[tokio::test]
+async fn a_request_refused_before_its_body_is_read_keeps_the_connection_usable() {
+    let app = TestApp::spawn().await;
+    let port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    let body = vec![b'x'; 64 * 1024];
+    for target in [
+        "/foo?api-version=2024-04-01".to_string(),
+        format!(
+            "{}/onlineEndpoints/%FF/regenerateKeys?api-version=2024-04-01",
+            app.ws_path()
+        ),
+    ] {
+        let mut req = format!(
+            "POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(&body);
+        req.extend_from_slice(
+            format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        let out = String::from_utf8_lossy(&raw_http::exchange_raw(&app, req).await).to_string();
+        let statuses: Vec<&str> = out
+            .match_indices("HTTP/1.1 ")
+            .map(|(i, _)| &out[i + 9..i + 12])
+            .collect();
+        assert_eq!(statuses, ["400", "200"], "{target}: {out}");
+    }
+}

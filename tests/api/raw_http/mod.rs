@@ -34,13 +34,19 @@ pub async fn raw(app: &TestApp, method: &str, target: &[u8], body: &[u8]) -> Res
     send_raw_request(app, req).await
 }
 
-/// Sends bytes as they are over TLS and parses the response.
-pub async fn send_raw_request(app: &TestApp, req: Vec<u8>) -> Resp {
+/// Sends bytes as they are over one TLS connection and returns every byte the server sent
+/// until it closed the connection (several responses when the bytes hold several requests).
+pub async fn exchange_raw(app: &TestApp, req: Vec<u8>) -> Vec<u8> {
     let pem = std::fs::read_to_string(app.data_dir().join("cert.pem")).unwrap();
     let port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
-    let out = tokio::task::spawn_blocking(move || raw_blocking(&pem, port, &req))
+    tokio::task::spawn_blocking(move || raw_blocking(&pem, port, &req))
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Sends bytes as they are over TLS and parses the response.
+pub async fn send_raw_request(app: &TestApp, req: Vec<u8>) -> Resp {
+    let out = exchange_raw(app, req).await;
     let split = out
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
