@@ -249,15 +249,18 @@ fn query_is_utf8(query: Option<&str>) -> bool {
 }
 
 /// Reads and discards what is left of a refused request's body: true when it ended within
-/// `limit` bytes and without a silence longer than `idle` (the connection can take another
-/// request).
+/// `limit` bytes, without a silence longer than `idle` (at most 5 s) and within 10 s in all (the
+/// connection can take another request). Nothing is kept: a refused client costs no memory.
 async fn drain(body: Body, limit: usize, idle: std::time::Duration) -> bool {
     use futures::StreamExt as _;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut stream = body.into_data_stream();
     let mut seen = 0usize;
     loop {
-        match tokio::time::timeout(idle.min(std::time::Duration::from_secs(5)), stream.next()).await
-        {
+        let wait = idle
+            .min(std::time::Duration::from_secs(5))
+            .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, stream.next()).await {
             Ok(None) => return true,
             Ok(Some(Ok(chunk))) => {
                 seen += chunk.len();
