@@ -50,7 +50,7 @@ pub async fn dispatch(
     let mut body = Some(body);
     let answer = handle(&state, listener, parts, &mut body, &request_id).await;
     // A request refused before its body was read (CONNECT, an unknown root, a path that is not
-    // UTF-8, strict Blob auth, a fault) still has the body in the connection: read it (bounded)
+    // UTF-8, strict Blob auth) still has the body in the connection: read it (bounded)
     // so the connection stays usable, as Azure's front door keeps it; one too large or too slow
     // to read is answered with `Connection: close`, so the client does not send its next request
     // into a connection hyper is about to drop (seen as an SSL EOF by the next request).
