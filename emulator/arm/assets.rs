@@ -70,7 +70,7 @@ pub async fn route(
                 .iter()
                 .map(|n| container_body(w, req.segs[8].as_str(), n, &versions_of(&rows, n)))
                 .collect();
-            Ok(ok(&super::wire::list(value)))
+            Ok(ok(&super::response::list(value)))
         }
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
         [coll, _, "versions", _] => version(state, req, w, coll).await,
@@ -175,12 +175,12 @@ async fn list_versions(
     };
     let mut value = Vec::new();
     for r in rows.iter().rev() {
-        value.push(super::wire::asset(&r.resource_id(), kind, &r.doc()?));
+        value.push(super::response::asset(&r.resource_id(), kind, &r.doc()?));
     }
     if let Some(top) = req.q("$top").and_then(|t| t.parse::<usize>().ok()) {
         value.truncate(top);
     }
-    Ok(ok(&super::wire::list(value)))
+    Ok(ok(&super::response::list(value)))
 }
 
 fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
@@ -225,7 +225,7 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                     &format!("{name}/{ver}"),
                 )
             })?;
-            Ok(ok(&super::wire::asset(&id, kind, &row.doc()?)))
+            Ok(ok(&super::response::asset(&id, kind, &row.doc()?)))
         }
         Method::PUT => {
             let mut props = body::parse::<AssetBody>(req)?
@@ -252,7 +252,7 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                 audit,
             };
             state.store.put(&id, kind, Some(&w.id), &asset).await?;
-            let body = super::wire::asset(&id, kind, &asset);
+            let body = super::response::asset(&id, kind, &asset).to_value();
             // A create is 201 with `Location`, an update 200; an environment version PUT is
             // always a 201 (recorded: every asset version PUT of the cassettes).
             if existing.is_some() && coll != "environments" {
@@ -278,7 +278,7 @@ fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Value {
     let hostport = req.listener.base_url.trim_start_matches("https://");
     json!({
         "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
-        "type": ResourceKind::Datastore.arm_type(), "systemData": super::wire::system_data_by_service(&ws.audit),
+        "type": ResourceKind::Datastore.arm_type(), "systemData": super::response::system_data_by_service(&ws.audit),
         "properties": {
             "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
             "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
@@ -301,14 +301,13 @@ async fn list_datastores(
             .by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id))
             .await?
         {
-            value.push(super::wire::asset(
-                &r.resource_id(),
-                ResourceKind::Datastore,
-                &r.doc()?,
-            ));
+            value.push(
+                super::response::asset(&r.resource_id(), ResourceKind::Datastore, &r.doc()?)
+                    .to_value(),
+            );
         }
     }
-    Ok(ok(&super::wire::list(value)))
+    Ok(ok(&super::response::list(value)))
 }
 
 async fn datastore(
@@ -336,7 +335,7 @@ async fn datastore(
                     name,
                 )
             })?;
-            Ok(ok(&super::wire::asset(
+            Ok(ok(&super::response::asset(
                 &id,
                 ResourceKind::Datastore,
                 &row.doc()?,
@@ -355,7 +354,7 @@ async fn datastore(
                 .store
                 .put(&id, ResourceKind::Datastore, Some(&w.id), &asset)
                 .await?;
-            Ok(ok(&super::wire::asset(
+            Ok(ok(&super::response::asset(
                 &id,
                 ResourceKind::Datastore,
                 &asset,

@@ -57,7 +57,7 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
     let mut value = Vec::with_capacity(rows.len());
     for r in &rows {
         let d: OnlineDeployment = r.doc()?;
-        value.push(super::wire::deployment_for(
+        value.push(super::response::deployment_for(
             &r.resource_id(),
             &d,
             req.q("api-version"),
@@ -65,7 +65,7 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
         ));
     }
     let next = more.map(|last| super::paging::next_link(req, last));
-    Ok(ok(&super::wire::list_page(value, next)))
+    Ok(ok(&super::response::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}/deployments/{d}`.
@@ -78,7 +78,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::wire::deployment_for(
+            Ok(ok(&super::response::deployment_for(
                 &row.resource_id(),
                 &row.doc()?,
                 req.q("api-version"),
@@ -173,7 +173,7 @@ async fn put(
     d.audit.modified_at = chrono::Utc::now();
     let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
     let mut answer =
-        super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
+        super::response::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
     let timeout_sent = props
         .request_settings
         .as_ref()
@@ -181,9 +181,9 @@ async fn put(
     if creating && !timeout_sent {
         // The create's own answer shows the timeout it was not given as `PT0S`; reads show
         // the default (`PT5S`) it runs with (recorded: the same cassettes).
-        answer["properties"]["requestSettings"]["requestTimeout"] = serde_json::json!("PT0S");
+        answer.properties.request_settings.request_timeout = "PT0S".to_string();
     }
-    Ok(async_operation_reply(&answer, req, &w.sub, &op))
+    Ok(async_operation_reply(&answer.to_value(), req, &w.sub, &op))
 }
 
 async fn save_with_op(

@@ -56,15 +56,15 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
         .await?;
     let mut value = Vec::with_capacity(rows.len());
     for r in &rows {
-        value.push(super::wire::endpoint(
+        value.push(super::response::endpoint(
             &r.resource_id(),
             &r.doc()?,
-            &req.listener,
+            &req.listener.base_url,
             &state.tenant_id,
         ));
     }
     let next = more.map(|last| super::paging::next_link(req, last));
-    Ok(ok(&super::wire::list_page(value, next)))
+    Ok(ok(&super::response::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}`.
@@ -75,10 +75,10 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::wire::endpoint(
+            Ok(ok(&super::response::endpoint(
                 &row.resource_id(),
                 &row.doc()?,
-                &req.listener,
+                &req.listener.base_url,
                 &state.tenant_id,
             )))
         }
@@ -154,7 +154,8 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
         None => ep,
     };
     Ok(async_operation_reply(
-        &super::wire::endpoint(id, &answer, &req.listener, &state.tenant_id),
+        &super::response::endpoint(id, &answer, &req.listener.base_url, &state.tenant_id)
+            .to_value(),
         req,
         &w.sub,
         &op,
