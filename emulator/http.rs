@@ -167,7 +167,7 @@ fn check_depth(text: &str) -> ArmResult<()> {
 }
 
 /// A JSON value that refuses duplicate object keys (ARM treats them as invalid content).
-struct StrictValue(Value);
+pub(crate) struct StrictValue(pub(crate) Value);
 
 impl<'de> serde::Deserialize<'de> for StrictValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

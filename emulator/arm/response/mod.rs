@@ -191,12 +191,4 @@ pub fn list_page<T>(value: Vec<T>, next_link: Option<String>) -> List<T> {
 }
 
 #[cfg(test)]
-mod old_msi;
-#[cfg(test)]
-mod old_server_properties;
-#[cfg(test)]
-mod old_wire_tests;
-#[cfg(test)]
-mod old_workspace_wire;
-#[cfg(test)]
 mod tests;
