@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::body::{self, requests::AssetBody};
+use super::response::{AssetContainerProperties, DatastoreProperties, Resource};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
@@ -83,10 +84,14 @@ pub async fn route(
 
 /// A container as Azure answers it: `latestVersion` and `nextVersion` follow the versions that
 /// exist (the SDK's `create_or_update` without a version reads `nextVersion`, issue 11).
-fn container_body(w: &WsPath, coll: &str, name: &str, versions: &[&str]) -> Value {
+fn container_body(
+    w: &WsPath,
+    coll: &str,
+    name: &str,
+    versions: &[&str],
+) -> Resource<AssetContainerProperties> {
     let (latest, next) = version_summary(versions);
-    json!({ "id": w.id.child(coll, name).as_str(), "name": name, "type": format!("Microsoft.MachineLearningServices/workspaces/{coll}"),
-            "properties": { "isArchived": false, "latestVersion": latest, "nextVersion": next, "description": Value::Null, "tags": {}, "properties": {} } })
+    super::response::asset_container(&w.id, coll, name, latest, next)
 }
 
 /// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
@@ -274,18 +279,10 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
 /// on amlite's own port path-style (SPEC §2.1). Azure ML created it (`systemData` by an
 /// `Application`) and reaches it with the workspace's identity (recorded: every
 /// `workspaceblobstore` GET of the `test_online_*` cassettes).
-fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Value {
+fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Resource<DatastoreProperties> {
     let hostport = req.listener.base_url.trim_start_matches("https://");
-    json!({
-        "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
-        "type": ResourceKind::Datastore.arm_type(), "systemData": super::response::system_data_by_service(&ws.audit),
-        "properties": {
-            "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
-            "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
-            "isDefault": true, "credentials": { "credentialsType": "AccountKey", "secrets": { "secretsType": "AccountKey" } },
-            "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity", "description": Value::Null, "tags": {}, "properties": {}
-        }
-    })
+    let account = format!("{hostport}/{}", account_name(ws));
+    super::response::default_datastore(&w.id, account, default_container(ws), &ws.audit)
 }
 
 async fn list_datastores(
@@ -294,7 +291,7 @@ async fn list_datastores(
     w: &WsPath,
     ws: &Workspace,
 ) -> ArmResult<Response> {
-    let mut value = vec![default_datastore(req, w, ws)];
+    let mut value = vec![default_datastore(req, w, ws).to_value()];
     if req.q("isDefault") != Some("true") {
         for r in state
             .store

@@ -4,7 +4,6 @@
 //! are in `deployment_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::body::requests::{DeploymentBody, DeploymentProperties, LogsBody};
 use super::deployment_properties::{
@@ -277,7 +276,9 @@ pub async fn get_logs(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<
     };
     let skip = lines.len().saturating_sub(tail);
     lines.drain(..skip);
-    Ok(ok(&json!({ "content": lines.join("\n") })))
+    Ok(ok(&super::response::DeploymentLogs {
+        content: lines.join("\n"),
+    }))
 }
 
 /// `GET …/deployments/{d}/skus`.
@@ -285,9 +286,5 @@ pub async fn skus(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
     load(state, &id).await?;
-    Ok(ok(&json!({ "value": [{
-        "resourceType": ResourceKind::OnlineDeployment.arm_type(),
-        "sku": { "name": "Default", "tier": "Standard" },
-        "capacity": { "minimum": 1, "maximum": 50, "default": 1, "scaleType": "Manual" }
-    }] })))
+    Ok(ok(&super::response::deployment_skus()))
 }

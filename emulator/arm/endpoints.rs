@@ -3,7 +3,6 @@
 //! region), CP-7. Body parsing, CP-2/CP-3 traffic checks: `endpoint_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::body::requests::{EndpointBody, EndpointProperties, KeyType, RegenerateKeysBody};
 use super::endpoint_properties::{apply_common, apply_traffic};
@@ -325,9 +324,7 @@ pub async fn action(
     match action {
         "listkeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
-            Ok(ok(
-                &json!({ "primaryKey": ep.keys.primary, "secondaryKey": ep.keys.secondary }),
-            ))
+            Ok(ok(&super::response::endpoint_keys(&ep.keys)))
         }
         "regeneratekeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
@@ -353,9 +350,7 @@ pub async fn action(
             let now = chrono::Utc::now().timestamp();
             let lifetime = i64::try_from(state.config.token_lifetime.as_secs()).unwrap_or(3600);
             let token = crate::domain::token::issue_aml_token(&id, &ep.keys, now + lifetime);
-            Ok(ok(
-                &json!({ "accessToken": token, "tokenType": "Bearer", "expiryTimeUtc": now + lifetime, "refreshAfterTimeUtc": now + lifetime / 2 }),
-            ))
+            Ok(ok(&super::response::endpoint_token(token, now, lifetime)))
         }
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }

@@ -1,8 +1,10 @@
 //! A workspace asset version (model, code, environment) or datastore: the stored `properties`
-//! echoed, without the declared fields whose type is wrong.
+//! echoed, without the declared fields whose type is wrong; an asset container; the default
+//! datastore Azure ML creates in every workspace.
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{system_data, Resource};
+use super::{system_data, system_data_by_service, Resource};
 use crate::domain::{Asset, ResourceId, ResourceKind};
 
 /// An asset's `properties`: what the client sent (the SDK sends newer api-versions' fields and
@@ -72,5 +74,124 @@ pub fn asset(id: &ResourceId, kind: ResourceKind, a: &Asset) -> Resource<AssetPr
     Resource {
         system_data: Some(system_data(&a.audit)),
         ..Resource::new(id, kind, asset_properties(&a.properties))
+    }
+}
+
+/// An asset container's properties (`ModelContainer`, `CodeContainer`, ...).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetContainerProperties {
+    /// `isArchived`: false.
+    pub is_archived: bool,
+    /// `latestVersion` (`null` when none).
+    pub latest_version: Option<String>,
+    /// `nextVersion`.
+    pub next_version: String,
+    /// `description`: `null`.
+    pub description: Option<String>,
+    /// `tags`: empty.
+    pub tags: Map<String, Value>,
+    /// `properties`: empty.
+    pub properties: Map<String, Value>,
+}
+
+/// The container `name` of the collection `coll` (`models`, `codes`, `environments`) in the
+/// workspace `ws`, with its version summary.
+pub fn asset_container(
+    ws: &ResourceId,
+    coll: &str,
+    name: &str,
+    latest_version: Option<String>,
+    next_version: String,
+) -> Resource<AssetContainerProperties> {
+    let props = AssetContainerProperties {
+        is_archived: false,
+        latest_version,
+        next_version,
+        description: None,
+        tags: Map::new(),
+        properties: Map::new(),
+    };
+    let resource_type = format!("Microsoft.MachineLearningServices/workspaces/{coll}");
+    Resource::with_type(&ws.child(coll, name), resource_type, props)
+}
+
+/// The default datastore's properties (`AzureBlobDatastore`, account-key credentials, reached
+/// with the workspace's identity).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatastoreProperties {
+    /// `datastoreType`: `AzureBlob`.
+    pub datastore_type: &'static str,
+    /// `accountName`.
+    pub account_name: String,
+    /// `containerName`.
+    pub container_name: String,
+    /// `endpoint`: `core.windows.net`.
+    pub endpoint: &'static str,
+    /// `protocol`: `https`.
+    pub protocol: &'static str,
+    /// `isDefault`: true.
+    pub is_default: bool,
+    /// `credentials`.
+    pub credentials: DatastoreCredentials,
+    /// `serviceDataAccessAuthIdentity`.
+    pub service_data_access_auth_identity: &'static str,
+    /// `description`: `null`.
+    pub description: Option<String>,
+    /// `tags`: empty.
+    pub tags: Map<String, Value>,
+    /// `properties`: empty.
+    pub properties: Map<String, Value>,
+}
+
+/// `AccountKeyDatastoreCredentials` without the secret (never returned).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatastoreCredentials {
+    /// `credentialsType`: `AccountKey`.
+    pub credentials_type: &'static str,
+    /// `secrets`: only the type.
+    pub secrets: DatastoreSecrets,
+}
+
+/// `AccountKeyDatastoreSecrets` without the key.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatastoreSecrets {
+    /// `secretsType`: `AccountKey`.
+    pub secrets_type: &'static str,
+}
+
+/// `workspaceblobstore` of the workspace `ws`, created by Azure ML with it (`audit`):
+/// `account_name` as the client must address it, `container_name` its blob container.
+pub fn default_datastore(
+    ws: &ResourceId,
+    account_name: String,
+    container_name: String,
+    audit: &crate::domain::Audit,
+) -> Resource<DatastoreProperties> {
+    let props = DatastoreProperties {
+        datastore_type: "AzureBlob",
+        account_name,
+        container_name,
+        endpoint: "core.windows.net",
+        protocol: "https",
+        is_default: true,
+        credentials: DatastoreCredentials {
+            credentials_type: "AccountKey",
+            secrets: DatastoreSecrets {
+                secrets_type: "AccountKey",
+            },
+        },
+        service_data_access_auth_identity: "WorkspaceSystemAssignedIdentity",
+        description: None,
+        tags: Map::new(),
+        properties: Map::new(),
+    };
+    let id = ws.child("datastores", "workspaceblobstore");
+    Resource {
+        system_data: Some(system_data_by_service(audit)),
+        ..Resource::new(&id, ResourceKind::Datastore, props)
     }
 }

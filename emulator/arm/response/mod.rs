@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use crate::domain::{arm_time, Audit, ResourceId, ResourceKind};
 
+mod actions;
 mod asset;
+mod asset_secrets;
 mod deployment;
 mod durations;
 mod endpoint;
@@ -24,7 +26,15 @@ mod identity;
 mod workspace;
 mod workspace_filled;
 
-pub use asset::{asset, AssetProperties};
+pub use actions::{
+    deployment_skus, endpoint_keys, endpoint_token, DeploymentLogs, EndpointAuthKeys,
+    EndpointAuthToken, SkuResource,
+};
+pub use asset::{
+    asset, asset_container, default_datastore, AssetContainerProperties, AssetProperties,
+    DatastoreProperties,
+};
+pub use asset_secrets::{pending_upload, DatastoreSecretsBody, PendingUpload};
 pub use deployment::{
     deployment, deployment_for, CodeConfiguration, DeploymentProperties, ProbeSettings,
     RequestSettings, ScaleSettings,
@@ -46,7 +56,7 @@ pub struct Resource<P> {
     pub name: String,
     /// ARM type, e.g. `Microsoft.MachineLearningServices/workspaces`.
     #[serde(rename = "type")]
-    pub resource_type: &'static str,
+    pub resource_type: String,
     /// Region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
@@ -72,10 +82,15 @@ pub struct Resource<P> {
 impl<P> Resource<P> {
     /// The envelope of `id` (`name` and `type` from it) around `properties`, nothing optional.
     pub fn new(id: &ResourceId, kind: ResourceKind, properties: P) -> Self {
+        Self::with_type(id, kind.arm_type().to_string(), properties)
+    }
+
+    /// The envelope of `id` with an ARM type no [`ResourceKind`] names (asset containers).
+    pub fn with_type(id: &ResourceId, resource_type: String, properties: P) -> Self {
         Resource {
             id: id.as_str().to_string(),
             name: id.name().to_string(),
-            resource_type: kind.arm_type(),
+            resource_type,
             location: None,
             tags: None,
             kind: None,
