@@ -23,6 +23,7 @@ mod deployment;
 mod durations;
 mod endpoint;
 mod identity;
+mod platform;
 mod workspace;
 mod workspace_filled;
 
@@ -42,6 +43,11 @@ pub use deployment::{
 pub use durations::{format_duration_ms, is_duration};
 pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
+pub use platform::{
+    cloud_metadata, resource_group, subscription, subscription_list, template_deployment,
+    CloudMetadata, InventoryEntry, MsiToken, ResourceGroup, ResourceGroupDoc, Status, Subscription,
+    SubscriptionList, TemplateDeployment, TemplateDeploymentDoc,
+};
 pub use workspace::{workspace, WorkspaceProperties};
 pub use workspace_filled::{azure_filled, registry_id};
 
