@@ -180,10 +180,6 @@ const JSON_ALLOWED: &[(&str, &str)] = &[
         "generic /resources lists: to type",
     ),
     (
-        "arm/platform/providers.rs",
-        "provider registrations: to type",
-    ),
-    (
         "arm/assets.rs",
         "server-filled defaults stored with an asset version (request side)",
     ),

@@ -44,9 +44,10 @@ pub use durations::{format_duration_ms, is_duration};
 pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
 pub use platform::{
-    cloud_metadata, resource_group, subscription, subscription_list, template_deployment,
-    CloudMetadata, InventoryEntry, MsiToken, ResourceGroup, ResourceGroupDoc, Status, Subscription,
-    SubscriptionList, TemplateDeployment, TemplateDeploymentDoc,
+    cloud_metadata, provider_registration, resource_group, subscription, subscription_list,
+    template_deployment, CloudMetadata, InventoryEntry, MsiToken, ProviderRegistration,
+    ResourceGroup, ResourceGroupDoc, Status, Subscription, SubscriptionList, TemplateDeployment,
+    TemplateDeploymentDoc,
 };
 pub use workspace::{workspace, WorkspaceProperties};
 pub use workspace_filled::{azure_filled, registry_id};

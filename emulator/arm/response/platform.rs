@@ -279,3 +279,51 @@ pub struct InventoryEntry {
     /// Stored kind.
     pub kind: String,
 }
+
+/// A resource provider's registration (`Provider`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderRegistration {
+    id: String,
+    namespace: &'static str,
+    registration_state: &'static str,
+    registration_policy: &'static str,
+    resource_types: Vec<ProviderResourceType>,
+}
+
+/// `ProviderResourceType`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct ProviderResourceType {
+    resource_type: &'static str,
+    locations: &'static [&'static str],
+    api_versions: &'static [&'static str],
+    default_api_version: Option<&'static str>,
+    capabilities: &'static str,
+}
+
+/// The provider `namespace`, registered in the subscription `sub`, serving `types` (each with
+/// its api-versions, newest first) in `locations`.
+pub fn provider_registration(
+    sub: &ResourceId,
+    namespace: &'static str,
+    types: &[(&'static str, &'static [&'static str])],
+    locations: &'static [&'static str],
+) -> ProviderRegistration {
+    ProviderRegistration {
+        id: format!("{sub}/providers/{namespace}"),
+        namespace,
+        registration_state: "Registered",
+        registration_policy: "RegistrationRequired",
+        resource_types: types
+            .iter()
+            .map(|(resource_type, api_versions)| ProviderResourceType {
+                resource_type,
+                locations,
+                api_versions,
+                default_api_version: api_versions.first().copied(),
+                capabilities: "None",
+            })
+            .collect(),
+    }
+}

@@ -113,3 +113,29 @@ fn platform_bodies_render_as_before() {
         json!({ "value": [{ "id": "/x", "kind": "workspace" }] })
     );
 }
+
+#[test]
+fn provider_registrations_render_as_before() {
+    const LOCS: &[&str] = &["East US", "West US"];
+    const V1: &[&str] = &["2024-01-01", "2023-01-01"];
+    const NONE: &[&str] = &[];
+    let types = [("workspaces", V1), ("empty", NONE)];
+    let sub = ResourceId::subscription("s1");
+    let old: Vec<Value> = types
+        .iter()
+        .map(|(t, versions)| {
+            json!({
+                "resourceType": t, "locations": LOCS, "apiVersions": versions,
+                "defaultApiVersion": versions.first(), "capabilities": "None"
+            })
+        })
+        .collect();
+    assert_eq!(
+        wire(&provider_registration(&sub, "Microsoft.X", &types, LOCS)),
+        json!({
+            "id": format!("{sub}/providers/Microsoft.X"),
+            "namespace": "Microsoft.X", "registrationState": "Registered",
+            "registrationPolicy": "RegistrationRequired", "resourceTypes": old
+        })
+    );
+}
