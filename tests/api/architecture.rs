@@ -176,10 +176,6 @@ const JSON_ALLOWED: &[(&str, &str)] = &[
         "associated resources (storage, vault, registry): to type",
     ),
     (
-        "arm/platform/resources.rs",
-        "generic /resources lists: to type",
-    ),
-    (
         "arm/assets.rs",
         "server-filled defaults stored with an asset version (request side)",
     ),

@@ -45,9 +45,9 @@ pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
 pub use platform::{
     cloud_metadata, provider_registration, resource_group, subscription, subscription_list,
-    template_deployment, CloudMetadata, InventoryEntry, MsiToken, ProviderRegistration,
-    ResourceGroup, ResourceGroupDoc, Status, Subscription, SubscriptionList, TemplateDeployment,
-    TemplateDeploymentDoc,
+    template_deployment, CloudMetadata, GenericResource, InventoryEntry, MsiToken,
+    ProviderRegistration, ResourceGroup, ResourceGroupDoc, Status, Subscription, SubscriptionList,
+    TemplateDeployment, TemplateDeploymentDoc,
 };
 pub use workspace::{workspace, WorkspaceProperties};
 pub use workspace_filled::{azure_filled, registry_id};

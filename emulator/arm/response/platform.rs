@@ -327,3 +327,38 @@ pub fn provider_registration(
             .collect(),
     }
 }
+
+/// A stored resource as ARM's generic `/resources` lists show it (`GenericResourceExpanded`):
+/// the members a stored document has, the `$expand`ed ones asked for.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenericResource {
+    /// ARM id.
+    pub id: String,
+    /// The resource's name (`parent/child` for child resources).
+    pub name: String,
+    /// ARM type.
+    #[serde(rename = "type")]
+    pub resource_type: &'static str,
+    /// Stored `location`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Value>,
+    /// Stored `tags`, when there are some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Value>,
+    /// `kind` of the kinds that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Value>,
+    /// Stored `identity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Value>,
+    /// `$expand=createdTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<String>,
+    /// `$expand=changedTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_time: Option<String>,
+    /// `$expand=provisioningState`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioning_state: Option<Value>,
+}
