@@ -1,11 +1,17 @@
-//! Typed response bodies of the Azure ML resources: domain documents rendered as the JSON Azure
+//! Typed response bodies of the control plane: domain documents rendered as the JSON Azure
 //! returns (camelCase, Azure's enum casing from the `domain` enums, `id/name/type/location/tags/
 //! systemData`; SPEC §3 and `contracts/`). A stored row is never sent as is.
 //!
-//! Owns: the ARM envelope [`Resource`], [`SystemData`], [`List`], and per resource the
-//! `properties` structs (workspace, online endpoint and deployment, asset versions) with the
-//! normalisations that keep them inside the contract. Properties amlite echoes but does not
-//! model travel in a `#[serde(flatten)]` map.
+//! Owns: the ARM envelope [`Resource`], [`SystemData`], [`List`]; per Azure ML resource the
+//! `properties` structs (workspace, online endpoint and deployment, asset versions, containers,
+//! the default datastore) with the normalisations that keep them inside the contract; the
+//! action bodies (keys, tokens, logs, skus, secrets: `actions`, `asset_secrets`); the ARM
+//! plumbing's bodies (`platform`). Properties amlite echoes but does not model travel in a
+//! `#[serde(flatten)]` map. `golden.json` holds the bodies the `json!` renderers answered; the
+//! tests keep the typed ones equal to them.
+//!
+//! Not here yet: the `Microsoft.Network` and managed-network rendering (`arm::network`,
+//! `arm::managed_network`) and the associated resources (`arm::platform::associated`).
 //!
 //! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`; the
 //! workspace's `managedNetwork` is rendered by `arm::workspace_properties` (managed network).
