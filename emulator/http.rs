@@ -167,7 +167,7 @@ fn check_depth(text: &str) -> ArmResult<()> {
 }
 
 /// A JSON value that refuses duplicate object keys (ARM treats them as invalid content).
-struct StrictValue(Value);
+pub(crate) struct StrictValue(pub(crate) Value);
 
 impl<'de> serde::Deserialize<'de> for StrictValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -228,11 +228,11 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 }
 
 /// A JSON reply.
-pub fn json_reply(status: StatusCode, body: &Value) -> Response {
+pub fn json_reply<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
 /// 200 with a JSON body.
-pub fn ok(body: &Value) -> Response {
+pub fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Response {
     json_reply(StatusCode::OK, body)
 }

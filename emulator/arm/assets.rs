@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::body::{self, requests::AssetBody};
+use super::response::{AssetContainerProperties, DatastoreProperties, Resource};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
@@ -70,7 +71,7 @@ pub async fn route(
                 .iter()
                 .map(|n| container_body(w, req.segs[8].as_str(), n, &versions_of(&rows, n)))
                 .collect();
-            Ok(ok(&super::wire::list(value)))
+            Ok(ok(&super::response::list(value)))
         }
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
         [coll, _, "versions", _] => version(state, req, w, coll).await,
@@ -83,10 +84,14 @@ pub async fn route(
 
 /// A container as Azure answers it: `latestVersion` and `nextVersion` follow the versions that
 /// exist (the SDK's `create_or_update` without a version reads `nextVersion`, issue 11).
-fn container_body(w: &WsPath, coll: &str, name: &str, versions: &[&str]) -> Value {
+fn container_body(
+    w: &WsPath,
+    coll: &str,
+    name: &str,
+    versions: &[&str],
+) -> Resource<AssetContainerProperties> {
     let (latest, next) = version_summary(versions);
-    json!({ "id": w.id.child(coll, name).as_str(), "name": name, "type": format!("Microsoft.MachineLearningServices/workspaces/{coll}"),
-            "properties": { "isArchived": false, "latestVersion": latest, "nextVersion": next, "description": Value::Null, "tags": {}, "properties": {} } })
+    super::response::asset_container(&w.id, coll, name, latest, next)
 }
 
 /// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
@@ -175,12 +180,12 @@ async fn list_versions(
     };
     let mut value = Vec::new();
     for r in rows.iter().rev() {
-        value.push(super::wire::asset(&r.resource_id(), kind, &r.doc()?));
+        value.push(super::response::asset(&r.resource_id(), kind, &r.doc()?));
     }
     if let Some(top) = req.q("$top").and_then(|t| t.parse::<usize>().ok()) {
         value.truncate(top);
     }
-    Ok(ok(&super::wire::list(value)))
+    Ok(ok(&super::response::list(value)))
 }
 
 fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
@@ -225,7 +230,7 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                     &format!("{name}/{ver}"),
                 )
             })?;
-            Ok(ok(&super::wire::asset(&id, kind, &row.doc()?)))
+            Ok(ok(&super::response::asset(&id, kind, &row.doc()?)))
         }
         Method::PUT => {
             let mut props = body::parse::<AssetBody>(req)?
@@ -252,7 +257,7 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                 audit,
             };
             state.store.put(&id, kind, Some(&w.id), &asset).await?;
-            let body = super::wire::asset(&id, kind, &asset);
+            let body = super::response::asset(&id, kind, &asset).to_value();
             // A create is 201 with `Location`, an update 200; an environment version PUT is
             // always a 201 (recorded: every asset version PUT of the cassettes).
             if existing.is_some() && coll != "environments" {
@@ -274,18 +279,10 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
 /// on amlite's own port path-style (SPEC §2.1). Azure ML created it (`systemData` by an
 /// `Application`) and reaches it with the workspace's identity (recorded: every
 /// `workspaceblobstore` GET of the `test_online_*` cassettes).
-fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Value {
+fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Resource<DatastoreProperties> {
     let hostport = req.listener.base_url.trim_start_matches("https://");
-    json!({
-        "id": w.id.child("datastores", "workspaceblobstore").as_str(), "name": "workspaceblobstore",
-        "type": ResourceKind::Datastore.arm_type(), "systemData": super::wire::system_data_by_service(&ws.audit),
-        "properties": {
-            "datastoreType": "AzureBlob", "accountName": format!("{hostport}/{}", account_name(ws)),
-            "containerName": default_container(ws), "endpoint": "core.windows.net", "protocol": "https",
-            "isDefault": true, "credentials": { "credentialsType": "AccountKey", "secrets": { "secretsType": "AccountKey" } },
-            "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity", "description": Value::Null, "tags": {}, "properties": {}
-        }
-    })
+    let account = format!("{hostport}/{}", account_name(ws));
+    super::response::default_datastore(&w.id, account, default_container(ws), &ws.audit)
 }
 
 async fn list_datastores(
@@ -294,21 +291,20 @@ async fn list_datastores(
     w: &WsPath,
     ws: &Workspace,
 ) -> ArmResult<Response> {
-    let mut value = vec![default_datastore(req, w, ws)];
+    let mut value = vec![default_datastore(req, w, ws).to_value()];
     if req.q("isDefault") != Some("true") {
         for r in state
             .store
             .by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id))
             .await?
         {
-            value.push(super::wire::asset(
-                &r.resource_id(),
-                ResourceKind::Datastore,
-                &r.doc()?,
-            ));
+            value.push(
+                super::response::asset(&r.resource_id(), ResourceKind::Datastore, &r.doc()?)
+                    .to_value(),
+            );
         }
     }
-    Ok(ok(&super::wire::list(value)))
+    Ok(ok(&super::response::list(value)))
 }
 
 async fn datastore(
@@ -336,7 +332,7 @@ async fn datastore(
                     name,
                 )
             })?;
-            Ok(ok(&super::wire::asset(
+            Ok(ok(&super::response::asset(
                 &id,
                 ResourceKind::Datastore,
                 &row.doc()?,
@@ -355,7 +351,7 @@ async fn datastore(
                 .store
                 .put(&id, ResourceKind::Datastore, Some(&w.id), &asset)
                 .await?;
-            Ok(ok(&super::wire::asset(
+            Ok(ok(&super::response::asset(
                 &id,
                 ResourceKind::Datastore,
                 &asset,

@@ -4,7 +4,6 @@
 //! are in `deployment_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::body::requests::{DeploymentBody, DeploymentProperties, LogsBody};
 use super::deployment_properties::{
@@ -57,7 +56,7 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
     let mut value = Vec::with_capacity(rows.len());
     for r in &rows {
         let d: OnlineDeployment = r.doc()?;
-        value.push(super::wire::deployment_for(
+        value.push(super::response::deployment_for(
             &r.resource_id(),
             &d,
             req.q("api-version"),
@@ -65,7 +64,7 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
         ));
     }
     let next = more.map(|last| super::paging::next_link(req, last));
-    Ok(ok(&super::wire::list_page(value, next)))
+    Ok(ok(&super::response::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}/deployments/{d}`.
@@ -78,7 +77,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::wire::deployment_for(
+            Ok(ok(&super::response::deployment_for(
                 &row.resource_id(),
                 &row.doc()?,
                 req.q("api-version"),
@@ -173,7 +172,7 @@ async fn put(
     d.audit.modified_at = chrono::Utc::now();
     let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
     let mut answer =
-        super::wire::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
+        super::response::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
     let timeout_sent = props
         .request_settings
         .as_ref()
@@ -181,9 +180,9 @@ async fn put(
     if creating && !timeout_sent {
         // The create's own answer shows the timeout it was not given as `PT0S`; reads show
         // the default (`PT5S`) it runs with (recorded: the same cassettes).
-        answer["properties"]["requestSettings"]["requestTimeout"] = serde_json::json!("PT0S");
+        answer.properties.request_settings.request_timeout = "PT0S".to_string();
     }
-    Ok(async_operation_reply(&answer, req, &w.sub, &op))
+    Ok(async_operation_reply(&answer.to_value(), req, &w.sub, &op))
 }
 
 async fn save_with_op(
@@ -277,7 +276,9 @@ pub async fn get_logs(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<
     };
     let skip = lines.len().saturating_sub(tail);
     lines.drain(..skip);
-    Ok(ok(&json!({ "content": lines.join("\n") })))
+    Ok(ok(&super::response::DeploymentLogs {
+        content: lines.join("\n"),
+    }))
 }
 
 /// `GET …/deployments/{d}/skus`.
@@ -285,9 +286,5 @@ pub async fn skus(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
     let (ep_id, id) = ids(w, req);
     super::endpoints::load(state, &ep_id).await?;
     load(state, &id).await?;
-    Ok(ok(&json!({ "value": [{
-        "resourceType": ResourceKind::OnlineDeployment.arm_type(),
-        "sku": { "name": "Default", "tier": "Standard" },
-        "capacity": { "minimum": 1, "maximum": 50, "default": 1, "scaleType": "Manual" }
-    }] })))
+    Ok(ok(&super::response::deployment_skus()))
 }

@@ -3,7 +3,6 @@
 //! region), CP-7. Body parsing, CP-2/CP-3 traffic checks: `endpoint_properties.rs`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::body::requests::{EndpointBody, EndpointProperties, KeyType, RegenerateKeysBody};
 use super::endpoint_properties::{apply_common, apply_traffic};
@@ -56,15 +55,15 @@ pub async fn list(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Resp
         .await?;
     let mut value = Vec::with_capacity(rows.len());
     for r in &rows {
-        value.push(super::wire::endpoint(
+        value.push(super::response::endpoint(
             &r.resource_id(),
             &r.doc()?,
-            &req.listener,
+            &req.listener.base_url,
             &state.tenant_id,
         ));
     }
     let next = more.map(|last| super::paging::next_link(req, last));
-    Ok(ok(&super::wire::list_page(value, next)))
+    Ok(ok(&super::response::list_page(value, next)))
 }
 
 /// `GET|PUT|PATCH|DELETE W/onlineEndpoints/{e}`.
@@ -75,10 +74,10 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::wire::endpoint(
+            Ok(ok(&super::response::endpoint(
                 &row.resource_id(),
                 &row.doc()?,
-                &req.listener,
+                &req.listener.base_url,
                 &state.tenant_id,
             )))
         }
@@ -154,7 +153,8 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
         None => ep,
     };
     Ok(async_operation_reply(
-        &super::wire::endpoint(id, &answer, &req.listener, &state.tenant_id),
+        &super::response::endpoint(id, &answer, &req.listener.base_url, &state.tenant_id)
+            .to_value(),
         req,
         &w.sub,
         &op,
@@ -324,9 +324,7 @@ pub async fn action(
     match action {
         "listkeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
-            Ok(ok(
-                &json!({ "primaryKey": ep.keys.primary, "secondaryKey": ep.keys.secondary }),
-            ))
+            Ok(ok(&super::response::endpoint_keys(&ep.keys)))
         }
         "regeneratekeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
@@ -352,9 +350,7 @@ pub async fn action(
             let now = chrono::Utc::now().timestamp();
             let lifetime = i64::try_from(state.config.token_lifetime.as_secs()).unwrap_or(3600);
             let token = crate::domain::token::issue_aml_token(&id, &ep.keys, now + lifetime);
-            Ok(ok(
-                &json!({ "accessToken": token, "tokenType": "Bearer", "expiryTimeUtc": now + lifetime, "refreshAfterTimeUtc": now + lifetime / 2 }),
-            ))
+            Ok(ok(&super::response::endpoint_token(token, now, lifetime)))
         }
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }

@@ -41,7 +41,7 @@ pub async fn owned(state: &AppState, id: &ResourceId) -> ArmResult<Vec<ResourceI
     {
         let ws: Workspace = row.doc()?;
         let registry =
-            crate::arm::workspace_wire::registry_id(&ResourceId::from_string(ws_id.clone()), &ws);
+            crate::arm::response::registry_id(&ResourceId::from_string(ws_id.clone()), &ws);
         for holder in [ws.storage_account, registry] {
             let holder = ResourceId::from_string(holder);
             rows.extend(
@@ -76,9 +76,7 @@ async fn holder(
     let id = match target {
         LegacyPeTarget::Workspace => None,
         LegacyPeTarget::WorkspaceBlobStorage => Some(ws.storage_account.clone()),
-        LegacyPeTarget::ContainerRegistry => {
-            Some(crate::arm::workspace_wire::registry_id(ws_id, ws))
-        }
+        LegacyPeTarget::ContainerRegistry => Some(crate::arm::response::registry_id(ws_id, ws)),
     };
     let Some(id) = id.map(ResourceId::from_string) else {
         return Ok(ws_id.clone());
@@ -96,7 +94,7 @@ async fn ensure_registry(
     ws_id: &ResourceId,
     ws: &Workspace,
 ) -> ArmResult<()> {
-    let rid = ResourceId::from_string(crate::arm::workspace_wire::registry_id(ws_id, ws));
+    let rid = ResourceId::from_string(crate::arm::response::registry_id(ws_id, ws));
     let (Some(sub), Some(rg)) = (rid.subscription_id(), rid.segment_after("resourceGroups")) else {
         return Ok(());
     };

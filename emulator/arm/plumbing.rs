@@ -4,9 +4,10 @@
 //! amlite admin API under `/_amlite/` (not part of Azure). Operation monitors: `monitor`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::body::resources::{ResourceGroupRequest, TemplateDeploymentRequest};
+use super::response;
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
@@ -14,7 +15,7 @@ use crate::http::{json_reply, ok, Request};
 
 /// `GET /health` → 200 `{"status":"ok"}` once serving.
 pub fn health() -> Response {
-    ok(&json!({ "status": "ok" }))
+    ok(&response::Status { status: "ok" })
 }
 
 /// The `ARM_CLOUD_METADATA_URL` of a listener: the list form of the cloud metadata document,
@@ -29,41 +30,13 @@ pub fn metadata_list_url(base: &str) -> String {
 /// (what `az cloud register --endpoint-resource-manager` reads) and without an api-version.
 pub fn metadata(req: &Request) -> ArmResult<Response> {
     let base = req.base_from_host();
-    let port = base.rsplit(':').next().unwrap_or("0");
-    let cloud = json!({
-        "name": format!("amlite-{port}"),
-        "portal": base,
-        "resourceManager": format!("{base}/"),
-        "authentication": {
-            "loginEndpoint": format!("{base}/"),
-            "audiences": [format!("{base}/")],
-            "tenant": "common",
-            "identityProvider": "AAD"
-        },
-        "media": format!("{base}/"),
-        "graphAudience": format!("{base}/"),
-        "graph": format!("{base}/"),
-        "sqlManagement": format!("{base}/"),
-        "microsoftGraphResourceId": format!("{base}/"),
-        "activeDirectoryDataLake": format!("{base}/"),
-        "batch": format!("{base}/"),
-        "gallery": format!("{base}/"),
-        "vmImageAliasDoc": format!("{base}/vmImageAliasDoc"),
-        "suffixes": {
-            "storage": "core.windows.net",
-            "keyVaultDns": "vault.azure.net",
-            "acrLoginServer": "azurecr.io",
-            "sqlServerHostname": "database.windows.net",
-            "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
-            "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net"
-        }
-    });
+    let cloud = response::cloud_metadata(&base);
     // api-versions are ISO dates: they compare as strings.
     if req
         .q("api-version")
         .is_some_and(|v| ("2019-05-01".."2022-09-01").contains(&v))
     {
-        return Ok(ok(&json!([cloud])));
+        return Ok(ok(&[cloud]));
     }
     Ok(ok(&cloud))
 }
@@ -81,21 +54,18 @@ pub async fn msi_token(state: &AppState, req: &Request) -> ArmResult<Response> {
         .unwrap_or("https://management.azure.com/");
     let resource = resource.trim_end_matches("/.default");
     let (token, exp) = crate::identity::routes::sign_for(state, resource).await?;
-    Ok(ok(&json!({
-        "access_token": token, "expires_on": exp.to_string(), "resource": resource, "token_type": "Bearer",
-        "client_id": crate::identity::CLIENT_ID
-    })))
+    Ok(ok(&response::MsiToken {
+        access_token: token,
+        expires_on: exp.to_string(),
+        resource: resource.to_string(),
+        token_type: "Bearer",
+        client_id: crate::identity::CLIENT_ID,
+    }))
 }
 
-fn subscription_body(state: &AppState, row: &crate::store::Row) -> Value {
+fn subscription_body(state: &AppState, row: &crate::store::Row) -> response::Subscription {
     let doc: Value = row.doc().unwrap_or_default();
-    let sid = row.id.rsplit('/').next().unwrap_or("");
-    json!({
-        "id": row.id, "subscriptionId": sid, "tenantId": state.tenant_id,
-        "displayName": doc.get("displayName").cloned().unwrap_or(json!(sid)),
-        "state": "Enabled", "authorizationSource": "RoleBased",
-        "subscriptionPolicies": { "locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off" }
-    })
+    response::subscription(&row.id, &state.tenant_id, &doc)
 }
 
 /// `GET /subscriptions` (what `az login --identity` reads).
@@ -104,11 +74,8 @@ pub async fn list_subscriptions(state: &AppState, _req: &Request) -> ArmResult<R
         .store
         .by_kind_under(ResourceKind::Subscription, "/subscriptions/")
         .await?;
-    let value: Vec<Value> = rows.iter().map(|r| subscription_body(state, r)).collect();
-    let n = value.len();
-    Ok(ok(
-        &json!({ "value": value, "count": { "type": "Total", "value": n } }),
-    ))
+    let value = rows.iter().map(|r| subscription_body(state, r)).collect();
+    Ok(ok(&response::subscription_list(value)))
 }
 
 /// `GET /subscriptions/{id}`.
@@ -141,14 +108,9 @@ pub async fn require_resource_group(state: &AppState, sub: &str, rg: &str) -> Ar
     Ok(row.doc().unwrap_or_default())
 }
 
-fn rg_body(row: &crate::store::Row) -> Value {
+fn rg_body(row: &crate::store::Row) -> response::ResourceGroup {
     let doc: Value = row.doc().unwrap_or_default();
-    json!({
-        "id": row.id, "name": row.name, "type": "Microsoft.Resources/resourceGroups",
-        "location": doc.get("location").cloned().unwrap_or(json!("eastus")),
-        "tags": doc.get("tags").cloned().unwrap_or(json!({})),
-        "properties": { "provisioningState": "Succeeded" }
-    })
+    response::resource_group(&row.id, &row.name, &doc)
 }
 
 /// `GET /subscriptions/{s}/resourcegroups`.
@@ -161,9 +123,7 @@ pub async fn list_resource_groups(state: &AppState, req: &Request) -> ArmResult<
         .store
         .children(&sid, ResourceKind::ResourceGroup)
         .await?;
-    Ok(ok(
-        &json!({ "value": rows.iter().map(rg_body).collect::<Vec<_>>() }),
-    ))
+    Ok(ok(&response::list(rows.iter().map(rg_body).collect())))
 }
 
 /// `GET|PUT|DELETE /subscriptions/{s}/resourcegroups/{rg}`. PUT needs `location`.
@@ -189,7 +149,10 @@ pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Respon
                 .location
                 .filter(|l| !l.is_empty())
                 .ok_or_else(super::errors::location_required)?;
-            let doc = json!({ "location": location, "tags": body.tags.unwrap_or_default() });
+            let doc = response::ResourceGroupDoc {
+                location,
+                tags: body.tags.unwrap_or_default(),
+            };
             state
                 .store
                 .put(&id, ResourceKind::ResourceGroup, Some(&sid), &doc)
@@ -229,7 +192,9 @@ pub async fn template_deployment(
     );
     let id = ResourceId::provider_resource(&sub, &rg, "Microsoft.Resources/deployments", &name);
     if let ["operationstatuses", _] = rest {
-        return Ok(ok(&json!({ "status": "Succeeded" })));
+        return Ok(ok(&response::Status {
+            status: "Succeeded",
+        }));
     }
     if !rest.is_empty() {
         return Err(ArmError::no_route(req.method.as_str(), &req.path));
@@ -268,7 +233,10 @@ pub async fn template_deployment(
             )
             .await?;
             let now = crate::domain::arm_time(chrono::Utc::now());
-            let doc = json!({ "timestamp": now, "workspace": ResourceId::workspace(&sub, &rg, &ws_name).to_string() });
+            let doc = response::TemplateDeploymentDoc {
+                timestamp: now,
+                workspace: ResourceId::workspace(&sub, &rg, &ws_name).to_string(),
+            };
             state
                 .store
                 .put(
@@ -278,7 +246,8 @@ pub async fn template_deployment(
                     &doc,
                 )
                 .await?;
-            let mut resp = json_reply(StatusCode::CREATED, &template_body(&id, &doc));
+            let stored = response::to_value(&doc);
+            let mut resp = json_reply(StatusCode::CREATED, &template_body(&id, &stored));
             let status_url = format!(
                 "{}{}/operationStatuses/{}?api-version=2020-06-01",
                 req.listener.base_url,
@@ -304,20 +273,13 @@ pub async fn template_deployment(
     }
 }
 
-fn template_body(id: &ResourceId, doc: &Value) -> Value {
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": "Microsoft.Resources/deployments",
-        "properties": {
-            "provisioningState": "Succeeded", "mode": "Incremental", "duration": "PT1S",
-            "timestamp": doc.get("timestamp").cloned().unwrap_or(Value::Null),
-            "outputResources": [{ "id": doc.get("workspace").cloned().unwrap_or(Value::Null) }]
-        }
-    })
+fn template_body(id: &ResourceId, doc: &Value) -> response::TemplateDeployment {
+    response::template_deployment(id, doc)
 }
 
 /// `GET …/resourcegroups/{rg}/deployments/{name}/operations` → `{"value":[]}`.
 pub fn template_operations() -> Response {
-    ok(&json!({ "value": [] }))
+    ok(&response::list(Vec::<Value>::new()))
 }
 
 /// The admin API (not Azure): `GET /_amlite/resources` lists every stored resource (id, kind); `GET /_amlite/env?vnet=ID`
@@ -325,14 +287,14 @@ pub fn template_operations() -> Response {
 pub async fn admin(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
     match rest {
         ["resources"] => {
-            let out: Vec<Value> = state
+            let out = state
                 .store
                 .inventory()
                 .await?
                 .into_iter()
-                .map(|(id, kind)| json!({ "id": id, "kind": kind }))
+                .map(|(id, kind)| response::InventoryEntry { id, kind })
                 .collect();
-            Ok(ok(&json!({ "value": out })))
+            Ok(ok(&response::list(out)))
         }
         ["env"] | ["listeners"] => super::network::admin(state, req, rest).await,
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),

@@ -136,7 +136,7 @@ async fn image_location(
 ) -> ArmResult<ArtifactLocation> {
     let ws_registry = ws.container_registry.as_deref().map(last_segment_lower);
     // The registry Azure shows on the workspace (one on every workspace, SPEC 6.1).
-    let shown_registry = last_segment_lower(&super::workspace_wire::registry_id(ws_id, ws));
+    let shown_registry = last_segment_lower(&super::response::registry_id(ws_id, ws));
     let built = ArtifactLocation {
         kind: ArtifactKind::Image,
         resource_id_or_host: ws

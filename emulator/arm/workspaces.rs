@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::body::workspace::WorkspaceBody;
+use super::response::{Resource, WorkspaceProperties};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind, Workspace};
@@ -179,34 +180,32 @@ pub async fn list_by_subscription(state: &AppState, req: &Request) -> ArmResult<
 }
 
 /// A workspace as a GET or list shows it, with what Azure fills in for the api-version asked
-/// (`workspace_wire`).
+/// (`response::azure_filled`).
 async fn render(
     state: &AppState,
     req: &Request,
     id: &ResourceId,
     w: &Workspace,
-) -> ArmResult<Value> {
-    let mut body = super::wire::workspace(id, w, state);
+) -> ArmResult<Resource<WorkspaceProperties>> {
+    let mut body = super::response::workspace(id, w, &state.tenant_id, &state.internet_base);
     let links = state
         .store
         .children(id, ResourceKind::PrivateEndpointConnection)
         .await?;
-    if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
-        let v = req.q("api-version").unwrap_or_default();
-        super::workspace_wire::azure_filled(props, id, w, v, links.len());
-        // Azure lists the connections in the workspace (and leaves the key out when none).
-        if !links.is_empty() {
-            let mut conns = Vec::with_capacity(links.len());
-            for row in &links {
-                let c = row.doc()?;
-                conns.push(super::managed_network::pec_body(
-                    &row.resource_id(),
-                    &c,
-                    &w.location,
-                ));
-            }
-            props.insert("privateEndpointConnections".into(), Value::Array(conns));
+    let v = req.q("api-version").unwrap_or_default();
+    super::response::azure_filled(&mut body.properties, id, w, v, links.len());
+    // Azure lists the connections in the workspace (and leaves the key out when none).
+    if !links.is_empty() {
+        let mut conns = Vec::with_capacity(links.len());
+        for row in &links {
+            let c = row.doc()?;
+            conns.push(super::managed_network::pec_body(
+                &row.resource_id(),
+                &c,
+                &w.location,
+            ));
         }
+        body.properties.set_private_endpoint_connections(conns);
     }
     Ok(body)
 }
@@ -220,7 +219,7 @@ async fn render_list(
     for r in rows {
         value.push(render(state, req, &r.resource_id(), &r.doc()?).await?);
     }
-    Ok(ok(&super::wire::list(value)))
+    Ok(ok(&super::response::list(value)))
 }
 
 /// Creates the workspace of a template deployment unless it exists (SPEC §2.1).

@@ -1,5 +1,5 @@
 //! Pure vocabulary shared by every layer: resource ids, names, provisioning states and the
-//! domain documents amlite stores (not the wire shapes: those live in `arm/wire*`).
+//! domain documents amlite stores (not the wire shapes: those live in `arm/response/`).
 //!
 //! Depends on std, serde, uuid, chrono, yaml_serde (conda files) and (for storage signatures)
 //! hmac, sha2, base64 and the URL-encoding crates only; does no IO and never reads the clock.

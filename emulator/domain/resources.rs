@@ -1,5 +1,5 @@
 //! Domain documents: what amlite knows about each resource, independent of the wire casing.
-//! Stored as JSON in the `resources` table (see `store/`), rendered by `arm/wire.rs`.
+//! Stored as JSON in the `resources` table (see `store/`), rendered by `arm/response/`.
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};

@@ -84,7 +84,7 @@ async fn deployment_private_network_connection_for_2022_02_01_preview() {
         .is_none());
 }
 
-/// Workspace properties Azure fills in, per api-version (`workspace_wire`; recorded:
+/// Workspace properties Azure fills in, per api-version (`arm::response::azure_filled`; recorded:
 /// `test_online_endpoint_invoke` 2022, `test_workspace_managednetwork_outbound_rule_operations`
 /// 2024-07-01-preview).
 #[tokio::test]

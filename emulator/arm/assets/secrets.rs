@@ -3,12 +3,13 @@
 //! (`blob::keys`), so the Blob slice under `--auth strict` accepts exactly what is issued here.
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::super::body::{
     self,
     requests::{ListSecretsBody, PendingUploadBody},
 };
+use super::super::response::{pending_upload, DatastoreSecretsBody};
 use super::super::WsPath;
 use super::{account_name, default_container};
 use crate::app::AppState;
@@ -79,11 +80,11 @@ pub async fn list_secrets(
             DATASTORE_SAS_PERMISSIONS,
             hours,
         );
-        return Ok(ok(&json!({ "secretsType": "Sas", "sasToken": sas })));
+        return Ok(ok(&DatastoreSecretsBody::Sas { sas_token: sas }));
     }
-    Ok(ok(
-        &json!({ "secretsType": "AccountKey", "key": state.storage_keys.key_text(&account) }),
-    ))
+    Ok(ok(&DatastoreSecretsBody::AccountKey {
+        key: state.storage_keys.key_text(&account),
+    }))
 }
 
 fn sas_for(state: &AppState, account: &str, container: &str, perms: &str, hours: i64) -> String {
@@ -112,13 +113,14 @@ pub fn start_pending_upload(
     let account = account_name(ws);
     let blob_uri = format!("{}/{account}/{container}", req.listener.base_url);
     let sas = sas_for(state, &account, &container, UPLOAD_SAS_PERMISSIONS, 1);
-    Ok(ok(&json!({
-        "blobReferenceForConsumption": {
-            "blobUri": blob_uri,
-            "storageAccountArmId": ws.storage_account,
-            "credential": { "credentialType": "SAS", "sasUri": format!("{blob_uri}?{sas}") }
-        },
-        "pendingUploadId": upload_id,
-        "pendingUploadType": body.pending_upload_type.as_deref().unwrap_or("TemporaryBlobReference"),
-    })))
+    let upload_type = body
+        .pending_upload_type
+        .unwrap_or_else(|| "TemporaryBlobReference".to_string());
+    Ok(ok(&pending_upload(
+        blob_uri,
+        ws.storage_account.clone(),
+        &sas,
+        upload_id,
+        upload_type,
+    )))
 }

@@ -102,7 +102,7 @@ pub fn doc_for(ws_id: &ResourceId, ws: &Workspace, access: PublicNetworkAccess) 
 /// Makes the rows of `ws`'s associated resources that do not exist yet (ids outside the
 /// subscriptions amlite hosts are left alone: they are someone else's).
 pub async fn ensure(state: &AppState, ws_id: &ResourceId, ws: &Workspace) -> ArmResult<()> {
-    let registry = crate::arm::workspace_wire::registry_id(ws_id, ws);
+    let registry = crate::arm::response::registry_id(ws_id, ws);
     let ids = [
         Some((&ws.storage_account, "storage")),
         Some((&ws.key_vault, "vault")),

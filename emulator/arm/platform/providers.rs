@@ -4,10 +4,10 @@
 //! same way). Every namespace is `Registered`; one amlite does not serve is 404
 //! `InvalidResourceNamespace`, as ARM answers an unknown one.
 use axum::response::Response;
-use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::arm::plumbing::require_subscription;
+use crate::arm::response::{self, provider_registration, ProviderRegistration};
 use crate::domain::ResourceId;
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
@@ -154,29 +154,16 @@ pub fn api_versions(namespace: &str, resource_type: &str) -> Option<&'static [&'
         .map(|(_, v)| *v)
 }
 
-fn document(sub: &str, (ns, types): &Provider) -> Value {
-    let types: Vec<Value> = types
-        .iter()
-        .map(|(t, versions)| {
-            json!({
-                "resourceType": t, "locations": LOCATIONS, "apiVersions": versions,
-                "defaultApiVersion": versions.first(), "capabilities": "None"
-            })
-        })
-        .collect();
-    json!({
-        "id": format!("{}/providers/{ns}", ResourceId::subscription(sub)),
-        "namespace": ns, "registrationState": "Registered",
-        "registrationPolicy": "RegistrationRequired", "resourceTypes": types
-    })
+fn document(sub: &str, (ns, types): &Provider) -> ProviderRegistration {
+    provider_registration(&ResourceId::subscription(sub), ns, types, LOCATIONS)
 }
 
 /// `GET /subscriptions/{s}/providers`.
 pub async fn list(state: &AppState, req: &Request) -> ArmResult<Response> {
     let sub = &req.segs[1];
     require_subscription(state, sub).await?;
-    let value: Vec<Value> = PROVIDERS.iter().map(|p| document(sub, p)).collect();
-    Ok(ok(&json!({ "value": value })))
+    let value = PROVIDERS.iter().map(|p| document(sub, p)).collect();
+    Ok(ok(&response::list(value)))
 }
 
 /// `GET /subscriptions/{s}/providers/{namespace}`.

@@ -4,9 +4,10 @@
 //! and `$expand` (`createdTime`, `changedTime`, `provisioningState`). Tracked resources only, as
 //! ARM lists them: workspaces, online endpoints and deployments (named `ws/ep[/d]`), client
 //! VNets and private endpoints, and the workspaces' associated resources.
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
+use crate::arm::response::{self, GenericResource, List};
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
@@ -107,67 +108,54 @@ fn generic_name(id: &str) -> String {
 }
 
 /// A stored resource as the generic list shows it.
-fn generic(row: &crate::store::Row, kind: ResourceKind, expand: &[String]) -> Value {
+fn generic(row: &crate::store::Row, kind: ResourceKind, expand: &[String]) -> GenericResource {
     let doc: Value = row.doc().unwrap_or_default();
-    let mut out = Map::new();
-    out.insert("id".into(), json!(row.id));
-    out.insert("name".into(), json!(generic_name(&row.id)));
-    out.insert("type".into(), json!(kind.arm_type()));
-    if let Some(l) = doc.get("location") {
-        out.insert("location".into(), l.clone());
-    }
-    if let Some(t) = doc
-        .get("tags")
-        .filter(|t| t.as_object().is_some_and(|m| !m.is_empty()))
-    {
-        out.insert("tags".into(), t.clone());
-    }
-    let extra = match kind {
-        ResourceKind::Workspace => Some((
-            "kind",
-            json!(doc.get("kind").cloned().unwrap_or(json!("Default"))),
-        )),
-        ResourceKind::StorageAccount => Some(("kind", json!("StorageV2"))),
-        ResourceKind::ApplicationInsights => Some(("kind", json!("web"))),
+    let kind_value = match kind {
+        ResourceKind::Workspace => Some(
+            doc.get("kind")
+                .cloned()
+                .unwrap_or_else(|| Value::from("Default")),
+        ),
+        ResourceKind::StorageAccount => Some(Value::from("StorageV2")),
+        ResourceKind::ApplicationInsights => Some(Value::from("web")),
         _ => None,
     };
-    if let Some((k, v)) = extra {
-        out.insert(k.into(), v);
-    }
-    if let Some(id) = doc.get("identity").filter(|v| !v.is_null()) {
-        out.insert("identity".into(), id.clone());
-    }
+    let mut out = GenericResource {
+        id: row.id.clone(),
+        name: generic_name(&row.id),
+        resource_type: kind.arm_type(),
+        location: doc.get("location").cloned(),
+        tags: doc
+            .get("tags")
+            .filter(|t| t.as_object().is_some_and(|m| !m.is_empty()))
+            .cloned(),
+        kind: kind_value,
+        identity: doc.get("identity").filter(|v| !v.is_null()).cloned(),
+        ..GenericResource::default()
+    };
     let audit = doc.get("audit");
     let time = |k: &str| {
         audit
             .and_then(|a| a.get(k))
             .and_then(Value::as_str)
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| json!(crate::domain::arm_time(t.with_timezone(&chrono::Utc))))
+            .map(|t| crate::domain::arm_time(t.with_timezone(&chrono::Utc)))
     };
     for e in expand {
         match e.as_str() {
-            "createdtime" => {
-                if let Some(t) = time("created_at") {
-                    out.insert("createdTime".into(), t);
-                }
-            }
-            "changedtime" => {
-                if let Some(t) = time("modified_at") {
-                    out.insert("changedTime".into(), t);
-                }
-            }
+            "createdtime" => out.created_time = time("created_at").or(out.created_time),
+            "changedtime" => out.changed_time = time("modified_at").or(out.changed_time),
             "provisioningstate" => {
                 let state = doc
                     .get("provisioning_state")
                     .cloned()
-                    .unwrap_or(json!("Succeeded"));
-                out.insert("provisioningState".into(), state);
+                    .unwrap_or_else(|| Value::from("Succeeded"));
+                out.provisioning_state = Some(state);
             }
             _ => {}
         }
     }
-    Value::Object(out)
+    out
 }
 
 fn matches(row: &crate::store::Row, kind: ResourceKind, clauses: &[Clause]) -> bool {
@@ -184,7 +172,11 @@ fn matches(row: &crate::store::Row, kind: ResourceKind, clauses: &[Clause]) -> b
     })
 }
 
-async fn list_under(state: &AppState, req: &Request, prefix: &str) -> ArmResult<Value> {
+async fn list_under(
+    state: &AppState,
+    req: &Request,
+    prefix: &str,
+) -> ArmResult<List<GenericResource>> {
     let clauses = match req.q("$filter") {
         Some(f) if !f.trim().is_empty() => parse_filter(f)?,
         _ => Vec::new(),
@@ -204,7 +196,7 @@ async fn list_under(state: &AppState, req: &Request, prefix: &str) -> ArmResult<
             }
         }
     }
-    Ok(json!({ "value": value }))
+    Ok(response::list(value))
 }
 
 /// `GET /subscriptions/{s}/resources`.
@@ -258,5 +250,44 @@ mod tests {
         let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e";
         assert_eq!(generic_name(id), "w/e");
         assert_eq!(group_of(id), Some("rg"));
+    }
+
+    #[test]
+    fn generic_resources_show_what_is_stored_and_expanded() {
+        let row = |body: serde_json::Value| {
+            crate::store::Row {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w".into(),
+            kind: "workspace".into(),
+            parent_id: None,
+            name: "w".into(),
+            body: body.to_string(),
+        }
+        };
+        let full = row(
+            serde_json::json!({ "location": "eastus", "tags": { "a": "b" },
+            "identity": { "type": "SystemAssigned" }, "provisioning_state": "Creating",
+            "audit": { "created_at": "2026-01-02T03:04:05Z", "modified_at": "2026-01-02T03:04:06Z" } }),
+        );
+        let expand: Vec<String> = ["createdtime", "changedtime", "provisioningstate", "x"]
+            .map(String::from)
+            .to_vec();
+        let shown =
+            crate::arm::response::to_value(&generic(&full, ResourceKind::Workspace, &expand));
+        assert_eq!(
+            shown,
+            serde_json::json!({ "id": full.id, "name": "w", "type": ResourceKind::Workspace.arm_type(),
+                "location": "eastus", "tags": { "a": "b" }, "kind": "Default",
+                "identity": { "type": "SystemAssigned" },
+                "createdTime": "2026-01-02T03:04:05.000000Z", "changedTime": "2026-01-02T03:04:06.000000Z",
+                "provisioningState": "Creating" })
+        );
+        let bare = row(serde_json::json!({ "tags": {}, "identity": null }));
+        let shown =
+            crate::arm::response::to_value(&generic(&bare, ResourceKind::StorageAccount, &[]));
+        assert_eq!(
+            shown,
+            serde_json::json!({ "id": bare.id, "name": "w",
+                "type": ResourceKind::StorageAccount.arm_type(), "kind": "StorageV2" })
+        );
     }
 }

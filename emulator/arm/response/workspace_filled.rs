@@ -19,9 +19,11 @@
 //! Values are amlite's state where it has one (the stored description, registry, HNS flag,
 //! creation time, the workspace's private endpoint connections) and otherwise what Azure
 //! answers for a new workspace. Stored values always win over the defaults.
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::{to_value, WorkspaceProperties};
 use crate::domain::{ResourceId, Workspace};
 
 /// `YYYY-MM-DD` of an api-version, for ordering (`2024-07-01-preview` → `2024-07-01`).
@@ -73,20 +75,42 @@ pub fn registry_id(id: &ResourceId, w: &Workspace) -> String {
     })
 }
 
-/// Adds what Azure fills in for `api_version` to a rendered workspace's `properties`.
+/// `notebookInfo`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotebookInfo {
+    resource_id: String,
+    fqdn: String,
+    is_private_link_enabled: bool,
+}
+
+/// `serverlessComputeSettings`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerlessComputeSettings {
+    #[serde(rename = "serverlessComputeNoPublicIP")]
+    serverless_compute_no_public_ip: bool,
+}
+
+/// Adds what Azure fills in for `api_version` to a rendered workspace's `properties`, where
+/// neither the stored workspace nor the typed properties have the key.
 pub fn azure_filled(
-    props: &mut Map<String, Value>,
+    props: &mut WorkspaceProperties,
     id: &ResourceId,
     w: &Workspace,
     api_version: &str,
     private_links: usize,
 ) {
     let v = date(api_version);
+    if !props.has("containerRegistry") {
+        props.container_registry = Some(registry_id(id, w));
+    }
     let mut put = |k: &str, value: Value| {
-        props.entry(k.to_string()).or_insert(value);
+        if !props.has(k) {
+            props.extra.insert(k.to_string(), value);
+        }
     };
-    put("description", json!(""));
-    put("containerRegistry", json!(registry_id(id, w)));
+    put("description", Value::from(""));
     let label = notebook_label(id, w);
     let fqdn = if v < "2023-01-01" {
         format!("{label}.notebooks.azure.net")
@@ -96,42 +120,41 @@ pub fn azure_filled(
             w.location.to_ascii_lowercase()
         )
     };
-    put(
-        "notebookInfo",
-        json!({
-            "resourceId": hex_id(w, "notebook"), "fqdn": fqdn,
-            "isPrivateLinkEnabled": false,
-        }),
-    );
-    put("storageHnsEnabled", json!(false));
-    put("privateLinkCount", json!(private_links));
+    let notebook = NotebookInfo {
+        resource_id: hex_id(w, "notebook"),
+        fqdn,
+        is_private_link_enabled: false,
+    };
+    put("notebookInfo", to_value(&notebook));
+    put("storageHnsEnabled", Value::Bool(false));
+    put("privateLinkCount", Value::from(private_links));
     put(
         "sdkTelemetryAppInsightsKey",
-        json!(guid(w, "sdk-telemetry")),
+        Value::String(guid(w, "sdk-telemetry")),
     );
     if v < "2023-01-01" {
-        put("acrSkuTier", json!("Basic"));
+        put("acrSkuTier", Value::from("Basic"));
         return;
     }
-    put("softDeleteEnabled", json!(false));
+    put("softDeleteEnabled", Value::Bool(false));
     put(
         "creationTime",
-        json!(crate::domain::arm_time(w.audit.created_at)),
+        Value::String(crate::domain::arm_time(w.audit.created_at)),
     );
-    put("sasGetterUri", json!(""));
+    put("sasGetterUri", Value::from(""));
     if v >= "2023-06-01" {
-        put("ipAllowlist", json!([]));
+        put("ipAllowlist", Value::Array(Vec::new()));
     }
     if v >= "2023-08-01" {
-        put(
-            "serverlessComputeSettings",
-            json!({ "serverlessComputeNoPublicIP": false }),
-        );
-        put("EnableSoftwareBillOfMaterials", json!(false));
+        let settings = ServerlessComputeSettings {
+            serverless_compute_no_public_ip: false,
+        };
+        put("serverlessComputeSettings", to_value(&settings));
+        put("EnableSoftwareBillOfMaterials", Value::Bool(false));
     }
     if v >= "2024-07-01" {
-        put("systemDatastoresAuthMode", json!("accesskey"));
-        put("enableServiceSideCMKEncryption", json!(false));
-        put("allowRoleAssignmentOnRG", json!(true));
+        put("systemDatastoresAuthMode", Value::from("accesskey"));
+        put("enableServiceSideCMKEncryption", Value::Bool(false));
+        put("allowRoleAssignmentOnRG", Value::Bool(true));
     }
 }

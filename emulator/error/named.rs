@@ -1,57 +1,11 @@
-//! `ArmError`: the ONE place that maps failures to an HTTP status and the ARM error envelope
-//! `{"error":{"code","message","target","details":[],"additionalInfo":[]}}` (SPEC §3).
-//!
-//! Every Azure error amlite returns is a named constructor here carrying Azure's status, code and
-//! message, so tests can assert exact strings and handlers never pick status codes themselves.
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+//! The named ARM errors of the platform and of request handling: api-version, missing
+//! resources, routing, bodies, names, size and time limits, the data folder, amlite's own
+//! failures. Azure's status, code and text, once.
+use axum::http::StatusCode;
 
-use crate::rules::Violation;
-
-/// An error rendered as the ARM envelope.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{status} {code}: {message}")]
-pub struct ArmError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// ARM error code, e.g. `ResourceNotFound`.
-    pub code: String,
-    /// Human readable message.
-    pub message: String,
-    /// The property or resource the error is about.
-    pub target: Option<String>,
-    /// Inner error code (Azure ML's `innerError.code`), when Azure gives one.
-    pub inner_code: Option<String>,
-    /// Extra response headers (e.g. `x-ms-error-code` for Blob Storage).
-    pub headers: Vec<(&'static str, String)>,
-    /// `details[]` entries `(code, message)` (empty for most errors).
-    pub details: Vec<(String, String)>,
-}
-
-/// Result alias for handlers.
-pub type ArmResult<T> = Result<T, ArmError>;
+use super::ArmError;
 
 impl ArmError {
-    /// A new error with the given status, code and message.
-    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ArmError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            target: None,
-            inner_code: None,
-            headers: Vec::new(),
-            details: Vec::new(),
-        }
-    }
-
-    /// Sets the target property.
-    pub fn with_target(mut self, target: impl Into<String>) -> Self {
-        self.target = Some(target.into());
-        self
-    }
-
     /// 400 `MissingApiVersionParameter` (ARM platform behaviour).
     pub fn missing_api_version() -> Self {
         Self::new(
@@ -301,81 +255,6 @@ impl ArmError {
         .with_header("retry-after", "10")
     }
 
-    /// The envelope for a data-folder file-system error (507 when full, 503 otherwise).
-    pub fn from_io(e: &std::io::Error) -> Self {
-        match crate::store::StorageFailure::from_io(e) {
-            crate::store::StorageFailure::Full => Self::storage_full(),
-            crate::store::StorageFailure::Io => Self::storage_unavailable(e),
-        }
-    }
-
-    /// 401 for a failed data-plane authentication (SPEC §4). `reason` is Azure's reason token,
-    /// e.g. `key_auth_access_denied`.
-    pub fn unauthorized(reason: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, reason, message)
-    }
-
-    /// 401 `AuthenticationFailed`: no bearer token on a control-plane call (`--auth strict`).
-    pub fn authentication_failed() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "AuthenticationFailed",
-            "Authentication failed. The 'Authorization' header is missing: send 'Authorization: Bearer <token>' (amlite runs with --auth strict).",
-        )
-    }
-
-    /// 401 `InvalidAuthenticationToken`: a bearer token amlite did not issue (unsigned, signed by
-    /// another key, not a JWT, another tenant, no integer `exp`).
-    pub fn invalid_token(why: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            format!("The access token is invalid: {why}. Get one from amlite's token endpoint (AZURE_CLIENT_ID / AZURE_CLIENT_SECRET in env.sh) or managed-identity route (IDENTITY_ENDPOINT), or use --auth lenient."),
-        )
-    }
-
-    /// 401 `ExpiredAuthenticationToken` with ARM's text (times as ARM prints them).
-    pub fn expired_token(exp: i64, now: i64) -> Self {
-        let show = |t: i64| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .map(|d| d.format("%-m/%-d/%Y %-I:%M:%S %p").to_string())
-                .unwrap_or_else(|| t.to_string())
-        };
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "ExpiredAuthenticationToken",
-            format!(
-                "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
-                show(exp),
-                show(now)
-            ),
-        )
-    }
-
-    /// 401 `InvalidAuthenticationTokenAudience` with ARM's text.
-    pub fn wrong_audience(aud: &str, allowed: &[String]) -> Self {
-        let list: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationTokenAudience",
-            format!("The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences {}.", list.join(",")),
-        )
-    }
-
-    /// 401 `InvalidAuthenticationTokenTenant`: the token's issuer is not amlite's (ARM's text).
-    pub fn wrong_issuer(iss: &str, expected: &str, authority: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationTokenTenant",
-            format!("The access token is from the wrong issuer '{iss}'. It must match the tenant '{expected}' associated with this subscription. Please use the authority (URL) '{authority}' to get the token."),
-        )
-    }
-
-    /// 403 when the inbound decision refuses a scoring call (SPEC §6.3, ISO-2/ISO-5).
-    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, message)
-    }
-
     /// 500 for a failure inside amlite (database, file system). Never for bad input.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -384,92 +263,5 @@ impl ArmError {
             "InternalServerError",
             format!("amlite failed internally: {detail}"),
         )
-    }
-
-    /// Adds a response header.
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    /// The envelope body.
-    pub fn body(&self) -> Value {
-        let details: Vec<Value> = self
-            .details
-            .iter()
-            .map(|(code, message)| {
-                json!({ "code": code, "message": message, "details": [], "additionalInfo": [] })
-            })
-            .collect();
-        let mut error = json!({
-            "code": self.code,
-            "message": self.message,
-            "details": details,
-            "additionalInfo": [],
-        });
-        // `ErrorDetail.target` is a non-nullable string in common-types: omit it when unset.
-        if let Some(target) = &self.target {
-            error["target"] = json!(target);
-        }
-        if let Some(inner) = &self.inner_code {
-            error["innerError"] = json!({ "code": inner });
-        }
-        json!({ "error": error })
-    }
-}
-
-impl From<Violation> for ArmError {
-    /// A rule violation keeps the status, code and message the rule gives (SPEC §5).
-    fn from(v: Violation) -> Self {
-        let status = StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let mut e = ArmError::new(status, v.code, v.message);
-        e.target = v.target;
-        e.inner_code = v.inner_code.map(str::to_string);
-        e.details = v
-            .detail
-            .map(|(code, message)| vec![(code.to_string(), message)])
-            .unwrap_or_default();
-        e
-    }
-}
-
-impl From<sqlx::Error> for ArmError {
-    /// A constraint the database enforces lost a race with a concurrent request (a second
-    /// update while one is in flight, a parent deleted while a child was being written): 409
-    /// `Conflict`, never a 500. Anything else is amlite's own failure.
-    fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            match db.kind() {
-                // migrations/0002: one create/update operation in flight per resource.
-                sqlx::error::ErrorKind::UniqueViolation => {
-                    return ArmError::conflict("Another operation on this resource is in progress; wait for it to finish and retry.");
-                }
-                sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return ArmError::conflict("The parent resource was deleted by a concurrent request; retry the request.");
-                }
-                _ => {}
-            }
-        }
-        match crate::store::storage_failure(&e) {
-            Some(crate::store::StorageFailure::Full) => ArmError::storage_full(),
-            Some(crate::store::StorageFailure::Io) => ArmError::storage_unavailable(&e),
-            None => ArmError::internal(e),
-        }
-    }
-}
-
-impl IntoResponse for ArmError {
-    fn into_response(self) -> Response {
-        let mut resp = (self.status, axum::Json(self.body())).into_response();
-        let h = resp.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&self.code) {
-            h.insert("x-ms-error-code", v);
-        }
-        for (name, value) in &self.headers {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                h.insert(*name, v);
-            }
-        }
-        resp
     }
 }
