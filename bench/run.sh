@@ -3,7 +3,10 @@
 #   bench/run.sh           full run: installs its tools, builds the release binary, measures
 #                          amlite, moto and Azurite, prints the table, writes bench/RESULTS.md
 #   bench/run.sh --smoke   tiny counts against the debug binary ($AMLITE_BIN or target/debug/amlite),
-#                          no installs beyond the repo's .venv; fails on harness errors, never on speed
+#                          no installs beyond the repo's .venv; fails on harness errors and when a
+#                          ratio of the regression gate (bench/harness/gate.py, margins in
+#                          bench/METHOD.md) passes its margin, never on an absolute time.
+#                          AMLITE_BENCH_INJECT=get_over_health=4 multiplies a ratio (gate wiring test).
 # Extra arguments go to bench/harness/main.py (e.g. --only startup,control).
 # Tools (full mode) live in bench/.tools (git-ignored): wrk from Debian, a venv with
 # bench/requirements.txt (moto[server], boto3), Azurite from npm, and (unless $AMLITE_TEST_PYTHON
@@ -29,7 +32,7 @@ done
 # The harness runs in the repo venv (it drives azure-ai-ml for the SDK flow); tests/sdk/run.sh
 # creates it and installs tests/sdk/requirements.txt.
 ensure_repo_venv() {
-  if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import azure.ai.ml" 2>/dev/null; then
+  if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import importlib.util as u, sys; sys.exit(u.find_spec('azure.ai.ml') is None)" 2>/dev/null; then
     echo "bench: preparing $VENV" >&2
     [[ -x "$VENV/bin/python" ]] || "${PYTHON:-python3}" -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO/tests/sdk/requirements.txt"

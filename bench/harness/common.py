@@ -234,7 +234,14 @@ class Client:
 
     def ok(self, method: str, path: str, body: Optional[object] = None,
            headers: Optional[Dict[str, str]] = None) -> object:
-        status, parsed, _, _ = self.request(method, path, body, headers)
+        try:
+            status, parsed, _, _ = self.request(method, path, body, headers)
+        except http.client.RemoteDisconnected:
+            # The server closed a keep-alive connection left idle (e.g. during a wrk run);
+            # `request` reconnected, and a GET may be sent again.
+            if method != "GET":
+                raise
+            status, parsed, _, _ = self.request(method, path, body, headers)
         if status >= 300:
             raise BenchError(f"{method} {path} -> {status}: {str(parsed)[:400]}")
         return parsed

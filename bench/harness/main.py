@@ -1,7 +1,8 @@
 """Benchmark driver: runs every measurement of issue 6 in one go, prints the table and, in full
 mode, writes bench/RESULTS.md. `--smoke` uses tiny counts and the debug binary so `make test` keeps
-the harness alive; it fails only on harness errors (a process that does not start, an error answer,
-a missing log line), never on speed.
+the harness alive; it fails on harness errors (a process that does not start, an error answer,
+a missing log line) and when a ratio of the regression gate (gate.py) passes its margin, never on
+an absolute time.
 
 Usage: python main.py --binary PATH --out DIR [--smoke] [--results FILE]
 """
@@ -17,6 +18,7 @@ import traceback
 from pathlib import Path
 
 import alternatives
+import gate
 import loadgen
 import python_runtime
 import report
@@ -28,8 +30,8 @@ FULL = {"startup_runs": 15, "alt_startup_runs": 10, "idle_seconds": 1.0, "mem_en
         "scale_seconds": 3, "scale_list_count": 200, "scale_probes": 15, "sdk_timeout": 300, "sdk_runs": 5, "seq_iterations": 10,
         "alternatives": True}
 SMOKE = {"startup_runs": 2, "alt_startup_runs": 2, "idle_seconds": 0.2, "mem_endpoints": 3, "load_seconds": 2,
-         "load_count": 30, "put_count": 10, "connections": 1, "wrk_threads": 1, "scale_sizes": [2, 5],
-         "scale_seconds": 1, "scale_list_count": 10, "scale_probes": 3, "sdk_timeout": 40, "sdk_runs": 1, "seq_iterations": 2,
+         "load_count": 100, "put_count": 10, "connections": 1, "wrk_threads": 1, "scale_sizes": [10, 400],
+         "scale_seconds": 1, "scale_list_count": 10, "scale_probes": 9, "sdk_timeout": 40, "sdk_runs": 1, "seq_iterations": 2,
          "alternatives": False}
 
 
@@ -59,6 +61,25 @@ def python_step(binary: Path, out: Path, cfg: dict, r: dict) -> None:
     if cfg["smoke"] and "python" not in r and r.get("failures"):
         r["python_skipped"] = r["failures"].pop()  # smoke never fails on the python runtime
         print(f"bench: python runtime not measured (smoke, not a failure): {r['python_skipped']}", file=sys.stderr)
+
+
+def smoke_gate(binary: Path, out: Path, cfg: dict, r: dict) -> None:
+    """Issue 14's regression gate (gate.py, margins in bench/METHOD.md): self-test, then the
+    ratios of this run; a ratio past its margin re-measures control and scale once."""
+    gate.self_test()
+    calls = [0]
+
+    def measure() -> dict:
+        calls[0] += 1
+        if calls[0] == 1:
+            return r
+        return {"control": scenarios.control_and_scoring(binary, out, cfg), "scale": scenarios.scale(binary, out, cfg)}
+
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    r["gate"] = gate.run(measure, log=log)
+    r.setdefault("failures", []).extend(r["gate"])
+    if not r["failures"]:
+        del r["failures"]
 
 
 def main() -> int:
@@ -104,6 +125,8 @@ def main() -> int:
             step("moto", lambda: alternatives.moto(out, cfg), r, "moto")
             cert_dir = out / "startup-existing" if (out / "startup-existing" / "key.pem").exists() else out / "sequence"
             step("azurite", lambda: alternatives.azurite(out, cfg, cert_dir), r, "azurite")
+    if args.smoke and want("control") and want("scale") and not r.get("failures"):
+        smoke_gate(binary, out, cfg, r)
     r["load_end"] = os.getloadavg()
     r["finished"] = time.time()
     if "memory" in r:

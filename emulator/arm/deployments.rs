@@ -170,7 +170,7 @@ async fn put(
     d.provisioning_state = ProvisioningState::Updating;
     d.failure = None;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
+    let op = save_provisioning(state, req, ep_id, id, &ws.workspace_guid, &mut d).await?;
     let mut answer =
         super::response::deployment_for(id, &d, req.q("api-version"), &req.listener.base_url);
     let timeout_sent = props
@@ -202,10 +202,12 @@ async fn save_provisioning(
     req: &Request,
     ep_id: &ResourceId,
     id: &ResourceId,
+    workspace_guid: &str,
     d: &mut OnlineDeployment,
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineDeployment, Some(ep_id));
-    super::persist::save_with_tracked_op(state, req, target, d, Action::ProvisionDeployment).await
+    let action = Action::ProvisionDeployment;
+    super::persist::save_with_tracked_op(state, req, target, workspace_guid, d, action).await
 }
 
 async fn patch(
@@ -229,7 +231,7 @@ async fn patch(
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::Updating;
     d.audit.modified_at = chrono::Utc::now();
-    let op = save_provisioning(state, req, ep_id, id, &mut d).await?;
+    let op = save_provisioning(state, req, ep_id, id, &ws.workspace_guid, &mut d).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 

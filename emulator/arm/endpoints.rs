@@ -139,7 +139,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
     ep.provisioning_state = ProvisioningState::provisioning(creating);
     ep.failure = None;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_provisioning(state, req, w, id, &mut ep).await?;
+    let op = save_provisioning(state, req, w, id, &ws.workspace_guid, &mut ep).await?;
     // An update's answer is the endpoint as it was (tags, traffic, mirrorTraffic), `Updating`
     // under the new operation; reads show the change (recorded: `test_online_endpoint_update`,
     // `test_online_endpoint_update_using_set_and_file`).
@@ -270,7 +270,7 @@ async fn patch(
     warn_iso_11(&ws, &ep, id);
     ep.provisioning_state = ProvisioningState::Updating;
     ep.audit.modified_at = chrono::Utc::now();
-    let op = save_provisioning(state, req, w, id, &mut ep).await?;
+    let op = save_provisioning(state, req, w, id, &ws.workspace_guid, &mut ep).await?;
     Ok(location_reply(req, &w.sub, &op))
 }
 
@@ -291,10 +291,12 @@ async fn save_provisioning(
     req: &Request,
     w: &WsPath,
     id: &ResourceId,
+    workspace_guid: &str,
     ep: &mut OnlineEndpoint,
 ) -> ArmResult<crate::store::OperationRow> {
     let target = (id, ResourceKind::OnlineEndpoint, Some(&w.id));
-    super::persist::save_with_tracked_op(state, req, target, ep, Action::ProvisionEndpoint).await
+    let action = Action::ProvisionEndpoint;
+    super::persist::save_with_tracked_op(state, req, target, workspace_guid, ep, action).await
 }
 
 async fn delete(

@@ -7,6 +7,8 @@
 //! transaction: nobody could observe them `InProgress` (every request settles due operations
 //! first, SPEC §3), and it saves the provisioner's second transaction and the first poll's wait
 //! for it (bench/ANALYSIS.md). The PUT's own answer still shows `Creating`/`Updating`.
+use std::any::Any;
+
 use serde::Serialize;
 
 use crate::app::AppState;
@@ -15,20 +17,27 @@ use crate::domain::{
 };
 use crate::error::ArmResult;
 use crate::lro::{self, Action};
+use crate::store::usage::Counted;
 use crate::store::{operations, resources, OperationRow};
 
 /// The name of a new operation on `id`: `oe:`/`od:{workspaceId}:{guid}` on an online endpoint
 /// or deployment (as Azure ML names them, [`lro::online_operation_name`]), else a GUID.
+/// `workspace_guid` is the workspace's `workspaceId` when the caller has the workspace (every
+/// create/update does); without it the workspace is read.
 pub async fn operation_name(
     state: &AppState,
     id: &ResourceId,
     kind: ResourceKind,
+    workspace_guid: Option<&str>,
 ) -> ArmResult<String> {
     let (prefix, ws) = match kind {
         ResourceKind::OnlineEndpoint => ("oe", id.parent()),
         ResourceKind::OnlineDeployment => ("od", id.parent().and_then(|e| e.parent())),
         _ => return Ok(uuid::Uuid::new_v4().to_string()),
     };
+    if let Some(g) = workspace_guid {
+        return Ok(lro::online_operation_name(prefix, g));
+    }
     let guid = match ws {
         Some(ws) => state
             .store
@@ -44,41 +53,35 @@ pub async fn operation_name(
     })
 }
 
-/// A reference to a new operation on `id` (named by [`operation_name`]) started by `req`, for
-/// the resource document to name (`AzureAsyncOperationUri`) before it is saved with
-/// [`save_with_named_op`].
-pub async fn new_operation_ref(
-    state: &AppState,
-    req: &crate::http::Request,
-    id: &ResourceId,
-    kind: ResourceKind,
-    location: &str,
-) -> ArmResult<OperationRef> {
-    Ok(OperationRef {
-        name: operation_name(state, id, kind).await?,
-        location: location.to_string(),
-        api_version: req
-            .q("api-version")
-            .unwrap_or(lro::DEFAULT_API_VERSION)
-            .to_string(),
-    })
-}
-
-/// [`save_with_op`] for a create/update of an online endpoint or deployment: the document names
-/// the new operation (`properties.properties.AzureAsyncOperationUri`) before it is stored.
-pub async fn save_with_tracked_op<T: Serialize + Tracked>(
+/// [`save_with_op`] for a create/update of an online endpoint or deployment in the workspace
+/// whose `workspaceId` is `workspace_guid`: the document names the new operation
+/// (`properties.properties.AzureAsyncOperationUri`) before it is stored.
+pub async fn save_with_tracked_op<T: Stored + Tracked>(
     state: &AppState,
     req: &crate::http::Request,
     target: (&ResourceId, ResourceKind, Option<&ResourceId>),
+    workspace_guid: &str,
     doc: &mut T,
     action: Action,
 ) -> ArmResult<OperationRow> {
     let location = doc.region().to_string();
-    let op = new_operation_ref(state, req, target.0, target.1, &location).await?;
-    let name = op.name.clone();
-    doc.set_operation(op);
+    let name = operation_name(state, target.0, target.1, Some(workspace_guid)).await?;
+    doc.set_operation(OperationRef {
+        name: name.clone(),
+        location: location.clone(),
+        api_version: req
+            .q("api-version")
+            .unwrap_or(lro::DEFAULT_API_VERSION)
+            .to_string(),
+    });
     save_with_named_op(state, target, doc, action, &location, name).await
 }
+
+/// A document [`save_with_op`] stores: typed, so its usage columns come from its fields
+/// ([`Counted`]) and a zero-delay endpoint create can be stored `Succeeded` without a JSON
+/// round trip.
+pub trait Stored: Serialize + Counted + Any {}
+impl<T: Serialize + Counted + Any> Stored for T {}
 
 /// A resource document that names its last create/update operation.
 pub trait Tracked {
@@ -108,19 +111,19 @@ impl Tracked for crate::domain::OnlineDeployment {
 
 /// Stores `doc` as resource `id` (of `kind`, under `parent`) together with a new operation
 /// `action` in region `location`; returns the operation for the monitor headers.
-pub async fn save_with_op<T: Serialize>(
+pub async fn save_with_op<T: Stored>(
     state: &AppState,
     target: (&ResourceId, ResourceKind, Option<&ResourceId>),
     doc: &T,
     action: Action,
     location: &str,
 ) -> ArmResult<OperationRow> {
-    let name = operation_name(state, target.0, target.1).await?;
+    let name = operation_name(state, target.0, target.1, None).await?;
     save_with_named_op(state, target, doc, action, location, name).await
 }
 
-/// [`save_with_op`] with the operation's name chosen before (see [`new_operation_ref`]).
-pub async fn save_with_named_op<T: Serialize>(
+/// [`save_with_op`] with the operation's name chosen before.
+pub async fn save_with_named_op<T: Stored>(
     state: &AppState,
     (id, kind, parent): (&ResourceId, ResourceKind, Option<&ResourceId>),
     doc: &T,
@@ -139,13 +142,14 @@ pub async fn save_with_named_op<T: Serialize>(
                 | (Action::ProvisionEndpoint, ResourceKind::OnlineEndpoint)
         );
     let mut tx = state.store.begin().await?;
-    if done && action == Action::ProvisionEndpoint {
-        let mut ep: OnlineEndpoint = serde_json::from_str(&resources::encode(doc)?)
-            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        ep.provisioning_state = ProvisioningState::Succeeded;
-        resources::put_in(&mut tx, id, kind, parent, &ep).await?;
-    } else {
-        resources::put_in(&mut tx, id, kind, parent, doc).await?;
+    let endpoint = (doc as &dyn Any).downcast_ref::<OnlineEndpoint>();
+    match endpoint {
+        Some(ep) if done && action == Action::ProvisionEndpoint => {
+            let mut ep = ep.clone();
+            ep.provisioning_state = ProvisioningState::Succeeded;
+            resources::put_counted_in(&mut tx, (id, kind, parent), &ep).await?;
+        }
+        _ => resources::put_counted_in(&mut tx, (id, kind, parent), doc).await?,
     }
     if done {
         op.status = lro::SUCCEEDED.into();

@@ -79,14 +79,9 @@ async fn finish_endpoint(state: &AppState, id: &ResourceId, op: &OperationRow) -
     if let Some(row) = resources::get_in(&mut tx, id).await? {
         let mut ep: OnlineEndpoint = row.doc()?;
         ep.provisioning_state = ProvisioningState::Succeeded;
-        resources::put_in(
-            &mut tx,
-            id,
-            ResourceKind::OnlineEndpoint,
-            row.parent_id.map(ResourceId::from_string).as_ref(),
-            &ep,
-        )
-        .await?;
+        let parent = row.parent_id.map(ResourceId::from_string);
+        let target = (id, ResourceKind::OnlineEndpoint, parent.as_ref());
+        resources::put_counted_in(&mut tx, target, &ep).await?;
     }
     mark(&mut tx, op, None).await?;
     tx.commit().await?;
@@ -272,14 +267,8 @@ pub(super) async fn write_outcome(
     };
     let mut tx = state.store.begin().await?;
     let parent = parent.map(|p| ResourceId::from_string(p.to_string()));
-    resources::put_in(
-        &mut tx,
-        id,
-        ResourceKind::OnlineDeployment,
-        parent.as_ref(),
-        &*d,
-    )
-    .await?;
+    let target = (id, ResourceKind::OnlineDeployment, parent.as_ref());
+    resources::put_counted_in(&mut tx, target, &*d).await?;
     if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
         super::legacy_connections::create(&mut tx, (ws_id, ws), id, now).await?;
     }

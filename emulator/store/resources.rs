@@ -208,7 +208,36 @@ pub async fn put_in<T: Serialize>(
     doc: &T,
 ) -> Result<(), sqlx::Error> {
     let body = encode(doc)?;
-    let (usage_scope, usage_units) = super::usage::of(id, kind, &body)?;
+    let usage = super::usage::of(id, kind, &body)?;
+    write_row(conn, id, kind, parent, body, usage).await
+}
+
+/// [`put_in`] for a typed document that knows what it counts toward ([`super::usage::Counted`]):
+/// the usage columns come from its fields instead of parsing the encoded body again.
+/// `target` is `(id, kind, parent)`.
+pub async fn put_counted_in<T: Serialize + super::usage::Counted>(
+    conn: &mut SqliteConnection,
+    (id, kind, parent): (&ResourceId, ResourceKind, Option<&ResourceId>),
+    doc: &T,
+) -> Result<(), sqlx::Error> {
+    let body = encode(doc)?;
+    let usage = super::usage::of_doc(id, kind, doc);
+    debug_assert_eq!(
+        super::usage::of(id, kind, &body).ok().as_ref(),
+        Some(&usage),
+        "typed and parsed usage of {id:?} disagree"
+    );
+    write_row(conn, id, kind, parent, body, usage).await
+}
+
+async fn write_row(
+    conn: &mut SqliteConnection,
+    id: &ResourceId,
+    kind: ResourceKind,
+    parent: Option<&ResourceId>,
+    body: String,
+    (usage_scope, usage_units): super::usage::Usage,
+) -> Result<(), sqlx::Error> {
     sqlx::query::<Sqlite>(
         "INSERT INTO resources (id, kind, parent_id, name, body, seq, usage_scope, usage_units)
          VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?6, ?7)

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection};
 
 use super::Store;
-use crate::domain::{ProvisioningState, ResourceId, ResourceKind};
+use crate::domain::{
+    OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId, ResourceKind, Workspace,
+};
 use crate::rules::{names::normalize_region, quota};
 
 /// `(usage_scope, usage_units)` of a resource row: `(None, 0)` for kinds that count toward
@@ -64,6 +66,54 @@ pub fn cores_held(instance_type: &str, instance_count: u32, state: ProvisioningS
     }
     let cores = quota::instance_cores(instance_type).unwrap_or(0);
     quota::cores_needed(cores, i64::from(instance_count))
+}
+
+/// A typed document whose usage columns are taken from its fields (`resources::put_counted_in`),
+/// rather than by parsing its encoded JSON again ([`of`]) on every write (issue 14).
+pub trait Counted {
+    /// `(usage_scope, usage_units)` of this document stored under `subscription`.
+    fn usage_in(&self, subscription: &str) -> Usage;
+}
+
+impl Counted for OnlineEndpoint {
+    fn usage_in(&self, subscription: &str) -> Usage {
+        (Some(scope(subscription, &self.location)), 0)
+    }
+}
+
+impl Counted for OnlineDeployment {
+    fn usage_in(&self, subscription: &str) -> Usage {
+        let held = cores_held(
+            &self.instance_type,
+            self.instance_count,
+            self.provisioning_state,
+        );
+        (
+            Some(scope(subscription, &self.location)),
+            i64::try_from(held).unwrap_or(i64::MAX),
+        )
+    }
+}
+
+impl Counted for Workspace {
+    /// A workspace counts toward nothing.
+    fn usage_in(&self, _subscription: &str) -> Usage {
+        (None, 0)
+    }
+}
+
+/// The usage columns of `doc` stored as `id` of `kind` (the typed twin of [`of`]).
+pub fn of_doc<T: Counted>(id: &ResourceId, kind: ResourceKind, doc: &T) -> Usage {
+    if !matches!(
+        kind,
+        ResourceKind::OnlineEndpoint | ResourceKind::OnlineDeployment
+    ) {
+        return (None, 0);
+    }
+    match subscription_of(id) {
+        Some(sub) => doc.usage_in(sub),
+        None => (None, 0),
+    }
 }
 
 /// The usage columns of a row of `kind` with domain JSON `body`.
