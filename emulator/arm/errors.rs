@@ -140,7 +140,7 @@ pub fn min_instances_above_max(min: i32, max: i32) -> ArmError {
 
 /// 400 `BadRequest` (CP-7): a deployment of a managed online endpoint with another compute type.
 pub fn deployment_compute_not_managed(compute: &str) -> ArmError {
-    ArmError::bad_property("properties.endpointComputeType", format!("The endpoint is a managed online endpoint: its deployments must have endpointComputeType 'Managed', not '{compute}' (CP-7)."))
+    ArmError::bad_property("properties.endpointComputeType", format!("amlite emulates managed online endpoints only: deployments must have endpointComputeType 'Managed', not '{compute}' (Kubernetes online deployments are not emulated) (CP-7)."))
 }
 
 /// 400 `BadRequest`: a `codeConfiguration` without a scoring script.

@@ -38,7 +38,9 @@ pub fn cp_6_endpoint_state_allows_deployment(
 }
 
 /// CP-7 (a): "Managed endpoints take no `compute`." (`compute` is the ARM id of a Kubernetes
-/// compute; amlite's endpoints are all managed.)
+/// compute; Azure accepts it and makes a `kind: K8S` endpoint, as the az ml recordings
+/// `test_online_endpoint_k8s*` show. Kubernetes online endpoints are out of amlite's scope, so
+/// the refusal says so rather than pretending Azure refuses.)
 ///
 /// Input: `properties.compute` as sent (`None`, empty or blank = not set).
 /// Error: 400 `BadRequest`, target `properties.compute`.
@@ -48,9 +50,9 @@ pub fn cp_7_managed_endpoint_compute(compute: Option<&str>) -> Result<(), Violat
         Some(c) => Err(Violation::bad_request(
             "CP-7",
             format!(
-                "properties.compute '{c}' is not supported: managed online endpoints run on \
-                 Azure-managed compute and take no compute (compute is only for Kubernetes \
-                 online endpoints) (CP-7). Remove the property."
+                "amlite emulates managed online endpoints only: properties.compute '{c}' would \
+                 make this a Kubernetes online endpoint, which amlite does not emulate (CP-7). \
+                 Remove properties.compute to create a managed online endpoint."
             ),
         )
         .with_target("properties.compute")),

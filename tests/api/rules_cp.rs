@@ -356,11 +356,32 @@ async fn cp_6_no_deployment_while_endpoint_is_creating() {
     assert_eq!(r.message(), want.message);
 }
 
+/// Kubernetes online endpoints and deployments are out of scope (issue 15): 400 with a text
+/// that says amlite emulates managed online endpoints only.
+fn assert_out_of_scope(r: &common::Resp, want: &str) {
+    assert_error(
+        r,
+        400,
+        "BadRequest",
+        "amlite emulates managed online endpoints only",
+    );
+    assert_eq!(r.message(), want);
+}
+
 #[tokio::test]
 async fn cp_7_compute_auth_modes_keys_and_tokens() {
     let app = TestApp::spawn().await;
-    let r = app.put(&app.ep_path("ep-k8s"), json!({ "location": "eastus", "properties": { "authMode": "Key", "compute": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/k8s" } })).await;
-    assert_error(&r, 400, "BadRequest", "properties.compute");
+    // Kubernetes online endpoints are out of scope (issue 15): refused with a text that says so.
+    let k8s = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/k8s";
+    let r = app
+        .put(
+            &app.ep_path("ep-k8s"),
+            json!({ "location": "eastus", "properties": { "authMode": "Key", "compute": k8s } }),
+        )
+        .await;
+    let want = amlite::rules::endpoint::cp_7_managed_endpoint_compute(Some(k8s)).expect_err("CP-7");
+    assert_out_of_scope(&r, &want.message);
+    assert_eq!(r.body["error"]["target"], "properties.compute");
     app.create_endpoint("ep-key", json!({})).await;
     app.create_endpoint("ep-aml", json!({ "authMode": "AMLToken" }))
         .await;
@@ -409,7 +430,8 @@ async fn cp_7_compute_auth_modes_keys_and_tokens() {
         1,
     )
     .await;
-    assert_error(&r, 400, "BadRequest", "endpointComputeType 'Managed'");
+    let want = amlite::arm::errors::deployment_compute_not_managed("Kubernetes");
+    assert_out_of_scope(&r, &want.message);
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "contract"))
 
 import cassette as cas  # noqa: E402
+import scope  # noqa: E402
 import setup  # noqa: E402
 from amlite_server import REPO, AmliteServer  # noqa: E402
 from compare import body_diffs, same_string  # noqa: E402
@@ -356,6 +357,9 @@ def main() -> int:
         print(f"replay skipped: no recorded Azure cassettes in {folder} (set AMLITE_RECORDINGS_DIR)")
         return 0
     files = [f for f in files if args.k in f.name]
+    out_of_scope = [f for f in files if not scope.in_scope(f)]
+    files = [f for f in files if scope.in_scope(f)]
+    skipped_k8s = sum(len(cas.load(f).exchanges) for f in out_of_scope)
     started = time.monotonic()
     results: List[Result] = []
     blob = 0
@@ -380,6 +384,7 @@ def main() -> int:
                       for r in results if not r.ok for p in r.problems)
     print(f"replay: {matched}/{len(results)} exchanges match Azure's recorded answers "
           f"({len(files)} cassettes, {blob} Blob Storage exchanges with scrubbed URIs not replayable, "
+          f"{skipped_k8s} exchanges of {len(out_of_scope)} Kubernetes cassettes out of scope, "
           f"{time.monotonic() - started:.0f}s)")
     print("  most frequent differences (all mismatching exchanges):")
     for reason, n in reasons.most_common(12):
