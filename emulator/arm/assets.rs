@@ -280,9 +280,39 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
 /// `Application`) and reaches it with the workspace's identity (recorded: every
 /// `workspaceblobstore` GET of the `test_online_*` cassettes).
 fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Resource<DatastoreProperties> {
+    super::response::default_datastore(
+        &w.id,
+        client_account(req, ws),
+        default_container(ws),
+        &ws.audit,
+    )
+}
+
+/// The workspace's storage account as the client must address it (see `default_datastore`).
+fn client_account(req: &Request, ws: &Workspace) -> String {
     let hostport = req.listener.base_url.trim_start_matches("https://");
-    let account = format!("{hostport}/{}", account_name(ws));
-    super::response::default_datastore(&w.id, account, default_container(ws), &ws.audit)
+    format!("{hostport}/{}", account_name(ws))
+}
+
+/// The datastores Azure ML creates with every workspace that amlite answers: `workspaceblobstore`
+/// (the default) and `workspaceartifactstore`.
+fn system_datastore(
+    req: &Request,
+    w: &WsPath,
+    ws: &Workspace,
+    name: &str,
+) -> Option<Resource<DatastoreProperties>> {
+    if name.eq_ignore_ascii_case("workspaceblobstore") {
+        Some(default_datastore(req, w, ws))
+    } else if name.eq_ignore_ascii_case("workspaceartifactstore") {
+        Some(super::response::artifact_datastore(
+            &w.id,
+            client_account(req, ws),
+            &ws.audit,
+        ))
+    } else {
+        None
+    }
 }
 
 async fn list_datastores(
@@ -293,6 +323,9 @@ async fn list_datastores(
 ) -> ArmResult<Response> {
     let mut value = vec![default_datastore(req, w, ws).to_value()];
     if req.q("isDefault") != Some("true") {
+        if let Some(store) = system_datastore(req, w, ws, "workspaceartifactstore") {
+            value.push(store.to_value());
+        }
         for r in state
             .store
             .by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id))
@@ -314,13 +347,10 @@ async fn datastore(
     ws: &Workspace,
 ) -> ArmResult<Response> {
     let name = super::safe_name("datastore", w.seg(req, 1))?;
-    if name.eq_ignore_ascii_case("workspaceblobstore") {
+    if let Some(store) = system_datastore(req, w, ws, name) {
         return match req.method {
-            Method::GET | Method::PUT => Ok(ok(&default_datastore(req, w, ws))),
-            _ => Err(ArmError::bad_property(
-                "name",
-                "The default datastore 'workspaceblobstore' cannot be deleted.",
-            )),
+            Method::GET | Method::PUT => Ok(ok(&store)),
+            _ => Err(super::errors::system_datastore_undeletable(&store.name)),
         };
     }
     let id = w.id.child("datastores", name);

@@ -138,6 +138,19 @@ pub fn min_instances_above_max(min: i32, max: i32) -> ArmError {
     )
 }
 
+/// 400 `BadRequest`: a DELETE of a datastore Azure ML created with the workspace.
+pub fn system_datastore_undeletable(name: &str) -> ArmError {
+    let what = if name == "workspaceblobstore" {
+        "default"
+    } else {
+        "system"
+    };
+    ArmError::bad_property(
+        "name",
+        format!("The {what} datastore '{name}' cannot be deleted."),
+    )
+}
+
 /// 400 `BadRequest` (CP-7): a deployment of a managed online endpoint with another compute type.
 pub fn deployment_compute_not_managed(compute: &str) -> ArmError {
     ArmError::bad_property("properties.endpointComputeType", format!("amlite emulates managed online endpoints only: deployments must have endpointComputeType 'Managed', not '{compute}' (Kubernetes online deployments are not emulated) (CP-7)."))

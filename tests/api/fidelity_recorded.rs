@@ -351,28 +351,6 @@ async fn deployment_put_answers_updating_with_azure_request_settings() {
     app.wait(&put).await;
 }
 
-/// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
-/// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
-/// identity.
-#[tokio::test]
-async fn default_datastore_is_created_by_the_service() {
-    let app = TestApp::spawn().await;
-    let r = app
-        .get(&format!("{}/datastores/workspaceblobstore", app.ws_path()))
-        .await;
-    assert_eq!(
-        r.body["properties"]["serviceDataAccessAuthIdentity"], "WorkspaceSystemAssignedIdentity",
-        "{}",
-        r.text
-    );
-    assert_eq!(r.body["systemData"]["createdByType"], "Application");
-    assert_eq!(r.body["systemData"]["lastModifiedByType"], "Application");
-    assert_eq!(
-        r.body["systemData"]["createdBy"],
-        amlite::arm::wire::SERVICE_APPLICATION_ID
-    );
-}
-
 /// Asset version PUTs as recorded (`test_online_deployment_get_logs`,
 /// `test_online_endpoint_mir_deployment_update`): a create is 201 with `Location` naming the
 /// version, an update 200 without; an environment version PUT is always 201; a code version is

@@ -171,6 +171,42 @@ pub fn default_datastore(
     container_name: String,
     audit: &crate::domain::Audit,
 ) -> Resource<DatastoreProperties> {
+    system_datastore(
+        ws,
+        "workspaceblobstore",
+        account_name,
+        container_name,
+        audit,
+    )
+}
+
+/// `workspaceartifactstore`, the second blob datastore Azure ML creates with every workspace:
+/// container `azureml`, not the default, reached with the account key (recorded:
+/// `test_online_endpoint_datastore_uri`, `serviceDataAccessAuthIdentity: None`).
+pub fn artifact_datastore(
+    ws: &ResourceId,
+    account_name: String,
+    audit: &crate::domain::Audit,
+) -> Resource<DatastoreProperties> {
+    let mut store = system_datastore(
+        ws,
+        "workspaceartifactstore",
+        account_name,
+        "azureml".into(),
+        audit,
+    );
+    store.properties.is_default = false;
+    store.properties.service_data_access_auth_identity = "None";
+    store
+}
+
+fn system_datastore(
+    ws: &ResourceId,
+    name: &str,
+    account_name: String,
+    container_name: String,
+    audit: &crate::domain::Audit,
+) -> Resource<DatastoreProperties> {
     let props = DatastoreProperties {
         datastore_type: "AzureBlob",
         account_name,
@@ -189,7 +225,7 @@ pub fn default_datastore(
         tags: Map::new(),
         properties: Map::new(),
     };
-    let id = ws.child("datastores", "workspaceblobstore");
+    let id = ws.child("datastores", name);
     Resource {
         system_data: Some(system_data_by_service(audit)),
         ..Resource::new(&id, ResourceKind::Datastore, props)

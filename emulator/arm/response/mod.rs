@@ -38,8 +38,8 @@ pub use actions::{
     EndpointAuthToken, SkuResource,
 };
 pub use asset::{
-    asset, asset_container, default_datastore, AssetContainerProperties, AssetProperties,
-    DatastoreProperties,
+    artifact_datastore, asset, asset_container, default_datastore, AssetContainerProperties,
+    AssetProperties, DatastoreProperties,
 };
 pub use asset_secrets::{pending_upload, DatastoreSecretsBody, PendingUpload};
 pub use deployment::{

@@ -1,0 +1,63 @@
+//! The datastores Azure ML creates with every workspace, as the az ml recordings answer them.
+use crate::common::TestApp;
+
+/// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
+/// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
+/// identity.
+#[tokio::test]
+async fn default_datastore_is_created_by_the_service() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .get(&format!("{}/datastores/workspaceblobstore", app.ws_path()))
+        .await;
+    assert_eq!(
+        r.body["properties"]["serviceDataAccessAuthIdentity"], "WorkspaceSystemAssignedIdentity",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["systemData"]["createdByType"], "Application");
+    assert_eq!(r.body["systemData"]["lastModifiedByType"], "Application");
+    assert_eq!(
+        r.body["systemData"]["createdBy"],
+        amlite::arm::wire::SERVICE_APPLICATION_ID
+    );
+}
+
+/// `test_online_endpoint_datastore_uri`: `workspaceartifactstore` exists with every workspace
+/// (blob container `azureml`, not the default, account-key access), is listed, and cannot be
+/// deleted.
+#[tokio::test]
+async fn the_artifact_datastore_exists_with_every_workspace() {
+    let app = TestApp::spawn().await;
+    let path = format!("{}/datastores/workspaceartifactstore", app.ws_path());
+    let r = app.get(&path).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["name"], "workspaceartifactstore");
+    assert_eq!(r.body["properties"]["containerName"], "azureml");
+    assert_eq!(r.body["properties"]["isDefault"], false);
+    assert_eq!(r.body["properties"]["datastoreType"], "AzureBlob");
+    assert_eq!(
+        r.body["properties"]["serviceDataAccessAuthIdentity"],
+        "None"
+    );
+    assert_eq!(r.body["systemData"]["createdByType"], "Application");
+    let list = app.get(&format!("{}/datastores", app.ws_path())).await;
+    let names: Vec<_> = list.body["value"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|d| d["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        ["workspaceblobstore", "workspaceartifactstore"],
+        "{}",
+        list.text
+    );
+    let default_only = app
+        .get(&format!("{}/datastores?isDefault=true", app.ws_path()))
+        .await;
+    assert_eq!(default_only.body["value"].as_array().map(Vec::len), Some(1));
+    let del = app.delete(&path).await;
+    let want = amlite::arm::errors::system_datastore_undeletable("workspaceartifactstore");
+    assert_eq!(del.status, 400, "{}", del.text);
+    assert_eq!(del.message(), want.message);
+}
