@@ -1,19 +1,20 @@
 //! The workspace assets the SDK touches while creating a deployment (SPEC §2.1, §3): models,
 //! code, environments (containers and versions), data and components (generic), datastores
-//! (the default `workspaceblobstore`; `listSecrets` and `startPendingUpload` in `secrets`).
+//! (in `datastores`; `listSecrets` and `startPendingUpload` in `secrets`).
 //! Containers are implied by their versions.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::body::{self, requests::AssetBody};
-use super::response::{AssetContainerProperties, DatastoreProperties, Resource};
+use super::response::{AssetContainerProperties, Resource};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
 
+mod datastores;
 mod secrets;
 mod validation;
 
@@ -47,8 +48,8 @@ pub async fn route(
     let ws = super::workspaces::load(state, w).await?;
     let m = &req.method;
     match rest {
-        ["datastores"] if m == Method::GET => list_datastores(state, req, w, &ws).await,
-        ["datastores", _] => datastore(state, req, w, &ws).await,
+        ["datastores"] if m == Method::GET => datastores::list(state, req, w, &ws).await,
+        ["datastores", _] => datastores::datastore(state, req, w, &ws).await,
         ["datastores", _, "listsecrets"] if m == Method::POST => {
             secrets::list_secrets(state, req, w, &ws, api).await
         }
@@ -246,7 +247,16 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
             let existing = state.store.get(&id).await?;
             let audit = match &existing {
                 Some(r) => {
-                    let mut a = r.doc::<Asset>()?.audit;
+                    let before = r.doc::<Asset>()?;
+                    if coll == "environments" {
+                        // An environment version stays as anonymous as it was created, whatever
+                        // a later PUT sends (recorded: `CliV2AnonymousEnvironment` re-PUT with
+                        // `isAnonymous: false` in `test_online_deployment_update_overwriting_field_using_set`).
+                        if let Some(was) = before.properties.get("isAnonymous") {
+                            props.insert("isAnonymous".into(), was.clone());
+                        }
+                    }
+                    let mut a = before.audit;
                     a.modified_at = chrono::Utc::now();
                     a
                 }
@@ -265,127 +275,6 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
             } else {
                 Ok(crate::lro::created_reply(&body, req))
             }
-        }
-        Method::DELETE => {
-            state.store.delete(&id).await?;
-            Ok(StatusCode::OK.into_response())
-        }
-        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
-    }
-}
-
-/// The default datastore, served on the listener the client uses: its `accountName` is
-/// `127.0.0.1:PORT/<account>` so the SDK's hard-coded `https://{account}.blob.{suffix}` lands
-/// on amlite's own port path-style (SPEC §2.1). Azure ML created it (`systemData` by an
-/// `Application`) and reaches it with the workspace's identity (recorded: every
-/// `workspaceblobstore` GET of the `test_online_*` cassettes).
-fn default_datastore(req: &Request, w: &WsPath, ws: &Workspace) -> Resource<DatastoreProperties> {
-    super::response::default_datastore(
-        &w.id,
-        client_account(req, ws),
-        default_container(ws),
-        &ws.audit,
-    )
-}
-
-/// The workspace's storage account as the client must address it (see `default_datastore`).
-fn client_account(req: &Request, ws: &Workspace) -> String {
-    let hostport = req.listener.base_url.trim_start_matches("https://");
-    format!("{hostport}/{}", account_name(ws))
-}
-
-/// The datastores Azure ML creates with every workspace that amlite answers: `workspaceblobstore`
-/// (the default) and `workspaceartifactstore`.
-fn system_datastore(
-    req: &Request,
-    w: &WsPath,
-    ws: &Workspace,
-    name: &str,
-) -> Option<Resource<DatastoreProperties>> {
-    if name.eq_ignore_ascii_case("workspaceblobstore") {
-        Some(default_datastore(req, w, ws))
-    } else if name.eq_ignore_ascii_case("workspaceartifactstore") {
-        Some(super::response::artifact_datastore(
-            &w.id,
-            client_account(req, ws),
-            &ws.audit,
-        ))
-    } else {
-        None
-    }
-}
-
-async fn list_datastores(
-    state: &AppState,
-    req: &Request,
-    w: &WsPath,
-    ws: &Workspace,
-) -> ArmResult<Response> {
-    let mut value = vec![default_datastore(req, w, ws).to_value()];
-    if req.q("isDefault") != Some("true") {
-        if let Some(store) = system_datastore(req, w, ws, "workspaceartifactstore") {
-            value.push(store.to_value());
-        }
-        for r in state
-            .store
-            .by_kind_under(ResourceKind::Datastore, &format!("{}/datastores/", w.id))
-            .await?
-        {
-            value.push(
-                super::response::asset(&r.resource_id(), ResourceKind::Datastore, &r.doc()?)
-                    .to_value(),
-            );
-        }
-    }
-    Ok(ok(&super::response::list(value)))
-}
-
-async fn datastore(
-    state: &AppState,
-    req: &Request,
-    w: &WsPath,
-    ws: &Workspace,
-) -> ArmResult<Response> {
-    let name = super::safe_name("datastore", w.seg(req, 1))?;
-    if let Some(store) = system_datastore(req, w, ws, name) {
-        return match req.method {
-            Method::GET | Method::PUT => Ok(ok(&store)),
-            _ => Err(super::errors::system_datastore_undeletable(&store.name)),
-        };
-    }
-    let id = w.id.child("datastores", name);
-    match req.method {
-        Method::GET => {
-            let row = state.store.get(&id).await?.ok_or_else(|| {
-                ArmError::not_found(
-                    "Microsoft.MachineLearningServices/workspaces/datastores",
-                    name,
-                )
-            })?;
-            Ok(ok(&super::response::asset(
-                &id,
-                ResourceKind::Datastore,
-                &row.doc()?,
-            )))
-        }
-        Method::PUT => {
-            let props = body::parse::<AssetBody>(req)?
-                .properties
-                .map(Value::Object)
-                .ok_or_else(super::errors::datastore_properties_required)?;
-            let asset = Asset {
-                properties: props,
-                audit: Audit::at(chrono::Utc::now()),
-            };
-            state
-                .store
-                .put(&id, ResourceKind::Datastore, Some(&w.id), &asset)
-                .await?;
-            Ok(ok(&super::response::asset(
-                &id,
-                ResourceKind::Datastore,
-                &asset,
-            )))
         }
         Method::DELETE => {
             state.store.delete(&id).await?;

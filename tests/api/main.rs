@@ -22,7 +22,7 @@ mod correctness_regions;
 mod crash_safety;
 mod docs;
 mod egress_proxy;
-mod fidelity_datastores;
+mod fidelity_assets;
 mod fidelity_recorded;
 mod hardening;
 mod hardening_listeners;

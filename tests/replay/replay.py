@@ -264,6 +264,7 @@ def replay_cassette(path: Path) -> Tuple[List[Result], int]:
     results: List[Result] = []
     try:
         w.start(server.url)
+        _learn_resources(w, server)
         setup.preexisting(server, w, c)
         for ex in c.exchanges:
             results.append(Result(c.name, ex, replay_one(w, server, ex)))

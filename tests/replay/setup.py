@@ -7,6 +7,8 @@ not by loosening the comparison). Requests made here are not counted as exchange
 - A model or code version PUT that Azure answered 200 with a `createdAt` before its
   `lastModifiedAt` updated a version an earlier run had created (the SDK uploads to a
   content-addressed name): the version is created first with the same request.
+- A code version the cassette reads before any PUT of it (the SDK looks its content hash up)
+  existed already: it is created from the recorded document.
 """
 
 from __future__ import annotations
@@ -64,6 +66,34 @@ def _existing_assets(server, world, c: cas.Cassette) -> None:
             raise RuntimeError(f"set-up PUT {path} answered {r.status_code}: {r.text[:300]}")
 
 
+def _read_codes(server, world, c: cas.Cassette) -> None:
+    """Code versions the cassette reads (GET of one version, or of the versions list the SDK
+    searches by content hash) before any PUT of them: an earlier run had uploaded them."""
+    put = set()
+    for ex in c.exchanges:
+        path = world.arm_path(ex)
+        if ex.method == "PUT":
+            put.add(path.lower())
+            continue
+        doc = ex.json
+        if ex.method != "GET" or ex.status != 200 or not isinstance(doc, dict):
+            continue
+        if re.search(r"/codes/[^/]+/versions/[^/]+$", path, re.I):
+            items = [(path, doc)]
+        elif re.search(r"/codes/[^/]+/versions$", path, re.I):
+            items = [(f"{path}/{d.get('name')}", d) for d in doc.get("value") or [] if isinstance(d, dict)]
+        else:
+            continue
+        for item_path, d in items:
+            props = d.get("properties") or {}
+            if item_path.lower() in put or not props.get("codeUri"):
+                continue
+            put.add(item_path.lower())
+            body = {"properties": {k: props[k] for k in ("codeUri", "properties", "description", "tags")
+                                   if props.get(k) is not None}}
+            _put_and_wait(server, _arm(server, item_path, world.versions["assets"]), world.rewrite_doc(body))
+
+
 def _endpoint_body(world, e: Dict[str, Any]) -> Dict[str, Any]:
     props = e.get("properties") or {}
     return {"location": e.get("location") or world.region, "tags": e.get("tags") or {},
@@ -75,6 +105,7 @@ def preexisting(server, world, c: cas.Cassette) -> None:
     if not c.exchanges:
         return
     _existing_assets(server, world, c)
+    _read_codes(server, world, c)
     first = c.exchanges[0]
     doc = first.json
     if first.method != "GET" or first.status != 200 or not isinstance(doc, dict):

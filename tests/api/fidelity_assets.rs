@@ -1,4 +1,4 @@
-//! The datastores Azure ML creates with every workspace, as the az ml recordings answer them.
+//! Workspace assets and datastores as the az ml recordings answer them (issue 15).
 use crate::common::TestApp;
 
 /// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
@@ -60,4 +60,30 @@ async fn the_artifact_datastore_exists_with_every_workspace() {
     let want = amlite::arm::errors::system_datastore_undeletable("workspaceartifactstore");
     assert_eq!(del.status, 400, "{}", del.text);
     assert_eq!(del.message(), want.message);
+}
+
+/// `test_online_deployment_update_overwriting_field_using_set`: the CLI re-PUTs
+/// `CliV2AnonymousEnvironment` with `isAnonymous: false`; Azure keeps the version anonymous.
+#[tokio::test]
+async fn an_environment_version_stays_as_anonymous_as_it_was_created() {
+    let app = TestApp::spawn().await;
+    let env = format!(
+        "{}/environments/CliV2AnonymousEnvironment/versions/1",
+        app.ws_path()
+    );
+    let body = |anonymous: bool| {
+        serde_json::json!({ "properties": { "isAnonymous": anonymous,
+            "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest" } })
+    };
+    let first = app.put(&env, body(true)).await;
+    assert_eq!(
+        first.body["properties"]["isAnonymous"], true,
+        "{}",
+        first.text
+    );
+    let again = app.put(&env, body(false)).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.body["properties"]["isAnonymous"], true);
+    let read = app.get(&env).await;
+    assert_eq!(read.body["properties"]["isAnonymous"], true);
 }
