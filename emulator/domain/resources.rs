@@ -276,3 +276,22 @@ pub struct PrivateEndpointConnection {
     /// Created/modified.
     pub audit: Audit,
 }
+
+/// One of a workspace's associated resources (storage account, key vault, container registry,
+/// Application Insights) as an ARM resource of its own (`arm::platform::associated`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssociatedDoc {
+    /// Region (the workspace's).
+    pub location: String,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// `publicNetworkAccess`.
+    pub public_network_access: PublicNetworkAccess,
+    /// The workspace that made it.
+    pub workspace: String,
+    /// A GUID standing for the resource's own ids (app ids, instrumentation keys).
+    pub guid: String,
+    /// Created/modified.
+    pub audit: Audit,
+}

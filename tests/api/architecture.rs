@@ -172,10 +172,6 @@ fn the_rules_registry_names_functions_that_exist() {
 /// itself never does.
 const JSON_ALLOWED: &[(&str, &str)] = &[
     (
-        "arm/platform/associated.rs",
-        "associated resources (storage, vault, registry): to type",
-    ),
-    (
         "arm/assets.rs",
         "server-filled defaults stored with an asset version (request side)",
     ),

@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::arm::response::{
+    associated, associated_link_resource, associated_pec, list, PecProperties, Resource,
+};
 use crate::domain::{
-    Audit, PrivateEndpointConnection, PublicNetworkAccess, ResourceId, ResourceKind, Workspace,
+    AssociatedDoc, Audit, PublicNetworkAccess, ResourceId, ResourceKind, Workspace,
 };
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
@@ -49,24 +50,6 @@ const TYPES: &[(&str, &str, ResourceKind, &[&str])] = &[
         &[],
     ),
 ];
-
-/// One associated resource (the domain document).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AssociatedDoc {
-    /// Region (the workspace's).
-    pub location: String,
-    /// Tags.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// `publicNetworkAccess`.
-    pub public_network_access: PublicNetworkAccess,
-    /// The workspace that made it.
-    pub workspace: String,
-    /// A GUID standing for the resource's own ids (app ids, instrumentation keys).
-    pub guid: String,
-    /// Created/modified.
-    pub audit: Audit,
-}
 
 /// The kind of an associated resource id (`…/providers/{namespace}/{type}/{name}`), if it is one.
 pub fn kind_of(id: &str) -> Option<ResourceKind> {
@@ -147,98 +130,20 @@ pub async fn ensure(state: &AppState, ws_id: &ResourceId, ws: &Workspace) -> Arm
     Ok(())
 }
 
-/// A private endpoint connection of an associated resource on the wire.
-fn pec_body(kind: ResourceKind, id: &ResourceId, c: &PrivateEndpointConnection) -> Value {
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": format!("{}/privateEndpointConnections", kind.arm_type()),
-        "properties": {
-            "privateEndpoint": { "id": c.private_endpoint_id },
-            "privateLinkServiceConnectionState": { "status": c.status, "description": c.description, "actionRequired": "None" },
-            "provisioningState": "Succeeded"
-        }
-    })
-}
-
 async fn connections(
     state: &AppState,
     kind: ResourceKind,
     id: &ResourceId,
-) -> ArmResult<Vec<Value>> {
+) -> ArmResult<Vec<Resource<PecProperties>>> {
     let mut out = Vec::new();
     for row in state
         .store
         .children(id, ResourceKind::PrivateEndpointConnection)
         .await?
     {
-        out.push(pec_body(kind, &row.resource_id(), &row.doc()?));
+        out.push(associated_pec(kind, &row.resource_id(), &row.doc()?));
     }
     Ok(out)
-}
-
-/// The wire shape of each type (what Azure shows, trimmed to what amlite knows).
-fn body(
-    state: &AppState,
-    kind: ResourceKind,
-    id: &ResourceId,
-    d: &AssociatedDoc,
-    pecs: Vec<Value>,
-) -> Value {
-    let name = id.name();
-    let pna = d.public_network_access.as_str();
-    let created = crate::domain::arm_time(d.audit.created_at);
-    let (extra, props) = match kind {
-        ResourceKind::StorageAccount => (
-            json!({ "kind": "StorageV2", "sku": { "name": "Standard_LRS", "tier": "Standard" } }),
-            json!({
-                "publicNetworkAccess": pna, "privateEndpointConnections": pecs, "creationTime": created,
-                "primaryLocation": d.location, "statusOfPrimary": "available", "supportsHttpsTrafficOnly": true,
-                "minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": false,
-                "networkAcls": { "bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow" },
-                "primaryEndpoints": {
-                    "blob": format!("https://{name}.blob.core.windows.net/"), "file": format!("https://{name}.file.core.windows.net/"),
-                    "queue": format!("https://{name}.queue.core.windows.net/"), "table": format!("https://{name}.table.core.windows.net/"),
-                    "dfs": format!("https://{name}.dfs.core.windows.net/"), "web": format!("https://{name}.z13.web.core.windows.net/")
-                }
-            }),
-        ),
-        ResourceKind::KeyVault => (
-            json!({}),
-            json!({
-                "publicNetworkAccess": pna, "privateEndpointConnections": pecs, "tenantId": state.tenant_id,
-                "sku": { "family": "A", "name": "standard" }, "accessPolicies": [],
-                "vaultUri": format!("https://{name}.vault.azure.net/"), "enableSoftDelete": true,
-                "softDeleteRetentionInDays": 90, "enableRbacAuthorization": false
-            }),
-        ),
-        ResourceKind::ContainerRegistry => (
-            json!({ "sku": { "name": "Premium", "tier": "Premium" } }),
-            json!({
-                "publicNetworkAccess": pna, "privateEndpointConnections": pecs, "creationDate": created,
-                "loginServer": format!("{}.azurecr.io", name.to_ascii_lowercase()), "adminUserEnabled": false,
-                "networkRuleBypassOptions": "AzureServices"
-            }),
-        ),
-        _ => (
-            json!({ "kind": "web" }),
-            json!({
-                "ApplicationId": name, "AppId": d.guid, "Application_Type": "web", "InstrumentationKey": d.guid,
-                "ConnectionString": format!("InstrumentationKey={};IngestionEndpoint=https://{}.in.applicationinsights.azure.com/", d.guid, d.location),
-                "CreationDate": created, "publicNetworkAccessForIngestion": pna, "publicNetworkAccessForQuery": pna,
-                "privateLinkScopedResources": []
-            }),
-        ),
-    };
-    let mut out = json!({
-        "id": id.as_str(), "name": name, "type": kind.arm_type(), "location": d.location, "tags": d.tags,
-        "systemData": crate::arm::wire::system_data(&d.audit),
-    });
-    if let (Some(o), Some(e)) = (out.as_object_mut(), extra.as_object()) {
-        o.extend(e.clone());
-    }
-    let mut props = props;
-    props["provisioningState"] = json!("Succeeded");
-    out["properties"] = props;
-    out
 }
 
 async fn load(state: &AppState, id: &ResourceId, kind: ResourceKind) -> ArmResult<AssociatedDoc> {
@@ -262,7 +167,7 @@ pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<
         [] if m == Method::GET => {
             let d = load(state, &id, kind).await?;
             let pecs = connections(state, kind, &id).await?;
-            Ok(ok(&body(state, kind, &id, &d, pecs)))
+            Ok(ok(&associated(kind, &id, &d, &state.tenant_id, pecs)))
         }
         [] if m == Method::DELETE => Ok(if state.store.delete(&id).await? {
             StatusCode::OK.into_response()
@@ -271,9 +176,7 @@ pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<
         }),
         ["privateendpointconnections"] if m == Method::GET => {
             load(state, &id, kind).await?;
-            Ok(ok(
-                &json!({ "value": connections(state, kind, &id).await? }),
-            ))
+            Ok(ok(&list(connections(state, kind, &id).await?)))
         }
         ["privateendpointconnections", _] if m == Method::GET => {
             load(state, &id, kind).await?;
@@ -285,7 +188,7 @@ pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<
                     name,
                 )
             })?;
-            Ok(ok(&pec_body(kind, &row.resource_id(), &row.doc()?)))
+            Ok(ok(&associated_pec(kind, &row.resource_id(), &row.doc()?)))
         }
         ["privatelinkresources"] if m == Method::GET => {
             load(state, &id, kind).await?;
@@ -294,15 +197,11 @@ pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<
                 .find(|t| t.2 == kind)
                 .map(|t| t.3)
                 .unwrap_or_default();
-            let value: Vec<Value> = groups
+            let value = groups
                 .iter()
-                .map(|g| json!({
-                    "id": id.child("privateLinkResources", g).as_str(), "name": g,
-                    "type": format!("{}/privateLinkResources", kind.arm_type()),
-                    "properties": { "groupId": g, "requiredMembers": [g], "requiredZoneNames": [] }
-                }))
+                .map(|g| associated_link_resource(kind, &id, g))
                 .collect();
-            Ok(ok(&json!({ "value": value })))
+            Ok(ok(&list(value)))
         }
         _ => Err(ArmError::method_not_allowed(m.as_str(), &req.path)),
     }

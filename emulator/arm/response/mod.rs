@@ -4,14 +4,17 @@
 //!
 //! Owns: the ARM envelope [`Resource`], [`SystemData`], [`List`]; per Azure ML resource the
 //! `properties` structs (workspace, online endpoint and deployment, asset versions, containers,
-//! the default datastore) with the normalisations that keep them inside the contract; the
+//! the datastores Azure ML creates) with the normalisations that keep them inside the contract; the
 //! action bodies (keys, tokens, logs, skus, secrets: `actions`, `asset_secrets`); the ARM
 //! plumbing's bodies (`platform`). Properties amlite echoes but does not model travel in a
 //! `#[serde(flatten)]` map. `golden.json` holds the bodies the `json!` renderers answered; the
 //! tests keep the typed ones equal to them.
 //!
+//! The workspace's associated resources (storage, key vault, registry, Application Insights)
+//! and their private endpoint connections are here too (`associated`).
+//!
 //! Not here yet: the `Microsoft.Network` and managed-network rendering (`arm::network`,
-//! `arm::managed_network`) and the associated resources (`arm::platform::associated`).
+//! `arm::managed_network`).
 //!
 //! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`; the
 //! workspace's `managedNetwork` is rendered by `arm::workspace_properties` (managed network).
@@ -25,6 +28,7 @@ use crate::domain::{arm_time, Audit, ResourceId, ResourceKind};
 mod actions;
 mod asset;
 mod asset_secrets;
+mod associated;
 mod deployment;
 mod durations;
 mod endpoint;
@@ -42,6 +46,9 @@ pub use asset::{
     AssetProperties, DatastoreProperties,
 };
 pub use asset_secrets::{pending_upload, DatastoreSecretsBody, PendingUpload};
+pub use associated::{
+    associated, associated_link_resource, associated_pec, AssociatedProperties, PecProperties,
+};
 pub use deployment::{
     deployment, deployment_for, CodeConfiguration, DeploymentProperties, ProbeSettings,
     RequestSettings, ScaleSettings,
