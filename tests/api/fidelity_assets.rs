@@ -1,5 +1,6 @@
 //! Workspace assets and datastores as the az ml recordings answer them (issue 15).
 use crate::common::TestApp;
+use serde_json::json;
 
 /// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
 /// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
@@ -72,7 +73,7 @@ async fn an_environment_version_stays_as_anonymous_as_it_was_created() {
         app.ws_path()
     );
     let body = |anonymous: bool| {
-        serde_json::json!({ "properties": { "isAnonymous": anonymous,
+        json!({ "properties": { "isAnonymous": anonymous,
             "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest" } })
     };
     let first = app.put(&env, body(true)).await;
@@ -86,4 +87,24 @@ async fn an_environment_version_stays_as_anonymous_as_it_was_created() {
     assert_eq!(again.body["properties"]["isAnonymous"], true);
     let read = app.get(&env).await;
     assert_eq!(read.body["properties"]["isAnonymous"], true);
+}
+
+/// `test_online_endpoint_update` (and every cassette that registers an environment): Azure stores
+/// a conda file as sorted, two-space JSON and answers it so on the PUT and every read; amlite's
+/// python runtime still reads its pip dependencies from that form.
+#[tokio::test]
+async fn an_environment_conda_file_is_answered_as_azures_sorted_json() {
+    let app = TestApp::spawn().await;
+    let path = format!("{}/environments/mir-env/versions/3", app.ws_path());
+    let sent = "name: model-env\nchannels:\n- conda-forge\ndependencies:\n- python=3.6.1\n- pip:\n  - azureml-defaults==1.33.0\n";
+    let azure = "{\n  \"channels\": [\n    \"conda-forge\"\n  ],\n  \"dependencies\": [\n    \"python=3.6.1\",\n    {\n      \"pip\": [\n        \"azureml-defaults==1.33.0\"\n      ]\n    }\n  ],\n  \"name\": \"model-env\"\n}";
+    let put = app
+        .put(&path, json!({ "properties": { "condaFile": sent, "image": "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:20210727.v1" } }))
+        .await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    assert_eq!(put.body["properties"]["condaFile"], azure);
+    let get = app.get(&path).await;
+    assert_eq!(get.body["properties"]["condaFile"], azure);
+    let deps = amlite::runtime::conda::parse(azure).unwrap();
+    assert_eq!(deps.pip, ["azureml-defaults==1.33.0"]);
 }

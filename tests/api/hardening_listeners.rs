@@ -6,32 +6,15 @@
 use crate::common;
 use crate::raw_http;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use amlite::config::Config;
 use amlite::error::ArmError;
 use amlite::startup::Application;
 use common::TestApp;
 use raw_http::send_raw_request;
 
-/// Log lines of this test binary (the server runs in-process).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn connect_to_a_listener_is_a_clean_405_logged_below_error() {
-    let logs = Captured::default();
+    let logs = common::log_capture::LogCapture::default();
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)
@@ -51,7 +34,7 @@ async fn connect_to_a_listener_is_a_clean_405_logged_below_error() {
     }
     // The server still serves normally afterwards.
     assert_eq!(app.get("/health").await.status, 200);
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    let text = logs.text();
     assert!(!text.contains("ERROR"), "CONNECT logged an error:\n{text}");
 }
 

@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod isolation;
+pub mod log_capture;
 pub mod tokens;
 
 use std::path::PathBuf;
