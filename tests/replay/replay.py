@@ -32,12 +32,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "contract"))
 
 import cassette as cas  # noqa: E402
+from gaps import GAPS_FILE, read_gaps, write_gaps  # noqa: E402
 import scope  # noqa: E402
 import setup  # noqa: E402
 from amlite_server import REPO, AmliteServer  # noqa: E402
 from compare import body_diffs, same_string  # noqa: E402
 
-GAPS_FILE = HERE / "known_gaps.txt"
 CASSETTE_GLOBS = ("test_online_*.yaml", "test_workspace_managednetwork_*.yaml", "test_featurestore_managednetwork_*.yaml")
 LRO_HEADERS = ("azure-asyncoperation", "location")
 TIMEOUT_S = 30
@@ -318,32 +318,6 @@ def replay_one(w: World, server: AmliteServer, ex: cas.Exchange) -> List[str]:
     if isinstance(body, dict) and isinstance(body.get("primaryKey"), str) and w.bearer is None:
         w.bearer = body["primaryKey"]
     return compare(w, ex, r.status_code, got_headers, body)
-
-
-# --- known gaps ------------------------------------------------------------------------------
-def read_gaps() -> Dict[str, str]:
-    gaps: Dict[str, str] = {}
-    if GAPS_FILE.exists():
-        for line in GAPS_FILE.read_text().splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                key, _, reason = line.partition(" ")
-                gaps[key] = reason.strip()
-    return gaps
-
-
-def write_gaps(results: List[Result]) -> None:
-    lines = [
-        "# Exchanges of the recorded Azure traffic amlite does not match yet (tests/replay/replay.py).",
-        "# One line each: <cassette>#<exchange> <METHOD path>: <first difference> (+N more).",
-        "# The replay fails on a mismatch not listed here and on a listed one that now matches.",
-        "# Regenerate with: tests/replay/run.sh --write-gaps (review the diff: only removals are progress).",
-    ]
-    for r in results:
-        if not r.ok:
-            more = f" (+{len(r.problems) - 1} more)" if len(r.problems) > 1 else ""
-            lines.append(f"{r.key} {r.what}: {r.problems[0]}{more}")
-    GAPS_FILE.write_text("\n".join(lines) + "\n")
 
 
 def main() -> int:
