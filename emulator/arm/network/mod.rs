@@ -112,10 +112,14 @@ pub async fn list_subscription(state: &State, req: &Request, kind: &str) -> ArmR
 
 /// Renders a stored network resource without store lookups (used where only a row is at hand,
 /// e.g. operation results): a PE shows its last known connection status.
-pub fn render_row(state: &AppState, row: &Row, _listener: &Listener) -> ArmResult<Value> {
+pub fn render_row(_state: &AppState, row: &Row, _listener: &Listener) -> ArmResult<Value> {
     let id = row.resource_id();
     match row.kind.as_str() {
-        "virtualNetwork" => Ok(vnet::body(state, &id, &row.doc()?, &[])),
+        "virtualNetwork" => Ok(crate::arm::response::to_value(&vnet::body(
+            &id,
+            &row.doc()?,
+            &[],
+        ))),
         "privateEndpoint" => {
             let doc: model::PrivateEndpointDoc = row.doc()?;
             let status = crate::network::ConnectionStatus::parse(&doc.status)

@@ -3,12 +3,14 @@
 //! between client VNets either). Creating a VNet starts its listener, deleting it stops it.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
 
 use super::model::{self, SubnetDoc, VirtualNetworkDoc, LISTENER_HEADER};
 use super::{listeners, rg_id, NetPath};
 use crate::app::{AppState, State};
 use crate::arm::body::network::SubnetRequest;
+use crate::arm::response::{
+    list as list_of, subnet, virtual_network, Resource, VirtualNetworkProperties,
+};
 use crate::domain::{Audit, ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
@@ -28,50 +30,14 @@ pub async fn load(state: &AppState, id: &ResourceId) -> ArmResult<VirtualNetwork
         .doc()?)
 }
 
-/// Subnet wire shape; `pes` are the ids of the private endpoints in it.
-fn subnet_body(vnet_id: &ResourceId, s: &SubnetDoc, pes: &[String]) -> Value {
-    let id = vnet_id.child("subnets", &s.name);
-    json!({
-        "id": id.as_str(), "name": s.name, "type": "Microsoft.Network/virtualNetworks/subnets",
-        "properties": {
-            "provisioningState": "Succeeded", "addressPrefix": s.address_prefix,
-            "privateEndpoints": pes.iter().map(|p| json!({ "id": p })).collect::<Vec<_>>(),
-            "privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled",
-        }
-    })
-}
-
 /// The VNet wire shape. `pes` lists `(private endpoint id, subnet name)` of the PEs inside it.
 /// Its listener's URL is not in it (see [`with_listener_header`]).
 pub fn body(
-    _state: &AppState,
     id: &ResourceId,
     v: &VirtualNetworkDoc,
     pes: &[(String, String)],
-) -> Value {
-    let tags = serde_json::to_value(&v.tags).unwrap_or_else(|_| json!({}));
-    let subnets: Vec<Value> = v
-        .subnets
-        .iter()
-        .map(|s| {
-            let in_subnet: Vec<String> = pes
-                .iter()
-                .filter(|(_, sn)| sn.eq_ignore_ascii_case(&s.name))
-                .map(|(p, _)| p.clone())
-                .collect();
-            subnet_body(id, s, &in_subnet)
-        })
-        .collect();
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": VNETS, "location": v.location, "tags": tags,
-        "etag": format!("W/\"{}\"", v.resource_guid),
-        "systemData": crate::arm::wire::system_data(&v.audit),
-        "properties": {
-            "provisioningState": "Succeeded", "resourceGuid": v.resource_guid,
-            "addressSpace": { "addressPrefixes": v.address_prefixes },
-            "subnets": subnets, "virtualNetworkPeerings": [], "enableDdosProtection": false,
-        }
-    })
+) -> Resource<VirtualNetworkProperties> {
+    virtual_network(id, v, pes)
 }
 
 /// Private endpoints inside VNet `id`, as `(pe id, subnet name)`.
@@ -99,9 +65,13 @@ fn with_listener_header(state: &AppState, id: &ResourceId, mut resp: Response) -
     resp
 }
 
-async fn render(state: &AppState, id: &ResourceId, v: &VirtualNetworkDoc) -> ArmResult<Value> {
+async fn render(
+    state: &AppState,
+    id: &ResourceId,
+    v: &VirtualNetworkDoc,
+) -> ArmResult<Resource<VirtualNetworkProperties>> {
     let pes = pes_in(state, id).await?;
-    Ok(body(state, id, v, &pes))
+    Ok(body(id, v, &pes))
 }
 
 /// `GET …/virtualNetworks`.
@@ -119,7 +89,7 @@ pub async fn list_rows(state: &AppState, rows: Vec<Row>) -> ArmResult<Response> 
     for row in rows {
         value.push(render(state, &row.resource_id(), &row.doc()?).await?);
     }
-    Ok(ok(&json!({ "value": value })))
+    Ok(ok(&list_of(value)))
 }
 
 /// `GET|PUT|DELETE …/virtualNetworks/{vnet}`.
@@ -214,7 +184,7 @@ async fn put(
     } else {
         StatusCode::CREATED
     };
-    let reply = json_reply(status, &body(state, id, &v, &pes));
+    let reply = json_reply(status, &body(id, &v, &pes));
     Ok(with_listener_header(state, id, reply))
 }
 
@@ -250,12 +220,12 @@ pub async fn subnets(
         if req.method != Method::GET {
             return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
         }
-        let value: Vec<Value> = v
+        let value = v
             .subnets
             .iter()
-            .map(|s| subnet_body(&id, s, &in_subnet(&s.name)))
+            .map(|s| subnet(&id, s, &in_subnet(&s.name)))
             .collect();
-        return Ok(ok(&json!({ "value": value })));
+        return Ok(ok(&list_of(value)));
     }
     let name = crate::arm::safe_name("subnet", p.seg(req, 2))?.to_string();
     let pos = v
@@ -263,7 +233,7 @@ pub async fn subnets(
         .iter()
         .position(|s| s.name.eq_ignore_ascii_case(&name));
     match (&req.method, pos) {
-        (&Method::GET, Some(i)) => Ok(ok(&subnet_body(&id, &v.subnets[i], &in_subnet(&name)))),
+        (&Method::GET, Some(i)) => Ok(ok(&subnet(&id, &v.subnets[i], &in_subnet(&name)))),
         (&Method::GET, None) => Err(ArmError::not_found(
             "Microsoft.Network/virtualNetworks/subnets",
             &name,
@@ -285,7 +255,7 @@ pub async fn subnets(
                 StatusCode::CREATED
             };
             save(state, p, &id, &mut v).await?;
-            Ok(json_reply(status, &subnet_body(&id, &s, &in_subnet(&name))))
+            Ok(json_reply(status, &subnet(&id, &s, &in_subnet(&name))))
         }
         (&Method::DELETE, None) => Ok(StatusCode::NO_CONTENT.into_response()),
         (&Method::DELETE, Some(i)) => {
@@ -325,7 +295,7 @@ pub async fn peerings(
     let id = p.id(VNETS);
     load(state, &id).await?;
     match (&req.method, rest.len()) {
-        (&Method::GET, 1) => Ok(ok(&json!({ "value": [] }))),
+        (&Method::GET, 1) => Ok(ok(&list_of(Vec::<u8>::new()))),
         (&Method::GET, 2) => Err(ArmError::not_found(
             "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
             p.seg(req, 2),

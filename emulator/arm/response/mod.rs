@@ -13,8 +13,9 @@
 //! The workspace's associated resources (storage, key vault, registry, Application Insights)
 //! and their private endpoint connections are here too (`associated`).
 //!
-//! Not here yet: the `Microsoft.Network` and managed-network rendering (`arm::network`,
-//! `arm::managed_network`).
+//! Client VNets and subnets are here (`network`). Not here yet: the private endpoints and their
+//! network interfaces (`arm::network::pe`, `nic`) and the managed-network rendering
+//! (`arm::managed_network`).
 //!
 //! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`; the
 //! workspace's `managedNetwork` is rendered by `arm::workspace_properties` (managed network).
@@ -33,6 +34,7 @@ mod deployment;
 mod durations;
 mod endpoint;
 mod identity;
+mod network;
 mod platform;
 mod workspace;
 mod workspace_filled;
@@ -56,6 +58,7 @@ pub use deployment::{
 pub use durations::{format_duration_ms, is_duration};
 pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
+pub use network::{subnet, virtual_network, SubnetProperties, VirtualNetworkProperties};
 pub use platform::{
     cloud_metadata, provider_registration, resource_group, subscription, subscription_list,
     template_deployment, CloudMetadata, GenericResource, InventoryEntry, MsiToken,
@@ -83,6 +86,9 @@ pub struct Resource<P> {
     /// Tags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// `etag` (the `Microsoft.Network` resources send one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
     /// `kind` (`Default`, `Managed`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
@@ -113,6 +119,7 @@ impl<P> Resource<P> {
             resource_type,
             location: None,
             tags: None,
+            etag: None,
             kind: None,
             identity: None,
             sku: None,

@@ -376,4 +376,5 @@ fn asset_fields_of_the_wrong_type_are_not_echoed() {
 
 mod actions;
 mod associated;
+mod network;
 mod platform;
