@@ -2,8 +2,6 @@
 //! inside its subnet's `addressPrefix`, as Azure allocates it, skipping the five addresses Azure
 //! reserves in every subnet (network, .1 gateway, .2/.3 DNS, broadcast). amlite allocates no
 //! real addresses: the pick is a stable hash of the PE's id, so two PEs may share one.
-use serde_json::{json, Value};
-
 use super::model::{split_subnet_id, PrivateEndpointDoc};
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
@@ -52,36 +50,6 @@ pub async fn address_of(
     Ok(prefix
         .and_then(|p| address_in(&p, id.as_str()))
         .unwrap_or_else(|| crate::network::synthetic_private_ip(id.as_str())))
-}
-
-/// Puts `ip` into a rendered PE: every `customDnsConfigs` entry, and one `ipConfigurations`
-/// entry per group id of its connection (`{groupId, memberName, privateIPAddress}`).
-pub fn place(body: &mut Value, id: &ResourceId, doc: &PrivateEndpointDoc, ip: &str) {
-    let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) else {
-        return;
-    };
-    if let Some(configs) = props
-        .get_mut("customDnsConfigs")
-        .and_then(Value::as_array_mut)
-    {
-        for c in configs {
-            c["ipAddresses"] = json!([ip]);
-        }
-    }
-    let configs: Vec<Value> = doc
-        .connection
-        .group_ids
-        .iter()
-        .map(|g| {
-            let name = format!("{}-{g}-ipconfig", id.name());
-            json!({
-                "name": name, "id": id.child("ipConfigurations", &name).as_str(),
-                "type": "Microsoft.Network/privateEndpoints/ipConfigurations",
-                "properties": { "groupId": g, "memberName": "default", "privateIPAddress": ip }
-            })
-        })
-        .collect();
-    props.insert("ipConfigurations".into(), json!(configs));
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::model::VirtualNetworkDoc;
 use crate::app::{AppState, Listener, Network, State, VnetListener};
@@ -166,18 +166,42 @@ async fn vnet_rows(state: &AppState) -> ArmResult<Vec<crate::store::Row>> {
         .await?)
 }
 
+/// One entry of `GET /_amlite/listeners` (admin API, not Azure's).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListenerEntry<'a> {
+    network: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vnet_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    url: String,
+    metadata_url: String,
+}
+
 /// `GET /_amlite/listeners` → `{"value":[{network, vnetId?, name?, url, metadataUrl}]}`.
 async fn list(state: &AppState) -> ArmResult<Response> {
-    let mut value = vec![
-        json!({ "network": "internet", "url": state.internet_base, "metadataUrl": metadata_url(&state.internet_base) }),
-    ];
-    for row in vnet_rows(state).await? {
+    let rows = vnet_rows(state).await?;
+    let mut value = vec![ListenerEntry {
+        network: "internet",
+        vnet_id: None,
+        name: None,
+        url: state.internet_base.clone(),
+        metadata_url: metadata_url(&state.internet_base),
+    }];
+    for row in &rows {
         if let Some(port) = port_of(state, &row.id) {
             let base = base_url(state, port);
-            value.push(json!({ "network": "vnet", "vnetId": row.id, "name": row.name, "url": base, "metadataUrl": metadata_url(&base) }));
+            value.push(ListenerEntry {
+                network: "vnet",
+                vnet_id: Some(&row.id),
+                name: Some(&row.name),
+                metadata_url: metadata_url(&base),
+                url: base,
+            });
         }
     }
-    Ok(ok(&json!({ "value": value })))
+    Ok(ok(&crate::arm::response::list(value)))
 }
 
 /// Finds a VNet by full id or by name (a name must be unique across resource groups).

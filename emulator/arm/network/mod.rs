@@ -124,7 +124,9 @@ pub fn render_row(_state: &AppState, row: &Row, _listener: &Listener) -> ArmResu
             let doc: model::PrivateEndpointDoc = row.doc()?;
             let status = crate::network::ConnectionStatus::parse(&doc.status)
                 .unwrap_or(crate::network::ConnectionStatus::Pending);
-            Ok(pe::body(&id, &doc, status, ""))
+            Ok(crate::arm::response::to_value(&pe::body(
+                &id, &doc, status, "", None,
+            )))
         }
         other => Err(ArmError::internal(format!(
             "cannot render a resource of kind {other}"

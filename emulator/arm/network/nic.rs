@@ -5,11 +5,13 @@
 //! `privateLinkConnectionProperties` (group id, member, the FQDNs of `customDnsConfigs`) and
 //! `privateEndpoint` pointing back. amlite names it `{pe}.nic.{creation time}`.
 use axum::response::Response;
-use serde_json::{json, Value};
 
 use super::model::PrivateEndpointDoc;
 use super::NetPath;
 use crate::app::AppState;
+use crate::arm::response::{
+    network_interface, NetworkInterfaceProperties, PrivateEndpointProperties, Resource,
+};
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::ok;
@@ -50,48 +52,24 @@ pub async fn get(state: &AppState, p: &NetPath) -> ArmResult<Response> {
 }
 
 /// The NIC's wire shape, from the rendered PE `pe` (its address and DNS names).
-fn body(id: &ResourceId, pe_id: &ResourceId, doc: &PrivateEndpointDoc, pe: &Value) -> Value {
-    let props = &pe["properties"];
-    let dns = props["customDnsConfigs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+fn body(
+    id: &ResourceId,
+    pe_id: &ResourceId,
+    doc: &PrivateEndpointDoc,
+    pe: &Resource<PrivateEndpointProperties>,
+) -> Resource<NetworkInterfaceProperties> {
+    let dns = &pe.properties.custom_dns_configs;
     let ip = dns
         .iter()
-        .find_map(|c| c["ipAddresses"][0].as_str())
-        .or_else(|| props["ipConfigurations"][0]["properties"]["privateIPAddress"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let fqdns: Vec<Value> = dns.iter().map(|c| c["fqdn"].clone()).collect();
-    let configs: Vec<Value> = doc
-        .connection
-        .group_ids
-        .iter()
-        .map(|g| {
-            let name = format!("privateEndpointIpConfig.{g}");
-            json!({
-                "name": name, "id": id.child("ipConfigurations", &name).as_str(),
-                "type": "Microsoft.Network/networkInterfaces/ipConfigurations",
-                "properties": {
-                    "provisioningState": "Succeeded", "privateIPAddress": ip,
-                    "privateIPAllocationMethod": "Dynamic", "privateIPAddressVersion": "IPv4",
-                    "subnet": { "id": doc.subnet_id }, "primary": true,
-                    "privateLinkConnectionProperties": {
-                        "groupId": g, "requiredMemberName": "default", "fqdns": fqdns,
-                    },
-                }
-            })
+        .find_map(|c| c.ip_addresses.first())
+        .or_else(|| {
+            pe.properties
+                .ip_configurations
+                .first()
+                .map(|c| &c.properties.private_ip_address)
         })
-        .collect();
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": NICS, "location": doc.location, "kind": "Regular",
-        "properties": {
-            "provisioningState": "Succeeded", "ipConfigurations": configs,
-            "dnsSettings": { "dnsServers": [], "appliedDnsServers": [] },
-            "macAddress": "", "enableAcceleratedNetworking": false, "enableIPForwarding": false,
-            "vnetEncryptionSupported": false, "disableTcpStateTracking": false,
-            "hostedWorkloads": [], "tapConfigurations": [], "nicType": "Standard",
-            "privateEndpoint": { "id": pe_id.as_str() },
-        }
-    })
+        .cloned()
+        .unwrap_or_default();
+    let fqdns: Vec<String> = dns.iter().map(|c| c.fqdn.clone()).collect();
+    network_interface(id, pe_id, doc, &ip, &fqdns)
 }

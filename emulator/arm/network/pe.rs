@@ -7,71 +7,58 @@
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use super::model::{self, LinkTarget, PeBody, PrivateEndpointDoc, WORKSPACE_GROUP_ID};
 use super::{rg_id, NetPath};
 use crate::app::AppState;
+use crate::arm::response::{
+    list as list_of, private_endpoint, PrivateEndpointProperties, Resource,
+};
 use crate::domain::{Audit, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
-use crate::network::{arm_id_eq, ConnectionStatus, PE_CUTOFF};
+use crate::network::{arm_id_eq, ConnectionStatus, DnsConfig, PE_CUTOFF};
 use crate::store::{resources, Row};
 
 pub(super) const PES: &str = "Microsoft.Network/privateEndpoints";
 
 /// ISO-12: the DNS records a workspace PE shows. A PE created before 2022-05-24 predates the
 /// inference record, so it shows only the workspace API record (ISO-2: re-create it).
-fn dns_configs(id: &str, doc: &PrivateEndpointDoc) -> Vec<Value> {
+fn dns_configs(id: &str, doc: &PrivateEndpointDoc) -> Vec<DnsConfig> {
     let (Some(guid), Some(region)) = (&doc.workspace_guid, &doc.workspace_region) else {
         return Vec::new();
     };
     let ip = crate::network::synthetic_private_ip(id);
     let region_l = region.to_ascii_lowercase().replace(' ', "");
-    let mut out = vec![
-        json!({ "fqdn": format!("{guid}.workspace.{region_l}.api.azureml.ms"), "ipAddresses": [ip] }),
-    ];
+    let mut out = vec![DnsConfig {
+        fqdn: format!("{guid}.workspace.{region_l}.api.azureml.ms"),
+        ip_addresses: vec![ip],
+    }];
     if doc.audit.created_at >= PE_CUTOFF {
-        for c in crate::network::custom_dns_configs(id, guid, region) {
-            out.push(serde_json::to_value(c).unwrap_or(Value::Null));
-        }
+        out.extend(crate::network::custom_dns_configs(id, guid, region));
     }
     out
 }
 
-/// The PE wire shape with the given connection status.
+/// The PE wire shape with the given connection status; `ip` its address in its subnet when
+/// known (see [`private_endpoint`]).
 pub fn body(
     id: &ResourceId,
     doc: &PrivateEndpointDoc,
     status: ConnectionStatus,
     description: &str,
-) -> Value {
-    let c = &doc.connection;
-    let conn = json!({
-        "id": id.child(if c.manual { "manualPrivateLinkServiceConnections" } else { "privateLinkServiceConnections" }, &c.name).as_str(),
-        "name": c.name, "type": "Microsoft.Network/privateEndpoints/privateLinkServiceConnections",
-        "properties": {
-            "provisioningState": "Succeeded", "privateLinkServiceId": c.target_id, "groupIds": c.group_ids,
-            "requestMessage": c.request_message,
-            "privateLinkServiceConnectionState": { "status": status.as_str(), "description": description, "actionsRequired": "None" },
-        }
-    });
-    let (auto, manual) = if c.manual {
-        (json!([]), json!([conn]))
-    } else {
-        (json!([conn]), json!([]))
-    };
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": PES, "location": doc.location, "tags": doc.tags,
-        "systemData": crate::arm::wire::system_data(&doc.audit),
-        "properties": {
-            "provisioningState": "Succeeded", "subnet": { "id": doc.subnet_id },
-            "privateLinkServiceConnections": auto, "manualPrivateLinkServiceConnections": manual,
-            "customDnsConfigs": dns_configs(id.as_str(), doc),
-            "networkInterfaces": [{ "id": super::nic::nic_id(id, doc) }],
-            "ipConfigurations": [], "customNetworkInterfaceName": "",
-        }
-    })
+    ip: Option<&str>,
+) -> Resource<PrivateEndpointProperties> {
+    let nic = super::nic::nic_id(id, doc);
+    private_endpoint(
+        id,
+        doc,
+        status,
+        description,
+        nic,
+        dns_configs(id.as_str(), doc),
+        ip,
+    )
 }
 
 /// The PE as GET shows it: its connection's current status and its address in its subnet.
@@ -79,12 +66,10 @@ pub(super) async fn render(
     state: &AppState,
     id: &ResourceId,
     doc: &PrivateEndpointDoc,
-) -> ArmResult<Value> {
+) -> ArmResult<Resource<PrivateEndpointProperties>> {
     let (status, description) = state.store.connection_status(doc).await?;
-    let mut out = body(id, doc, status, &description);
     let ip = super::ips::address_of(state, id, doc).await?;
-    super::ips::place(&mut out, id, doc, &ip);
-    Ok(out)
+    Ok(body(id, doc, status, &description, Some(&ip)))
 }
 
 /// `GET …/privateEndpoints`.
@@ -102,7 +87,7 @@ pub async fn list_rows(state: &AppState, rows: Vec<Row>) -> ArmResult<Response> 
     for row in rows {
         value.push(render(state, &row.resource_id(), &row.doc()?).await?);
     }
-    Ok(ok(&json!({ "value": value })))
+    Ok(ok(&list_of(value)))
 }
 
 /// `GET|PUT|DELETE …/privateEndpoints/{pe}`.

@@ -13,9 +13,9 @@
 //! The workspace's associated resources (storage, key vault, registry, Application Insights)
 //! and their private endpoint connections are here too (`associated`).
 //!
-//! Client VNets and subnets are here (`network`). Not here yet: the private endpoints and their
-//! network interfaces (`arm::network::pe`, `nic`) and the managed-network rendering
-//! (`arm::managed_network`).
+//! So is the `Microsoft.Network` provider (`network`: client VNets, subnets, private endpoints
+//! and their network interfaces). Not here yet: the managed-network rendering
+//! (`arm::managed_network`, `arm::workspace_properties`, `arm::monitor`).
 //!
 //! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`; the
 //! workspace's `managedNetwork` is rendered by `arm::workspace_properties` (managed network).
@@ -58,7 +58,10 @@ pub use deployment::{
 pub use durations::{format_duration_ms, is_duration};
 pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
-pub use network::{subnet, virtual_network, SubnetProperties, VirtualNetworkProperties};
+pub use network::{
+    network_interface, private_endpoint, subnet, virtual_network, NetworkInterfaceProperties,
+    PrivateEndpointProperties, SubnetProperties, VirtualNetworkProperties,
+};
 pub use platform::{
     cloud_metadata, provider_registration, resource_group, subscription, subscription_list,
     template_deployment, CloudMetadata, GenericResource, InventoryEntry, MsiToken,
