@@ -33,7 +33,7 @@ async fn succeeded_result(
         }
         lro::Action::OutboundRule { name } => {
             let ws: crate::domain::Workspace = row.doc()?;
-            match crate::rules::outbound_view::all_rules(&ws)
+            match crate::rules::outbound_view::wire_rules(&ws, row.resource_id().as_str())
                 .into_iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(&name))
             {

@@ -199,16 +199,18 @@ fn apply_managed_network(
 }
 
 /// `properties.managedNetwork` on the wire: isolation mode, the Required rules of ISO-8 plus user
-/// rules, and `status` (`Active` once provisioned).
-pub fn managed_network_wire(w: &Workspace) -> Value {
+/// rules, Azure's system rules, and `status` (`Active` once provisioned). `changeableIsolationModes`
+/// lists the modes the workspace may still move to (recorded: `['AllowOnlyApprovedOutbound']` under
+/// `AllowInternetOutbound`, `[]` under `AllowOnlyApprovedOutbound`).
+pub fn managed_network_wire(w: &Workspace, workspace_id: &str) -> Value {
     let mode = w.managed_network.isolation_mode;
     let mut rules_map = Map::new();
-    for (name, rule) in crate::rules::outbound_view::all_rules(w) {
+    for (name, rule) in crate::rules::outbound_view::wire_rules(w, workspace_id) {
         rules_map.insert(name, rule);
     }
     let changeable: Vec<&str> = rules::IsolationMode::ALL
         .iter()
-        .filter(|m| m.rank() >= mode.rank())
+        .filter(|m| m.rank() > mode.rank())
         .map(|m| m.as_str())
         .collect();
     json!({

@@ -22,6 +22,7 @@ mod correctness_regions;
 mod crash_safety;
 mod docs;
 mod egress_proxy;
+mod fidelity_managed_network;
 mod fidelity_recorded;
 mod hardening;
 mod hardening_listeners;

@@ -1,0 +1,140 @@
+//! The workspace managed network as recorded real Azure answers it (issue 15; cassettes
+//! `test_workspace_managednetwork_outbound_rule_operations`, `test_workspace_managednetwork_provision`,
+//! `test_featurestore_managednetwork_provision` of az ml 2.41.1).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+async fn set_mode(app: &TestApp, mode: &str) -> Value {
+    let ws = app.ws_path();
+    let r = app
+        .patch(
+            &ws,
+            json!({ "properties": { "managedNetwork": { "isolationMode": mode } } }),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.text);
+    if r.status == 202 {
+        app.wait(&r).await;
+    }
+    app.get(&ws).await.body
+}
+
+/// `changeableIsolationModes` lists the modes the workspace may still move to: recorded
+/// `['AllowOnlyApprovedOutbound']` under AllowInternetOutbound and `[]` under
+/// AllowOnlyApprovedOutbound.
+#[tokio::test]
+async fn changeable_isolation_modes_are_the_modes_still_ahead() {
+    let app = TestApp::spawn().await;
+    let w = app.get(&app.ws_path()).await.body;
+    assert_eq!(
+        w["properties"]["managedNetwork"]["changeableIsolationModes"],
+        json!(["AllowInternetOutbound", "AllowOnlyApprovedOutbound"])
+    );
+    let w = set_mode(&app, "AllowInternetOutbound").await;
+    let mn = &w["properties"]["managedNetwork"];
+    assert_eq!(
+        mn["changeableIsolationModes"],
+        json!(["AllowOnlyApprovedOutbound"])
+    );
+    // Azure shows no system rules under AllowInternetOutbound.
+    let rules = mn["outboundRules"].as_object().cloned().unwrap_or_default();
+    assert!(
+        rules.keys().all(|n| !n.starts_with("__SYS_ST_")),
+        "{rules:?}"
+    );
+    let w = set_mode(&app, "AllowOnlyApprovedOutbound").await;
+    assert_eq!(
+        w["properties"]["managedNetwork"]["changeableIsolationModes"],
+        json!([])
+    );
+}
+
+/// Under AllowOnlyApprovedOutbound Azure answers its system (`Required`) rules already before
+/// provisioning: nine `__SYS_ST_` service tags (one the region's MicrosoftContainerRegistry) and
+/// `__SYS_PE_` private endpoints to the workspace, its storage (blob, file) and key vault.
+#[tokio::test]
+async fn approved_outbound_shows_azures_system_rules() {
+    let app = TestApp::spawn().await;
+    let w = set_mode(&app, "AllowOnlyApprovedOutbound").await;
+    let region = w["location"].as_str().unwrap().to_string();
+    let guid8: String = w["properties"]["workspaceId"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .take(8)
+        .collect();
+    let rules = w["properties"]["managedNetwork"]["outboundRules"].clone();
+    assert_eq!(
+        rules["__SYS_ST_AzureMachineLearning_UDP"],
+        json!({ "type": "ServiceTag", "destination": { "serviceTag": "AzureMachineLearning",
+            "protocol": "UDP", "portRanges": "5831", "action": "Allow", "addressPrefixes": [] },
+            "status": "Inactive", "category": "Required" })
+    );
+    let mcr = format!("__SYS_ST_MicrosoftContainerRegistry.{region}_TCP");
+    assert_eq!(
+        rules[&mcr]["destination"]["serviceTag"],
+        format!("MicrosoftContainerRegistry.{region}")
+    );
+    for n in [
+        "AzureActiveDirectory_TCP",
+        "AzureFrontDoor.FirstParty",
+        "AzureMachineLearning_TCP",
+        "AzureMonitor_TCP",
+        "AzureResourceManager_TCP",
+        "BatchNodeManagement_TCP",
+        "VirtualNetwork",
+    ] {
+        assert_eq!(
+            rules[format!("__SYS_ST_{n}")]["category"],
+            "Required",
+            "{n}"
+        );
+    }
+    let ws_name = app.ws_path().rsplit('/').next().unwrap().to_string();
+    let own = &rules[format!("__SYS_PE_{ws_name}_amlworkspace_{guid8}")];
+    assert_eq!(
+        own["destination"]["serviceResourceId"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        w["id"].as_str().unwrap().to_lowercase()
+    );
+    assert_eq!(own["destination"]["sparkEnabled"], true);
+    let storage = w["properties"]["storageAccount"].as_str().unwrap();
+    let sa = storage.rsplit('/').next().unwrap();
+    for sub in ["blob", "file"] {
+        let r = &rules[format!("__SYS_PE_{sa}_{sub}_{guid8}")];
+        assert_eq!(r["destination"]["serviceResourceId"], storage, "{sub}");
+        assert_eq!(r["destination"]["sparkStatus"], "Inactive");
+    }
+    let kv = w["properties"]["keyVault"].as_str().unwrap();
+    let vault = &rules[format!("__SYS_PE_{}_vault_{guid8}", kv.rsplit('/').next().unwrap())];
+    assert_eq!(vault["destination"]["sparkEnabled"], false);
+
+    // The same rules in the list and one by one; they are the service's: not changed or deleted.
+    let ws = app.ws_path();
+    let list = app.get(&format!("{ws}/outboundRules")).await.body;
+    let listed = list["value"].as_array().unwrap();
+    assert!(listed.iter().any(|r| r["name"] == mcr.as_str()), "{list}");
+    let sys = format!("{ws}/outboundRules/__SYS_ST_VirtualNetwork");
+    let one = app.get(&sys).await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert_eq!(one.body["properties"]["destination"]["portRanges"], "*");
+    let fqdn = json!({ "properties": { "type": "FQDN", "destination": "example.com" } });
+    for r in [app.delete(&sys).await, app.put(&sys, fqdn).await] {
+        assert_eq!(r.status, 400, "{}", r.text);
+    }
+    // Provisioned: Active.
+    let p = app
+        .post(&format!("{ws}/provisionManagedNetwork"), None)
+        .await;
+    app.wait(&p).await;
+    let w = app.get(&app.ws_path()).await.body;
+    assert_eq!(
+        w["properties"]["managedNetwork"]["outboundRules"]["__SYS_ST_AzureMonitor_TCP"]["status"],
+        "Active"
+    );
+}
