@@ -7,18 +7,18 @@ use crate::common;
 use common::TestApp;
 use serde_json::{json, Value};
 
-async fn set_mode(app: &TestApp, mode: &str) -> Value {
-    let ws = app.ws_path();
-    let r = app
-        .patch(
-            &ws,
-            json!({ "properties": { "managedNetwork": { "isolationMode": mode } } }),
-        )
-        .await;
+/// Waits for a write that was accepted (`200`/`201`, or `202` and its operation).
+async fn settle(app: &TestApp, r: common::Resp) {
     assert!(r.status < 300, "{}", r.text);
     if r.status == 202 {
         app.wait(&r).await;
     }
+}
+
+async fn set_mode(app: &TestApp, mode: &str) -> Value {
+    let ws = app.ws_path();
+    let body = json!({ "properties": { "managedNetwork": { "isolationMode": mode } } });
+    settle(app, app.patch(&ws, body).await).await;
     app.get(&ws).await.body
 }
 
@@ -137,4 +137,39 @@ async fn approved_outbound_shows_azures_system_rules() {
         w["properties"]["managedNetwork"]["outboundRules"]["__SYS_ST_AzureMonitor_TCP"]["status"],
         "Active"
     );
+}
+
+/// A workspace PATCH with `managedNetwork.outboundRules` merges them into the rules the
+/// workspace has (recorded: the rules the PATCH does not name stay, the ones it names are
+/// added or replaced); a PUT of the workspace replaces them.
+#[tokio::test]
+async fn a_patch_merges_outbound_rules_a_put_replaces_them() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let fqdn = |d: &str| json!({ "type": "FQDN", "category": "UserDefined", "destination": d });
+    let mn = |rules: Value| {
+        json!({ "properties": { "managedNetwork": {
+        "isolationMode": "AllowOnlyApprovedOutbound", "outboundRules": rules } } })
+    };
+    for body in [
+        mn(json!({ "first": fqdn("a.example.com") })),
+        mn(json!({ "second": fqdn("b.example.com"), "first": fqdn("c.example.com") })),
+    ] {
+        settle(&app, app.patch(&ws, body).await).await;
+    }
+    let w = app.get(&ws).await.body;
+    let rules = &w["properties"]["managedNetwork"]["outboundRules"];
+    assert_eq!(rules["first"]["destination"], "c.example.com");
+    assert_eq!(rules["second"]["destination"], "b.example.com");
+
+    let mut put = mn(json!({ "third": fqdn("d.example.com") }));
+    put["location"] = w["location"].clone();
+    settle(&app, app.put(&ws, put).await).await;
+    let w = app.get(&ws).await.body;
+    let rules = &w["properties"]["managedNetwork"]["outboundRules"];
+    assert!(
+        rules.get("first").is_none() && rules.get("second").is_none(),
+        "{rules}"
+    );
+    assert_eq!(rules["third"]["destination"], "d.example.com");
 }
