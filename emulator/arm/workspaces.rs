@@ -183,7 +183,7 @@ pub async fn list_by_subscription(state: &AppState, req: &Request) -> ArmResult<
 
 /// A workspace as a GET or list shows it, with what Azure fills in for the api-version asked
 /// (`response::azure_filled`).
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     req: &Request,
     id: &ResourceId,

@@ -173,3 +173,28 @@ async fn a_patch_merges_outbound_rules_a_put_replaces_them() {
     );
     assert_eq!(rules["third"]["destination"], "d.example.com");
 }
+
+/// An outbound rule DELETE is accepted (202, `Azure-AsyncOperation` and `Location`) and its
+/// `Location` result is the workspace, as a GET shows it (recorded).
+#[tokio::test]
+async fn an_outbound_rule_delete_results_in_the_workspace() {
+    let app = TestApp::spawn().await;
+    set_mode(&app, "AllowOnlyApprovedOutbound").await;
+    let rule = format!("{}/outboundRules/pypi", app.ws_path());
+    let body = json!({ "properties": { "type": "FQDN", "destination": "pypi.org" } });
+    settle(&app, app.put(&rule, body).await).await;
+    let del = app.delete(&rule).await;
+    assert_eq!(del.status, 202, "{}", del.text);
+    assert!(del.header("azure-asyncoperation").is_some());
+    app.wait(&del).await;
+    let result = app.get(&del.header("location").unwrap()).await;
+    let w = app.get(&app.ws_path()).await.body;
+    assert_eq!(result.status, 200, "{}", result.text);
+    assert_eq!(result.body["id"], w["id"]);
+    let rules = &result.body["properties"]["managedNetwork"]["outboundRules"];
+    assert!(rules.get("pypi").is_none(), "{rules}");
+    assert_eq!(
+        result.body["properties"]["workspaceId"],
+        w["properties"]["workspaceId"]
+    );
+}
