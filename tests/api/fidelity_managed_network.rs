@@ -198,3 +198,23 @@ async fn an_outbound_rule_delete_results_in_the_workspace() {
         w["properties"]["workspaceId"]
     );
 }
+
+/// `test_workspace_managednetwork_provision` (api-version 2023-08-01-preview): the workspace
+/// shows the AI services it has not connected, none started, and no endpoint resources.
+#[tokio::test]
+async fn the_workspace_shows_its_unconnected_ai_services() {
+    let app = TestApp::spawn().await;
+    let version = "api-version=2023-08-01-preview";
+    let w = app.get(&format!("{}?{version}", app.ws_path())).await.body;
+    let p = &w["properties"];
+    for k in [
+        "azureOpenAI",
+        "azureCognitiveSearch",
+        "azureAIContentSafety",
+    ] {
+        assert_eq!(p[k]["provisioningState"], "NotStarted", "{k}");
+        assert!(p[k]["resourceId"].is_null(), "{k}");
+    }
+    assert_eq!(p["azureOpenAI"]["deployedModels"], json!([]));
+    assert_eq!(p["endpointResources"], json!({}));
+}
