@@ -113,7 +113,7 @@ pub async fn route(
     let m = &req.method;
     match rest {
         ["outboundrules"] if m == Method::GET => Ok(ok(&super::wire::list(
-            rules::outbound_view::all_rules(&ws)
+            rules::outbound_view::wire_rules(&ws, w.id.as_str())
                 .iter()
                 .map(|(n, r)| rule_body(&w.id, n, r))
                 .collect(),
@@ -157,7 +157,7 @@ async fn outbound_rule(
     ws: &mut Workspace,
     name: &str,
 ) -> ArmResult<Response> {
-    let existing = rules::outbound_view::all_rules(ws)
+    let existing = rules::outbound_view::wire_rules(ws, w.id.as_str())
         .into_iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name));
     match req.method {

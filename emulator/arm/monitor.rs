@@ -14,7 +14,7 @@ use crate::lro;
 /// The `Location` result of a finished operation: the resource (204 once it is gone), except
 /// where Azure answers otherwise (recorded: `test_workspace_managednetwork_provision`'s
 /// `provisionManagedNetwork` result is the network's status; an outbound rule PUT's is the rule,
-/// `test_workspace_managednetwork_outbound_rule_operations`).
+/// an outbound rule DELETE's the workspace, `test_workspace_managednetwork_outbound_rule_operations`).
 async fn succeeded_result(
     state: &AppState,
     req: &Request,
@@ -33,7 +33,7 @@ async fn succeeded_result(
         }
         lro::Action::OutboundRule { name } => {
             let ws: crate::domain::Workspace = row.doc()?;
-            match crate::rules::outbound_view::all_rules(&ws)
+            match crate::rules::outbound_view::wire_rules(&ws, row.resource_id().as_str())
                 .into_iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(&name))
             {
@@ -42,7 +42,14 @@ async fn succeeded_result(
                     &n,
                     &r,
                 ))),
-                None => Ok(StatusCode::NO_CONTENT.into_response()),
+                // A DELETE's result: the workspace (recorded).
+                None => Ok(ok(&super::workspaces::render(
+                    state,
+                    req,
+                    &row.resource_id(),
+                    &ws,
+                )
+                .await?)),
             }
         }
         _ => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),

@@ -58,7 +58,7 @@ pub fn new_workspace(
         provisioning_state: ProvisioningState::Succeeded,
         audit: Audit::at(now),
     };
-    apply_properties(&mut ws, sub, props, true, auto_provision)?;
+    apply_properties(&mut ws, sub, props, true, false, auto_provision)?;
     Ok(ws)
 }
 
@@ -89,12 +89,16 @@ const MODELLED: &[&str] = &[
 
 /// Applies wire `properties` to a workspace (PUT and PATCH, fixtures, the template deployment).
 /// They are decoded into [`WorkspaceProperties`] first, so a value of the wrong type is a 400
-/// naming it; ISO-3 and ISO-9 are checked here; unmodelled properties are kept as sent.
+/// naming it; ISO-3 and ISO-9 are checked here; unmodelled properties are kept as sent. A PATCH
+/// (`patch`) merges `managedNetwork.outboundRules` into the workspace's rules (recorded:
+/// `test_workspace_managednetwork_outbound_rule_operations`, where rules a PATCH does not name
+/// stay); a PUT replaces them.
 pub fn apply_properties(
     ws: &mut Workspace,
     sub: &str,
     props: &Map<String, Value>,
     creating: bool,
+    patch: bool,
     auto_provision: bool,
 ) -> ArmResult<()> {
     let typed: WorkspaceProperties = decode_object_at(props, "properties")?;
@@ -106,7 +110,7 @@ pub fn apply_properties(
     }
     apply_associated_resources(ws, sub, &typed, creating)?;
     if let Some(mn) = &typed.managed_network {
-        apply_managed_network(ws, mn, auto_provision)?;
+        apply_managed_network(ws, mn, patch, auto_provision)?;
     }
     for (k, v) in props {
         if !MODELLED.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
@@ -156,6 +160,7 @@ fn apply_associated_resources(
 fn apply_managed_network(
     ws: &mut Workspace,
     mn: &ManagedNetworkBody,
+    patch: bool,
     auto_provision: bool,
 ) -> ArmResult<()> {
     let current = ws.managed_network.isolation_mode;
@@ -170,7 +175,9 @@ fn apply_managed_network(
     }
     let mut user_rules = ws.managed_network.user_rules.clone();
     if let Some(rules_map) = &mn.outbound_rules {
-        user_rules.clear();
+        if !patch {
+            user_rules.clear();
+        }
         for (name, rule) in rules_map {
             let path = format!("properties.managedNetwork.outboundRules.{name}");
             let Some(rule) = rule else {
@@ -199,16 +206,18 @@ fn apply_managed_network(
 }
 
 /// `properties.managedNetwork` on the wire: isolation mode, the Required rules of ISO-8 plus user
-/// rules, and `status` (`Active` once provisioned).
-pub fn managed_network_wire(w: &Workspace) -> Value {
+/// rules, Azure's system rules, and `status` (`Active` once provisioned). `changeableIsolationModes`
+/// lists the modes the workspace may still move to (recorded: `['AllowOnlyApprovedOutbound']` under
+/// `AllowInternetOutbound`, `[]` under `AllowOnlyApprovedOutbound`).
+pub fn managed_network_wire(w: &Workspace, workspace_id: &str) -> Value {
     let mode = w.managed_network.isolation_mode;
     let mut rules_map = Map::new();
-    for (name, rule) in crate::rules::outbound_view::all_rules(w) {
+    for (name, rule) in crate::rules::outbound_view::wire_rules(w, workspace_id) {
         rules_map.insert(name, rule);
     }
     let changeable: Vec<&str> = rules::IsolationMode::ALL
         .iter()
-        .filter(|m| m.rank() >= mode.rank())
+        .filter(|m| m.rank() > mode.rank())
         .map(|m| m.as_str())
         .collect();
     json!({

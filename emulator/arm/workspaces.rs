@@ -72,6 +72,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
                 &w.sub,
                 &props,
                 false,
+                false,
                 state.config.auto_provision_network,
             )?;
             ws.audit.modified_at = chrono::Utc::now();
@@ -108,6 +109,7 @@ async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Respons
         &w.sub,
         &props,
         false,
+        true,
         state.config.auto_provision_network,
     )?;
     apply_top(&mut ws, body);
@@ -181,7 +183,7 @@ pub async fn list_by_subscription(state: &AppState, req: &Request) -> ArmResult<
 
 /// A workspace as a GET or list shows it, with what Azure fills in for the api-version asked
 /// (`response::azure_filled`).
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     req: &Request,
     id: &ResourceId,

@@ -37,6 +37,7 @@ pub mod outbound_view;
 pub mod provisioning;
 pub mod quota;
 mod registry;
+pub mod system_rules;
 pub mod traffic;
 pub mod types;
 mod violation;

@@ -1,6 +1,7 @@
 //! The outbound rules a workspace's managed network shows (ISO-8 required rules and the user's
-//! rules, with `status`), in their wire form. One view for every reader: the control plane's
-//! list/get, the monitor, and the egress proxy's rule set. Pure: depends on `domain` only.
+//! rules, with `status`), in their wire form: [`all_rules`] is the egress proxy's rule set;
+//! [`wire_rules`] (those plus Azure's system rules) is what the control plane answers (list/get,
+//! the workspace's `managedNetwork`, the monitor). Pure: depends on `domain` only.
 use serde_json::{json, Value};
 
 use super::managed_network::iso_8_required_outbound_rules;
@@ -36,6 +37,29 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
         rule["status"] = json!(status);
         azure_filled_destination(&mut rule);
         out.push((name.clone(), rule));
+    }
+    out
+}
+
+/// The rules the control plane answers (list/get of outbound rules, the workspace's
+/// `managedNetwork`, the monitor): [`all_rules`] plus Azure's system rules
+/// ([`super::system_rules`]), which the egress proxy never sees.
+pub fn wire_rules(w: &Workspace, workspace_id: &str) -> Vec<(String, Value)> {
+    let mut out = all_rules(w);
+    let inputs = super::system_rules::SystemRuleInputs {
+        isolation_mode: w.managed_network.isolation_mode,
+        provisioned: w.managed_network.provisioned,
+        region: &w.location,
+        workspace_id,
+        workspace_guid: &w.workspace_guid,
+        storage_account: &w.storage_account,
+        key_vault: &w.key_vault,
+        container_registry: w.container_registry.as_deref(),
+    };
+    for (name, rule) in super::system_rules::azure_system_rules(&inputs) {
+        if !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            out.push((name, rule));
+        }
     }
     out
 }

@@ -26,6 +26,7 @@ mod egress_proxy_plumbing;
 mod egress_proxy_support;
 mod fidelity_assets;
 mod fidelity_endpoints;
+mod fidelity_managed_network;
 mod fidelity_recorded;
 mod hardening;
 mod hardening_listeners;

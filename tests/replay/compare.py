@@ -65,6 +65,25 @@ def _type_name(v: Any) -> str:
     return type(v).__name__
 
 
+_SYS_PE_NAME = re.compile(r"^__SYS_PE_(.+)_([^_]+)_[0-9a-f]{8}$", re.I)
+
+
+def _generated_key(k: str, actual: Any, rewrite: Callable[[str], str]) -> Any:
+    """A key (or list item name) of amlite's that names what `k` names: Azure's
+    `__SYS_PE_{resource}_{target}_{8 hex}` rules end in an 8-hex id Azure generates per managed
+    network, and name the workspace's storage account / key vault, whose generated names the
+    cassette's rewrites map to amlite's."""
+    m = _SYS_PE_NAME.match(k)
+    if not m:
+        return None
+    want = (rewrite("/" + m.group(1)).lstrip("/").lower(), m.group(2).lower())
+    for ak in actual:
+        am = _SYS_PE_NAME.match(ak)
+        if am and (am.group(1).lower(), am.group(2).lower()) == want:
+            return ak
+    return None
+
+
 def body_diffs(recorded: Any, actual: Any, rewrite: Callable[[str], str], path: str = "") -> List[str]:
     """Paths where amlite's body lacks or contradicts a non-null value of Azure's."""
     if recorded is None:
@@ -83,7 +102,7 @@ def body_diffs(recorded: Any, actual: Any, rewrite: Callable[[str], str], path: 
         for k, v in recorded.items():
             if v is None:
                 continue
-            ak = k if k in actual else lower.get(k.lower())
+            ak = k if k in actual else lower.get(k.lower()) or _generated_key(k, actual, rewrite)
             sub = f"{path}.{k}" if path else k
             if ak is None:
                 out.append(f"{sub}: missing (Azure: {_short(v)})")
@@ -99,6 +118,15 @@ def body_diffs(recorded: Any, actual: Any, rewrite: Callable[[str], str], path: 
             by_name = {str(x.get("name")).lower(): x for x in actual if isinstance(x, dict)}
             for x in recorded:
                 got = by_name.get(str(x["name"]).lower())
+                if got is None:
+                    alias = _generated_key(str(x["name"]), by_name, rewrite)
+                    got = by_name.get(alias) if alias else None
+                    if isinstance(got, dict) and isinstance(got.get("name"), str):
+                        # The item's own name (and the id ending in it) is the aliased one.
+                        name, alias_name = str(x["name"]), got["name"]
+                        x = {**x, "name": alias_name}
+                        if isinstance(x.get("id"), str):
+                            x["id"] = x["id"].replace(name, alias_name)
                 sub = f"{path}[{x['name']}]"
                 if got is None:
                     out.append(f"{sub}: missing from the list")

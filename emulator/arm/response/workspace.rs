@@ -127,7 +127,7 @@ pub fn workspace(
         friendly_name: extra
             .remove("friendlyName")
             .unwrap_or_else(|| Value::String(id.name().to_string())),
-        managed_network: crate::arm::workspace_properties::managed_network_wire(w),
+        managed_network: crate::arm::workspace_properties::managed_network_wire(w, id.as_str()),
         private_endpoint_connections: None,
         extra,
     };

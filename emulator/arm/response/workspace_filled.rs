@@ -84,6 +84,39 @@ struct NotebookInfo {
     is_private_link_enabled: bool,
 }
 
+/// `azureCognitiveSearch`, `azureAIContentSafety` (and the common part of `azureOpenAI`): an AI
+/// service connection of the workspace.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AiService {
+    provisioning_state: &'static str,
+    resource_id: Option<String>,
+    auth_type: Option<String>,
+    endpoint: Option<String>,
+    failure_reason: Option<String>,
+}
+
+impl AiService {
+    const NOT_STARTED: AiService = AiService {
+        provisioning_state: "NotStarted",
+        resource_id: None,
+        auth_type: None,
+        endpoint: None,
+        failure_reason: None,
+    };
+}
+
+/// `azureOpenAI`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenAiService {
+    #[serde(flatten)]
+    service: AiService,
+    location: Option<String>,
+    proxy_resource_id: Option<String>,
+    deployed_models: Vec<Value>,
+}
+
 /// `serverlessComputeSettings`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -142,6 +175,18 @@ pub fn azure_filled(
         Value::String(crate::domain::arm_time(w.audit.created_at)),
     );
     put("sasGetterUri", Value::from(""));
+    // The AI services a workspace has not connected (recorded in every 2.41.1 cassette that
+    // shows them, e.g. `test_workspace_managednetwork_provision`): none started, no endpoints.
+    let open_ai = OpenAiService {
+        service: AiService::NOT_STARTED,
+        location: None,
+        proxy_resource_id: None,
+        deployed_models: Vec::new(),
+    };
+    put("azureOpenAI", to_value(&open_ai));
+    put("azureCognitiveSearch", to_value(&AiService::NOT_STARTED));
+    put("azureAIContentSafety", to_value(&AiService::NOT_STARTED));
+    put("endpointResources", Value::Object(serde_json::Map::new()));
     if v >= "2023-06-01" {
         put("ipAllowlist", Value::Array(Vec::new()));
     }
