@@ -10,7 +10,10 @@ use super::body::workspace::{
 };
 use super::WsPath;
 use crate::app::AppState;
-use crate::domain::{PrivateEndpointConnection, ResourceId, ResourceKind, Workspace};
+use crate::arm::response::{
+    list, outbound_rule as rule_resource, workspace_link_resources, workspace_pec,
+};
+use crate::domain::{PrivateEndpointConnection, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
 use crate::lro::Action;
@@ -97,11 +100,6 @@ fn spark_enabled_as_boolean(dest: &mut Value, target: &str) -> ArmResult<()> {
     Ok(())
 }
 
-/// An outbound rule resource (`OutboundRuleBasicResource`).
-pub fn rule_body(ws_id: &ResourceId, name: &str, rule: &Value) -> Value {
-    json!({ "id": ws_id.child("outboundRules", name).as_str(), "name": name, "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": rule })
-}
-
 /// Dispatch for the managed-network and private-endpoint-connection routes.
 pub async fn route(
     state: &AppState,
@@ -115,7 +113,7 @@ pub async fn route(
         ["outboundrules"] if m == Method::GET => Ok(ok(&super::wire::list(
             rules::outbound_view::wire_rules(&ws, w.id.as_str())
                 .iter()
-                .map(|(n, r)| rule_body(&w.id, n, r))
+                .map(|(n, r)| rule_resource(&w.id, n, r))
                 .collect(),
         ))),
         ["outboundrules", _] => {
@@ -136,16 +134,12 @@ pub async fn route(
                 .await?;
             let mut value = Vec::new();
             for r in rows {
-                value.push(pec_body(&r.resource_id(), &r.doc()?, &ws.location));
+                value.push(workspace_pec(&r.resource_id(), &r.doc()?, &ws.location));
             }
-            Ok(ok(&json!({ "value": value })))
+            Ok(ok(&list(value)))
         }
         ["privateendpointconnections", _] => private_endpoint_connection(state, req, w, &ws).await,
-        ["privatelinkresources"] if m == Method::GET => Ok(ok(&json!({ "value": [{
-            "id": w.id.child("privateLinkResources", "amlworkspace").as_str(), "name": "amlworkspace",
-            "type": "Microsoft.MachineLearningServices/workspaces/privateLinkResources",
-            "properties": { "groupId": "amlworkspace", "requiredMembers": ["default"], "requiredZoneNames": ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"] }
-        }] }))),
+        ["privatelinkresources"] if m == Method::GET => Ok(ok(&workspace_link_resources(&w.id))),
         _ => Err(ArmError::method_not_allowed(m.as_str(), &req.path)),
     }
 }
@@ -163,7 +157,7 @@ async fn outbound_rule(
     match req.method {
         Method::GET => {
             let (n, r) = existing.ok_or_else(|| ArmError::not_found("outboundRules", name))?;
-            Ok(ok(&rule_body(&w.id, &n, &r)))
+            Ok(ok(&rule_resource(&w.id, &n, &r)))
         }
         Method::PUT => {
             if existing
@@ -207,19 +201,6 @@ async fn outbound_rule(
     }
 }
 
-/// A private endpoint connection on the wire.
-pub fn pec_body(id: &ResourceId, c: &PrivateEndpointConnection, location: &str) -> Value {
-    json!({
-        "id": id.as_str(), "name": id.name(), "type": ResourceKind::PrivateEndpointConnection.arm_type(), "location": location,
-        "properties": {
-            "privateEndpoint": { "id": c.private_endpoint_id, "subnetArmId": c.subnet_id },
-            "privateLinkServiceConnectionState": { "status": c.status, "description": c.description, "actionsRequired": "None" },
-            "provisioningState": "Succeeded",
-            "groupIds": ["amlworkspace"],
-        }
-    })
-}
-
 async fn private_endpoint_connection(
     state: &AppState,
     req: &Request,
@@ -232,7 +213,11 @@ async fn private_endpoint_connection(
     match req.method {
         Method::GET => {
             let row = row.ok_or_else(|| ArmError::not_found("privateEndpointConnections", name))?;
-            Ok(ok(&pec_body(&row.resource_id(), &row.doc()?, &ws.location)))
+            Ok(ok(&workspace_pec(
+                &row.resource_id(),
+                &row.doc()?,
+                &ws.location,
+            )))
         }
         Method::PUT => {
             let row = row.ok_or_else(|| ArmError::not_found("privateEndpointConnections", name))?;
@@ -259,7 +244,7 @@ async fn private_endpoint_connection(
                     &c,
                 )
                 .await?;
-            Ok(ok(&pec_body(&row.resource_id(), &c, &ws.location)))
+            Ok(ok(&workspace_pec(&row.resource_id(), &c, &ws.location)))
         }
         Method::DELETE => {
             if row.is_some() {

@@ -3,7 +3,6 @@
 //! `…/mfeOperationResults/{id}` (the `Location` result).
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::app::AppState;
 use crate::domain::ResourceId;
@@ -28,16 +27,14 @@ async fn succeeded_result(
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     match lro::action_of(op) {
-        lro::Action::ProvisionManagedNetwork => {
-            Ok(ok(&json!({ "status": "Active", "sparkReady": false })))
-        }
+        lro::Action::ProvisionManagedNetwork => Ok(ok(&super::response::provisioned_status())),
         lro::Action::OutboundRule { name } => {
             let ws: crate::domain::Workspace = row.doc()?;
             match crate::rules::outbound_view::wire_rules(&ws, row.resource_id().as_str())
                 .into_iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(&name))
             {
-                Some((n, r)) => Ok(ok(&super::managed_network::rule_body(
+                Some((n, r)) => Ok(ok(&super::response::outbound_rule(
                     &row.resource_id(),
                     &n,
                     &r,

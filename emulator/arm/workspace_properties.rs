@@ -1,7 +1,7 @@
 //! Workspace `properties` (SPEC §3): Azure's defaults for a new workspace, applying a PUT or
 //! PATCH body (ISO-3 associated resources, ISO-9 managed network mode and rule types) and the
 //! `properties.managedNetwork` view on the wire (ISO-8 required rules, ISO-9 status).
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::body::decode_object_at;
 use super::body::workspace::{ManagedNetworkBody, WorkspaceProperties};
@@ -203,30 +203,4 @@ fn apply_managed_network(
     ws.managed_network.isolation_mode = mode;
     ws.managed_network.user_rules = user_rules;
     Ok(())
-}
-
-/// `properties.managedNetwork` on the wire: isolation mode, the Required rules of ISO-8 plus user
-/// rules, Azure's system rules, and `status` (`Active` once provisioned). `changeableIsolationModes`
-/// lists the modes the workspace may still move to (recorded: `['AllowOnlyApprovedOutbound']` under
-/// `AllowInternetOutbound`, `[]` under `AllowOnlyApprovedOutbound`).
-pub fn managed_network_wire(w: &Workspace, workspace_id: &str) -> Value {
-    let mode = w.managed_network.isolation_mode;
-    let mut rules_map = Map::new();
-    for (name, rule) in crate::rules::outbound_view::wire_rules(w, workspace_id) {
-        rules_map.insert(name, rule);
-    }
-    let changeable: Vec<&str> = rules::IsolationMode::ALL
-        .iter()
-        .filter(|m| m.rank() > mode.rank())
-        .map(|m| m.as_str())
-        .collect();
-    json!({
-        "isolationMode": mode.as_str(),
-        // The workspace id, as Azure answers it (recorded: `test_workspace_managednetwork_provision`).
-        "networkId": w.workspace_guid,
-        "outboundRules": rules_map,
-        "status": { "status": if w.managed_network.provisioned { "Active" } else { "Inactive" }, "sparkReady": false },
-        "changeableIsolationModes": changeable,
-        "firewallSku": "Standard",
-    })
 }

@@ -15,7 +15,7 @@ use crate::http::{ok, Request};
 use crate::lro::location_reply;
 use crate::lro::Action;
 
-pub use super::workspace_properties::{apply_properties, managed_network_wire, new_workspace};
+pub use super::workspace_properties::{apply_properties, new_workspace};
 
 /// Reads a workspace or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
@@ -201,11 +201,11 @@ pub(super) async fn render(
         let mut conns = Vec::with_capacity(links.len());
         for row in &links {
             let c = row.doc()?;
-            conns.push(super::managed_network::pec_body(
+            conns.push(super::response::to_value(&super::response::workspace_pec(
                 &row.resource_id(),
                 &c,
                 &w.location,
-            ));
+            )));
         }
         body.properties.set_private_endpoint_connections(conns);
     }

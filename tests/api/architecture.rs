@@ -188,14 +188,9 @@ const JSON_ALLOWED: &[(&str, &str)] = &[
         "a template's workspace properties (request side)",
     ),
     (
-        "arm/workspace_properties.rs",
-        "managedNetwork rendering (managed network)",
+        "arm/managed_network.rs",
+        "a user outbound rule normalised before it is stored (request side)",
     ),
-    (
-        "arm/monitor.rs",
-        "managed network provisioning status (managed network)",
-    ),
-    ("arm/managed_network.rs", "managed network rendering"),
     (
         "arm/network/fixture.rs",
         "a fixture's private endpoint shorthand turned into its PUT body (request side)",

@@ -14,11 +14,11 @@
 //! and their private endpoint connections are here too (`associated`).
 //!
 //! So is the `Microsoft.Network` provider (`network`: client VNets, subnets, private endpoints
-//! and their network interfaces). Not here yet: the managed-network rendering
-//! (`arm::managed_network`, `arm::workspace_properties`, `arm::monitor`).
+//! and their network interfaces) and the workspace managed network (`managed_network`: settings,
+//! outbound rule resources, the workspace's private endpoint connections). Outbound rules travel
+//! as the documents `rules::outbound_view` builds.
 //!
-//! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`; the
-//! workspace's `managedNetwork` is rendered by `arm::workspace_properties` (managed network).
+//! Must not depend on `store` (callers decode rows), `AppState`, handlers, `scoring`/`blob`.
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -34,6 +34,7 @@ mod deployment;
 mod durations;
 mod endpoint;
 mod identity;
+mod managed_network;
 mod network;
 mod platform;
 mod workspace;
@@ -58,6 +59,10 @@ pub use deployment::{
 pub use durations::{format_duration_ms, is_duration};
 pub use endpoint::{endpoint, EndpointProperties};
 pub use identity::{identity, principal_id, Identity, UserAssignedIdentity};
+pub use managed_network::{
+    managed_network, outbound_rule, provisioned_status, workspace_link_resources, workspace_pec,
+    ManagedNetworkSettings,
+};
 pub use network::{
     network_interface, private_endpoint, subnet, virtual_network, NetworkInterfaceProperties,
     PrivateEndpointProperties, SubnetProperties, VirtualNetworkProperties,

@@ -41,8 +41,8 @@ pub struct WorkspaceProperties {
     pub enable_data_isolation: Value,
     /// `friendlyName`: as the client sent it, else the name.
     pub friendly_name: Value,
-    /// `managedNetwork` (rendered by `workspace_properties::managed_network_wire`).
-    pub managed_network: Value,
+    /// `managedNetwork`.
+    pub managed_network: super::ManagedNetworkSettings,
     /// `privateEndpointConnections`: listed by GETs when the workspace has some.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub private_endpoint_connections: Option<Vec<Value>>,
@@ -127,7 +127,7 @@ pub fn workspace(
         friendly_name: extra
             .remove("friendlyName")
             .unwrap_or_else(|| Value::String(id.name().to_string())),
-        managed_network: crate::arm::workspace_properties::managed_network_wire(w, id.as_str()),
+        managed_network: super::managed_network(w, id.as_str()),
         private_endpoint_connections: None,
         extra,
     };
