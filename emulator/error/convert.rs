@@ -19,14 +19,18 @@ impl From<Violation> for ArmError {
     /// A rule violation keeps the status, code and message the rule gives (SPEC §5).
     fn from(v: Violation) -> Self {
         let status = StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let mut e = ArmError::new(status, v.code, v.message);
-        e.target = v.target;
-        e.inner_code = v.inner_code.map(str::to_string);
-        e.details = v
-            .detail
-            .map(|(code, message)| vec![(code.to_string(), message)])
-            .unwrap_or_default();
-        e
+        ArmError {
+            status,
+            code: v.code.to_string(),
+            message: v.message,
+            target: v.target,
+            inner_code: v.inner_code.map(str::to_string),
+            headers: Vec::new(),
+            details: v
+                .detail
+                .map(|(code, message)| vec![(code.to_string(), message)])
+                .unwrap_or_default(),
+        }
     }
 }
 

@@ -128,7 +128,9 @@ fn every_arm_error_is_named_in_an_error_module() {
             if name == "errors.rs" || name == "error.rs" {
                 continue;
             }
-            for line in code(&text).lines().filter(|l| l.contains("ArmError::new(")) {
+            // The needle is built so that this file does not match a grep for it.
+            let needle = concat!("ArmError", "::new(");
+            for line in code(&text).lines().filter(|l| l.contains(needle)) {
                 bad.push(format!("{}: {}", path.display(), line.trim()));
             }
         }
