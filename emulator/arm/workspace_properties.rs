@@ -58,7 +58,7 @@ pub fn new_workspace(
         provisioning_state: ProvisioningState::Succeeded,
         audit: Audit::at(now),
     };
-    apply_properties(&mut ws, sub, props, true, false, auto_provision)?;
+    apply_properties(&mut ws, sub, props, Write::Create, auto_provision)?;
     Ok(ws)
 }
 
@@ -87,18 +87,28 @@ const MODELLED: &[&str] = &[
     "managedNetwork",
 ];
 
+/// Which request writes a workspace's `properties`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// A new workspace (PUT, fixtures, the template deployment): any associated resource.
+    Create,
+    /// A PUT of an existing workspace: replaces the outbound rules it names.
+    Put,
+    /// A PATCH: merges the outbound rules it names.
+    Patch,
+}
+
 /// Applies wire `properties` to a workspace (PUT and PATCH, fixtures, the template deployment).
 /// They are decoded into [`WorkspaceProperties`] first, so a value of the wrong type is a 400
 /// naming it; ISO-3 and ISO-9 are checked here; unmodelled properties are kept as sent. A PATCH
-/// (`patch`) merges `managedNetwork.outboundRules` into the workspace's rules (recorded:
+/// merges `managedNetwork.outboundRules` into the workspace's rules (recorded:
 /// `test_workspace_managednetwork_outbound_rule_operations`, where rules a PATCH does not name
 /// stay); a PUT replaces them.
 pub fn apply_properties(
     ws: &mut Workspace,
     sub: &str,
     props: &Map<String, Value>,
-    creating: bool,
-    patch: bool,
+    write: Write,
     auto_provision: bool,
 ) -> ArmResult<()> {
     let typed: WorkspaceProperties = decode_object_at(props, "properties")?;
@@ -108,9 +118,9 @@ pub fn apply_properties(
     if let Some(v) = typed.v1_legacy_mode {
         ws.v1_legacy_mode = v;
     }
-    apply_associated_resources(ws, sub, &typed, creating)?;
+    apply_associated_resources(ws, sub, &typed, write == Write::Create)?;
     if let Some(mn) = &typed.managed_network {
-        apply_managed_network(ws, mn, patch, auto_provision)?;
+        apply_managed_network(ws, mn, write == Write::Patch, auto_provision)?;
     }
     for (k, v) in props {
         if !MODELLED.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {

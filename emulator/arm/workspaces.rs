@@ -15,7 +15,7 @@ use crate::http::{ok, Request};
 use crate::lro::location_reply;
 use crate::lro::Action;
 
-pub use super::workspace_properties::{apply_properties, new_workspace};
+pub use super::workspace_properties::{apply_properties, new_workspace, Write};
 
 /// Reads a workspace or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
@@ -71,8 +71,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
                 &mut ws,
                 &w.sub,
                 &props,
-                false,
-                false,
+                Write::Put,
                 state.config.auto_provision_network,
             )?;
             ws.audit.modified_at = chrono::Utc::now();
@@ -108,8 +107,7 @@ async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Respons
         &mut ws,
         &w.sub,
         &props,
-        false,
-        true,
+        Write::Patch,
         state.config.auto_provision_network,
     )?;
     apply_top(&mut ws, body);

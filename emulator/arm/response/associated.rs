@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::network::SubResource;
 use super::{system_data, Resource, Sku};
 use crate::domain::{AssociatedDoc, PrivateEndpointConnection, ResourceId, ResourceKind};
 
@@ -113,15 +114,9 @@ pub struct InsightsProperties {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PecProperties {
-    pub private_endpoint: PecEndpoint,
+    pub private_endpoint: SubResource,
     pub private_link_service_connection_state: PecState,
     pub provisioning_state: &'static str,
-}
-
-/// `properties.privateEndpoint`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PecEndpoint {
-    pub id: String,
 }
 
 /// `properties.privateLinkServiceConnectionState`.
@@ -149,7 +144,7 @@ pub fn associated_pec(
     c: &PrivateEndpointConnection,
 ) -> Resource<PecProperties> {
     let props = PecProperties {
-        private_endpoint: PecEndpoint {
+        private_endpoint: SubResource {
             id: c.private_endpoint_id.clone(),
         },
         private_link_service_connection_state: PecState {

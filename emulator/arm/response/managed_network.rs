@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::associated::PrivateLinkResourceProperties;
+use super::network::ConnectionState;
 use super::{List, Resource};
 use crate::domain::{
     IsolationMode, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace,
@@ -86,7 +87,7 @@ pub fn outbound_rule(ws_id: &ResourceId, name: &str, rule: &Value) -> Resource<V
 #[serde(rename_all = "camelCase")]
 pub struct WorkspacePecProperties {
     pub private_endpoint: WorkspacePecEndpoint,
-    pub private_link_service_connection_state: WorkspacePecState,
+    pub private_link_service_connection_state: ConnectionState,
     pub provisioning_state: &'static str,
     pub group_ids: Vec<&'static str>,
 }
@@ -97,15 +98,6 @@ pub struct WorkspacePecProperties {
 pub struct WorkspacePecEndpoint {
     pub id: String,
     pub subnet_arm_id: Option<String>,
-}
-
-/// `properties.privateLinkServiceConnectionState` of a workspace connection.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkspacePecState {
-    pub status: String,
-    pub description: String,
-    pub actions_required: &'static str,
 }
 
 /// The workspace private endpoint connection `id` in the workspace's region `location`.
@@ -119,7 +111,7 @@ pub fn workspace_pec(
             id: c.private_endpoint_id.clone(),
             subnet_arm_id: c.subnet_id.clone(),
         },
-        private_link_service_connection_state: WorkspacePecState {
+        private_link_service_connection_state: ConnectionState {
             status: c.status.clone(),
             description: c.description.clone(),
             actions_required: "None",

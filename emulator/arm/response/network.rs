@@ -121,14 +121,16 @@ pub struct LinkConnectionProperties {
     pub private_link_service_id: String,
     pub group_ids: Vec<String>,
     pub request_message: Option<String>,
-    pub private_link_service_connection_state: LinkConnectionState,
+    pub private_link_service_connection_state: ConnectionState,
 }
 
-/// `privateLinkServiceConnectionState` as `Microsoft.Network` spells it (`actionsRequired`).
+/// `privateLinkServiceConnectionState` as `Microsoft.Network` and Azure ML spell it
+/// (`actionsRequired`; the storage and registry providers say `actionRequired`, see
+/// `associated`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LinkConnectionState {
-    pub status: &'static str,
+pub struct ConnectionState {
+    pub status: String,
     pub description: String,
     pub actions_required: &'static str,
 }
@@ -170,8 +172,8 @@ pub fn private_endpoint(
             private_link_service_id: c.target_id.clone(),
             group_ids: c.group_ids.clone(),
             request_message: c.request_message.clone(),
-            private_link_service_connection_state: LinkConnectionState {
-                status: status.as_str(),
+            private_link_service_connection_state: ConnectionState {
+                status: status.as_str().to_string(),
                 description: description.to_string(),
                 actions_required: "None",
             },
