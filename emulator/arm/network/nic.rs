@@ -9,9 +9,7 @@ use axum::response::Response;
 use super::model::PrivateEndpointDoc;
 use super::NetPath;
 use crate::app::AppState;
-use crate::arm::response::{
-    network_interface, NetworkInterfaceProperties, PrivateEndpointProperties, Resource,
-};
+use crate::arm::response::network_interface;
 use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::ok;
@@ -47,29 +45,11 @@ pub async fn get(state: &AppState, p: &NetPath) -> ArmResult<Response> {
     if !nic_id(&pe_id, &doc).eq_ignore_ascii_case(id.as_str()) {
         return Err(not_found());
     }
-    let pe = super::pe::render(state, &pe_id, &doc).await?;
-    Ok(ok(&body(&id, &pe_id, &doc, &pe)))
-}
-
-/// The NIC's wire shape, from the rendered PE `pe` (its address and DNS names).
-fn body(
-    id: &ResourceId,
-    pe_id: &ResourceId,
-    doc: &PrivateEndpointDoc,
-    pe: &Resource<PrivateEndpointProperties>,
-) -> Resource<NetworkInterfaceProperties> {
-    let dns = &pe.properties.custom_dns_configs;
-    let ip = dns
-        .iter()
-        .find_map(|c| c.ip_addresses.first())
-        .or_else(|| {
-            pe.properties
-                .ip_configurations
-                .first()
-                .map(|c| &c.properties.private_ip_address)
-        })
-        .cloned()
-        .unwrap_or_default();
-    let fqdns: Vec<String> = dns.iter().map(|c| c.fqdn.clone()).collect();
-    network_interface(id, pe_id, doc, &ip, &fqdns)
+    // The PE's address and DNS names only: no need to render the PE (its connection status).
+    let ip = super::ips::address_of(state, &pe_id, &doc).await?;
+    let fqdns: Vec<String> = super::pe::dns_configs(pe_id.as_str(), &doc)
+        .into_iter()
+        .map(|c| c.fqdn)
+        .collect();
+    Ok(ok(&network_interface(&id, &pe_id, &doc, &ip, &fqdns)))
 }

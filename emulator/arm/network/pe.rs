@@ -24,7 +24,7 @@ pub(super) const PES: &str = "Microsoft.Network/privateEndpoints";
 
 /// ISO-12: the DNS records a workspace PE shows. A PE created before 2022-05-24 predates the
 /// inference record, so it shows only the workspace API record (ISO-2: re-create it).
-fn dns_configs(id: &str, doc: &PrivateEndpointDoc) -> Vec<DnsConfig> {
+pub(super) fn dns_configs(id: &str, doc: &PrivateEndpointDoc) -> Vec<DnsConfig> {
     let (Some(guid), Some(region)) = (&doc.workspace_guid, &doc.workspace_region) else {
         return Vec::new();
     };
