@@ -68,7 +68,7 @@ pub async fn owned(state: &AppState, id: &ResourceId) -> ArmResult<Vec<ResourceI
 /// The resource that lists a connection to `target`: the workspace, or its storage account /
 /// registry when amlite holds that resource's row.
 async fn holder(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::WriteTx,
     ws_id: &ResourceId,
     ws: &Workspace,
     target: LegacyPeTarget,
@@ -90,7 +90,7 @@ async fn holder(
 /// Makes the row of the registry `ws` shows when a data folder from before associated resources
 /// has none, inside `tx`.
 async fn ensure_registry(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::WriteTx,
     ws_id: &ResourceId,
     ws: &Workspace,
 ) -> ArmResult<()> {
@@ -109,7 +109,7 @@ async fn ensure_registry(
 /// ISO-14: the 3 private endpoint connections of egress-disabled legacy deployment `id`, each
 /// on the resource it connects to.
 pub async fn create(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::WriteTx,
     (ws_id, ws): (&ResourceId, &Workspace),
     id: &ResourceId,
     now: chrono::DateTime<chrono::Utc>,

@@ -61,7 +61,7 @@ async fn finish_plain(
 }
 
 async fn mark(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::store::WriteTx,
     op: &OperationRow,
     failure: Option<Failure>,
 ) -> ArmResult<()> {

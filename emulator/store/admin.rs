@@ -3,6 +3,7 @@
 //! operation (`lro::control`).
 use sqlx::Sqlite;
 
+use super::read_cache::Change;
 use super::{OperationRow, Row, Store};
 
 /// Tables emptied by [`Store::wipe`], children before what they refer to.
@@ -23,9 +24,10 @@ impl Store {
         let mut tx = self.begin().await?;
         for table in WIPED {
             sqlx::query::<Sqlite>(&format!("DELETE FROM {table}"))
-                .execute(&mut **tx)
+                .execute(tx.conn().await?)
                 .await?;
         }
+        tx.note(Change::Wipe);
         tx.commit().await
     }
 
@@ -58,6 +60,7 @@ impl Store {
         .bind(super::operations::HELD)
         .execute(self.writer())
         .await?;
+        self.cache().advance(&[Change::Operations]);
         Ok(r.rows_affected() > 0)
     }
 }

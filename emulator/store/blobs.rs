@@ -10,8 +10,9 @@
 //! name.
 use std::collections::HashSet;
 
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Arguments, Sqlite};
 
+use super::read_cache::Change;
 use super::Store;
 
 /// A committed blob's properties.
@@ -105,12 +106,12 @@ impl Store {
         data: &[u8],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
-        insert_content(&mut tx, sha256, data).await?;
+        insert_content(&mut tx, sha256, data)?;
         let part = BlobPart {
             sha256: sha256.to_string(),
             size: b.size,
         };
-        write_blob(&mut tx, b, std::slice::from_ref(&part)).await?;
+        write_blob(&mut tx, b, std::slice::from_ref(&part))?;
         tx.commit().await
     }
 
@@ -132,13 +133,13 @@ impl Store {
         .bind(&b.account)
         .bind(&b.container)
         .bind(&b.name)
-        .fetch_all(&mut **tx)
+        .fetch_all(tx.conn().await?)
         .await?;
         let current: HashSet<String> = current.into_iter().map(|r| r.0).collect();
         if !parts.iter().all(|p| current.contains(&p.sha256)) {
             return Ok(false);
         }
-        write_blob(&mut tx, b, parts).await?;
+        write_blob(&mut tx, b, parts)?;
         tx.commit().await?;
         Ok(true)
     }
@@ -155,16 +156,18 @@ impl Store {
         data: &[u8],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
-        insert_content(&mut tx, sha256, data).await?;
-        sqlx::query::<Sqlite>("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(account)
-            .bind(container)
-            .bind(name)
-            .bind(block_id)
-            .bind(sha256)
-            .bind(data.len() as i64)
-            .execute(&mut **tx)
-            .await?;
+        insert_content(&mut tx, sha256, data)?;
+        let row = [account, container, name, block_id, sha256].map(str::to_string);
+        tx.queue(
+            "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+            Change::None,
+            |a| {
+                for v in row {
+                    a.add(v)?;
+                }
+                a.add(data.len() as i64)
+            },
+        )?;
         tx.commit().await
     }
 
@@ -270,65 +273,73 @@ impl Store {
     }
 }
 
-/// Stores bytes under their SHA-256 inside a transaction (no-op when present).
-async fn insert_content(
-    tx: &mut super::WriteTx,
-    sha256: &str,
-    data: &[u8],
-) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>("INSERT OR IGNORE INTO contents (sha256, data) VALUES (?, ?)")
-        .bind(sha256)
-        .bind(data)
-        .execute(&mut ***tx)
-        .await?;
-    Ok(())
+/// Queues storing bytes under their SHA-256 (no-op when present).
+fn insert_content(tx: &mut super::WriteTx, sha256: &str, data: &[u8]) -> Result<(), sqlx::Error> {
+    let (sha256, data) = (sha256.to_string(), data.to_vec());
+    tx.queue(
+        "INSERT OR IGNORE INTO contents (sha256, data) VALUES (?, ?)",
+        Change::None,
+        |a| {
+            a.add(sha256)?;
+            a.add(data)
+        },
+    )
 }
 
-/// Inserts or replaces the blob row, replaces its part list with `parts` and drops its
-/// uncommitted blocks, inside a transaction.
-async fn write_blob(
-    tx: &mut super::WriteTx,
-    b: &BlobRow,
-    parts: &[BlobPart],
-) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>(&format!(
-        "INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&b.account)
-    .bind(&b.container)
-    .bind(&b.name)
-    .bind(b.size)
-    .bind(&b.content_type)
-    .bind(&b.content_md5)
-    .bind(&b.metadata)
-    .bind(&b.etag)
-    .bind(&b.last_modified)
-    .execute(&mut ***tx)
-    .await?;
+/// Queues replacing the blob row, replacing its part list with `parts` and dropping its
+/// uncommitted blocks.
+fn write_blob(tx: &mut super::WriteTx, b: &BlobRow, parts: &[BlobPart]) -> Result<(), sqlx::Error> {
+    let key = [&b.account, &b.container, &b.name].map(|s| s.to_string());
+    let row = b.clone();
+    tx.queue(
+        &format!("INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        Change::None,
+        |a| {
+            a.add(row.account)?;
+            a.add(row.container)?;
+            a.add(row.name)?;
+            a.add(row.size)?;
+            a.add(row.content_type)?;
+            a.add(row.content_md5)?;
+            a.add(row.metadata)?;
+            a.add(row.etag)?;
+            a.add(row.last_modified)
+        },
+    )?;
     for table in ["blob_parts", "blocks"] {
-        sqlx::query::<Sqlite>(&format!(
-            "DELETE FROM {table} WHERE account = ? AND container = ? AND name = ?"
-        ))
-        .bind(&b.account)
-        .bind(&b.container)
-        .bind(&b.name)
-        .execute(&mut ***tx)
-        .await?;
+        let key = key.clone();
+        tx.queue(
+            &format!("DELETE FROM {table} WHERE account = ? AND container = ? AND name = ?"),
+            Change::None,
+            |a| {
+                for v in key {
+                    a.add(v)?;
+                }
+                Ok(())
+            },
+        )?;
     }
     for (n, chunk) in parts.chunks(PARTS_PER_INSERT).enumerate() {
         let first = n * PARTS_PER_INSERT;
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO blob_parts (account, container, name, idx, sha256, size) ",
-        );
-        q.push_values(chunk.iter().enumerate(), |mut row, (i, p)| {
-            row.push_bind(&b.account)
-                .push_bind(&b.container)
-                .push_bind(&b.name)
-                .push_bind((first + i) as i64)
-                .push_bind(&p.sha256)
-                .push_bind(p.size);
-        });
-        q.build().execute(&mut ***tx).await?;
+        let values = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let key = key.clone();
+        tx.queue(
+            &format!(
+                "INSERT INTO blob_parts (account, container, name, idx, sha256, size) VALUES {values}"
+            ),
+            Change::None,
+            |a| {
+                for (i, p) in chunk.iter().enumerate() {
+                    for v in key.iter() {
+                        a.add(v.clone())?;
+                    }
+                    a.add((first + i) as i64)?;
+                    a.add(p.sha256.clone())?;
+                    a.add(p.size)?;
+                }
+                Ok(())
+            },
+        )?;
     }
     Ok(())
 }

@@ -6,26 +6,25 @@
 //! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
 pub mod admin;
 pub mod blobs;
-pub mod casing;
 pub mod external_services;
 pub mod operations;
+pub mod read_cache;
 pub mod read_models;
 pub mod resources;
 pub mod usage;
+mod write;
 
-use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Sqlite;
 
 pub use operations::OperationRow;
 pub use resources::Row;
+pub use write::WriteTx;
 
 /// Handle to the database.
 #[derive(Clone, Debug)]
@@ -34,104 +33,8 @@ pub struct Store {
     writer: SqlitePool,
     /// The scratch file behind an `--in-memory` store, removed by [`Store::close`].
     scratch: Option<PathBuf>,
-    /// Which resource ids exist, in their stored casing; invalidated by every write.
-    casing: Arc<casing::CasingCache>,
-}
-
-/// A write transaction on the writer connection. `&mut tx` is a connection (it derefs to the
-/// pooled [`sqlx::SqliteConnection`]); [`WriteTx::commit`] also invalidates the in-memory
-/// caches of the store once the commit is visible.
-///
-/// Why not `sqlx::Transaction`: when SQLite fails a statement or a `COMMIT` with
-/// `SQLITE_FULL`/`SQLITE_IOERR` it may roll the transaction back by itself (or keep it open),
-/// sqlx's own depth counter then disagrees with SQLite, and the next "transaction" becomes a
-/// savepoint inside one that never commits: every later write answered 2xx and was lost
-/// (issue 9, "disk full poisons the writer"). So the transaction is ours: an explicit
-/// `BEGIN IMMEDIATE` / `COMMIT`, and on any failure or drop without commit a `ROLLBACK` before
-/// the connection is handed to anyone else; a connection that cannot be brought back to
-/// autocommit is closed, and the pool opens a fresh one.
-pub struct WriteTx {
-    /// `Some` until [`WriteTx::commit`] or drop takes it.
-    conn: Option<PoolConnection<Sqlite>>,
-    casing: Arc<casing::CasingCache>,
-}
-
-impl WriteTx {
-    /// Commits, then invalidates the store's caches (also when the commit failed: its outcome
-    /// is then unknown). An `Ok` means the write is in the database.
-    ///
-    /// The connection stays inside `self` while `COMMIT` runs, so a failed commit, or a request
-    /// cancelled mid-commit, reaches `Drop`, which rolls back before anyone else gets it.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let r = sqlx::query::<Sqlite>("COMMIT").execute(&mut **self).await;
-        self.casing.bump();
-        match r {
-            Ok(_) => {
-                // Back to the pool as is: it is in autocommit.
-                drop(self.conn.take());
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "commit failed; rolling back");
-                Err(e)
-            }
-        }
-    }
-
-    fn conn(&self) -> &PoolConnection<Sqlite> {
-        // Invariant: only `commit` (which consumes self) and `drop` take the connection.
-        self.conn
-            .as_ref()
-            .expect("a WriteTx holds its connection until commit")
-    }
-}
-
-impl Drop for WriteTx {
-    /// Dropped without commit (an error path, or a handler that decided not to write): the
-    /// rollback runs on a task that owns the connection, so the single-writer pool cannot hand
-    /// it to the next request before it is back in autocommit.
-    fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(reset_writer(conn));
-            }
-            // No runtime (process exit): closing the connection rolls back.
-            Err(_) => conn.close_on_drop(),
-        }
-    }
-}
-
-impl Deref for WriteTx {
-    type Target = PoolConnection<Sqlite>;
-    fn deref(&self) -> &Self::Target {
-        self.conn()
-    }
-}
-
-impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.conn
-            .as_mut()
-            .expect("a WriteTx holds its connection until commit")
-    }
-}
-
-/// Brings the writer connection back to autocommit after a failed or abandoned transaction.
-/// SQLite may already have rolled back by itself (`ROLLBACK` then says "no transaction is
-/// active", which is the state we want); any other failure closes the connection so a fresh
-/// one replaces it.
-async fn reset_writer(mut conn: PoolConnection<Sqlite>) {
-    match sqlx::query::<Sqlite>("ROLLBACK").execute(&mut *conn).await {
-        Ok(_) => {}
-        Err(e) if e.to_string().contains("no transaction is active") => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "rollback failed; replacing the writer connection");
-            conn.close_on_drop();
-        }
-    }
+    /// The id index and the read caches (`read_cache`), updated by every commit.
+    cache: Arc<read_cache::ReadCache>,
 }
 
 /// Whether a database error means the data folder's file system is full (`SQLITE_FULL`, 13)
@@ -240,12 +143,14 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Store {
+        let store = Store {
             reader,
             writer,
             scratch,
-            casing: Arc::default(),
-        })
+            cache: Arc::default(),
+        };
+        store.rebuild_index().await?;
+        Ok(store)
     }
 
     /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.
@@ -263,45 +168,24 @@ impl Store {
         }
     }
 
-    /// Starts a write transaction on the writer connection.
-    ///
-    /// `BEGIN IMMEDIATE` takes the write lock now rather than at the first write, and fails
-    /// (instead of nesting) if the connection were somehow still inside a transaction; that
-    /// connection is then reset and the begin retried once. The connection is owned by the
-    /// `WriteTx` before `BEGIN` is sent, so a cancelled request still rolls back.
+    /// Starts a write transaction on the writer connection (see [`WriteTx`]: its statements are
+    /// sent to SQLite together, with `BEGIN IMMEDIATE` and `COMMIT`).
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        let mut tx = self.write_tx().await?;
-        if let Err(e) = sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
-            .execute(&mut **tx)
-            .await
-        {
-            tracing::warn!(error = %e, "BEGIN failed; resetting the writer connection");
-            // Dropping resets it; the pool hands it out again only once that is done.
-            drop(tx);
-            tx = self.write_tx().await?;
-            sqlx::query::<Sqlite>("BEGIN IMMEDIATE")
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(tx)
-    }
-
-    async fn write_tx(&self) -> Result<WriteTx, sqlx::Error> {
-        Ok(WriteTx {
-            conn: Some(self.writer.acquire().await?),
-            casing: self.casing.clone(),
-        })
+        Ok(WriteTx::new(
+            self.writer.acquire().await?,
+            self.cache.clone(),
+        ))
     }
 
     /// A counter every committed write to `resources` advances: caches built from stored state
     /// (the scoring routes, the read cache) tag entries with it and serve them only while it is
     /// unchanged, so no handler has to remember to invalidate them.
     pub fn write_generation(&self) -> u64 {
-        self.casing.generation()
+        self.cache.generation()
     }
 
-    pub(crate) fn casing(&self) -> &casing::CasingCache {
-        &self.casing
+    pub(crate) fn cache(&self) -> &read_cache::ReadCache {
+        &self.cache
     }
 
     pub(crate) fn reader(&self) -> &SqlitePool {

@@ -1,9 +1,10 @@
 //! The `operations` table: long-running operations behind `Azure-AsyncOperation` and
 //! `Location` monitors (SPEC §3). Finished ones are pruned after `--operation-retention`
 //! ([`Store::prune_operations`]).
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{Arguments, Sqlite};
 
-use super::Store;
+use super::read_cache::Change;
+use super::{Store, WriteTx};
 
 /// One long-running operation.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -36,12 +37,21 @@ const COLS: &str =
     "id, resource_id, action, status, started_at, ended_at, due_at_ms, error, location";
 
 impl Store {
-    /// The operation with this id.
+    /// The operation with this id; answered from memory when it was read or written since the
+    /// last write the read cache could not follow (every poll of a monitor reads it).
     pub async fn operation(&self, id: &str) -> Result<Option<OperationRow>, sqlx::Error> {
-        sqlx::query_as::<_, OperationRow>(&format!("SELECT {COLS} FROM operations WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
+        if let Some(op) = self.cache().lookup_operation(id) {
+            return Ok(op);
+        }
+        let seen = self.cache().generation();
+        let op = sqlx::query_as::<_, OperationRow>(&format!(
+            "SELECT {COLS} FROM operations WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        self.cache().fill_operation(seen, id, &op);
+        Ok(op)
     }
 
     /// Operations still `InProgress` whose due time has passed, oldest first.
@@ -75,6 +85,7 @@ impl Store {
         .bind(now_ms)
         .execute(self.writer())
         .await?;
+        self.cache().advance(&[Change::Operations]);
         Ok(r.rows_affected())
     }
 
@@ -91,54 +102,63 @@ impl Store {
 }
 
 /// Records a new operation inside a transaction.
-pub async fn insert_in(conn: &mut SqliteConnection, op: &OperationRow) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>(&format!(
-        "INSERT INTO operations ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&op.id)
-    .bind(&op.resource_id)
-    .bind(&op.action)
-    .bind(&op.status)
-    .bind(&op.started_at)
-    .bind(&op.ended_at)
-    .bind(op.due_at_ms)
-    .bind(&op.error)
-    .bind(&op.location)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub async fn insert_in(tx: &mut WriteTx, op: &OperationRow) -> Result<(), sqlx::Error> {
+    let o = op.clone();
+    tx.queue(
+        &format!("INSERT INTO operations ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        Change::NewOperation(op.clone()),
+        |a| {
+            a.add(o.id)?;
+            a.add(o.resource_id)?;
+            a.add(o.action)?;
+            a.add(o.status)?;
+            a.add(o.started_at)?;
+            a.add(o.ended_at)?;
+            a.add(o.due_at_ms)?;
+            a.add(o.error)?;
+            a.add(o.location)
+        },
+    )
 }
 
 /// Marks an operation terminal inside a transaction; only an `InProgress` one changes.
 pub async fn finish_in(
-    conn: &mut SqliteConnection,
+    tx: &mut WriteTx,
     id: &str,
     status: &str,
     ended_at: &str,
     error: Option<String>,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query::<Sqlite>(
+) -> Result<(), sqlx::Error> {
+    let change = Change::EndOperation(
+        id.to_string(),
+        status.to_string(),
+        ended_at.to_string(),
+        error.clone(),
+    );
+    let (id, status, ended_at) = (id.to_string(), status.to_string(), ended_at.to_string());
+    tx.queue(
         "UPDATE operations SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'",
+        change,
+        |a| {
+            a.add(status)?;
+            a.add(ended_at)?;
+            a.add(error)?;
+            a.add(id)
+        },
     )
-    .bind(status)
-    .bind(ended_at)
-    .bind(error)
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() > 0)
 }
 
 /// Hands an in-progress operation to a background runtime start (see [`HELD`]).
-pub async fn hold_in(conn: &mut SqliteConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>(
+pub async fn hold_in(tx: &mut WriteTx, id: &str) -> Result<(), sqlx::Error> {
+    let id = id.to_string();
+    tx.queue(
         "UPDATE operations SET due_at_ms = ? WHERE id = ? AND status = 'InProgress'",
+        Change::Operation(id.clone()),
+        |a| {
+            a.add(HELD)?;
+            a.add(id)
+        },
     )
-    .bind(HELD)
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 impl Store {
@@ -151,6 +171,7 @@ impl Store {
         .bind(HELD)
         .execute(self.writer())
         .await?;
+        self.cache().advance(&[Change::Operations]);
         Ok(r.rows_affected())
     }
 }
@@ -165,6 +186,9 @@ impl Store {
         .bind(ended_before)
         .execute(self.writer())
         .await?;
+        if r.rows_affected() > 0 {
+            self.cache().advance(&[Change::Operations]);
+        }
         Ok(r.rows_affected())
     }
 

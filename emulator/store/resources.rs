@@ -1,13 +1,14 @@
 //! The `resources` table: every ARM resource as `(id, kind, parent, name, body JSON)`.
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::Arguments;
 
-use super::Store;
+use super::read_cache::Change;
+use super::{Store, WriteTx};
 use crate::domain::{ResourceId, ResourceKind};
 
 /// One stored resource. `body` is the domain document (JSON), never the wire shape.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Row {
     /// Full ARM id in the casing it was created with.
     pub id: String,
@@ -43,15 +44,16 @@ impl Store {
     /// The resource with this id (case-insensitive), if any.
     /// Answered from memory when no write happened since `id` was last read.
     pub async fn get(&self, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
-        if let Some(row) = self.casing().lookup_row(id.as_str()) {
+        if let Some(row) = self.cache().lookup_row(id.as_str()) {
             return Ok(row);
         }
-        let seen = self.casing().generation();
+        let seen = self.cache().generation();
+        tracing::trace!(id = id.as_str(), "row cache miss");
         let row = sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
             .bind(id.as_str())
             .fetch_optional(self.reader())
             .await?;
-        self.casing().fill_row(seen, id.as_str(), &row);
+        self.cache().fill_row(seen, id.as_str(), &row);
         Ok(row)
     }
 
@@ -148,17 +150,22 @@ impl Store {
         .await
     }
 
-    /// The stored spelling of whichever of `ids` exist (compared case-insensitively). Used to
-    /// echo the casing a resource was created with whatever casing a request uses (SPEC §3).
-    /// Answered from memory when no write happened since the ids were last looked up.
+    /// The stored spelling of whichever of `ids` exist (compared case-insensitively), in the
+    /// order of `ids`. Used to echo the casing a resource was created with whatever casing a
+    /// request uses (SPEC §3). Answered from the id index (`read_cache`), which is rebuilt with
+    /// one query when a write of unknown effect made it stale.
     pub async fn stored_ids(&self, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(found) = self.casing().lookup(ids) {
+        if let Some(found) = self.cache().lookup(ids) {
             return Ok(found);
         }
-        let seen = self.casing().generation();
+        self.rebuild_index().await?;
+        if let Some(found) = self.cache().lookup(ids) {
+            return Ok(found);
+        }
+        // A write raced with the rebuild: ask the database.
         let marks = vec!["?"; ids.len()].join(", ");
         let sql = format!("SELECT id FROM resources WHERE id IN ({marks})");
         let mut q = sqlx::query_as::<_, (String,)>(&sql);
@@ -171,11 +178,25 @@ impl Store {
             .into_iter()
             .map(|r| r.0)
             .collect();
-        self.casing().fill(seen, ids, &found);
-        Ok(found)
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.iter().find(|f| f.eq_ignore_ascii_case(id)).cloned())
+            .collect())
     }
 
-    /// Inserts or replaces one resource outside a transaction.
+    /// Reads every resource id into the id index (start-up, and after a write of unknown
+    /// effect). 10,000 endpoints cost a few milliseconds, once.
+    pub(super) async fn rebuild_index(&self) -> Result<(), sqlx::Error> {
+        let seen = self.cache().generation();
+        let all: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, parent_id FROM resources")
+                .fetch_all(self.reader())
+                .await?;
+        self.cache().install_index(seen, all);
+        Ok(())
+    }
+
+    /// Inserts or replaces one resource in a transaction of its own.
     pub async fn put<T: Serialize>(
         &self,
         id: &ResourceId,
@@ -183,25 +204,35 @@ impl Store {
         parent: Option<&ResourceId>,
         doc: &T,
     ) -> Result<(), sqlx::Error> {
-        let mut conn = self.writer().acquire().await?;
-        let r = put_in(&mut conn, id, kind, parent, doc).await;
-        self.casing().bump();
-        r
+        let mut tx = self.begin().await?;
+        put_in(&mut tx, id, kind, parent, doc).await?;
+        tx.commit().await
     }
 
-    /// Deletes a resource and (by cascade) its children. Returns whether it existed.
+    /// Deletes a resource and (by cascade) its children, in one autocommit statement. Returns
+    /// whether it existed.
     pub async fn delete(&self, id: &ResourceId) -> Result<bool, sqlx::Error> {
         let mut conn = self.writer().acquire().await?;
-        let r = delete_in(&mut conn, id).await;
-        self.casing().bump();
-        r
+        let r = sqlx::query::<sqlx::Sqlite>("DELETE FROM resources WHERE id = ?")
+            .bind(id.as_str())
+            .execute(&mut *conn)
+            .await;
+        // Before the connection goes back to the pool: writes and cache updates stay in order.
+        match &r {
+            Ok(_) => self
+                .cache()
+                .advance(&[Change::Delete(id.as_str().to_string())]),
+            Err(_) => self.cache().bump(),
+        }
+        drop(conn);
+        Ok(r?.rows_affected() > 0)
     }
 }
 
-/// Inserts or replaces one resource on a connection or inside a transaction. An existing row
-/// keeps its id casing and its place in creation order.
+/// Inserts or replaces one resource inside a transaction. An existing row keeps its id casing
+/// and its place in creation order.
 pub async fn put_in<T: Serialize>(
-    conn: &mut SqliteConnection,
+    tx: &mut WriteTx,
     id: &ResourceId,
     kind: ResourceKind,
     parent: Option<&ResourceId>,
@@ -209,14 +240,14 @@ pub async fn put_in<T: Serialize>(
 ) -> Result<(), sqlx::Error> {
     let body = encode(doc)?;
     let usage = super::usage::of(id, kind, &body)?;
-    write_row(conn, id, kind, parent, body, usage).await
+    write_row(tx, id, kind, parent, body, usage)
 }
 
 /// [`put_in`] for a typed document that knows what it counts toward ([`super::usage::Counted`]):
 /// the usage columns come from its fields instead of parsing the encoded body again.
 /// `target` is `(id, kind, parent)`.
 pub async fn put_counted_in<T: Serialize + super::usage::Counted>(
-    conn: &mut SqliteConnection,
+    tx: &mut WriteTx,
     (id, kind, parent): (&ResourceId, ResourceKind, Option<&ResourceId>),
     doc: &T,
 ) -> Result<(), sqlx::Error> {
@@ -227,51 +258,58 @@ pub async fn put_counted_in<T: Serialize + super::usage::Counted>(
         Some(&usage),
         "typed and parsed usage of {id:?} disagree"
     );
-    write_row(conn, id, kind, parent, body, usage).await
+    write_row(tx, id, kind, parent, body, usage)
 }
 
-async fn write_row(
-    conn: &mut SqliteConnection,
+/// Queues the upsert (the batch is sent at commit, [`WriteTx`]).
+fn write_row(
+    tx: &mut WriteTx,
     id: &ResourceId,
     kind: ResourceKind,
     parent: Option<&ResourceId>,
     body: String,
     (usage_scope, usage_units): super::usage::Usage,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query::<Sqlite>(
+    let row = Row {
+        id: id.as_str().to_string(),
+        kind: kind.tag().to_string(),
+        parent_id: parent.map(|p| p.as_str().to_string()),
+        name: id.name().to_string(),
+        body,
+    };
+    // Positional parameters only: they are numbered across the batch.
+    tx.queue(
         "INSERT INTO resources (id, kind, parent_id, name, body, seq, usage_scope, usage_units)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?6, ?7)
+         VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?, ?)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body,
              usage_scope = excluded.usage_scope, usage_units = excluded.usage_units",
+        Change::Put(row.clone()),
+        |a| {
+            a.add(row.id)?;
+            a.add(row.kind)?;
+            a.add(row.parent_id)?;
+            a.add(row.name)?;
+            a.add(row.body)?;
+            a.add(usage_scope)?;
+            a.add(usage_units)
+        },
     )
-    .bind(id.as_str())
-    .bind(kind.tag())
-    .bind(parent.map(|p| p.as_str().to_string()))
-    .bind(id.name())
-    .bind(body)
-    .bind(usage_scope)
-    .bind(usage_units)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
-/// Deletes a resource (and children by cascade) on a connection or inside a transaction.
-pub async fn delete_in(conn: &mut SqliteConnection, id: &ResourceId) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query::<Sqlite>("DELETE FROM resources WHERE id = ?")
-        .bind(id.as_str())
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() > 0)
+/// Deletes a resource (and children by cascade) inside a transaction.
+pub async fn delete_in(tx: &mut WriteTx, id: &ResourceId) -> Result<(), sqlx::Error> {
+    let id = id.as_str().to_string();
+    tx.queue(
+        "DELETE FROM resources WHERE id = ?",
+        Change::Delete(id.clone()),
+        |a| a.add(id),
+    )
 }
 
 /// Reads one resource inside a transaction (so a read-modify-write sees its own writes).
-pub async fn get_in(
-    conn: &mut SqliteConnection,
-    id: &ResourceId,
-) -> Result<Option<Row>, sqlx::Error> {
+pub async fn get_in(tx: &mut WriteTx, id: &ResourceId) -> Result<Option<Row>, sqlx::Error> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
         .bind(id.as_str())
-        .fetch_optional(conn)
+        .fetch_optional(tx.conn().await?)
         .await
 }

@@ -1,0 +1,304 @@
+//! What the store keeps in memory so that most requests cost no SQLite statement (each is a
+//! hand-off to sqlx's connection thread, bench/ANALYSIS.md, issue 14):
+//! - the **id index**: every resource id in its stored casing (SPEC §3: responses echo it) and
+//!   its parent, complete, so the casing lookup every ARM request makes, and "does it exist?",
+//!   never need SQL;
+//! - the **row cache**: the rows `Store::get` read or a commit wrote;
+//! - the **operation cache**: the operations `Store::operation` read (every poll of a
+//!   monitor) or a commit wrote.
+//!
+//! Correctness rests on a generation counter that every write advances *after* it is visible
+//! ([`super::WriteTx::commit`] once the commit returns), under the locks of all three maps, with
+//! the [`Change`]s the commit made: the index and the caches are updated in the same step, so a
+//! lookup sees either the state before that commit or the state after it. A read that went to
+//! SQLite remembers the generation it started under and is only kept while that generation is
+//! current, so a read that raced with a commit never outlives it. A write whose effect is not
+//! known exactly ([`Change::Any`]: a failed or cancelled commit) empties the caches and marks the
+//! index stale; the next casing lookup rebuilds it with one query.
+//!
+//! Must not depend on anything outside `store/`.
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use super::{OperationRow, Row};
+
+/// Cached rows and operations kept before a cache starts over (ids are caller-chosen). The id
+/// index is not bounded: it holds what the database holds.
+const MAX_ENTRIES: usize = 10_000;
+
+/// What one statement of a write transaction did to what this module keeps.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Nothing it keeps (another table).
+    None,
+    /// Upserted a resource row (as sent; an existing row keeps its id, kind, parent and name).
+    Put(Row),
+    /// Deleted a resource, and by cascade its children.
+    Delete(String),
+    /// Emptied every table.
+    Wipe,
+    /// Changed operations other than one by one.
+    Operations,
+    /// May have changed anything (the outcome of the write is unknown).
+    Any,
+    /// Inserted an operation.
+    NewOperation(OperationRow),
+    /// Ended operation `id` with `(status, ended_at, error)` if it was `InProgress`.
+    EndOperation(String, String, String, Option<String>),
+    /// Changed operation `id` otherwise.
+    Operation(String),
+}
+
+/// Every stored resource: lower-cased id → (stored id, stored parent id).
+#[derive(Debug, Default)]
+struct Index {
+    /// False until built, and after a write of unknown effect.
+    valid: bool,
+    ids: HashMap<String, (String, Option<String>)>,
+}
+
+type Cache<V> = (u64, HashMap<String, Option<V>>);
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub struct ReadCache {
+    generation: AtomicU64,
+    index: Mutex<Index>,
+    /// `(generation the entries belong to, lower-cased id → the row or None)`.
+    rows: Mutex<Cache<Row>>,
+    /// `(generation, operation id → the row or None)`.
+    operations: Mutex<Cache<OperationRow>>,
+}
+
+impl ReadCache {
+    /// The current generation: caches built from stored state tag entries with it.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Forgets everything (a write of unknown effect became visible).
+    pub fn bump(&self) {
+        self.advance(&[Change::Any]);
+    }
+
+    /// Starts a new generation after a write became visible, applying what it changed (see the
+    /// module documentation).
+    pub fn advance(&self, changes: &[Change]) {
+        let (Ok(mut index), Ok(mut rows), Ok(mut ops)) =
+            (self.index.lock(), self.rows.lock(), self.operations.lock())
+        else {
+            // A poisoned lock: the maps are never trusted again (lookups fail to lock too).
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            return;
+        };
+        let old = self.generation.fetch_add(1, Ordering::SeqCst);
+        let rows_current = rows.0 == old;
+        let ops_current = ops.0 == old;
+        let mut keep = (rows_current, ops_current);
+        for change in changes {
+            match change {
+                Change::Any => {
+                    index.valid = false;
+                    index.ids.clear();
+                    keep = (false, false);
+                }
+                Change::Wipe => {
+                    index.ids.clear();
+                    rows.1.clear();
+                    ops.1.clear();
+                }
+                Change::Operations => keep.1 = false,
+                Change::Put(row) => put_row(&mut index, &mut rows, row),
+                Change::Delete(id) => delete_rows(&mut index, &mut rows, id),
+                Change::NewOperation(op) => {
+                    insert_bounded(&mut ops.1, op.id.clone(), Some(op.clone()))
+                }
+                Change::EndOperation(id, status, ended, error) => match ops.1.get_mut(id) {
+                    Some(Some(op)) if op.status == "InProgress" => {
+                        op.status = status.clone();
+                        op.ended_at = Some(ended.clone());
+                        op.error = error.clone();
+                    }
+                    Some(Some(_)) => {}
+                    _ => {
+                        ops.1.remove(id);
+                    }
+                },
+                Change::Operation(id) => {
+                    ops.1.remove(id);
+                }
+                Change::None => {}
+            }
+        }
+        // A cache of an older generation stays behind (lookups miss; the next fill clears it).
+        if keep.0 {
+            rows.0 = old + 1;
+        }
+        if keep.1 {
+            ops.0 = old + 1;
+        }
+    }
+}
+
+/// Write-through of an upsert. A new row is stored as sent; an existing one keeps its id, kind,
+/// parent and name (the upsert changes only the body and usage), so its cached row gets the new
+/// body, and an uncached one stays uncached.
+fn put_row(index: &mut MutexGuard<'_, Index>, rows: &mut MutexGuard<'_, Cache<Row>>, row: &Row) {
+    let key = row.id.to_ascii_lowercase();
+    let existed = index.ids.contains_key(&key);
+    if !existed {
+        index
+            .ids
+            .insert(key.clone(), (row.id.clone(), row.parent_id.clone()));
+    }
+    let stored = match rows.1.get(&key) {
+        Some(Some(old)) => Some(Row {
+            body: row.body.clone(),
+            ..old.clone()
+        }),
+        _ if index.valid && !existed => Some(row.clone()),
+        _ => None,
+    };
+    match stored {
+        Some(r) => insert_bounded(&mut rows.1, key, Some(r)),
+        None => {
+            rows.1.remove(&key);
+        }
+    }
+}
+
+/// A delete and its cascade (`parent_id … ON DELETE CASCADE`): the row, then every row whose
+/// parent went, until none is left.
+fn delete_rows(index: &mut MutexGuard<'_, Index>, rows: &mut MutexGuard<'_, Cache<Row>>, id: &str) {
+    if !index.valid {
+        // Which children went is not known: no cached row can be trusted.
+        rows.1.clear();
+    }
+    let mut gone: HashSet<String> = HashSet::from([id.to_ascii_lowercase()]);
+    loop {
+        let more: Vec<String> = index
+            .ids
+            .iter()
+            .filter(|(k, (_, parent))| {
+                !gone.contains(*k)
+                    && parent
+                        .as_ref()
+                        .is_some_and(|p| gone.contains(&p.to_ascii_lowercase()))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        gone.extend(more);
+    }
+    for key in gone {
+        index.ids.remove(&key);
+        if index.valid {
+            rows.1.insert(key, None);
+        } else {
+            rows.1.remove(&key);
+        }
+    }
+}
+
+fn insert_bounded<V>(map: &mut HashMap<String, V>, key: String, value: V) {
+    if map.len() < MAX_ENTRIES || map.contains_key(&key) {
+        map.insert(key, value);
+    } else {
+        map.remove(&key);
+    }
+}
+
+impl ReadCache {
+    /// The stored spelling of whichever of `ids` exist, in the order of `ids`; `None` while the
+    /// index is not built.
+    pub fn lookup(&self, ids: &[String]) -> Option<Vec<String>> {
+        let index = self.index.lock().ok()?;
+        if !index.valid {
+            return None;
+        }
+        Some(
+            ids.iter()
+                .filter_map(|id| index.ids.get(&id.to_ascii_lowercase()))
+                .map(|(stored, _)| stored.clone())
+                .collect(),
+        )
+    }
+
+    /// Builds the index from every `(id, parent_id)` of the database, read under generation
+    /// `seen`; dropped if a write happened since.
+    pub fn install_index(&self, seen: u64, all: Vec<(String, Option<String>)>) {
+        let Ok(mut index) = self.index.lock() else {
+            return;
+        };
+        if self.generation() != seen {
+            return;
+        }
+        index.ids = all
+            .into_iter()
+            .map(|(id, parent)| (id.to_ascii_lowercase(), (id, parent)))
+            .collect();
+        index.valid = true;
+    }
+
+    /// The cached answer of `Store::get(id)`: `Some(None)` is "does not exist" (cached, or
+    /// absent from the index), `None` means not cached.
+    pub fn lookup_row(&self, id: &str) -> Option<Option<Row>> {
+        let key = id.to_ascii_lowercase();
+        {
+            let index = self.index.lock().ok()?;
+            if index.valid && !index.ids.contains_key(&key) {
+                return Some(None);
+            }
+        }
+        let now = self.generation();
+        let map = self.rows.lock().ok()?;
+        if map.0 != now {
+            return None;
+        }
+        map.1.get(&key).cloned()
+    }
+
+    /// Records the answer of `Store::get(id)` read under generation `seen`.
+    pub fn fill_row(&self, seen: u64, id: &str, row: &Option<Row>) {
+        self.fill(&self.rows, seen, id.to_ascii_lowercase(), row);
+    }
+
+    /// The cached answer of `Store::operation(id)`: `Some(None)` is a cached "does not exist".
+    pub fn lookup_operation(&self, id: &str) -> Option<Option<OperationRow>> {
+        let now = self.generation();
+        let map = self.operations.lock().ok()?;
+        if map.0 != now {
+            return None;
+        }
+        map.1.get(id).cloned()
+    }
+
+    /// Records the answer of `Store::operation(id)` read under generation `seen`.
+    pub fn fill_operation(&self, seen: u64, id: &str, op: &Option<OperationRow>) {
+        self.fill(&self.operations, seen, id.to_string(), op);
+    }
+
+    /// Keeps a read made under generation `seen` if that is still the current one (checked
+    /// under the cache's lock, which [`ReadCache::advance`] holds while the generation moves).
+    fn fill<V: Clone>(&self, cache: &Mutex<Cache<V>>, seen: u64, key: String, value: &Option<V>) {
+        let Ok(mut map) = cache.lock() else {
+            return;
+        };
+        if self.generation() != seen {
+            return;
+        }
+        if map.0 != seen || map.1.len() >= MAX_ENTRIES {
+            map.0 = seen;
+            map.1.clear();
+        }
+        map.1.insert(key, value.clone());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "read_cache_tests.rs"]
+mod tests;

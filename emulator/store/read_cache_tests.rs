@@ -1,0 +1,137 @@
+use super::*;
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn row(id: &str, parent: Option<&str>, body: &str) -> Row {
+    Row {
+        id: id.into(),
+        kind: "k".into(),
+        parent_id: parent.map(str::to_string),
+        name: id.rsplit('/').next().unwrap_or_default().into(),
+        body: body.into(),
+    }
+}
+
+fn built(all: &[(&str, Option<&str>)]) -> ReadCache {
+    let c = ReadCache::default();
+    let all = all
+        .iter()
+        .map(|(i, p)| (i.to_string(), p.map(str::to_string)))
+        .collect();
+    c.install_index(c.generation(), all);
+    c
+}
+
+#[test]
+fn the_index_answers_casing_and_absence_until_a_write_of_unknown_effect() {
+    let c = built(&[("/subscriptions/s", None)]);
+    let q = ids(&["/SUBSCRIPTIONS/S", "/subscriptions/S/resourceGroups/x"]);
+    assert_eq!(c.lookup(&q), Some(ids(&["/subscriptions/s"])));
+    assert_eq!(
+        c.lookup_row("/subscriptions/S/resourceGroups/x"),
+        Some(None)
+    );
+    c.bump();
+    assert_eq!(c.lookup(&q), None);
+    assert_eq!(c.lookup_row("/subscriptions/S/resourceGroups/x"), None);
+}
+
+#[test]
+fn an_index_read_that_raced_with_a_write_is_not_installed() {
+    let c = ReadCache::default();
+    let seen = c.generation();
+    c.bump();
+    c.install_index(seen, vec![]);
+    assert_eq!(c.lookup(&ids(&["/a"])), None);
+}
+
+#[test]
+fn a_new_row_is_written_through_and_an_update_keeps_the_stored_spelling() {
+    let c = built(&[("/a", None)]);
+    c.advance(&[Change::Put(row("/a/B", Some("/a"), "1"))]);
+    assert_eq!(c.lookup(&ids(&["/A/b"])), Some(ids(&["/a/B"])));
+    assert_eq!(c.lookup_row("/a/b").unwrap().unwrap().body, "1");
+    // The request spells it differently: the stored spelling and parent stay.
+    c.advance(&[Change::Put(row("/A/b", Some("/A"), "2"))]);
+    let r = c.lookup_row("/a/B").unwrap().unwrap();
+    assert_eq!((r.id.as_str(), r.body.as_str()), ("/a/B", "2"));
+    assert_eq!(r.parent_id.as_deref(), Some("/a"));
+}
+
+#[test]
+fn an_existing_uncached_row_stays_uncached_after_an_update() {
+    let c = built(&[("/a", None)]);
+    c.advance(&[Change::Put(row("/a", None, "x"))]);
+    assert_eq!(c.lookup_row("/a"), None);
+}
+
+#[test]
+fn a_delete_cascades_to_children_in_the_index_and_the_rows() {
+    let c = built(&[
+        ("/w", None),
+        ("/w/e", Some("/w")),
+        ("/w/e/d", Some("/W/E")),
+        ("/v", None),
+    ]);
+    let seen = c.generation();
+    c.fill_row(seen, "/w/e/d", &Some(row("/w/e/d", Some("/w/e"), "d")));
+    c.advance(&[Change::Delete("/W".into())]);
+    assert_eq!(
+        c.lookup(&ids(&["/w", "/w/e", "/w/e/d", "/v"])),
+        Some(ids(&["/v"]))
+    );
+    assert_eq!(c.lookup_row("/w/e/d"), Some(None));
+}
+
+#[test]
+fn operations_are_written_through_and_ended_in_memory() {
+    let c = built(&[]);
+    let op = OperationRow {
+        id: "o".into(),
+        resource_id: "/a".into(),
+        action: "{}".into(),
+        status: "InProgress".into(),
+        started_at: "t0".into(),
+        ended_at: None,
+        due_at_ms: 0,
+        error: None,
+        location: "eastus".into(),
+    };
+    c.advance(&[Change::NewOperation(op)]);
+    assert_eq!(
+        c.lookup_operation("o").unwrap().unwrap().status,
+        "InProgress"
+    );
+    c.advance(&[Change::EndOperation(
+        "o".into(),
+        "Failed".into(),
+        "t1".into(),
+        Some("e".into()),
+    )]);
+    let o = c.lookup_operation("o").unwrap().unwrap();
+    assert_eq!(
+        (o.status.as_str(), o.ended_at.as_deref()),
+        ("Failed", Some("t1"))
+    );
+    // Only an InProgress operation ends.
+    c.advance(&[Change::EndOperation(
+        "o".into(),
+        "Succeeded".into(),
+        "t2".into(),
+        None,
+    )]);
+    assert_eq!(c.lookup_operation("o").unwrap().unwrap().status, "Failed");
+    c.advance(&[Change::Operations]);
+    assert!(c.lookup_operation("o").is_none());
+}
+
+#[test]
+fn a_row_read_that_raced_with_a_write_is_not_kept() {
+    let c = ReadCache::default();
+    let seen = c.generation();
+    c.bump();
+    c.fill_row(seen, "/a", &None);
+    assert_eq!(c.lookup_row("/a"), None);
+}
