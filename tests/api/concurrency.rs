@@ -239,3 +239,67 @@ async fn deployments_racing_their_endpoint_delete_stay_consistent() {
         assert!(orphans.is_empty(), "{orphans:?}");
     }
 }
+
+/// The store's in-memory id index and write-through caches (issue 14) answer what the database
+/// holds: after concurrent creates, updates and deletes (a delete cascades to deployments), every
+/// GET answers the same as after a restart, when everything is read from SQLite again.
+#[tokio::test]
+async fn the_read_cache_agrees_with_the_database_after_concurrent_writes() {
+    let app = Arc::new(TestApp::spawn_with(|c| c.in_memory = false).await);
+    for e in 0..4 {
+        app.create_endpoint(&format!("ep-k{e}"), json!({})).await;
+        app.create_deployment(&format!("ep-k{e}"), "blue", json!({}), 1)
+            .await;
+        // Cached rows for the deployment a later endpoint delete removes by cascade.
+        let d = app
+            .get(&format!(
+                "{}/deployments/blue",
+                app.ep_path(&format!("ep-k{e}"))
+            ))
+            .await;
+        assert_eq!(d.status, 200, "{}", d.text);
+    }
+    let tasks = (0..48).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let ep = app.ep_path(&format!("ep-k{}", i % 6));
+            let r = match i % 4 {
+                0 => app.delete(&ep).await,
+                1 => {
+                    let body = json!({ "location": "eastus", "tags": { "w": i.to_string() }, "properties": { "authMode": "Key" } });
+                    app.put(&ep, body).await
+                }
+                2 => app.patch(&ep, json!({ "tags": { "w": i.to_string() } })).await,
+                _ => app.get(&ep).await,
+            };
+            clean(&format!("request {i}"), &r);
+            if r.header("azure-asyncoperation").is_some() || r.header("location").is_some() {
+                app.wait(&r).await;
+            }
+        })
+    });
+    for t in join_all(tasks).await {
+        t.unwrap();
+    }
+    let mut paths = Vec::new();
+    for e in 0..6 {
+        let ep = app.ep_path(&format!("ep-k{e}"));
+        paths.push(format!("{ep}/deployments/blue"));
+        paths.push(ep);
+    }
+    paths.push(format!("{}/onlineEndpoints", app.ws_path()));
+    // Monitor URLs in bodies name the listener's port, which the restart changes.
+    let text = |app: &TestApp, r: &Resp| r.text.replace(&app.base, "https://amlite");
+    let mut before = Vec::new();
+    for p in &paths {
+        let r = app.get(p).await;
+        before.push((r.status, text(&app, &r)));
+    }
+    let app = Arc::into_inner(app).expect("no task holds the app");
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir, |c| c.in_memory = false).await;
+    for (p, (status, body)) in paths.iter().zip(before) {
+        let r = app.get(p).await;
+        assert_eq!((r.status, text(&app, &r)), (status, body), "GET {p}");
+    }
+}
