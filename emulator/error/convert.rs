@@ -18,7 +18,10 @@ impl ArmError {
 impl From<Violation> for ArmError {
     /// A rule violation keeps the status, code and message the rule gives (SPEC §5).
     fn from(v: Violation) -> Self {
-        let status = StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let status = match v.status {
+            crate::rules::Status::BadRequest => StatusCode::BAD_REQUEST,
+            crate::rules::Status::Conflict => StatusCode::CONFLICT,
+        };
         ArmError {
             status,
             code: v.code.to_string(),

@@ -141,7 +141,7 @@ mod tests {
                     "Cannot create a deployment in endpoint my-ep because it is in {state} provisioning state."
                 );
                 assert_eq!(v.message, want);
-                assert_eq!((v.status, v.code), (400, "BadRequest"));
+                assert_eq!((v.status.code(), v.code), (400, "BadRequest"));
             }
         }
     }

@@ -243,7 +243,7 @@ mod tests {
             let got = cp_5_request_timeout(ms);
             assert_eq!(got.is_ok(), ok, "{ms}");
             if let Err(v) = got {
-                assert_eq!((v.rule, v.status), ("CP-5", 400));
+                assert_eq!((v.rule, v.status.code()), ("CP-5", 400));
                 assert_eq!(
                     v.target.as_deref(),
                     Some("properties.requestSettings.requestTimeout")

@@ -201,7 +201,7 @@ pub fn iso_9_managed_network_ready(
     }
     Err(Violation::new(
         "ISO-9",
-        400,
+        super::violation::Status::BadRequest,
         "WorkspaceManagedNetworkNotReady",
         format!(
             "The workspace managed network (isolation mode \"{isolation_mode}\") is not \
@@ -235,7 +235,10 @@ mod tests {
             let got = iso_7_egress_flag_with_managed_network(mode, sent);
             assert_eq!(got.is_ok(), allowed, "{mode} {sent:?}");
             if let Err(v) = got {
-                assert_eq!((v.rule, v.status, v.code), ("ISO-7", 400, "BadRequest"));
+                assert_eq!(
+                    (v.rule, v.status.code(), v.code),
+                    ("ISO-7", 400, "BadRequest")
+                );
                 assert!(v.message.starts_with("The EgressPublicNetworkAccess under online deployment is no longer supported when your workspace is secured with managed virtual network. Please avoid"));
             }
         }
@@ -318,7 +321,7 @@ mod tests {
             assert_eq!(got.is_ok(), allowed, "{mode} {ty}");
             if let Err(v) = got {
                 assert_eq!(v.message, "Only \"PrivateEndpoint\" outbound rules are supported when managed network isolation mode is \"AllowInternetOutbound\".");
-                assert_eq!((v.status, v.code), (400, "BadRequest"));
+                assert_eq!((v.status.code(), v.code), (400, "BadRequest"));
             }
         }
     }
@@ -347,7 +350,7 @@ mod tests {
                 msg.contains(from.as_str()) && msg.contains(to.as_str()),
                 "{msg}"
             );
-            assert_eq!(v.map(|v| v.status), Some(400));
+            assert_eq!(v.map(|v| v.status.code()), Some(400));
         }
     }
 
@@ -365,7 +368,10 @@ mod tests {
             let got = iso_9_managed_network_ready(mode, provisioned);
             assert_eq!(got.is_ok(), ok, "{mode} {provisioned}");
             if let Err(v) = got {
-                assert_eq!((v.status, v.code), (400, "WorkspaceManagedNetworkNotReady"));
+                assert_eq!(
+                    (v.status.code(), v.code),
+                    (400, "WorkspaceManagedNetworkNotReady")
+                );
                 assert!(v.message.contains("provisionManagedNetwork"));
             }
         }

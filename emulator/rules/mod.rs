@@ -58,7 +58,7 @@ pub use types::*;
 pub use workspace::*;
 
 pub use registry::{rule_info, RuleInfo, RULES};
-pub use violation::Violation;
+pub use violation::{Status, Violation};
 
 /// Case-insensitive equality of names (SPEC 3: names compare case-insensitively).
 pub(crate) fn same_name(a: &str, b: &str) -> bool {

@@ -156,7 +156,10 @@ mod tests {
                 if let (Some(v), Some(part)) = (got, want) {
                     assert!(v.message.contains(part), "{}", v.message);
                     assert!(v.message.contains(kind));
-                    assert_eq!((v.rule, v.status, v.code), ("CP-1", 400, "BadRequest"));
+                    assert_eq!(
+                        (v.rule, v.status.code(), v.code),
+                        ("CP-1", 400, "BadRequest")
+                    );
                 }
             }
         }
@@ -230,7 +233,7 @@ mod tests {
             let got = cp_1_endpoint_name_unique_in_region(name, region, own, existing);
             assert_eq!(got.is_err(), conflict, "{name} {region}");
             if let Err(v) = got {
-                assert_eq!((v.status, v.code), (400, "BadRequest"));
+                assert_eq!((v.status.code(), v.code), (400, "BadRequest"));
                 assert_eq!(v.message, "The request is invalid.");
                 let (code, detail) = v.detail.expect("the inference service's answer");
                 assert_eq!(code, "InferencingClientCallFailed");

@@ -164,7 +164,7 @@ fn first_unreachable(
         if let Err(r) = legacy_reach(egress, target, public) {
             return Err(Violation::new(
                 r.rule(),
-                400,
+                super::violation::Status::BadRequest,
                 "BadArgument",
                 format!(
                     "Deployment provisioning failed: {} from '{}': {} ({}). {}",

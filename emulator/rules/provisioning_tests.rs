@@ -25,7 +25,10 @@ fn iso_16_public_egress_needs_public_workspace_table() {
         let got = iso_16_public_egress_needs_public_workspace(egress, ws, managed);
         assert_eq!(got.is_ok(), ok, "{egress} {ws} {managed}");
         if let Err(v) = got {
-            assert_eq!((v.rule, v.status, v.code), ("ISO-16", 400, "UserError"));
+            assert_eq!(
+                (v.rule, v.status.code(), v.code),
+                ("ISO-16", 400, "UserError")
+            );
             assert!(v
                 .message
                 .contains("Allow public network access on the workspace"));
@@ -95,7 +98,7 @@ fn iso_18_public_egress_artifacts_table() {
         let got = iso_18_public_egress_artifacts(egress, managed, arts);
         assert_eq!(got.is_ok(), ok, "{egress} {arts:?}");
         if let Err(v) = got {
-            assert_eq!((v.rule, v.status), ("ISO-18", 400));
+            assert_eq!((v.rule, v.status.code()), ("ISO-18", 400));
             assert!(v.message.contains("public network access disabled"));
         }
     }

@@ -225,7 +225,7 @@ mod tests {
         .err();
         let v = v.as_ref();
         assert_eq!(
-            v.map(|v| (v.status, v.code, v.inner_code)),
+            v.map(|v| (v.status.code(), v.code, v.inner_code)),
             Some((400, "BadRequest", Some(QUOTA_INNER_CODE)))
         );
         let msg = v.map(|v| v.message.as_str()).unwrap_or("");
@@ -237,7 +237,10 @@ mod tests {
             ..base
         })
         .err();
-        assert_eq!(unknown.map(|v| (v.status, v.inner_code)), Some((400, None)));
+        assert_eq!(
+            unknown.map(|v| (v.status.code(), v.inner_code)),
+            Some((400, None))
+        );
         assert!(cp_8_quota(&QuotaRequest {
             limit: 100,
             current_usage: u64::MAX,

@@ -217,7 +217,10 @@ mod tests {
             assert_eq!(got.is_some(), want.is_some(), "{pairs:?}");
             if let (Some(v), Some(part)) = (got, want) {
                 assert!(v.message.contains(part), "{}", v.message);
-                assert_eq!((v.rule, v.status, v.code), ("CP-2", 400, "BadRequest"));
+                assert_eq!(
+                    (v.rule, v.status.code(), v.code),
+                    ("CP-2", 400, "BadRequest")
+                );
                 assert_eq!(v.target.as_deref(), Some("properties.traffic"));
             }
         }
@@ -257,7 +260,7 @@ mod tests {
             assert_eq!(got.is_some(), want.is_some(), "{pairs:?}");
             if let (Some(v), Some(part)) = (got, want) {
                 assert!(v.message.contains(part), "{}", v.message);
-                assert_eq!((v.rule, v.status), ("CP-3", 400));
+                assert_eq!((v.rule, v.status.code()), ("CP-3", 400));
             }
         }
     }
@@ -269,7 +272,7 @@ mod tests {
         assert_eq!(cp_4_delete_deployment("red", &traffic), Ok(()));
         let v = cp_4_delete_deployment("BLUE", &traffic).err();
         assert_eq!(
-            v.map(|v| (v.status, v.code, v.message)),
+            v.map(|v| (v.status.code(), v.code, v.message)),
             Some((
                 400,
                 "UserError",

@@ -38,7 +38,7 @@ mod tests {
             parse_property("ISO-5", "properties.publicNetworkAccess", "Off");
         let v = bad.err();
         assert_eq!(
-            v.as_ref().map(|v| (v.status, v.code)),
+            v.as_ref().map(|v| (v.status.code(), v.code)),
             Some((400, "BadRequest"))
         );
         assert_eq!(

@@ -3,13 +3,38 @@
 //! Pure: `std` only.
 use std::fmt;
 
+/// The HTTP status Azure answers a refused request with (every rule refuses with one of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 400: the request is invalid as sent.
+    BadRequest,
+    /// 409: the request conflicts with the current state.
+    Conflict,
+}
+
+impl Status {
+    /// The numeric status.
+    pub fn code(self) -> u16 {
+        match self {
+            Status::BadRequest => 400,
+            Status::Conflict => 409,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
 /// A refused request: which SPEC rule refused it and what Azure answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
     /// SPEC id, e.g. `"ISO-7"`.
     pub rule: &'static str,
-    /// HTTP status Azure uses, e.g. 400.
-    pub status: u16,
+    /// HTTP status Azure uses.
+    pub status: Status,
     /// ARM error code, e.g. `"UserError"`, `"BadRequest"`, `"BadArgument"`.
     pub code: &'static str,
     /// Human message (exact SPEC text where the SPEC gives one).
@@ -27,7 +52,7 @@ impl Violation {
     /// A violation with no target and no inner code.
     pub fn new(
         rule: &'static str,
-        status: u16,
+        status: Status,
         code: &'static str,
         message: impl Into<String>,
     ) -> Self {
@@ -44,17 +69,17 @@ impl Violation {
 
     /// 400 `BadRequest`.
     pub fn bad_request(rule: &'static str, message: impl Into<String>) -> Self {
-        Self::new(rule, 400, "BadRequest", message)
+        Self::new(rule, Status::BadRequest, "BadRequest", message)
     }
 
     /// 400 `UserError` (Azure ML's own validation code).
     pub fn user_error(rule: &'static str, message: impl Into<String>) -> Self {
-        Self::new(rule, 400, "UserError", message)
+        Self::new(rule, Status::BadRequest, "UserError", message)
     }
 
     /// 409 `Conflict`.
     pub fn conflict(rule: &'static str, message: impl Into<String>) -> Self {
-        Self::new(rule, 409, "Conflict", message)
+        Self::new(rule, Status::Conflict, "Conflict", message)
     }
 
     /// Sets the offending property.
@@ -97,7 +122,7 @@ mod tests {
         let v = Violation::bad_request("CP-8", "no quota")
             .with_target("properties.instanceType")
             .with_inner("InferencingClientCreateDeploymentFailed");
-        assert_eq!(v.status, 400);
+        assert_eq!(v.status.code(), 400);
         assert_eq!(v.code, "BadRequest");
         assert_eq!(v.target.as_deref(), Some("properties.instanceType"));
         assert_eq!(
@@ -105,7 +130,7 @@ mod tests {
             Some("InferencingClientCreateDeploymentFailed")
         );
         assert_eq!(v.to_string(), "CP-8 400 BadRequest: no quota");
-        assert_eq!(Violation::conflict("CP-1", "x").status, 409);
+        assert_eq!(Violation::conflict("CP-1", "x").status.code(), 409);
         assert_eq!(Violation::user_error("ISO-1", "x").code, "UserError");
     }
 }

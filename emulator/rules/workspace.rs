@@ -100,7 +100,7 @@ pub fn iso_3_associated_resource(
     let Some(sub) = subscription_of(resource_id) else {
         return Err(Violation::new(
             "ISO-3",
-            400,
+            super::violation::Status::BadRequest,
             "LinkedInvalidPropertyId",
             format!(
                 "Property id '{resource_id}' at path '{property}' is invalid. Expect fully \
@@ -191,7 +191,7 @@ mod tests {
         let v = iso_1_v1_legacy_mode(true).err();
         let v = v.as_ref();
         assert_eq!(
-            v.map(|v| (v.rule, v.status, v.code)),
+            v.map(|v| (v.rule, v.status.code(), v.code)),
             Some(("ISO-1", 400, "UserError"))
         );
         assert_eq!(
@@ -288,7 +288,7 @@ mod tests {
                 .map(|v| (v.target.as_deref().unwrap_or(""), v.code));
             assert_eq!(got_pair, want, "{res:?}");
             if let Some(v) = got {
-                assert_eq!((v.rule, v.status), ("ISO-3", 400));
+                assert_eq!((v.rule, v.status.code()), ("ISO-3", 400));
                 assert!(v.message.contains(v.target.as_deref().unwrap_or("?")));
             }
         }

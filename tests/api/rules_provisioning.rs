@@ -208,7 +208,7 @@ async fn iso_17_docker_hub_image_fails_with_private_egress() {
         }],
     )
     .unwrap_err();
-    assert_eq!(want.status, 400);
+    assert_eq!(want.status.code(), 400);
     assert_provisioning_failed(
         &app,
         "ep-iso17i",
