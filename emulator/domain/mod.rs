@@ -22,7 +22,9 @@ pub use resources::*;
 
 /// Formats a time as ARM does (`2026-11-29T12:51:17.000000Z`).
 pub fn arm_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    // Not `format("%Y-%m-%dT%H:%M:%S%.6fZ")`, which parses its pattern at every call: this runs
+    // on every scoring request (a deployment log line) and every write (issue 14).
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// True when a user-supplied resource name is safe to use in a path and a file name: non-empty,
@@ -35,4 +37,21 @@ pub fn is_safe_name(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn arm_time_has_six_fraction_digits_and_a_z() {
+        for (secs, nanos, want) in [
+            (0, 0, "1970-01-01T00:00:00.000000Z"),
+            (1_764_420_677, 5_000, "2025-11-29T12:51:17.000005Z"),
+            (1_764_420_677, 999_999_999, "2025-11-29T12:51:17.999999Z"),
+        ] {
+            let t = chrono::Utc.timestamp_opt(secs, nanos).single();
+            assert_eq!(t.map(super::arm_time).as_deref(), Some(want));
+        }
+    }
 }
