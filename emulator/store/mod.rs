@@ -7,12 +7,17 @@
 pub mod admin;
 pub mod blobs;
 pub mod external_services;
+mod index;
 pub mod operations;
 pub mod read_cache;
 pub mod read_models;
 pub mod resources;
 pub mod usage;
 mod write;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod index_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

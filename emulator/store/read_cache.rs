@@ -1,8 +1,9 @@
 //! What the store keeps in memory so that most requests cost no SQLite statement (each is a
 //! hand-off to sqlx's connection thread, bench/ANALYSIS.md, issue 14):
-//! - the **id index**: every resource id in its stored casing (SPEC §3: responses echo it) and
-//!   its parent, complete, so the casing lookup every ARM request makes, and "does it exist?",
-//!   never need SQL;
+//! - the **id index**: every resource id in its stored casing (SPEC §3: responses echo it), its
+//!   parent, kind, name and usage columns, complete, so the casing lookup every ARM request
+//!   makes, "does it exist?", "which children / which of a kind and name" and the CP-5/CP-8
+//!   usage totals never need SQL (the rows themselves come from the row cache or one query);
 //! - the **row cache**: the rows `Store::get` read or a commit wrote;
 //! - the **operation cache**: the operations `Store::operation` read (every poll of a
 //!   monitor) or a commit wrote.
@@ -17,23 +18,27 @@
 //! index stale; the next casing lookup rebuilds it with one query.
 //!
 //! Must not depend on anything outside `store/`.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+pub use super::index::IndexRow;
+use super::index::{delete_rows, insert_bounded, put_row, Entry, Index};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use super::{OperationRow, Row};
 
 /// Cached rows and operations kept before a cache starts over (ids are caller-chosen). The id
 /// index is not bounded: it holds what the database holds.
-const MAX_ENTRIES: usize = 10_000;
+pub(super) const MAX_ENTRIES: usize = 10_000;
 
 /// What one statement of a write transaction did to what this module keeps.
 #[derive(Debug, Clone)]
 pub enum Change {
     /// Nothing it keeps (another table).
     None,
-    /// Upserted a resource row (as sent; an existing row keeps its id, kind, parent and name).
-    Put(Row),
+    /// Upserted a resource row (as sent; an existing row keeps its id, kind, parent and name)
+    /// with these usage columns.
+    Put(Row, super::usage::Usage),
     /// Deleted a resource, and by cascade its children.
     Delete(String),
     /// Emptied every table.
@@ -50,15 +55,7 @@ pub enum Change {
     Operation(String),
 }
 
-/// Every stored resource: lower-cased id → (stored id, stored parent id).
-#[derive(Debug, Default)]
-struct Index {
-    /// False until built, and after a write of unknown effect.
-    valid: bool,
-    ids: HashMap<String, (String, Option<String>)>,
-}
-
-type Cache<V> = (u64, HashMap<String, Option<V>>);
+pub(super) type Cache<V> = (u64, HashMap<String, Option<V>>);
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -100,16 +97,16 @@ impl ReadCache {
             match change {
                 Change::Any => {
                     index.valid = false;
-                    index.ids.clear();
+                    index.clear();
                     keep = (false, false);
                 }
                 Change::Wipe => {
-                    index.ids.clear();
+                    index.clear();
                     rows.1.clear();
                     ops.1.clear();
                 }
                 Change::Operations => keep.1 = false,
-                Change::Put(row) => put_row(&mut index, &mut rows, row),
+                Change::Put(row, usage) => put_row(&mut index, &mut rows, row, usage),
                 Change::Delete(id) => delete_rows(&mut index, &mut rows, id),
                 Change::NewOperation(op) => {
                     insert_bounded(&mut ops.1, op.id.clone(), Some(op.clone()))
@@ -141,76 +138,6 @@ impl ReadCache {
     }
 }
 
-/// Write-through of an upsert. A new row is stored as sent; an existing one keeps its id, kind,
-/// parent and name (the upsert changes only the body and usage), so its cached row gets the new
-/// body, and an uncached one stays uncached.
-fn put_row(index: &mut MutexGuard<'_, Index>, rows: &mut MutexGuard<'_, Cache<Row>>, row: &Row) {
-    let key = row.id.to_ascii_lowercase();
-    let existed = index.ids.contains_key(&key);
-    if !existed {
-        index
-            .ids
-            .insert(key.clone(), (row.id.clone(), row.parent_id.clone()));
-    }
-    let stored = match rows.1.get(&key) {
-        Some(Some(old)) => Some(Row {
-            body: row.body.clone(),
-            ..old.clone()
-        }),
-        _ if index.valid && !existed => Some(row.clone()),
-        _ => None,
-    };
-    match stored {
-        Some(r) => insert_bounded(&mut rows.1, key, Some(r)),
-        None => {
-            rows.1.remove(&key);
-        }
-    }
-}
-
-/// A delete and its cascade (`parent_id … ON DELETE CASCADE`): the row, then every row whose
-/// parent went, until none is left.
-fn delete_rows(index: &mut MutexGuard<'_, Index>, rows: &mut MutexGuard<'_, Cache<Row>>, id: &str) {
-    if !index.valid {
-        // Which children went is not known: no cached row can be trusted.
-        rows.1.clear();
-    }
-    let mut gone: HashSet<String> = HashSet::from([id.to_ascii_lowercase()]);
-    loop {
-        let more: Vec<String> = index
-            .ids
-            .iter()
-            .filter(|(k, (_, parent))| {
-                !gone.contains(*k)
-                    && parent
-                        .as_ref()
-                        .is_some_and(|p| gone.contains(&p.to_ascii_lowercase()))
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        gone.extend(more);
-    }
-    for key in gone {
-        index.ids.remove(&key);
-        if index.valid {
-            rows.1.insert(key, None);
-        } else {
-            rows.1.remove(&key);
-        }
-    }
-}
-
-fn insert_bounded<V>(map: &mut HashMap<String, V>, key: String, value: V) {
-    if map.len() < MAX_ENTRIES || map.contains_key(&key) {
-        map.insert(key, value);
-    } else {
-        map.remove(&key);
-    }
-}
-
 impl ReadCache {
     /// The stored spelling of whichever of `ids` exist, in the order of `ids`; `None` while the
     /// index is not built.
@@ -222,24 +149,86 @@ impl ReadCache {
         Some(
             ids.iter()
                 .filter_map(|id| index.ids.get(&id.to_ascii_lowercase()))
-                .map(|(stored, _)| stored.clone())
+                .map(|e| e.id.clone())
                 .collect(),
         )
     }
 
-    /// Builds the index from every `(id, parent_id)` of the database, read under generation
-    /// `seen`; dropped if a write happened since.
-    pub fn install_index(&self, seen: u64, all: Vec<(String, Option<String>)>) {
+    /// Lower-cased ids of the children of `parent` of `kind`, in creation order.
+    pub fn children(&self, parent: &str, kind: &str) -> Option<Vec<String>> {
+        self.with_index(|i| {
+            i.children
+                .get(&parent.to_ascii_lowercase())
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter(|k| i.ids.get(*k).is_some_and(|e| e.kind == kind))
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Lower-cased ids of the resources of `kind` named `name`, in creation order.
+    pub fn by_kind_and_name(&self, kind: &str, name: &str) -> Option<Vec<String>> {
+        self.with_index(|i| {
+            i.by_kind_and_name
+                .get(&(kind.to_string(), name.to_ascii_lowercase()))
+                .into_iter()
+                .flat_map(|m| m.values().cloned())
+                .collect()
+        })
+    }
+
+    /// Lower-cased ids of the resources of `kind` whose id starts with `prefix`
+    /// (case-insensitive), in creation order.
+    pub fn by_kind_under(&self, kind: &str, prefix: &str) -> Option<Vec<String>> {
+        let prefix = prefix.to_ascii_lowercase();
+        self.with_index(|i| {
+            i.by_kind
+                .get(kind)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// The usage totals `(rows, units)` of `kind` in `scope`.
+    pub fn totals(&self, kind: &str, scope: &str) -> Option<(i64, i64)> {
+        self.with_index(|i| {
+            i.totals
+                .get(&(kind.to_string(), scope.to_string()))
+                .copied()
+                .unwrap_or((0, 0))
+        })
+    }
+
+    fn with_index<T>(&self, f: impl FnOnce(&Index) -> T) -> Option<T> {
+        let index = self.index.lock().ok()?;
+        index.valid.then(|| f(&index))
+    }
+
+    /// Builds the index from every row of the database (in creation order), read under
+    /// generation `seen`; dropped if a write happened since.
+    pub fn install_index(&self, seen: u64, all: Vec<IndexRow>) {
         let Ok(mut index) = self.index.lock() else {
             return;
         };
         if self.generation() != seen {
             return;
         }
-        index.ids = all
-            .into_iter()
-            .map(|(id, parent)| (id.to_ascii_lowercase(), (id, parent)))
-            .collect();
+        *index = Index::default();
+        for (n, (id, parent, kind, name, scope, units)) in all.into_iter().enumerate() {
+            let e = Entry {
+                id: id.clone(),
+                parent,
+                kind,
+                name: name.to_ascii_lowercase(),
+                seq: i64::try_from(n).unwrap_or(i64::MAX),
+                usage: (scope, units),
+            };
+            index.insert(id.to_ascii_lowercase(), e);
+        }
         index.valid = true;
     }
 

@@ -18,10 +18,24 @@ fn built(all: &[(&str, Option<&str>)]) -> ReadCache {
     let c = ReadCache::default();
     let all = all
         .iter()
-        .map(|(i, p)| (i.to_string(), p.map(str::to_string)))
+        .map(|(i, p)| {
+            let name = i.rsplit('/').next().unwrap_or_default().to_string();
+            (
+                i.to_string(),
+                p.map(str::to_string),
+                "k".to_string(),
+                name,
+                None,
+                0,
+            )
+        })
         .collect();
     c.install_index(c.generation(), all);
     c
+}
+
+fn put(row: Row) -> Change {
+    Change::Put(row, (None, 0))
 }
 
 #[test]
@@ -43,18 +57,18 @@ fn an_index_read_that_raced_with_a_write_is_not_installed() {
     let c = ReadCache::default();
     let seen = c.generation();
     c.bump();
-    c.install_index(seen, vec![]);
+    c.install_index(seen, Vec::new());
     assert_eq!(c.lookup(&ids(&["/a"])), None);
 }
 
 #[test]
 fn a_new_row_is_written_through_and_an_update_keeps_the_stored_spelling() {
     let c = built(&[("/a", None)]);
-    c.advance(&[Change::Put(row("/a/B", Some("/a"), "1"))]);
+    c.advance(&[put(row("/a/B", Some("/a"), "1"))]);
     assert_eq!(c.lookup(&ids(&["/A/b"])), Some(ids(&["/a/B"])));
     assert_eq!(c.lookup_row("/a/b").unwrap().unwrap().body, "1");
     // The request spells it differently: the stored spelling and parent stay.
-    c.advance(&[Change::Put(row("/A/b", Some("/A"), "2"))]);
+    c.advance(&[put(row("/A/b", Some("/A"), "2"))]);
     let r = c.lookup_row("/a/B").unwrap().unwrap();
     assert_eq!((r.id.as_str(), r.body.as_str()), ("/a/B", "2"));
     assert_eq!(r.parent_id.as_deref(), Some("/a"));
@@ -63,7 +77,7 @@ fn a_new_row_is_written_through_and_an_update_keeps_the_stored_spelling() {
 #[test]
 fn an_existing_uncached_row_stays_uncached_after_an_update() {
     let c = built(&[("/a", None)]);
-    c.advance(&[Change::Put(row("/a", None, "x"))]);
+    c.advance(&[put(row("/a", None, "x"))]);
     assert_eq!(c.lookup_row("/a"), None);
 }
 
@@ -134,4 +148,35 @@ fn a_row_read_that_raced_with_a_write_is_not_kept() {
     c.bump();
     c.fill_row(seen, "/a", &None);
     assert_eq!(c.lookup_row("/a"), None);
+}
+
+#[test]
+fn children_names_and_usage_totals_follow_puts_and_cascading_deletes() {
+    let c = built(&[("/w", None)]);
+    let dep = |id: &str, units: i64| {
+        let mut r = row(id, Some("/w/e"), "{}");
+        r.kind = "dep".into();
+        Change::Put(r, (Some("s/eastus".into()), units))
+    };
+    c.advance(&[put(row("/w/e", Some("/w"), "{}"))]);
+    c.advance(&[dep("/w/e/Blue", 4), dep("/w/e/green", 2)]);
+    assert_eq!(
+        c.children("/W/E", "dep"),
+        Some(ids(&["/w/e/blue", "/w/e/green"]))
+    );
+    assert_eq!(c.by_kind_and_name("dep", "BLUE"), Some(ids(&["/w/e/blue"])));
+    assert_eq!(
+        c.by_kind_under("dep", "/W/"),
+        Some(ids(&["/w/e/blue", "/w/e/green"]))
+    );
+    assert_eq!(c.totals("dep", "s/eastus"), Some((2, 6)));
+    // An update replaces the units it held (the UPDATE trigger: old out, new in).
+    c.advance(&[dep("/w/e/blue", 1)]);
+    assert_eq!(c.totals("dep", "s/eastus"), Some((2, 3)));
+    c.advance(&[Change::Delete("/w/E".into())]);
+    assert_eq!(c.totals("dep", "s/eastus"), Some((0, 0)));
+    assert_eq!(c.children("/w/e", "dep"), Some(Vec::new()));
+    assert_eq!(c.by_kind_and_name("dep", "blue"), Some(Vec::new()));
+    c.bump();
+    assert_eq!(c.totals("dep", "s/eastus"), None);
 }

@@ -57,6 +57,38 @@ impl Store {
         Ok(row)
     }
 
+    /// The rows of `keys` (lower-cased ids the index gave), in that order: from the row cache,
+    /// the others with one query per 500. A row deleted since the index answered is left out.
+    async fn rows_of(&self, keys: &[String]) -> Result<Vec<Row>, sqlx::Error> {
+        let mut found: Vec<Option<Row>> = Vec::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            match self.cache().lookup_row(k) {
+                Some(row) => found.push(row),
+                None => {
+                    found.push(None);
+                    missing.push(i);
+                }
+            }
+        }
+        for chunk in missing.chunks(500) {
+            let seen = self.cache().generation();
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT {COLS} FROM resources WHERE id IN ({marks})");
+            let mut q = sqlx::query_as::<_, Row>(&sql);
+            for i in chunk {
+                q = q.bind(&keys[*i]);
+            }
+            let rows = q.fetch_all(self.reader()).await?;
+            for i in chunk {
+                let row = rows.iter().find(|r| r.id.eq_ignore_ascii_case(&keys[*i]));
+                self.cache().fill_row(seen, &keys[*i], &row.cloned());
+                found[*i] = row.cloned();
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
     /// Every stored resource (id and kind), in creation order (the admin API's inventory).
     pub async fn inventory(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
         sqlx::query_as("SELECT id, kind FROM resources ORDER BY seq")
@@ -70,6 +102,9 @@ impl Store {
         parent: &ResourceId,
         kind: ResourceKind,
     ) -> Result<Vec<Row>, sqlx::Error> {
+        if let Some(keys) = self.cache().children(parent.as_str(), kind.tag()) {
+            return self.rows_of(&keys).await;
+        }
         sqlx::query_as::<_, Row>(&format!(
             "SELECT {COLS} FROM resources WHERE parent_id = ? AND kind = ? ORDER BY seq"
         ))
@@ -125,6 +160,9 @@ impl Store {
         kind: ResourceKind,
         prefix: &str,
     ) -> Result<Vec<Row>, sqlx::Error> {
+        if let Some(keys) = self.cache().by_kind_under(kind.tag(), prefix) {
+            return self.rows_of(&keys).await;
+        }
         sqlx::query_as::<_, Row>(&format!(
             "SELECT {COLS} FROM resources WHERE kind = ? AND substr(id, 1, ?) = ? ORDER BY seq"
         ))
@@ -141,6 +179,9 @@ impl Store {
         kind: ResourceKind,
         name: &str,
     ) -> Result<Vec<Row>, sqlx::Error> {
+        if let Some(keys) = self.cache().by_kind_and_name(kind.tag(), name) {
+            return self.rows_of(&keys).await;
+        }
         sqlx::query_as::<_, Row>(&format!(
             "SELECT {COLS} FROM resources WHERE kind = ? AND name = ? ORDER BY seq"
         ))
@@ -188,10 +229,11 @@ impl Store {
     /// effect). 10,000 endpoints cost a few milliseconds, once.
     pub(super) async fn rebuild_index(&self) -> Result<(), sqlx::Error> {
         let seen = self.cache().generation();
-        let all: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT id, parent_id FROM resources")
-                .fetch_all(self.reader())
-                .await?;
+        let all: Vec<super::read_cache::IndexRow> = sqlx::query_as(
+            "SELECT id, parent_id, kind, name, usage_scope, usage_units FROM resources ORDER BY seq",
+        )
+        .fetch_all(self.reader())
+        .await?;
         self.cache().install_index(seen, all);
         Ok(())
     }
@@ -283,7 +325,7 @@ fn write_row(
          VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?, ?)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body,
              usage_scope = excluded.usage_scope, usage_units = excluded.usage_units",
-        Change::Put(row.clone()),
+        Change::Put(row.clone(), (usage_scope.clone(), usage_units)),
         |a| {
             a.add(row.id)?;
             a.add(row.kind)?;
