@@ -2,8 +2,11 @@
 //! domain documents, operations and blobs.
 //!
 //! Writes go through a single-connection writer pool so they serialise inside the process and
-//! never meet `database is locked`; reads use a separate pool (WAL lets them run beside the
-//! writer). `--in-memory` uses the same shape on a scratch file deleted at close.
+//! never meet `database is locked`; a write transaction is sent as one batch ([`WriteTx`]).
+//! Reads use a separate pool (WAL lets them run beside the writer), but most never reach it:
+//! the id index and the row and operation caches ([`read_cache`]) answer them from memory and
+//! every commit updates them. `--in-memory` uses the same shape on a scratch file deleted at
+//! close.
 pub mod admin;
 pub mod blobs;
 pub mod external_services;
