@@ -133,7 +133,7 @@ impl DeploymentResolver {
         let ep: crate::domain::OnlineEndpoint =
             row.doc().map_err(|e| unavailable(e.to_string()))?;
         let all = crate::domain::identity::identities(&row.id, ep.identity.as_ref());
-        let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m))?;
+        let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m.to_string()))?;
         let key = state.keys.get().await.map_err(|e| (500, e.message))?;
         let issuer = crate::identity::issuer(&state.internet_base, &state.tenant_id);
         let subject = Subject {
