@@ -203,7 +203,9 @@ async fn launch(
         materialize(&state.store, &folder, &model_dir, true).await?;
     }
     // SPEC 6.4: the user's code reaches the network only through its egress proxy.
-    let proxy = crate::egress::start_for(state, id).await?;
+    let proxy = crate::egress::start_for(state, id)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut env = code_path_env(d, &code_dir, &entry_script)?;
     env.extend(proxy.env());
     let spec = LaunchSpec {
