@@ -1,12 +1,43 @@
 //! Fixtures: the world created at start-up (SPEC §2): subscriptions, resource groups,
 //! workspaces, virtual networks and private endpoints, from `--fixtures FILE` or the built-in
 //! copy of `fixtures/default.json`. Loading is idempotent: what already exists is left alone,
-//! so a restart on the same data folder keeps user changes.
+//! so a restart on the same data folder keeps user changes. A fixture that cannot be loaded
+//! stops the start (or the reset) with a [`FixtureError`].
+use std::path::PathBuf;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
+use crate::egress::EgressError;
+use crate::error::ArmError;
+
+/// Why the fixture could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// The `--fixtures` file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// The file is not a fixture (JSON of the shape [`Fixture`]).
+    #[error("invalid fixture: {0}")]
+    Invalid(#[source] serde_json::Error),
+    /// The data folder could not be read or written.
+    #[error(transparent)]
+    Store(#[from] sqlx::Error),
+    /// A workspace, virtual network or private endpoint of the fixture was refused: the ARM
+    /// error's message.
+    #[error("{}", .0.message)]
+    Resource(ArmError),
+    /// An external service of the fixture was refused.
+    #[error(transparent)]
+    ExternalService(#[from] EgressError),
+}
 
 /// The tenant of every subscription unless a fixture says otherwise.
 pub const TENANT_ID: &str = "6a6d6c69-7465-4000-8000-0000000000aa";
@@ -99,42 +130,42 @@ fn primary_of(f: &Fixture) -> Option<Primary> {
 }
 
 /// Loads the configured fixture and returns its primary names.
-pub async fn load(state: &AppState) -> Result<Primary, String> {
+pub async fn load(state: &AppState) -> Result<Primary, FixtureError> {
     let text = match &state.config.fixtures {
-        Some(path) => {
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
-        }
+        Some(path) => std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: path.clone(),
+            source,
+        })?,
         None if state.config.no_default_fixture => return Ok(Primary::default()),
         None => DEFAULT.to_string(),
     };
-    let fixture: Fixture =
-        serde_json::from_str(&text).map_err(|e| format!("invalid fixture: {e}"))?;
+    let fixture: Fixture = serde_json::from_str(&text).map_err(FixtureError::Invalid)?;
     for sub in &fixture.subscriptions {
         load_subscription(state, sub).await?;
     }
     Ok(primary_of(&fixture).unwrap_or_default())
 }
 
-async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Result<(), String> {
+async fn load_subscription(
+    state: &AppState,
+    sub: &FixtureSubscription,
+) -> Result<(), FixtureError> {
     let sid = ResourceId::subscription(&sub.subscription_id);
-    let err = |e: sqlx::Error| e.to_string();
-    if state.store.get(&sid).await.map_err(err)?.is_none() {
+    if state.store.get(&sid).await?.is_none() {
         let doc = json!({ "displayName": sub.display_name.clone().unwrap_or_else(|| sub.subscription_id.clone()) });
         state
             .store
             .put(&sid, ResourceKind::Subscription, None, &doc)
-            .await
-            .map_err(err)?;
+            .await?;
     }
     for rg in &sub.resource_groups {
         let rid = ResourceId::resource_group(&sub.subscription_id, &rg.name);
-        if state.store.get(&rid).await.map_err(err)?.is_none() {
+        if state.store.get(&rid).await?.is_none() {
             let doc = json!({ "location": rg.location, "tags": {} });
             state
                 .store
                 .put(&rid, ResourceKind::ResourceGroup, Some(&sid), &doc)
-                .await
-                .map_err(err)?;
+                .await?;
         }
         for ws in &rg.workspaces {
             crate::arm::workspaces::ensure_from_fixture(
@@ -145,7 +176,7 @@ async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Resul
                 ws,
             )
             .await
-            .map_err(|e| e.message)?;
+            .map_err(FixtureError::Resource)?;
         }
         for vnet in &rg.virtual_networks {
             crate::arm::network::vnet_from_fixture(
@@ -156,7 +187,7 @@ async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Resul
                 vnet,
             )
             .await
-            .map_err(|e| e.message)?;
+            .map_err(FixtureError::Resource)?;
         }
         crate::egress::services::from_fixture(state, &sub.subscription_id, rg).await?;
         for pe in &rg.private_endpoints {
@@ -168,7 +199,7 @@ async fn load_subscription(state: &AppState, sub: &FixtureSubscription) -> Resul
                 pe,
             )
             .await
-            .map_err(|e| e.message)?;
+            .map_err(FixtureError::Resource)?;
         }
     }
     Ok(())

@@ -148,7 +148,7 @@ impl Application {
         state.lro.set_completion(crate::arm::provision::completion);
         let primary = crate::fixtures::load(&state)
             .await
-            .map_err(StartError::Fixture)?;
+            .map_err(|e| StartError::Fixture(e.to_string()))?;
         let _ = state.primary.set(primary);
         crate::arm::provision::recover(&state)
             .await

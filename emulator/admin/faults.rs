@@ -64,6 +64,23 @@ pub fn default_status(code: &str) -> u16 {
     }
 }
 
+/// Why a posted rule is refused (the text of the `400 InvalidAdminRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    /// Neither an error to answer nor a latency to add.
+    #[error("A fault needs a `code` (an ARM error code to answer) or a `latencyMs`.")]
+    NoEffect,
+    /// A latency above [`MAX_LATENCY_MS`].
+    #[error("latencyMs is at most {MAX_LATENCY_MS}.")]
+    LatencyTooLong,
+    /// A status outside 400-599.
+    #[error("status {0} is not an error status (400-599).")]
+    NotAnErrorStatus(u16),
+    /// A count of 0.
+    #[error("count must be at least 1.")]
+    ZeroCount,
+}
+
 /// What a matching rule does to a request.
 #[derive(Debug)]
 pub struct Hit {
@@ -82,20 +99,18 @@ pub struct Faults {
 
 impl Faults {
     /// Adds a rule after checking it; returns it with its id. Errors are the 400 message.
-    pub fn add(&self, mut f: Fault) -> Result<Fault, String> {
+    pub fn add(&self, mut f: Fault) -> Result<Fault, FaultError> {
         if f.code.is_none() && f.latency_ms == 0 {
-            return Err(
-                "A fault needs a `code` (an ARM error code to answer) or a `latencyMs`.".into(),
-            );
+            return Err(FaultError::NoEffect);
         }
         if f.latency_ms > MAX_LATENCY_MS {
-            return Err(format!("latencyMs is at most {MAX_LATENCY_MS}."));
+            return Err(FaultError::LatencyTooLong);
         }
         if let Some(s) = f.status.filter(|s| !(400..=599).contains(s)) {
-            return Err(format!("status {s} is not an error status (400-599)."));
+            return Err(FaultError::NotAnErrorStatus(s));
         }
         if f.count == 0 {
-            return Err("count must be at least 1.".into());
+            return Err(FaultError::ZeroCount);
         }
         f.id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         if let Ok(mut r) = self.rules.lock() {

@@ -31,8 +31,8 @@ pub async fn check_arm_token(state: &AppStateRef, req: &Request) -> ArmResult<()
     let token = crate::domain::token::bearer(req.header("authorization"))
         .ok_or_else(ArmError::authentication_failed)?;
     let key = state.keys.get().await?;
-    let claims = crate::identity::tokens::verify_signature(&key, token)
-        .map_err(|why| ArmError::invalid_token(&why))?;
+    let claims =
+        crate::identity::tokens::verify_signature(&key, token).map_err(ArmError::invalid_token)?;
     if claims.get("tid").and_then(serde_json::Value::as_str) != Some(state.tenant_id.as_str()) {
         return Err(ArmError::invalid_token("its tenant (tid) is not amlite's"));
     }

@@ -175,7 +175,7 @@ pub fn build_context_required() -> ArmError {
 /// 400 `BadRequest`: an environment version's `condaFile` that is not YAML (nor JSON). Azure
 /// converts the file to JSON when it stores it, so it cannot keep one it cannot read; its own
 /// text for this is not recorded (amlite's names the parser's reason and where).
-pub fn conda_file_unreadable(reason: &str) -> ArmError {
+pub fn conda_file_unreadable(reason: &crate::domain::conda_file::CondaFileError) -> ArmError {
     ArmError::bad_property(
         "properties.condaFile",
         format!("The value of 'properties.condaFile' is not a valid conda file: it must be YAML or JSON ({reason})."),

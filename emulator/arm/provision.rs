@@ -208,7 +208,7 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
     else {
         return finish_plain(state, op, None).await;
     };
-    let mut failure = decide(state, id, &ws_id, &ws, &d).await?;
+    let failure = decide(state, id, &ws_id, &ws, &d).await?;
     let kind = crate::runtime::RuntimeKind::of(&d, state.config.runtime_default());
     if failure.is_none() && kind == crate::runtime::RuntimeKind::Python {
         // Starting Python takes seconds: hand it to the background worker, which completes the
@@ -222,14 +222,7 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
         return Ok(());
     }
     if failure.is_none() {
-        failure = state
-            .runtimes
-            .start(id.as_str(), &d)
-            .err()
-            .map(|e| Failure {
-                code: "ResourceNotReady".into(),
-                message: e,
-            });
+        state.runtimes.start(id.as_str(), &d);
     }
     write_outcome(
         state,

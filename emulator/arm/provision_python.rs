@@ -3,8 +3,8 @@
 //! Blob Storage slice into `<data-dir>/runtimes/<hash>/`, starts Azure's inference server in the
 //! environment built from the deployment's conda file ([`envs`]), waits for its liveness probe,
 //! and completes the operation `Succeeded`, or `Failed` with
-//! `ResourceNotReady` (a crash in `init()`, a missing `--python`). After a restart, deployments
-//! that were `Succeeded` are started again.
+//! `ResourceNotReady` (a crash in `init()`, a missing `--python`: a [`PythonStartError`]). After a
+//! restart, deployments that were `Succeeded` are started again.
 use std::path::PathBuf;
 
 use sha2::Digest;
@@ -14,13 +14,67 @@ use crate::app::{AppState, State};
 use crate::domain::{
     Failure, OnlineDeployment, ProvisioningState, ResourceId, ResourceKind, Workspace,
 };
-use crate::error::ArmResult;
+use crate::egress::EgressError;
+use crate::error::{ArmError, ArmResult};
+use crate::runtime::errors::{LaunchError, MaterializeError, MlflowError, PathIoError};
 use crate::runtime::materialize::{
     blob_folder, checked_join, ensure_inside, materialize, CODE_PATH_VARIABLES,
 };
 use crate::runtime::python::LaunchSpec;
 use crate::runtime::RuntimeKind;
 use crate::runtime::{envs, mlflow};
+
+/// Why a python deployment did not start: its `failure.message` (code `ResourceNotReady`).
+#[derive(Debug, thiserror::Error)]
+pub enum PythonStartError {
+    /// amlite was started without `--python`.
+    #[error("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")]
+    NoPython,
+    /// An asset the deployment names could not be read: the ARM error's message.
+    #[error("{}", .0.message)]
+    Asset(ArmError),
+    /// The code asset has no `codeUri`.
+    #[error("The deployment's code asset has no codeUri.")]
+    NoCodeUri,
+    /// A `codeUri` amlite cannot read blobs from.
+    #[error("Cannot read code from {0}.")]
+    CodeUri(String),
+    /// A `modelUri` amlite cannot read blobs from.
+    #[error("Cannot read the model from {0}.")]
+    ModelUri(String),
+    /// The scoring script is not among the code's files.
+    #[error("The scoring script '{0}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder).")]
+    NoScript(String),
+    /// No scoring script, and not a no-code MLflow model.
+    #[error("The deployment has no codeConfiguration.scoringScript to run (only a model of type mlflow_model can be deployed without code).")]
+    NoScoringScript,
+    /// A file-system call on the deployment's folder failed.
+    #[error(transparent)]
+    Io(#[from] PathIoError),
+    /// The model folder could not be created.
+    #[error(transparent)]
+    ModelDir(std::io::Error),
+    /// The model or code could not be written, or a path left its folder.
+    #[error(transparent)]
+    Materialize(#[from] MaterializeError),
+    /// A path-valued inference-server variable that leaves the code.
+    #[error("{var}: {source}")]
+    CodePathVariable {
+        /// The variable.
+        var: &'static str,
+        /// Why its path is refused.
+        source: MaterializeError,
+    },
+    /// `--python` cannot serve a no-code MLflow deployment.
+    #[error(transparent)]
+    Mlflow(#[from] MlflowError),
+    /// The egress proxy did not start.
+    #[error(transparent)]
+    Egress(#[from] EgressError),
+    /// The inference server did not start.
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+}
 
 /// Runs python starts one at a time (each may take seconds; a laptop has few cores).
 pub async fn worker(state: State, mut rx: UnboundedReceiver<(String, Option<String>)>) {
@@ -72,7 +126,8 @@ async fn start(state: &State, id: &str, op_id: Option<&str>) -> ArmResult<()> {
     };
     let failure = match launch(state, &id, &d, &ws).await {
         Ok(()) => None,
-        Err(message) => {
+        Err(e) => {
+            let message = e.to_string();
             state
                 .runtimes
                 .log(id.as_str(), format!("python runtime: {message}"));
@@ -130,21 +185,19 @@ async fn user_code(
     script: &str,
     code_dir: &std::path::Path,
     (account, container): (&str, &str),
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, PythonStartError> {
     let code_uri = asset_uri(state, d.code_id.as_deref(), "codeUri")
         .await
-        .map_err(|e| e.message)?
-        .ok_or("The deployment's code asset has no codeUri.")?;
+        .map_err(PythonStartError::Asset)?
+        .ok_or(PythonStartError::NoCodeUri)?;
     let code = blob_folder(&code_uri, account, container)
-        .ok_or_else(|| format!("Cannot read code from {code_uri}."))?;
+        .ok_or_else(|| PythonStartError::CodeUri(code_uri.clone()))?;
     materialize(&state.store, &code, code_dir, false).await?;
     // Issue 9: the script is a path relative to the code (checked at PUT too, but a stored
     // deployment may predate that check), and must resolve inside it once written.
     let entry_script = checked_join(code_dir, script)?;
     if !entry_script.is_file() {
-        return Err(format!(
-            "The scoring script '{script}' is not in the deployment's code (codeConfiguration.scoringScript is a path relative to the code folder)."
-        ));
+        return Err(PythonStartError::NoScript(script.to_string()));
     }
     ensure_inside(code_dir, &entry_script)?;
     Ok(entry_script)
@@ -157,17 +210,17 @@ async fn mlflow_code(
     d: &OnlineDeployment,
     python: &std::path::Path,
     code_dir: &std::path::Path,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, PythonStartError> {
     let model_type = asset_uri(state, d.model.as_deref(), "modelType")
         .await
-        .map_err(|e| e.message)?;
+        .map_err(PythonStartError::Asset)?;
     if model_type.as_deref() != Some(mlflow::MODEL_TYPE) {
-        return Err("The deployment has no codeConfiguration.scoringScript to run (only a model of type mlflow_model can be deployed without code).".into());
+        return Err(PythonStartError::NoScoringScript);
     }
     mlflow::probe(python).await?;
-    std::fs::create_dir_all(code_dir).map_err(|e| format!("{}: {e}", code_dir.display()))?;
+    std::fs::create_dir_all(code_dir).map_err(PathIoError::at(code_dir))?;
     let script = code_dir.join(mlflow::SCRIPT_NAME);
-    std::fs::write(&script, mlflow::SCORE_PY).map_err(|e| format!("{}: {e}", script.display()))?;
+    std::fs::write(&script, mlflow::SCORE_PY).map_err(PathIoError::at(&script))?;
     Ok(script)
 }
 
@@ -176,12 +229,16 @@ async fn launch(
     id: &ResourceId,
     d: &OnlineDeployment,
     ws: &Workspace,
-) -> Result<(), String> {
-    let base = state.config.python.clone().ok_or("The python runtime needs an interpreter with azureml-inference-server-http installed: start amlite with --python PATH (AMLITE_PYTHON).")?;
+) -> Result<(), PythonStartError> {
+    let base = state
+        .config
+        .python
+        .clone()
+        .ok_or(PythonStartError::NoPython)?;
     let python = environment_python(state, id, d, base).await;
     let root = runtime_dir(state, id);
     let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    std::fs::create_dir_all(&root).map_err(PathIoError::at(&root))?;
     ensure_inside(&state.config.data_dir, &root)?;
     let code_dir = root.join("code");
     let (account, container) = (
@@ -193,13 +250,13 @@ async fn launch(
         None => mlflow_code(state, d, &python, &code_dir).await?,
     };
     let model_dir = checked_join(&root, &model_layout(d.model.as_deref()))?;
-    std::fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&model_dir).map_err(PythonStartError::ModelDir)?;
     if let Some(model_uri) = asset_uri(state, d.model.as_deref(), "modelUri")
         .await
-        .map_err(|e| e.message)?
+        .map_err(PythonStartError::Asset)?
     {
         let folder = blob_folder(&model_uri, &account, &container)
-            .ok_or_else(|| format!("Cannot read the model from {model_uri}."))?;
+            .ok_or_else(|| PythonStartError::ModelUri(model_uri.clone()))?;
         materialize(&state.store, &folder, &model_dir, true).await?;
     }
     // SPEC 6.4: the user's code reaches the network only through its egress proxy.
@@ -251,6 +308,9 @@ async fn environment_python(
     builder.python_for(&conda, &log).await
 }
 
+/// A deployment's environment variables, by name.
+type Variables = std::collections::BTreeMap<String, String>;
+
 /// The deployment's variables with the inference server's path variables resolved inside the
 /// code folder: `AZUREML_ENTRY_SCRIPT` is always the checked scoring script, the others are
 /// joined with [`checked_join`] (never an outside path). Unset, `AML_APP_ROOT` is the server's
@@ -259,11 +319,12 @@ fn code_path_env(
     d: &OnlineDeployment,
     code_dir: &std::path::Path,
     entry_script: &std::path::Path,
-) -> Result<std::collections::BTreeMap<String, String>, String> {
+) -> Result<Variables, PythonStartError> {
     let mut env = d.environment_variables.clone();
     for var in CODE_PATH_VARIABLES {
         if let Some(v) = env.get(*var) {
-            let p = checked_join(code_dir, v).map_err(|e| format!("{var}: {e}"))?;
+            let p = checked_join(code_dir, v)
+                .map_err(|source| PythonStartError::CodePathVariable { var, source })?;
             env.insert(var.to_string(), p.display().to_string());
         }
     }

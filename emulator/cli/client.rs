@@ -29,8 +29,66 @@ pub struct Client {
     token: Option<String>,
 }
 
-/// A failed call: what to print.
-pub type CliError = String;
+/// A failed sub-command: its text is what the CLI prints on stderr (after `amlite: `).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A certificate file cannot be read.
+    #[error("{}: {source}", path.display())]
+    ReadCertificate {
+        /// The file.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// A certificate file is not PEM.
+    #[error("{}: not a PEM certificate: {source}", path.display())]
+    NotPem {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        source: reqwest::Error,
+    },
+    /// None of the candidate certificate files exists (their paths, comma-separated).
+    #[error("no certificate to trust: none of {0} exists. Pass --data-dir (the server's data folder) or --ca-cert.")]
+    NoCertificate(String),
+    /// The server cannot be reached.
+    #[error(
+        "cannot reach amlite at {base}: {source} (is `amlite serve` running? --url / AMLITE_URL)"
+    )]
+    Unreachable {
+        /// The server's base URL.
+        base: String,
+        /// What the client said.
+        source: reqwest::Error,
+    },
+    /// Another HTTP client failure (building the client, reading an answer, the token call).
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// The server answered an error: its status and ARM error code and message.
+    #[error("{status} {code}: {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// `error.code` (empty when the body has none).
+        code: String,
+        /// `error.message`, else the body.
+        message: String,
+    },
+    /// An answer of `path` that should be JSON is not.
+    #[error("{path}: not JSON: {source}")]
+    NotJson {
+        /// The admin API path.
+        path: String,
+        /// What the parser said.
+        source: serde_json::Error,
+    },
+    /// The token endpoint answered without a token (its answer).
+    #[error("the token endpoint gave no token: {0}")]
+    NoToken(Value),
+    /// `amlite explain` without what to explain.
+    #[error("explain needs --endpoint NAME (inbound) or --egress DEPLOYMENT --to HOST")]
+    ExplainWhat,
+}
 
 impl Client {
     /// Builds the client (no request is sent yet).
@@ -46,21 +104,25 @@ impl Client {
         let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(60));
         let mut trusted = 0;
         for path in candidates.iter().filter(|p| p.is_file()) {
-            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            for cert in reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| format!("{}: not a PEM certificate: {e}", path.display()))?
+            let pem = std::fs::read(path).map_err(|source| CliError::ReadCertificate {
+                path: path.clone(),
+                source,
+            })?;
+            for cert in
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| CliError::NotPem {
+                    path: path.clone(),
+                    source,
+                })?
             {
                 builder = builder.add_root_certificate(cert);
                 trusted += 1;
             }
         }
         if trusted == 0 && t.url.starts_with("https:") {
-            return Err(format!(
-                "no certificate to trust: none of {} exists. Pass --data-dir (the server's data folder) or --ca-cert.",
-                candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-            ));
+            let names: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+            return Err(CliError::NoCertificate(names.join(", ")));
         }
-        let http = builder.build().map_err(|e| e.to_string())?;
+        let http = builder.build()?;
         Ok(Client {
             http,
             base: t.url.trim_end_matches('/').to_string(),
@@ -71,7 +133,10 @@ impl Client {
     /// `GET /_amlite/{path}` as JSON.
     pub async fn get_json(&mut self, path: &str) -> Result<Value, CliError> {
         let text = self.send(reqwest::Method::GET, path).await?;
-        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))
+        serde_json::from_str(&text).map_err(|source| CliError::NotJson {
+            path: path.to_string(),
+            source,
+        })
     }
 
     /// `GET /_amlite/{path}` as text.
@@ -82,7 +147,10 @@ impl Client {
     /// `POST /_amlite/{path}` (no body) as JSON.
     pub async fn post_json(&mut self, path: &str) -> Result<Value, CliError> {
         let text = self.send(reqwest::Method::POST, path).await?;
-        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))
+        serde_json::from_str(&text).map_err(|source| CliError::NotJson {
+            path: path.to_string(),
+            source,
+        })
     }
 
     async fn send(&mut self, method: reqwest::Method, path: &str) -> Result<String, CliError> {
@@ -93,12 +161,16 @@ impl Client {
             resp = self.once(method, &url).await?;
         }
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| e.to_string())?;
+        let text = resp.text().await?;
         if !status.is_success() {
             let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let code = v["error"]["code"].as_str().unwrap_or("");
             let msg = v["error"]["message"].as_str().unwrap_or(text.as_str());
-            return Err(format!("{} {code}: {msg}", status.as_u16()));
+            return Err(CliError::Server {
+                status: status.as_u16(),
+                code: code.to_string(),
+                message: msg.to_string(),
+            });
         }
         Ok(text)
     }
@@ -112,11 +184,9 @@ impl Client {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
-        rb.send().await.map_err(|e| {
-            format!(
-                "cannot reach amlite at {}: {e} (is `amlite serve` running? --url / AMLITE_URL)",
-                self.base
-            )
+        rb.send().await.map_err(|source| CliError::Unreachable {
+            base: self.base.clone(),
+            source,
         })
     }
 
@@ -142,13 +212,12 @@ impl Client {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let v: Value = resp.json().await.map_err(|e| e.to_string())?;
-        v["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("the token endpoint gave no token: {v}"))
+            .await?;
+        let v: Value = resp.json().await?;
+        match v["access_token"].as_str() {
+            Some(token) => Ok(token.to_string()),
+            None => Err(CliError::NoToken(v)),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod render;
 
+pub use client::CliError;
 use client::{q, Client, Target};
 use render::Shell;
 
@@ -73,7 +74,7 @@ pub enum ClientCommand {
 }
 
 /// Runs `cmd`; `Ok` is what to print on stdout, `Err` on stderr (exit status 1).
-pub async fn run(cmd: ClientCommand) -> Result<String, String> {
+pub async fn run(cmd: ClientCommand) -> Result<String, CliError> {
     match cmd {
         ClientCommand::Env(a) => {
             let mut c = Client::new(&a.target)?;
@@ -118,9 +119,7 @@ pub async fn run(cmd: ClientCommand) -> Result<String, String> {
                     )
                 }
                 _ => {
-                    let ep = a.endpoint.as_deref().ok_or(
-                        "explain needs --endpoint NAME (inbound) or --egress DEPLOYMENT --to HOST",
-                    )?;
+                    let ep = a.endpoint.as_deref().ok_or(CliError::ExplainWhat)?;
                     let region = a.region.as_deref().map(|r| format!("&region={}", q(r)));
                     format!(
                         "explain?from={}&endpoint={}{}",

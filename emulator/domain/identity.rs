@@ -77,11 +77,31 @@ pub fn identities(resource_id: &str, stored: Option<&Value>) -> Vec<ManagedIdent
     out
 }
 
+/// Why no identity answers a token request (the text is the endpoint's 400 answer).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    /// The query names an identity (by `what`: client id, object id, resource id) that the
+    /// endpoint does not have.
+    #[error("No managed identity with {what} '{value}' is assigned to this endpoint.")]
+    NotAssigned {
+        /// `client id`, `object id` or `resource id`.
+        what: &'static str,
+        /// The value the query gave.
+        value: String,
+    },
+    /// The endpoint has no identity at all.
+    #[error("The endpoint has no managed identity (identity type None).")]
+    NoIdentity,
+    /// Several user-assigned identities, no system-assigned one, and the query names none.
+    #[error("The endpoint has several user-assigned identities and no system-assigned one: name one with client_id, object_id or mi_res_id.")]
+    Ambiguous,
+}
+
 /// The identity a token request's `query` asks for, or why none matches.
 pub fn select<'a>(
     all: &'a [ManagedIdentity],
     query: &[(String, String)],
-) -> Result<&'a ManagedIdentity, String> {
+) -> Result<&'a ManagedIdentity, SelectionError> {
     let get = |names: &[&str]| {
         query
             .iter()
@@ -100,8 +120,9 @@ pub fn select<'a>(
             "object id" => m.principal_id.eq_ignore_ascii_case(v),
             _ => m.resource_id.eq_ignore_ascii_case(v),
         });
-        return found.ok_or_else(|| {
-            format!("No managed identity with {what} '{v}' is assigned to this endpoint.")
+        return found.ok_or_else(|| SelectionError::NotAssigned {
+            what,
+            value: v.to_string(),
         });
     }
     if let Some(system) = all.iter().find(|m| m.system_assigned) {
@@ -109,8 +130,8 @@ pub fn select<'a>(
     }
     match all {
         [only] => Ok(only),
-        [] => Err("The endpoint has no managed identity (identity type None).".into()),
-        _ => Err("The endpoint has several user-assigned identities and no system-assigned one: name one with client_id, object_id or mi_res_id.".into()),
+        [] => Err(SelectionError::NoIdentity),
+        _ => Err(SelectionError::Ambiguous),
     }
 }
 

@@ -2,7 +2,7 @@
 //! domain documents amlite stores (not the wire shapes: those live in `arm/response/`).
 //!
 //! Depends on std, serde, uuid, chrono, yaml_serde (conda files) and (for storage signatures)
-//! hmac, sha2, base64 and the URL-encoding crates only; does no IO and never reads the clock.
+//! hmac, sha2, base64 and the URL-encoding crates, and thiserror for its error types only; does no IO and never reads the clock.
 pub mod conda_file;
 pub mod enums;
 pub mod id;

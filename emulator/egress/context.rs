@@ -15,7 +15,7 @@ use std::sync::Weak;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::{plan, Catalog, ExternalService, Plan, Resolve};
+use super::{plan, Catalog, EgressError, ExternalService, Plan, Resolve};
 use crate::app::AppState;
 use crate::domain::id::last_segment_lower;
 use crate::domain::{OnlineDeployment, PublicNetworkAccess, ResourceId, Workspace};
@@ -38,30 +38,19 @@ impl DeploymentResolver {
         DeploymentResolver { state, deployment }
     }
 
-    async fn current(&self) -> Result<(EgressContext, Catalog), String> {
-        let state = self.state.upgrade().ok_or("amlite is shutting down")?;
-        let gone = || {
-            format!(
-                "The deployment {} no longer exists.",
-                self.deployment.as_str()
-            )
-        };
-        let row = state
-            .store
-            .get(&self.deployment)
-            .await
-            .map_err(|e| e.to_string())?;
-        let d: OnlineDeployment = row.ok_or_else(gone)?.doc().map_err(|e| e.to_string())?;
+    async fn current(&self) -> Result<(EgressContext, Catalog), EgressError> {
+        let state = self.state.upgrade().ok_or(EgressError::ShuttingDown)?;
+        let gone = || EgressError::DeploymentGone(self.deployment.as_str().to_string());
+        let row = state.store.get(&self.deployment).await?;
+        let d: OnlineDeployment = row.ok_or_else(gone)?.doc()?;
         let ws_id = self
             .deployment
             .parent()
             .and_then(|e| e.parent())
             .ok_or_else(gone)?;
-        let ws_row = state.store.get(&ws_id).await.map_err(|e| e.to_string())?;
-        let ws: Workspace = ws_row.ok_or_else(gone)?.doc().map_err(|e| e.to_string())?;
-        let services = super::services::all(&state)
-            .await
-            .map_err(|e| e.to_string())?;
+        let ws_row = state.store.get(&ws_id).await?;
+        let ws: Workspace = ws_row.ok_or_else(gone)?.doc()?;
+        let services = super::services::all(&state).await?;
         let facts = Facts {
             listener_ports: internet_port(&state).into_iter().collect(),
             client_vnet_ports: vnet_ports(&state),
@@ -78,7 +67,7 @@ impl DeploymentResolver {
     pub async fn decide(&self, host: &str, port: u16) -> Plan {
         match self.current().await {
             Ok((ctx, catalog)) => plan(&ctx, &catalog, host, port),
-            Err(msg) => Plan::Unavailable(msg),
+            Err(e) => Plan::Unavailable(e.to_string()),
         }
     }
 }
@@ -117,7 +106,7 @@ impl DeploymentResolver {
         let state = self
             .state
             .upgrade()
-            .ok_or_else(|| unavailable("amlite is shutting down".into()))?;
+            .ok_or_else(|| unavailable(EgressError::ShuttingDown.to_string()))?;
         let ep_id = self
             .deployment
             .parent()
@@ -133,7 +122,7 @@ impl DeploymentResolver {
         let ep: crate::domain::OnlineEndpoint =
             row.doc().map_err(|e| unavailable(e.to_string()))?;
         let all = crate::domain::identity::identities(&row.id, ep.identity.as_ref());
-        let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m))?;
+        let mi = crate::domain::identity::select(&all, query).map_err(|m| (400, m.to_string()))?;
         let key = state.keys.get().await.map_err(|e| (500, e.message))?;
         let issuer = crate::identity::issuer(&state.internet_base, &state.tenant_id);
         let subject = Subject {

@@ -4,6 +4,7 @@
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
+use super::errors::EgressError;
 use super::proxy::MAX_HEAD;
 
 /// A parsed request head.
@@ -23,21 +24,21 @@ pub(super) struct Head {
 }
 
 /// Reads until the blank line ending the head; returns the head text and any bytes after it.
-pub(super) async fn read_head(s: &mut TcpStream) -> Result<(String, Vec<u8>), String> {
+pub(super) async fn read_head(s: &mut TcpStream) -> Result<(String, Vec<u8>), EgressError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
         if let Some(end) = find_head_end(&buf) {
             let rest = buf.split_off(end);
-            let head = String::from_utf8(buf).map_err(|_| "The request head is not UTF-8.")?;
+            let head = String::from_utf8(buf).map_err(|_| EgressError::HeadNotUtf8)?;
             return Ok((head, rest));
         }
         if buf.len() > MAX_HEAD {
-            return Err(format!("The request head exceeds {MAX_HEAD} bytes."));
+            return Err(EgressError::HeadTooLarge(MAX_HEAD));
         }
-        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        let n = s.read(&mut chunk).await.map_err(EgressError::Read)?;
         if n == 0 {
-            return Err("The connection closed before the request head ended.".into());
+            return Err(EgressError::ClosedEarly);
         }
         buf.extend_from_slice(&chunk[..n]);
     }
@@ -47,14 +48,14 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
-pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
+pub(super) fn parse_head(raw: &str) -> Result<Head, EgressError> {
     let mut lines = raw.split("\r\n");
     let line = lines.next().unwrap_or_default();
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(format!("Malformed request line '{line}'."));
+        return Err(EgressError::MalformedRequestLine(line.to_string()));
     };
     let headers = lines
         .filter(|l| !l.is_empty())
@@ -63,7 +64,7 @@ pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
         .collect();
     let (host, port, path) = if method.eq_ignore_ascii_case("CONNECT") {
         let (host, port) = crate::network::split_host_port(target);
-        let port = port.ok_or_else(|| format!("CONNECT needs host:port, got '{target}'."))?;
+        let port = port.ok_or_else(|| EgressError::ConnectWithoutPort(target.to_string()))?;
         (host, port, String::new())
     } else if target.starts_with('/') {
         // Origin form: a client talking to the proxy itself, which only its managed-identity
@@ -73,7 +74,7 @@ pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
         absolute_http(target)?
     };
     if host.is_empty() && port != 0 {
-        return Err(format!("No host in '{target}'."));
+        return Err(EgressError::NoHost(target.to_string()));
     }
     Ok(Head {
         method: method.to_string(),
@@ -85,16 +86,11 @@ pub(super) fn parse_head(raw: &str) -> Result<Head, String> {
     })
 }
 
-/// What the proxy says to a request that is neither `CONNECT` nor absolute-form.
-pub(super) fn not_a_proxy_request(target: &str) -> String {
-    format!("This is an egress proxy: send 'CONNECT host:port' or an absolute http:// URL, got '{target}'.")
-}
-
 /// Splits `http://host[:port][/path]` into host, port (default 80) and origin-form path.
-fn absolute_http(target: &str) -> Result<(String, u16, String), String> {
+fn absolute_http(target: &str) -> Result<(String, u16, String), EgressError> {
     let lower = target.get(..7).map(str::to_ascii_lowercase);
     if lower.as_deref() != Some("http://") {
-        return Err(not_a_proxy_request(target));
+        return Err(EgressError::NotAProxyRequest(target.to_string()));
     }
     let rest = &target[7..];
     let (authority, path) = match rest.find(['/', '?']) {
@@ -108,7 +104,7 @@ fn absolute_http(target: &str) -> Result<(String, u16, String), String> {
         .rsplit_once(':')
         .is_some_and(|(_, p)| !p.contains(']'));
     if has_port && port.is_none() {
-        return Err(format!("Bad port in '{target}'."));
+        return Err(EgressError::BadPort(target.to_string()));
     }
     Ok((host, port.unwrap_or(80), path))
 }

@@ -10,12 +10,14 @@
 //!   every connection (so rule and flag changes apply to the next connection).
 //! - [`services`]: the external services users declare in fixtures (SPEC 6.1).
 //! - [`identity`]: the deployment's managed-identity endpoint, served by the proxy itself.
+//! - [`errors`]: [`EgressError`], what can go wrong on the way.
 //!
 //! Answers: refused → `403` with `x-amlite-egress-rule: <rule id>`; allowed and served locally
 //! (amlite's own listeners, declared external services) → forwarded for real; allowed but only
 //! on the internet → `502` with `x-amlite-egress: allowed`. Nothing outside 127.0.0.0/8 is ever
 //! connected to.
 pub mod context;
+pub mod errors;
 mod http;
 pub mod identity;
 pub mod proxy;
@@ -31,6 +33,7 @@ use crate::network::{
 };
 
 pub use context::DeploymentResolver;
+pub use errors::EgressError;
 pub use proxy::Proxy;
 pub use services::ExternalService;
 
@@ -159,9 +162,9 @@ impl Resolve for StaticResolver {
 pub async fn start_for(
     state: &crate::app::State,
     deployment: &crate::domain::ResourceId,
-) -> Result<Proxy, String> {
+) -> Result<Proxy, EgressError> {
     let resolver = DeploymentResolver::new(std::sync::Arc::downgrade(state), deployment.clone());
     Proxy::start(std::sync::Arc::new(resolver))
         .await
-        .map_err(|e| format!("cannot start the deployment's egress proxy: {e}"))
+        .map_err(EgressError::ProxyStart)
 }

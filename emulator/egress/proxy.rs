@@ -24,7 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::http::{not_a_proxy_request, origin_form, parse_head, read_head, Head};
+use super::errors::EgressError;
+use super::http::{origin_form, parse_head, read_head, Head};
 use super::identity::IdentityEndpoint;
 use super::{Plan, Resolve};
 
@@ -141,16 +142,16 @@ async fn accept_loop(
 async fn serve(mut client: TcpStream, resolver: &dyn Resolve, identity: &IdentityEndpoint) {
     let (raw, rest) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)).await {
         Ok(Ok(x)) => x,
-        Ok(Err(msg)) => {
-            let _ = reply(&mut client, 400, &[], &error_body("BadRequest", &msg, None)).await;
+        Ok(Err(e)) => {
+            let _ = bad_request(&mut client, &e).await;
             return;
         }
         Err(_) => return, // the client sent nothing usable in time
     };
     let head = match parse_head(&raw) {
         Ok(h) => h,
-        Err(msg) => {
-            let _ = reply(&mut client, 400, &[], &error_body("BadRequest", &msg, None)).await;
+        Err(e) => {
+            let _ = bad_request(&mut client, &e).await;
             return;
         }
     };
@@ -160,8 +161,7 @@ async fn serve(mut client: TcpStream, resolver: &dyn Resolve, identity: &Identit
         return;
     }
     if head.host.is_empty() {
-        let msg = not_a_proxy_request(&head.path);
-        let _ = reply(&mut client, 400, &[], &error_body("BadRequest", &msg, None)).await;
+        let _ = bad_request(&mut client, &EgressError::NotAProxyRequest(head.path)).await;
         return;
     }
     let plan = resolver.plan(&head.host, head.port).await;
@@ -206,6 +206,17 @@ async fn not_emulated(client: &mut TcpStream, via: &str, target: &str) -> std::i
     let headers = [("x-amlite-egress", "allowed"), ("x-amlite-egress-via", via)];
     let body = error_body("EgressAllowedNotEmulated", &text, None);
     reply(client, 502, &headers, &body).await
+}
+
+/// Answers `400 BadRequest` with `e`: a request head the proxy cannot use.
+async fn bad_request(client: &mut TcpStream, e: &EgressError) -> std::io::Result<()> {
+    reply(
+        client,
+        400,
+        &[],
+        &error_body("BadRequest", &e.to_string(), None),
+    )
+    .await
 }
 
 fn error_body(code: &str, message: &str, rule: Option<&str>) -> String {

@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 
 use serde_json::Value;
 
+use super::errors::{EgressError, UrlProblem};
 use crate::app::AppState;
 use crate::domain::PublicNetworkAccess;
 use crate::fixtures::FixtureResourceGroup;
@@ -51,12 +52,10 @@ impl ExternalService {
         access: PublicNetworkAccess,
         resource_id: &str,
         url: &str,
-    ) -> Result<ExternalService, String> {
+    ) -> Result<ExternalService, EgressError> {
         let host = normalize_host(host);
         if host.is_empty() || host.contains('/') || host.contains('*') {
-            return Err(format!(
-                "externalServices: host '{host}' must be a plain host name such as 'api.contoso.com'"
-            ));
+            return Err(EgressError::ServiceHost(host));
         }
         Ok(ExternalService {
             upstream: loopback_addr(url)?,
@@ -67,12 +66,12 @@ impl ExternalService {
     }
 
     /// Decodes a stored row (validated again: the table is only written through fixtures).
-    pub fn from_row(row: &ExternalServiceRow) -> Result<ExternalService, String> {
+    pub fn from_row(row: &ExternalServiceRow) -> Result<ExternalService, EgressError> {
         let access = PublicNetworkAccess::parse(&row.public_network_access).ok_or_else(|| {
-            format!(
-                "external service {}: bad publicNetworkAccess '{}'",
-                row.host, row.public_network_access
-            )
+            EgressError::StoredServiceAccess {
+                host: row.host.clone(),
+                value: row.public_network_access.clone(),
+            }
         })?;
         ExternalService::new(&row.host, access, &row.resource_id, &row.url)
     }
@@ -80,13 +79,15 @@ impl ExternalService {
 
 /// The loopback socket address of `url` (`http://127.0.0.1:8123/any/path`). `localhost` means
 /// 127.0.0.1; the port defaults to the scheme's (80/443).
-pub fn loopback_addr(url: &str) -> Result<SocketAddr, String> {
-    let bad = |why: &str| {
-        format!("externalServices: url '{url}' {why}; use http://127.0.0.1:PORT (a local server)")
+pub fn loopback_addr(url: &str) -> Result<SocketAddr, EgressError> {
+    let bad = |why: UrlProblem| EgressError::ServiceUrl {
+        url: url.to_string(),
+        why,
     };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+    let parsed =
+        reqwest::Url::parse(url.trim()).map_err(|e| bad(UrlProblem::Unparsable(e.to_string())))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad("is not http or https"));
+        return Err(bad(UrlProblem::NotHttp));
     }
     let host = parsed.host_str().unwrap_or("");
     let ip = if host.eq_ignore_ascii_case("localhost") {
@@ -94,12 +95,12 @@ pub fn loopback_addr(url: &str) -> Result<SocketAddr, String> {
     } else {
         match host.parse::<std::net::Ipv4Addr>() {
             Ok(ip) if ip.is_loopback() => ip,
-            _ => return Err(bad("is not on 127.0.0.0/8")),
+            _ => return Err(bad(UrlProblem::NotLoopback)),
         }
     };
     let port = parsed
         .port_or_known_default()
-        .ok_or_else(|| bad("has no port"))?;
+        .ok_or_else(|| bad(UrlProblem::NoPort))?;
     Ok(SocketAddr::from((ip, port)))
 }
 
@@ -109,20 +110,19 @@ pub async fn from_fixture(
     state: &AppState,
     subscription: &str,
     rg: &FixtureResourceGroup,
-) -> Result<(), String> {
+) -> Result<(), EgressError> {
     let resource_group = &rg.name;
-    for (i, v) in rg.external_services.iter().enumerate() {
+    for (index, v) in rg.external_services.iter().enumerate() {
         let field = |k: &str| v.get(k).and_then(Value::as_str);
-        let host =
-            field("host").ok_or_else(|| format!("externalServices[{i}] needs a 'host' string"))?;
+        let required =
+            |k: &'static str| field(k).ok_or(EgressError::ServiceField { index, field: k });
+        let host = required("host")?;
         let raw = field("publicNetworkAccess").unwrap_or("Enabled");
-        let access = PublicNetworkAccess::parse(raw).ok_or_else(|| {
-            format!(
-                "externalServices[{i}].publicNetworkAccess '{raw}' must be 'Enabled' or 'Disabled'"
-            )
+        let access = PublicNetworkAccess::parse(raw).ok_or_else(|| EgressError::ServiceAccess {
+            index,
+            value: raw.to_string(),
         })?;
-        let url =
-            field("url").ok_or_else(|| format!("externalServices[{i}] needs a 'url' string"))?;
+        let url = required("url")?;
         let default_id = format!(
             "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Amlite.External/services/{}",
             normalize_host(host)
@@ -135,11 +135,7 @@ pub async fn from_fixture(
             public_network_access: s.access.as_str().to_string(),
             url: url.trim().to_string(),
         };
-        state
-            .store
-            .put_external_service(&row)
-            .await
-            .map_err(|e| e.to_string())?;
+        state.store.put_external_service(&row).await?;
     }
     Ok(())
 }

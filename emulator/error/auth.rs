@@ -22,7 +22,7 @@ impl ArmError {
 
     /// 401 `InvalidAuthenticationToken`: a bearer token amlite did not issue (unsigned, signed by
     /// another key, not a JWT, another tenant, no integer `exp`).
-    pub fn invalid_token(why: &str) -> Self {
+    pub fn invalid_token(why: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",

@@ -10,6 +10,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::IdentityError;
 use crate::error::ArmError;
 
 /// File name of the signing key inside the data folder.
@@ -28,16 +29,12 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    fn from_rsa(key: &rsa::RsaPrivateKey) -> Result<Self, String> {
-        let pem = key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| e.to_string())?;
-        let encoding =
-            jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    fn from_rsa(key: &rsa::RsaPrivateKey) -> Result<Self, IdentityError> {
+        let pem = key.to_pkcs8_pem(LineEnding::LF)?;
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?;
         let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
-        let decoding = jsonwebtoken::DecodingKey::from_rsa_components(&b64(&n), &b64(&e))
-            .map_err(|e| e.to_string())?;
+        let decoding = jsonwebtoken::DecodingKey::from_rsa_components(&b64(&n), &b64(&e))?;
         let mut h = Sha256::new();
         h.update(&n);
         h.update(&e);
@@ -83,24 +80,32 @@ impl Keys {
     }
 }
 
-fn load_or_generate(path: &std::path::Path) -> Result<SigningKey, String> {
+fn load_or_generate(path: &std::path::Path) -> Result<SigningKey, IdentityError> {
+    let path_buf = || path.to_path_buf();
     match std::fs::read_to_string(path) {
         Ok(pem) => {
-            let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem)
-                .map_err(|e| format!("{} is not a PKCS#8 RSA key: {e}", path.display()))?;
+            let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|source| {
+                IdentityError::NotPkcs8 {
+                    path: path_buf(),
+                    source,
+                }
+            })?;
             return SigningKey::from_rsa(&key);
         }
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(format!("cannot read {}: {e}", path.display()))
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            return Err(IdentityError::Read {
+                path: path_buf(),
+                source,
+            })
         }
         Err(_) => {}
     }
-    let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|e| e.to_string())?;
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?;
-    write_private(path, pem.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)?;
+    let pem = key.to_pkcs8_pem(LineEnding::LF)?;
+    write_private(path, pem.as_bytes()).map_err(|source| IdentityError::Write {
+        path: path_buf(),
+        source,
+    })?;
     SigningKey::from_rsa(&key)
 }
 

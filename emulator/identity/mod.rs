@@ -5,9 +5,13 @@
 //! Like Azurite's well-known account key, the development client id and secret are public
 //! constants printed in `env.sh`: strict mode proves a token came from amlite (signed by the key
 //! in the data folder, for the right audience, unexpired), not that the caller is someone.
+//! What can go wrong is named in [`errors`].
+pub mod errors;
 pub mod keys;
 pub mod routes;
 pub mod tokens;
+
+pub use errors::{IdentityError, SignatureError};
 
 /// The well-known development client (application) id `env.sh` exports as `AZURE_CLIENT_ID`;
 /// also the `appid` of managed-identity tokens.

@@ -4,6 +4,7 @@ use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{json, Value};
 
 use super::keys::SigningKey;
+use super::SignatureError;
 use crate::error::ArmError;
 
 /// A signed access token for `audience`, valid `lifetime_secs` from `now`; returns it with its
@@ -64,7 +65,7 @@ pub fn issue_as(
 /// The claims of `token` if it is an RS256 JWT whose signature verifies with amlite's key; else
 /// why not (an unsigned `alg: none` token, another algorithm, another key, not a JWT). Claims
 /// are checked separately (`domain::token::check_claims`) so every mode shares those checks.
-pub fn verify_signature(key: &SigningKey, token: &str) -> Result<Value, String> {
+pub fn verify_signature(key: &SigningKey, token: &str) -> Result<Value, SignatureError> {
     let mut v = Validation::new(Algorithm::RS256);
     v.validate_exp = false;
     v.validate_nbf = false;
@@ -73,15 +74,9 @@ pub fn verify_signature(key: &SigningKey, token: &str) -> Result<Value, String> 
     match jsonwebtoken::decode::<Value>(token, &key.decoding, &v) {
         Ok(data) => Ok(data.claims),
         Err(e) => Err(match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                "its signature does not verify with amlite's signing key".to_string()
-            }
-            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                "it is not signed with RS256 by amlite".to_string()
-            }
-            _ => {
-                "it is not a JWT signed by amlite (unsigned, 'alg: none' or malformed)".to_string()
-            }
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => SignatureError::OtherKey,
+            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => SignatureError::NotRs256,
+            _ => SignatureError::NotAmliteJwt,
         }),
     }
 }

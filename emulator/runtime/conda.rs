@@ -5,6 +5,7 @@
 //! the control plane stores; the YAML library of [`conda_file`] reads all three.
 use serde_json::Value;
 
+use super::errors::CondaError;
 use crate::domain::conda_file;
 
 /// The dependencies of one conda file.
@@ -42,29 +43,29 @@ pub fn package_name(spec: &str) -> String {
 }
 
 /// Parses a conda file's `dependencies` (YAML or JSON, read by [`conda_file::parse`]).
-pub fn parse(text: &str) -> Result<CondaDeps, String> {
-    let v = conda_file::parse(text).map_err(|e| format!("the conda file is not YAML: {e}"))?;
+pub fn parse(text: &str) -> Result<CondaDeps, CondaError> {
+    let v = conda_file::parse(text).map_err(CondaError::NotYaml)?;
     from_value(&v)
 }
 
-fn from_value(v: &Value) -> Result<CondaDeps, String> {
+fn from_value(v: &Value) -> Result<CondaDeps, CondaError> {
     let mut deps = CondaDeps::default();
     let Some(items) = v.get("dependencies").filter(|d| !d.is_null()) else {
         return Ok(deps);
     };
-    let items = items.as_array().ok_or("dependencies is not a list")?;
+    let items = items.as_array().ok_or(CondaError::DependenciesNotList)?;
     for item in items {
         match item {
             Value::String(s) => deps.conda.push(s.clone()),
             Value::Object(o) => {
                 if let Some(pip) = o.get("pip").filter(|p| !p.is_null()) {
-                    for r in pip.as_array().ok_or("dependencies.pip is not a list")? {
+                    for r in pip.as_array().ok_or(CondaError::PipNotList)? {
                         deps.pip
-                            .push(r.as_str().ok_or("a pip dependency is not a string")?.into());
+                            .push(r.as_str().ok_or(CondaError::PipNotString)?.into());
                     }
                 }
             }
-            _ => return Err("a dependency is neither a string nor a pip list".into()),
+            _ => return Err(CondaError::BadDependency),
         }
     }
     Ok(deps)

@@ -22,9 +22,10 @@ use std::time::{Duration, Instant};
 use sha2::Digest;
 
 use super::conda::{self, CondaDeps};
+use super::errors::{EnvError, PathIoError, SpawnError};
 
 /// The inference server's distribution name.
-const SERVER: &str = "azureml-inference-server-http";
+pub(super) const SERVER: &str = "azureml-inference-server-http";
 
 /// Marks a finished environment.
 const READY: &str = ".amlite-ready";
@@ -61,22 +62,20 @@ pub fn find_uv(explicit: Option<&Path>, python: &Path) -> Option<PathBuf> {
 
 /// Refuses requirement lines that are not package specifiers or index options: amlite installs
 /// from package indexes only, never from local files named by a stored document.
-fn check_requirement(req: &str) -> Result<(), String> {
+fn check_requirement(req: &str) -> Result<(), EnvError> {
     let lower = req.trim().to_ascii_lowercase();
     let option_ok = ["--index-url", "--extra-index-url", "-i ", "--pre"]
         .iter()
         .any(|o| lower.starts_with(o));
     let local = lower.starts_with(['.', '/', '~', '\\']) || lower.contains("file:");
     if req.chars().any(char::is_control) || local || (lower.starts_with('-') && !option_ok) {
-        return Err(format!(
-            "amlite installs pip dependencies from package indexes only, and '{req}' is a local path or an option it does not pass on"
-        ));
+        return Err(EnvError::LocalRequirement(req.to_string()));
     }
     Ok(())
 }
 
 /// Runs `cmd` to completion within `timeout`: its stderr, or why it failed.
-async fn run(mut cmd: tokio::process::Command, timeout: Duration) -> Result<String, String> {
+async fn run(mut cmd: tokio::process::Command, timeout: Duration) -> Result<String, EnvError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -85,18 +84,18 @@ async fn run(mut cmd: tokio::process::Command, timeout: Duration) -> Result<Stri
         .kill_on_drop(true);
     let out = match tokio::time::timeout(timeout, cmd.output()).await {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => {
-            let program = cmd.as_std().get_program().to_string_lossy().into_owned();
-            return Err(format!("cannot start {program}: {e}"));
+        Ok(Err(source)) => {
+            let program = PathBuf::from(cmd.as_std().get_program());
+            return Err(SpawnError { program, source }.into());
         }
-        Err(_) => return Err(format!("uv took longer than {}s", timeout.as_secs())),
+        Err(_) => return Err(EnvError::UvTimedOut(timeout.as_secs())),
     };
     let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stdout));
     if out.status.success() {
         Ok(text)
     } else {
-        Err(uv_error(&text))
+        Err(EnvError::Uv(uv_error(&text)))
     }
 }
 
@@ -133,7 +132,7 @@ impl Builder {
     pub async fn python_for(&self, text: &str, log: &(dyn Fn(String) + Sync)) -> PathBuf {
         let deps = match conda::parse(text) {
             Ok(d) => d,
-            Err(e) => return self.fallback(&format!("cannot read its conda file: {e}"), log),
+            Err(e) => return self.fallback(&e.into(), log),
         };
         let skipped = deps.uninstalled_conda();
         if !skipped.is_empty() {
@@ -148,7 +147,7 @@ impl Builder {
         }
     }
 
-    fn fallback(&self, why: &str, log: &(dyn Fn(String) + Sync)) -> PathBuf {
+    fn fallback(&self, why: &EnvError, log: &(dyn Fn(String) + Sync)) -> PathBuf {
         let line = format!(
             "amlite: cannot build the environment from the conda file's pip dependencies ({why}); running with --python {} instead",
             self.base.display()
@@ -162,16 +161,16 @@ impl Builder {
         &self,
         deps: &CondaDeps,
         log: &(dyn Fn(String) + Sync),
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, EnvError> {
         for r in &deps.pip {
             check_requirement(r)?;
         }
-        let uv = self.uv.clone().ok_or("uv not found beside --python nor on PATH (pip install uv there, or start amlite with --uv PATH)")?;
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let uv = self.uv.clone().ok_or(EnvError::NoUv)?;
+        std::fs::create_dir_all(&self.dir).map_err(PathIoError::at(&self.dir))?;
         let mut reqs = deps.pip.join("\n");
         reqs.push('\n');
         let probe = self.dir.join(format!("probe-{}.txt", std::process::id()));
-        std::fs::write(&probe, &reqs).map_err(|e| format!("{}: {e}", probe.display()))?;
+        std::fs::write(&probe, &reqs).map_err(PathIoError::at(&probe))?;
         let satisfied = self.satisfied_by_base(&uv, &probe).await;
         let _ = std::fs::remove_file(&probe);
         if satisfied {
@@ -218,7 +217,7 @@ impl Builder {
         python: &Path,
         reqs: &str,
         log: &(dyn Fn(String) + Sync),
-    ) -> Result<(), String> {
+    ) -> Result<(), EnvError> {
         let deadline = Instant::now() + self.timeout;
         let mut venv = self.uv_cmd(uv);
         venv.arg("venv")
@@ -228,7 +227,7 @@ impl Builder {
             .arg(env);
         run(venv, self.timeout).await?;
         let file = env.join("amlite-requirements.txt");
-        std::fs::write(&file, reqs).map_err(|e| format!("{}: {e}", file.display()))?;
+        std::fs::write(&file, reqs).map_err(PathIoError::at(&file))?;
         let mut install = self.uv_cmd(uv);
         install
             .arg("pip")
@@ -244,7 +243,7 @@ impl Builder {
         }) {
             log(format!("uv: {line}"));
         }
-        std::fs::write(env.join(READY), reqs).map_err(|e| format!("{}: {e}", env.display()))
+        Ok(std::fs::write(env.join(READY), reqs).map_err(PathIoError::at(env))?)
     }
 
     /// Whether `--python` already has every requirement (uv's offline dry run changes nothing).
@@ -261,7 +260,7 @@ impl Builder {
         matches!(run(cmd, Duration::from_secs(60)).await, Ok(out) if out.contains("Would make no changes"))
     }
 
-    async fn base_server_version(&self) -> Result<String, String> {
+    async fn base_server_version(&self) -> Result<String, EnvError> {
         let mut cmd = tokio::process::Command::new(&self.base);
         cmd.arg("-c").arg(format!(
             "import importlib.metadata as m; print(m.version('{SERVER}'))"
@@ -272,14 +271,17 @@ impl Builder {
             .kill_on_drop(true);
         let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
             .await
-            .map_err(|_| "asking --python for its inference server version timed out".to_string())?
-            .map_err(|e| format!("cannot start {}: {e}", self.base.display()))?;
+            .map_err(|_| EnvError::VersionTimedOut)?
+            .map_err(|source| SpawnError {
+                program: self.base.clone(),
+                source,
+            })?;
         let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !out.status.success()
             || v.is_empty()
             || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
         {
-            return Err(format!("--python {} has no {SERVER}", self.base.display()));
+            return Err(EnvError::NoServer(self.base.clone()));
         }
         Ok(v)
     }

@@ -3,6 +3,7 @@
 //! user-influenced path into that folder goes through [`checked_join`] (issue 9).
 use std::path::{Path, PathBuf};
 
+use super::errors::{MaterializeError, PathIoError};
 use crate::store::Store;
 
 /// Where a folder lives in the Blob Storage slice.
@@ -62,32 +63,33 @@ pub const CODE_PATH_VARIABLES: &[&str] = &[
 
 /// `rel` under `root`, refusing names that leave it lexically (`domain::path`) and, once the
 /// parent folders exist, any that a symlink would lead out of `root`.
-pub fn checked_join(root: &Path, rel: &str) -> Result<PathBuf, String> {
-    crate::domain::path::checked_join(root, rel)
-        .map_err(|why| format!("refusing the path '{rel}': {}", why.reason()))
+pub fn checked_join(root: &Path, rel: &str) -> Result<PathBuf, MaterializeError> {
+    crate::domain::path::checked_join(root, rel).map_err(|why| MaterializeError::Refused {
+        rel: rel.to_string(),
+        why,
+    })
 }
 
 /// Fails unless `path` (which must exist) resolves, symlinks followed, inside `root`.
-pub fn ensure_inside(root: &Path, path: &Path) -> Result<(), String> {
-    let real_root = std::fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let real = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn ensure_inside(root: &Path, path: &Path) -> Result<(), MaterializeError> {
+    let real_root = std::fs::canonicalize(root).map_err(PathIoError::at(root))?;
+    let real = std::fs::canonicalize(path).map_err(PathIoError::at(path))?;
     if real.starts_with(&real_root) {
         Ok(())
     } else {
-        Err(format!(
-            "refusing {}: it resolves to {}, outside {}",
-            path.display(),
-            real.display(),
-            real_root.display()
-        ))
+        Err(MaterializeError::Escapes {
+            path: path.to_path_buf(),
+            real,
+            root: real_root,
+        })
     }
 }
 
 /// Creates `path` (inside `root`) as a new regular file: the parent folders must resolve inside
 /// `root`, and a symlink already at `path` is never followed (`O_NOFOLLOW`).
-fn create_inside(root: &Path, path: &Path) -> Result<std::fs::File, String> {
+fn create_inside(root: &Path, path: &Path) -> Result<std::fs::File, MaterializeError> {
     let parent = path.parent().unwrap_or(root);
-    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(PathIoError::at(parent))?;
     ensure_inside(root, parent)?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -96,16 +98,15 @@ fn create_inside(root: &Path, path: &Path) -> Result<std::fs::File, String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.custom_flags(libc::O_NOFOLLOW);
     }
-    opts.open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    Ok(opts.open(path).map_err(PathIoError::at(path))?)
 }
 
 #[cfg(test)]
-fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), String> {
+fn write_inside(root: &Path, path: &Path, data: &[u8]) -> Result<(), MaterializeError> {
     use std::io::Write;
-    create_inside(root, path)?
+    Ok(create_inside(root, path)?
         .write_all(data)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(PathIoError::at(path))?)
 }
 
 /// Writes a blob's parts to `path` one at a time, so a blob is never held whole in memory
@@ -115,21 +116,19 @@ async fn write_blob(
     root: &Path,
     path: &Path,
     b: &crate::store::blobs::BlobRow,
-) -> Result<(), String> {
+) -> Result<(), MaterializeError> {
     use std::io::Write;
-    let parts = store
-        .blob_parts(&b.account, &b.container, &b.name)
-        .await
-        .map_err(|e| e.to_string())?;
+    let parts = store.blob_parts(&b.account, &b.container, &b.name).await?;
     let mut f = create_inside(root, path)?;
     for p in &parts {
-        let data = store
-            .content(&p.sha256)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{}: blob content no longer stored", b.name))?;
-        f.write_all(&data)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let data =
+            store
+                .content(&p.sha256)
+                .await?
+                .ok_or_else(|| MaterializeError::ContentGone {
+                    name: b.name.clone(),
+                })?;
+        f.write_all(&data).map_err(PathIoError::at(path))?;
     }
     Ok(())
 }
@@ -143,7 +142,7 @@ pub async fn materialize(
     folder: &BlobFolder,
     dest: &Path,
     keep_folder_name: bool,
-) -> Result<usize, String> {
+) -> Result<usize, MaterializeError> {
     let base = if keep_folder_name {
         folder
             .prefix
@@ -159,25 +158,24 @@ pub async fn materialize(
             &folder.container,
             &format!("{}/", folder.prefix),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if rows.is_empty() && keep_folder_name {
         // A single-file model (`Model(path="model/sklearn_regression_model.pkl")`, issue 12):
         // the URI names the blob itself, and Azure puts the file directly in
         // AZUREML_MODEL_DIR (the base is the blob's folder, so `rel` is its file name).
         rows = store
             .list_blobs(&folder.account, &folder.container, &folder.prefix)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         rows.retain(|b| b.name == folder.prefix);
     }
     if rows.is_empty() {
-        return Err(format!(
-            "no files under {}/{}/{}",
-            folder.account, folder.container, folder.prefix
-        ));
+        return Err(MaterializeError::NoFiles {
+            account: folder.account.clone(),
+            container: folder.container.clone(),
+            prefix: folder.prefix.clone(),
+        });
     }
-    std::fs::create_dir_all(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    std::fs::create_dir_all(dest).map_err(PathIoError::at(dest))?;
     for b in &rows {
         let rel = b.name.strip_prefix(&base).unwrap_or(&b.name);
         let path = checked_join(dest, rel)?;

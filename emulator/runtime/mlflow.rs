@@ -11,6 +11,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use super::errors::{MlflowError, MlflowProbe};
+
 /// The file name of the generated scoring script in the deployment's code folder.
 pub const SCRIPT_NAME: &str = "amlite_mlflow_score.py";
 
@@ -90,20 +92,16 @@ def run(raw_data):
     return _output(pred)
 "##;
 
-/// The provisioning error when `python` cannot import `mlflow`.
-pub fn missing_mlflow(python: &Path, why: &str) -> String {
-    format!(
-        "This is a no-code MLflow deployment (a model of type mlflow_model without a code \
-         configuration): amlite serves it with a generated scoring script that needs the mlflow \
-         package, which the runtime interpreter {} cannot import ({why}). Install it there \
-         (pip install mlflow) or give the deployment a code configuration with your own scoring \
-         script.",
-        python.display()
-    )
+/// The provisioning error when `python` cannot import `mlflow`, because `why`.
+pub fn missing_mlflow(python: &Path, why: MlflowProbe) -> MlflowError {
+    MlflowError::NotImportable {
+        python: python.to_path_buf(),
+        why,
+    }
 }
 
 /// Checks that `python` can import `mlflow.pyfunc`; else [`missing_mlflow`].
-pub async fn probe(python: &Path) -> Result<(), String> {
+pub async fn probe(python: &Path) -> Result<(), MlflowError> {
     let mut cmd = tokio::process::Command::new(python);
     cmd.arg("-c")
         .arg("import mlflow.pyfunc")
@@ -113,13 +111,16 @@ pub async fn probe(python: &Path) -> Result<(), String> {
         .kill_on_drop(true);
     let out = match tokio::time::timeout(PROBE_TIMEOUT, cmd.output()).await {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(missing_mlflow(python, &format!("cannot start it: {e}"))),
-        Err(_) => return Err(missing_mlflow(python, "the import timed out")),
+        Ok(Err(e)) => return Err(missing_mlflow(python, MlflowProbe::CannotStart(e))),
+        Err(_) => return Err(missing_mlflow(python, MlflowProbe::TimedOut)),
     };
     if out.status.success() {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap_or("import failed").trim();
-    Err(missing_mlflow(python, last))
+    Err(missing_mlflow(
+        python,
+        MlflowProbe::Failed(last.to_string()),
+    ))
 }

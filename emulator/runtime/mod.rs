@@ -4,9 +4,11 @@
 //! The mock keeps no process, so a deployment stored `Succeeded` is routable right after a
 //! restart. `python` ([`python`]) runs the user's `score.py` in Azure's inference server, in
 //! processes that die with amlite ([`processes`]) and may connect only to their egress proxy
-//! ([`sandbox`]), in an environment built from the deployment's conda file ([`envs`]).
+//! ([`sandbox`]), in an environment built from the deployment's conda file ([`envs`]). What
+//! can go wrong on the way is named in [`errors`].
 pub mod conda;
 pub mod envs;
+pub mod errors;
 pub mod materialize;
 pub mod mlflow;
 pub mod processes;
@@ -153,19 +155,22 @@ impl Runtimes {
     }
 
     /// Starts (or restarts) the runtime of a deployment. The mock cannot fail to start.
-    pub fn start(&self, id: &str, d: &OnlineDeployment) -> Result<(), String> {
+    pub fn start(&self, id: &str, d: &OnlineDeployment) {
         let line = format!(
             "mock runtime started for {} (scoring script {})",
             id.rsplit('/').next().unwrap_or(id),
             d.scoring_script.as_deref().unwrap_or("none")
         );
         self.log(id, line);
-        Ok(())
     }
 
     /// Starts the python processes of deployment `id` and waits for readiness; replaces (and so
     /// stops) any previous ones.
-    pub async fn start_python(&self, id: &str, spec: &python::LaunchSpec) -> Result<(), String> {
+    pub async fn start_python(
+        &self,
+        id: &str,
+        spec: &python::LaunchSpec,
+    ) -> Result<(), errors::LaunchError> {
         let key = id.to_ascii_lowercase();
         if let Ok(mut m) = self.python.lock() {
             m.remove(&key);

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::errors::{LaunchError, SpawnError};
 use super::processes::{PidRecords, ProcessHost};
 use super::sandbox::{self, SandboxMode};
 use super::{ModelRequest, ModelResponse};
@@ -109,9 +110,9 @@ impl Drop for PythonDeployment {
     }
 }
 
-fn free_port() -> Result<u16, String> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+fn free_port() -> Result<u16, LaunchError> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(LaunchError::Port)?;
+    l.local_addr().map(|a| a.port()).map_err(LaunchError::Port)
 }
 
 async fn spawn_one(
@@ -119,7 +120,7 @@ async fn spawn_one(
     spec: &LaunchSpec,
     port: u16,
     log: Arc<dyn Fn(String) + Send + Sync>,
-) -> Result<Child, String> {
+) -> Result<Child, LaunchError> {
     let mut cmd = Command::new(&spec.python);
     cmd.arg("-c")
         .arg(LAUNCHER)
@@ -155,11 +156,10 @@ async fn spawn_one(
         SandboxMode::Off(_) => None,
     };
     sandbox::restrict_child(&mut cmd, ruleset.as_ref());
-    let mut child = host
-        .spawner
-        .spawn(cmd)
-        .await
-        .map_err(|e| format!("cannot start {}: {e}", spec.python.display()))?;
+    let mut child = host.spawner.spawn(cmd).await.map_err(|source| SpawnError {
+        program: spec.python.clone(),
+        source,
+    })?;
     drop(ruleset);
     for stream in [
         child
@@ -190,11 +190,11 @@ async fn wait_ready(
     child: &mut Child,
     port: u16,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), LaunchError> {
     let url = format!("http://127.0.0.1:{port}/");
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("the inference server exited ({status}) before it was ready; see getLogs (a failing init() ends here)"));
+            return Err(LaunchError::Exited(status));
         }
         if let Ok(r) = client
             .get(&url)
@@ -207,10 +207,7 @@ async fn wait_ready(
             }
         }
         if Instant::now() > deadline {
-            return Err(
-                "the inference server did not answer its liveness probe in time; see getLogs"
-                    .into(),
-            );
+            return Err(LaunchError::NotLive);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -223,7 +220,7 @@ pub async fn launch(
     host: &ProcessHost,
     spec: &LaunchSpec,
     log: Arc<dyn Fn(String) + Send + Sync>,
-) -> Result<PythonDeployment, String> {
+) -> Result<PythonDeployment, LaunchError> {
     let deadline = Instant::now() + spec.timeout;
     if let Some(warning) = host.sandbox.warning() {
         log(warning);

@@ -35,6 +35,8 @@ use seccompiler::{
     SeccompRule,
 };
 
+use super::errors::SandboxError;
+
 /// `IPPROTO_MPTCP` (linux/in.h); not in every libc crate version.
 const IPPROTO_MPTCP: u64 = 262;
 
@@ -62,7 +64,7 @@ impl SandboxMode {
         }
         match restriction(&[], &[]) {
             Ok(_) => SandboxMode::Enforced,
-            Err(e) => SandboxMode::Off(e),
+            Err(e) => SandboxMode::Off(e.to_string()),
         }
     }
 
@@ -87,9 +89,9 @@ pub fn not_enforced(why: &str) -> String {
 }
 
 /// The restriction of one inference server: a Landlock ruleset that allows TCP `connect` only to
-/// `connect` ports and `bind` only to `bind` ports, plus the socket filter. Errors (as text): the
-/// kernel lacks Landlock ABI 4 or has Landlock disabled, or seccomp does not know this CPU.
-pub fn restriction(connect: &[u16], bind: &[u16]) -> Result<Restriction, String> {
+/// `connect` ports and `bind` only to `bind` ports, plus the socket filter. Errors: the kernel
+/// lacks Landlock ABI 4 or has Landlock disabled, or seccomp does not know this CPU.
+pub fn restriction(connect: &[u16], bind: &[u16]) -> Result<Restriction, SandboxError> {
     Ok(Restriction {
         ruleset: ruleset(connect, bind)?,
         filter: socket_filter()?,
@@ -98,8 +100,8 @@ pub fn restriction(connect: &[u16], bind: &[u16]) -> Result<Restriction, String>
 
 /// seccomp: `socket(_, _, IPPROTO_MPTCP)` and `io_uring_setup` fail with `EACCES`; every other
 /// system call is allowed.
-fn socket_filter() -> Result<BpfProgram, String> {
-    let why = |e: seccompiler::BackendError| format!("cannot build the seccomp socket filter: {e}");
+fn socket_filter() -> Result<BpfProgram, SandboxError> {
+    let why = SandboxError::Seccomp;
     let mptcp = SeccompRule::new(vec![SeccompCondition::new(
         2,
         SeccompCmpArgLen::Dword,
@@ -110,9 +112,7 @@ fn socket_filter() -> Result<BpfProgram, String> {
     .map_err(why)?;
     let arch = std::env::consts::ARCH
         .try_into()
-        .map_err(|e: seccompiler::BackendError| {
-            format!("seccomp does not support this CPU: {e}")
-        })?;
+        .map_err(SandboxError::UnsupportedCpu)?;
     let filter = SeccompFilter::new(
         [
             (libc::SYS_socket, vec![mptcp]),
@@ -128,28 +128,19 @@ fn socket_filter() -> Result<BpfProgram, String> {
     filter.try_into().map_err(why)
 }
 
-fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, String> {
-    let why = |e: landlock::RulesetError| {
-        format!("this kernel does not offer Landlock TCP rules (ABI 4, Linux 6.7+): {e}")
-    };
+fn ruleset(connect: &[u16], bind: &[u16]) -> Result<OwnedFd, SandboxError> {
     let mut rs = Ruleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(AccessNet::from_all(ABI::V4))
-        .map_err(why)?
-        .create()
-        .map_err(why)?;
+        .handle_access(AccessNet::from_all(ABI::V4))?
+        .create()?;
     for p in connect {
-        rs = rs
-            .add_rule(NetPort::new(*p, AccessNet::ConnectTcp))
-            .map_err(why)?;
+        rs = rs.add_rule(NetPort::new(*p, AccessNet::ConnectTcp))?;
     }
     for p in bind {
-        rs = rs
-            .add_rule(NetPort::new(*p, AccessNet::BindTcp))
-            .map_err(why)?;
+        rs = rs.add_rule(NetPort::new(*p, AccessNet::BindTcp))?;
     }
     let fd: Option<OwnedFd> = rs.into();
-    fd.ok_or_else(|| "Landlock created no ruleset".to_string())
+    fd.ok_or(SandboxError::NoRuleset)
 }
 
 /// Makes the child of `cmd` die with amlite and, with `ruleset`, restricts it before it execs.
