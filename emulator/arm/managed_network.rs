@@ -3,7 +3,7 @@
 //! `W/privateEndpointConnections[/{name}]` (PUT approves or rejects).
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::body::workspace::{
     OutboundRuleBody, OutboundRuleResourceBody, PrivateEndpointConnectionBody,
@@ -13,7 +13,9 @@ use crate::app::AppState;
 use crate::arm::response::{
     list, outbound_rule as rule_resource, workspace_link_resources, workspace_pec,
 };
-use crate::domain::{PrivateEndpointConnection, ResourceKind, Workspace};
+use crate::domain::{
+    OutboundDestination, OutboundRule, PrivateEndpointConnection, ResourceKind, Workspace,
+};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
 use crate::lro::Action;
@@ -26,7 +28,7 @@ pub fn parse_rule(
     mode: rules::IsolationMode,
     rule: &OutboundRuleBody,
     target: &str,
-) -> ArmResult<Value> {
+) -> ArmResult<OutboundRule> {
     let raw_type = rule
         .rule_type
         .as_deref()
@@ -54,7 +56,7 @@ pub fn parse_rule(
             dest.get("serviceTag").and_then(Value::as_str).is_some()
         }
     };
-    if !dest_ok {
+    let invalid = || {
         let want = match rule_type {
             rules::OutboundRuleType::Fqdn => "a host name string such as 'pypi.org'",
             rules::OutboundRuleType::PrivateEndpoint => {
@@ -64,22 +66,34 @@ pub fn parse_rule(
                 "an object with 'serviceTag', 'protocol' and 'portRanges'"
             }
         };
-        return Err(super::errors::outbound_rule_destination_invalid(
+        super::errors::outbound_rule_destination_invalid(
             &format!("{target}.destination"),
             rule_type.as_str(),
             want,
-        ));
+        )
+    };
+    if !dest_ok {
+        return Err(invalid());
     }
-    let mut out =
-        json!({ "type": rule_type.as_str(), "category": "UserDefined", "destination": dest });
-    // `fqdns` of a PrivateEndpoint rule (e.g. an application gateway's host names) are kept and
-    // answered back (recorded: `test_workspace_managednetwork_outbound_rule_operations`).
-    if rule_type == rules::OutboundRuleType::PrivateEndpoint {
-        if let Some(fqdns) = &rule.fqdns {
-            out["fqdns"] = json!(fqdns);
-        }
-    }
-    Ok(out)
+    let destination = match dest {
+        Value::String(host) => OutboundDestination::Fqdn(host),
+        // The contract's destination fields are strings (`addressPrefixes` a list of them,
+        // `sparkEnabled` a boolean): a destination that does not read as one is refused as a
+        // whole, as a wrong type of its required fields is.
+        other => OutboundDestination::Object(serde_json::from_value(other).map_err(|_| invalid())?),
+    };
+    Ok(OutboundRule {
+        rule_type,
+        category: rules::RuleCategory::UserDefined,
+        status: None,
+        destination,
+        // `fqdns` of a PrivateEndpoint rule (e.g. an application gateway's host names) are kept
+        // and answered back (recorded: `test_workspace_managednetwork_outbound_rule_operations`).
+        fqdns: rule
+            .fqdns
+            .clone()
+            .filter(|_| rule_type == rules::OutboundRuleType::PrivateEndpoint),
+    })
 }
 
 /// `sparkEnabled` is a boolean (contract `PrivateEndpointDestination`); azure-ai-ml 1.35 sends the
@@ -162,7 +176,7 @@ async fn outbound_rule(
         Method::PUT => {
             if existing
                 .as_ref()
-                .is_some_and(|(_, r)| r["category"] == "Required")
+                .is_some_and(|(_, r)| r.category == rules::RuleCategory::Required)
             {
                 return Err(super::errors::required_rule_immutable(name, "changed"));
             }
@@ -184,7 +198,7 @@ async fn outbound_rule(
         Method::DELETE => {
             match existing {
                 None => return Ok(StatusCode::NO_CONTENT.into_response()),
-                Some((_, r)) if r["category"] == "Required" => {
+                Some((_, r)) if r.category == rules::RuleCategory::Required => {
                     return Err(super::errors::required_rule_immutable(name, "deleted"));
                 }
                 Some(_) => {}

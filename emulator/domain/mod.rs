@@ -8,6 +8,7 @@ pub mod enums;
 pub mod id;
 pub mod identity;
 pub mod network_docs;
+pub mod outbound_rule;
 pub mod path;
 pub mod resources;
 pub mod storage_auth;
@@ -18,6 +19,7 @@ pub use enums::{
 };
 pub use id::{ResourceId, ResourceKind};
 pub use network_docs::{ConnectionDoc, PrivateEndpointDoc, SubnetDoc, VirtualNetworkDoc};
+pub use outbound_rule::{DestinationObject, OutboundDestination, OutboundRule};
 pub use resources::*;
 
 /// Formats a time as ARM does (`2026-11-29T12:51:17.000000Z`).

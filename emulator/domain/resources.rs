@@ -57,8 +57,8 @@ pub struct ManagedNetwork {
     pub isolation_mode: IsolationMode,
     /// True once `provisionManagedNetwork` ran (status `Active`).
     pub provisioned: bool,
-    /// User-defined outbound rules by name, as wire JSON (`{type, destination, category, status}`).
-    pub user_rules: BTreeMap<String, Value>,
+    /// User-defined outbound rules by name (`status` is not stored: it follows `provisioned`).
+    pub user_rules: BTreeMap<String, super::OutboundRule>,
 }
 
 /// Documents stored before the mode was typed hold `""` for "never set": that is `Disabled`.

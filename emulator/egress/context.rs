@@ -17,8 +17,11 @@ use serde_json::Value;
 
 use super::{plan, Catalog, EgressError, ExternalService, Plan, Resolve};
 use crate::app::AppState;
+use crate::domain::enums::{OutboundRuleType, RuleCategory};
 use crate::domain::id::last_segment_lower;
-use crate::domain::{OnlineDeployment, PublicNetworkAccess, ResourceId, Workspace};
+use crate::domain::{
+    OnlineDeployment, OutboundDestination, OutboundRule, PublicNetworkAccess, ResourceId, Workspace,
+};
 use crate::network::{EgressContext, ManagedNetworkView, OutboundRuleView};
 
 /// Storage sub-services a storage account's name is served under.
@@ -262,29 +265,29 @@ fn private_resource_hosts(ws: &Workspace) -> Vec<String> {
 /// The decision's view(s) of one outbound rule in wire form (`{type, category, destination}`).
 /// A `PrivateEndpoint` rule gives one view per host of its `serviceResourceId` (see
 /// [`private_endpoint_hosts`]); unknown types and malformed rules give none (they open nothing).
-pub fn rule_views(rule: &Value, services: &[ExternalService]) -> Vec<OutboundRuleView> {
-    let required = rule.get("category").and_then(Value::as_str) == Some("Required");
-    let dest = rule.get("destination");
-    let text = |k: &str| dest.and_then(|d| d.get(k)).and_then(Value::as_str);
-    match rule.get("type").and_then(Value::as_str) {
-        Some(t) if t.eq_ignore_ascii_case("FQDN") => dest
-            .and_then(Value::as_str)
-            .map(|d| OutboundRuleView::Fqdn {
-                destination: d.to_string(),
+pub fn rule_views(rule: &OutboundRule, services: &[ExternalService]) -> Vec<OutboundRuleView> {
+    let required = rule.category == RuleCategory::Required;
+    let dest = rule.object();
+    match (rule.rule_type, &rule.destination) {
+        (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(d)) => vec![OutboundRuleView::Fqdn {
+            destination: d.clone(),
+            required,
+        }],
+        (OutboundRuleType::ServiceTag, _) => dest
+            .and_then(|d| d.service_tag.as_ref().map(|tag| (d, tag)))
+            .map(|(d, tag)| OutboundRuleView::ServiceTag {
+                tag: tag.clone(),
+                port_ranges: d.port_ranges.clone().unwrap_or_default(),
                 required,
             })
             .into_iter()
             .collect(),
-        Some(t) if t.eq_ignore_ascii_case("ServiceTag") => text("serviceTag")
-            .map(|tag| OutboundRuleView::ServiceTag {
-                tag: tag.to_string(),
-                port_ranges: text("portRanges").unwrap_or("").to_string(),
-                required,
+        (OutboundRuleType::PrivateEndpoint, _) => dest
+            .and_then(|d| {
+                d.service_resource_id
+                    .as_deref()
+                    .map(|id| private_endpoint_hosts(id, d.subresource_target.as_deref(), services))
             })
-            .into_iter()
-            .collect(),
-        Some(t) if t.eq_ignore_ascii_case("PrivateEndpoint") => text("serviceResourceId")
-            .map(|id| private_endpoint_hosts(id, text("subresourceTarget"), services))
             .unwrap_or_default()
             .into_iter()
             .map(|host| OutboundRuleView::PrivateEndpoint { host, required })

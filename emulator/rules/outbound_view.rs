@@ -2,14 +2,13 @@
 //! rules, with `status`), in their wire form: [`all_rules`] is the egress proxy's rule set;
 //! [`wire_rules`] (those plus Azure's system rules) is what the control plane answers (list/get,
 //! the workspace's `managedNetwork`, the monitor). Pure: depends on `domain` only.
-use serde_json::{json, Value};
-
 use super::managed_network::iso_8_required_outbound_rules;
 use super::workspace::AssociatedResources;
-use crate::domain::Workspace;
+use crate::domain::enums::{OutboundRuleType, RuleStatus};
+use crate::domain::{OutboundDestination, OutboundRule, Workspace};
 
 /// Required rules (ISO-8) and user rules of a workspace, with `status` filled in.
-pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
+pub fn all_rules(w: &Workspace) -> Vec<(String, OutboundRule)> {
     let mode = w.managed_network.isolation_mode;
     let res = AssociatedResources {
         storage_account: Some(&w.storage_account),
@@ -18,23 +17,18 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
         application_insights: None,
     };
     let status = if w.managed_network.provisioned {
-        "Active"
+        RuleStatus::Active
     } else {
-        "Inactive"
+        RuleStatus::Inactive
     };
-    let mut out: Vec<(String, Value)> =
+    let mut out: Vec<(String, OutboundRule)> =
         iso_8_required_outbound_rules(mode, w.managed_network.provisioned, &res)
             .into_iter()
-            .map(|r| {
-                (
-                    r.name.clone(),
-                    serde_json::to_value(&r).unwrap_or(Value::Null),
-                )
-            })
+            .map(|r| (r.name.clone(), r.to_rule()))
             .collect();
     for (name, rule) in &w.managed_network.user_rules {
         let mut rule = rule.clone();
-        rule["status"] = json!(status);
+        rule.status = Some(status);
         azure_filled_destination(&mut rule);
         out.push((name.clone(), rule));
     }
@@ -44,7 +38,7 @@ pub fn all_rules(w: &Workspace) -> Vec<(String, Value)> {
 /// The rules the control plane answers (list/get of outbound rules, the workspace's
 /// `managedNetwork`, the monitor): [`all_rules`] plus Azure's system rules
 /// ([`super::system_rules`]), which the egress proxy never sees.
-pub fn wire_rules(w: &Workspace, workspace_id: &str) -> Vec<(String, Value)> {
+pub fn wire_rules(w: &Workspace, workspace_id: &str) -> Vec<(String, OutboundRule)> {
     let mut out = all_rules(w);
     let inputs = super::system_rules::SystemRuleInputs {
         isolation_mode: w.managed_network.isolation_mode,
@@ -68,24 +62,19 @@ pub fn wire_rules(w: &Workspace, workspace_id: &str) -> Vec<(String, Value)> {
 /// `test_workspace_managednetwork_outbound_rule_operations`): a ServiceTag rule's `action`
 /// (`Allow`) and `addressPrefixes` (`[]`), a PrivateEndpoint rule's `sparkEnabled` (`false`) and
 /// `sparkStatus` (`Inactive`: amlite runs no Spark).
-fn azure_filled_destination(rule: &mut Value) {
-    let kind = rule
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let Some(dest) = rule.get_mut("destination").and_then(Value::as_object_mut) else {
+fn azure_filled_destination(rule: &mut OutboundRule) {
+    let OutboundDestination::Object(dest) = &mut rule.destination else {
         return;
     };
-    let defaults: &[(&str, Value)] = match kind.as_str() {
-        "ServiceTag" => &[("action", json!("Allow")), ("addressPrefixes", json!([]))],
-        "PrivateEndpoint" => &[
-            ("sparkEnabled", json!(false)),
-            ("sparkStatus", json!("Inactive")),
-        ],
-        _ => &[],
-    };
-    for (k, v) in defaults {
-        dest.entry(k.to_string()).or_insert_with(|| v.clone());
+    match rule.rule_type {
+        OutboundRuleType::ServiceTag => {
+            dest.action.get_or_insert_with(|| "Allow".to_string());
+            dest.address_prefixes.get_or_insert_with(Vec::new);
+        }
+        OutboundRuleType::PrivateEndpoint => {
+            dest.spark_enabled.get_or_insert(false);
+            dest.spark_status.get_or_insert(RuleStatus::Inactive);
+        }
+        OutboundRuleType::Fqdn => {}
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! These are Azure's plumbing: they are answered on the control plane only and never reach the
 //! egress proxy's rule set (that stays `outbound_view::all_rules`, ISO-8). Pure: no IO.
-use serde_json::{json, Value};
+use crate::domain::enums::{OutboundRuleType, RuleCategory, RuleStatus};
+use crate::domain::{DestinationObject, OutboundDestination, OutboundRule};
 
 use super::types::IsolationMode;
 
@@ -83,22 +84,34 @@ const SERVICE_TAGS: [(&str, &str, &str, &str); 9] = [
 ];
 
 /// Azure's system rules of a workspace, by name, in their wire form (`category: Required`).
-pub fn azure_system_rules(i: &SystemRuleInputs<'_>) -> Vec<(String, Value)> {
+pub fn azure_system_rules(i: &SystemRuleInputs<'_>) -> Vec<(String, OutboundRule)> {
     if i.isolation_mode != IsolationMode::AllowOnlyApprovedOutbound {
         return Vec::new();
     }
-    let status = if i.provisioned { "Active" } else { "Inactive" };
+    let status = Some(if i.provisioned {
+        RuleStatus::Active
+    } else {
+        RuleStatus::Inactive
+    });
     let mut out = Vec::new();
     for (name, tag, protocol, ports) in SERVICE_TAGS {
         let tag = tag.replace("{region}", i.region);
         out.push((
             format!("__SYS_ST_{}", name.replace("{region}", i.region)),
-            json!({
-                "type": "ServiceTag",
-                "destination": { "serviceTag": tag, "protocol": protocol, "portRanges": ports, "action": "Allow", "addressPrefixes": [] },
-                "status": status,
-                "category": "Required",
-            }),
+            OutboundRule {
+                rule_type: OutboundRuleType::ServiceTag,
+                category: RuleCategory::Required,
+                status,
+                destination: OutboundDestination::Object(DestinationObject {
+                    service_tag: Some(tag),
+                    protocol: Some(protocol.to_string()),
+                    port_ranges: Some(ports.to_string()),
+                    action: Some("Allow".to_string()),
+                    address_prefixes: Some(Vec::new()),
+                    ..Default::default()
+                }),
+                fqdns: None,
+            },
         ));
     }
     let suffix: String = i
@@ -120,12 +133,19 @@ pub fn azure_system_rules(i: &SystemRuleInputs<'_>) -> Vec<(String, Value)> {
         };
         out.push((
             format!("__SYS_PE_{last}_{sub}_{suffix}"),
-            json!({
-                "type": "PrivateEndpoint",
-                "destination": { "serviceResourceId": id, "subresourceTarget": sub, "sparkEnabled": spark, "sparkStatus": "Inactive" },
-                "status": status,
-                "category": "Required",
-            }),
+            OutboundRule {
+                rule_type: OutboundRuleType::PrivateEndpoint,
+                category: RuleCategory::Required,
+                status,
+                destination: OutboundDestination::Object(DestinationObject {
+                    service_resource_id: Some(id.to_string()),
+                    subresource_target: Some(sub.to_string()),
+                    spark_enabled: Some(spark),
+                    spark_status: Some(RuleStatus::Inactive),
+                    ..Default::default()
+                }),
+                fqdns: None,
+            },
         ));
     }
     out
@@ -159,10 +179,12 @@ mod tests {
         assert!(names.contains(&"__SYS_PE_ws1_amlworkspace_7351bebd"));
         assert!(names.contains(&"__SYS_PE_sa1_file_7351bebd"));
         assert!(names.contains(&"__SYS_PE_kv1_vault_7351bebd"));
-        assert!(rules.iter().all(|(_, r)| r["category"] == "Required"));
-        let (_, udp) = &rules[3];
-        assert_eq!(udp["destination"]["protocol"], "UDP");
-        assert_eq!(udp["destination"]["portRanges"], "5831");
-        assert_eq!(udp["destination"]["action"], "Allow");
+        assert!(rules
+            .iter()
+            .all(|(_, r)| r.category == RuleCategory::Required));
+        let udp = rules[3].1.object().cloned().unwrap_or_default();
+        assert_eq!(udp.protocol.as_deref(), Some("UDP"));
+        assert_eq!(udp.port_ranges.as_deref(), Some("5831"));
+        assert_eq!(udp.action.as_deref(), Some("Allow"));
     }
 }

@@ -190,10 +190,6 @@ const JSON_ALLOWED: &[(&str, &str)] = &[
         "a template's workspace properties (request side)",
     ),
     (
-        "arm/managed_network.rs",
-        "a user outbound rule normalised before it is stored (request side)",
-    ),
-    (
         "arm/network/fixture.rs",
         "a fixture's private endpoint shorthand turned into its PUT body (request side)",
     ),

@@ -106,6 +106,7 @@ async fn iso_8_private_only_service_needs_a_private_endpoint_rule() {
     // A user PrivateEndpoint rule naming the service's resource id opens it, and it is served.
     let rule = json!({"type": "PrivateEndpoint", "category": "UserDefined",
         "destination": {"serviceResourceId": db.resource_id, "subresourceTarget": "sql"}});
+    let rule: amlite::domain::OutboundRule = serde_json::from_value(rule).unwrap();
     let views = rule_views(&rule, &catalog.services);
     assert_eq!(views.len(), 1);
     let p = proxy_for(

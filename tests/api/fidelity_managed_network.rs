@@ -218,3 +218,38 @@ async fn the_workspace_shows_its_unconnected_ai_services() {
     assert_eq!(p["azureOpenAI"]["deployedModels"], json!([]));
     assert_eq!(p["endpointResources"], json!({}));
 }
+
+/// Outbound rules are typed documents (issue 10): a destination whose fields do not have the
+/// contract's types (`portRanges` is a string) is refused with the destination error, and the
+/// fields a rule was given, known or not, are answered back.
+#[tokio::test]
+async fn outbound_rule_destinations_are_typed_and_echo_unknown_fields() {
+    let app = TestApp::spawn().await;
+    set_mode(&app, "AllowOnlyApprovedOutbound").await;
+    let rule = format!("{}/outboundRules/storage", app.ws_path());
+    let typed = |ports: Value| {
+        json!({ "properties": { "type": "ServiceTag", "destination": {
+        "serviceTag": "Storage", "protocol": "TCP", "portRanges": ports, "note": "kept" } } })
+    };
+    let bad = app.put(&rule, typed(json!(443))).await;
+    let want = amlite::arm::errors::outbound_rule_destination_invalid(
+        "properties.destination",
+        "ServiceTag",
+        "an object with 'serviceTag', 'protocol' and 'portRanges'",
+    );
+    assert_eq!(
+        (bad.status, bad.code()),
+        (400, "BadRequest"),
+        "{}",
+        bad.text
+    );
+    assert_eq!(bad.message(), want.message);
+    settle(&app, app.put(&rule, typed(json!("443"))).await).await;
+    let got = app.get(&rule).await;
+    let dest = &got.body["properties"]["destination"];
+    assert_eq!(
+        (dest["portRanges"].clone(), dest["note"].clone()),
+        (json!("443"), json!("kept"))
+    );
+    assert_eq!(dest["action"], "Allow", "{dest}");
+}

@@ -1,16 +1,16 @@
 //! The workspace managed network on the wire (SPEC §3, ISO-8, ISO-9): `properties.managedNetwork`,
 //! an outbound rule resource, the `provisionManagedNetwork` result, and the workspace's private
 //! endpoint connections and private link resource. The rules themselves come from
-//! `rules::outbound_view::wire_rules` (ISO-8 Required rules, Azure's system rules, user rules) as
-//! the documents amlite stores and answers.
+//! `rules::outbound_view::wire_rules` (ISO-8 Required rules, Azure's system rules, user rules),
+//! typed (`domain::OutboundRule`).
 use serde::Serialize;
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 use super::associated::PrivateLinkResourceProperties;
 use super::network::ConnectionState;
 use super::{List, Resource};
 use crate::domain::{
-    IsolationMode, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace,
+    IsolationMode, OutboundRule, PrivateEndpointConnection, ResourceId, ResourceKind, Workspace,
 };
 
 /// `ManagedNetworkSettings`.
@@ -20,7 +20,7 @@ pub struct ManagedNetworkSettings {
     pub isolation_mode: &'static str,
     /// The workspace id, as Azure answers it (recorded: `test_workspace_managednetwork_provision`).
     pub network_id: String,
-    pub outbound_rules: Map<String, Value>,
+    pub outbound_rules: BTreeMap<String, OutboundRule>,
     pub status: ManagedNetworkStatus,
     pub changeable_isolation_modes: Vec<&'static str>,
     pub firewall_sku: &'static str,
@@ -74,7 +74,11 @@ pub fn provisioned_status() -> ManagedNetworkStatus {
 }
 
 /// An outbound rule resource (`OutboundRuleBasicResource`) named `name` of workspace `ws_id`.
-pub fn outbound_rule(ws_id: &ResourceId, name: &str, rule: &Value) -> Resource<Value> {
+pub fn outbound_rule(
+    ws_id: &ResourceId,
+    name: &str,
+    rule: &OutboundRule,
+) -> Resource<OutboundRule> {
     Resource::with_type(
         &ws_id.child("outboundRules", name),
         "Microsoft.MachineLearningServices/workspaces/outboundRules".to_string(),
