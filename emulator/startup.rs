@@ -183,6 +183,8 @@ impl Application {
     /// Serves until the handle is shut down, then stops the VNet listeners and closes the store.
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
+        // After the start-up writes (fixtures, recovered operations), so they do not wait for it.
+        state.store.build_index_in_background();
         let mut background = BackgroundTasks::default();
         background.spawn(crate::lro::drive(state.clone()));
         background.spawn(crate::janitor::run(state.clone()));

@@ -1,24 +1,33 @@
 //! The id index of [`super::read_cache`]: every stored resource with its parent, kind, name and
 //! usage columns, the lookups answered from it, and how a commit's upserts and (cascading)
 //! deletes change it and the row cache. Must not depend on anything outside `store/`.
-use std::collections::{BTreeMap, HashMap};
-use std::sync::MutexGuard;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, MutexGuard};
 
 use super::read_cache::{Cache, MAX_ENTRIES};
 use super::Row;
 
+/// A shared string: the lower-cased id is the key of its entry and the value of every list it
+/// is in, a kind, name or usage scope is held once however many rows have it (10,000 endpoints
+/// must fit the RSS budget of issue 14).
+type Text = Arc<str>;
+
 /// One row of the id index.
 #[derive(Debug, Clone)]
 pub(super) struct Entry {
-    /// Stored id and parent id (their casing).
-    pub(super) id: String,
-    pub(super) parent: Option<String>,
-    pub(super) kind: String,
+    /// Stored id (its casing).
+    pub(super) id: Text,
+    /// Lower-cased parent id.
+    pub(super) parent: Option<Text>,
+    pub(super) kind: Text,
     /// Lower-cased `name` column.
-    pub(super) name: String,
+    pub(super) name: Text,
     /// Creation order (the index's own counter: only the order matters).
     pub(super) seq: i64,
-    pub(super) usage: super::usage::Usage,
+    /// `(usage_scope, usage_units)`.
+    pub(super) scope: Option<Text>,
+    pub(super) units: i64,
 }
 
 /// Every stored resource, keyed by lower-cased id, with the lookups the store answers from it
@@ -27,14 +36,17 @@ pub(super) struct Entry {
 pub(super) struct Index {
     /// False until built, and after a write of unknown effect.
     pub(super) valid: bool,
-    pub(super) ids: HashMap<String, Entry>,
-    pub(super) children: HashMap<String, BTreeMap<i64, String>>,
-    pub(super) by_kind: HashMap<String, BTreeMap<i64, String>>,
-    pub(super) by_kind_and_name: HashMap<(String, String), BTreeMap<i64, String>>,
+    pub(super) ids: HashMap<Text, Entry>,
+    pub(super) children: HashMap<Text, BTreeMap<i64, Text>>,
+    pub(super) by_kind: HashMap<Text, BTreeMap<i64, Text>>,
+    /// A `Vec` in creation order (a name is rarely shared; a tree per name would cost a node).
+    pub(super) by_kind_and_name: HashMap<(Text, Text), Vec<(i64, Text)>>,
     /// What the `usage` table holds (migration 0006's triggers, mirrored): (kind, scope) →
     /// (rows, units).
-    pub(super) totals: HashMap<(String, String), (i64, i64)>,
+    pub(super) totals: HashMap<(Text, Text), (i64, i64)>,
     pub(super) next_seq: i64,
+    /// Kinds, names, scopes and parent ids, each held once.
+    strings: HashSet<Text>,
 }
 
 impl Index {
@@ -44,10 +56,49 @@ impl Index {
         self.valid = valid;
     }
 
-    pub(super) fn insert(&mut self, key: String, e: Entry) {
+    fn intern(&mut self, s: &str) -> Text {
+        if let Some(t) = self.strings.get(s) {
+            return t.clone();
+        }
+        let t: Text = Arc::from(s);
+        self.strings.insert(t.clone());
+        t
+    }
+
+    /// Adds a row that is not in the index (`id` in its stored casing), last in creation order.
+    pub(super) fn add(
+        &mut self,
+        id: &str,
+        parent: Option<&str>,
+        kind: &str,
+        name: &str,
+        (scope, units): (Option<&str>, i64),
+    ) {
+        let key: Text = Arc::from(id.to_ascii_lowercase());
+        let parent =
+            parent.map(
+                |p| match self.ids.get_key_value(p.to_ascii_lowercase().as_str()) {
+                    Some((k, _)) => k.clone(),
+                    None => self.intern(&p.to_ascii_lowercase()),
+                },
+            );
+        let e = Entry {
+            id: if id == &*key {
+                key.clone()
+            } else {
+                Arc::from(id)
+            },
+            parent,
+            kind: self.intern(kind),
+            name: self.intern(&name.to_ascii_lowercase()),
+            seq: self.next_seq,
+            scope: scope.map(|s| self.intern(s)),
+            units,
+        };
+        self.next_seq += 1;
         if let Some(p) = &e.parent {
             self.children
-                .entry(p.to_ascii_lowercase())
+                .entry(p.clone())
                 .or_default()
                 .insert(e.seq, key.clone());
         }
@@ -55,45 +106,64 @@ impl Index {
             .entry(e.kind.clone())
             .or_default()
             .insert(e.seq, key.clone());
+        // `seq` only grows, so pushing keeps creation order.
         self.by_kind_and_name
             .entry((e.kind.clone(), e.name.clone()))
             .or_default()
-            .insert(e.seq, key.clone());
+            .push((e.seq, key.clone()));
         self.count(&e, 1);
-        self.next_seq = self.next_seq.max(e.seq + 1);
         self.ids.insert(key, e);
+    }
+
+    /// A new row's usage columns on an existing entry (the UPDATE trigger: old out, new in).
+    pub(super) fn set_usage(&mut self, key: &str, (scope, units): (Option<&str>, i64)) {
+        let Some(old) = self.ids.get(key).cloned() else {
+            return;
+        };
+        self.count(&old, -1);
+        let new = Entry {
+            scope: scope.map(|s| self.intern(s)),
+            units,
+            ..old
+        };
+        self.count(&new, 1);
+        if let Some(e) = self.ids.get_mut(key) {
+            *e = new;
+        }
     }
 
     pub(super) fn remove(&mut self, key: &str) -> Option<Entry> {
         let e = self.ids.remove(key)?;
         if let Some(p) = &e.parent {
-            remove_from(&mut self.children, &p.to_ascii_lowercase(), e.seq);
+            remove_from(&mut self.children, p, e.seq);
         }
         remove_from(&mut self.by_kind, &e.kind, e.seq);
-        remove_from(
-            &mut self.by_kind_and_name,
-            &(e.kind.clone(), e.name.clone()),
-            e.seq,
-        );
+        let named = (e.kind.clone(), e.name.clone());
+        if let Some(v) = self.by_kind_and_name.get_mut(&named) {
+            v.retain(|(seq, _)| *seq != e.seq);
+            if v.is_empty() {
+                self.by_kind_and_name.remove(&named);
+            }
+        }
         self.count(&e, -1);
         Some(e)
     }
 
     /// The triggers of migration 0006: a counted row adds one and its units to its scope.
-    pub(super) fn count(&mut self, e: &Entry, sign: i64) {
-        if let (Some(scope), units) = &e.usage {
+    fn count(&mut self, e: &Entry, sign: i64) {
+        if let Some(scope) = &e.scope {
             let t = self
                 .totals
                 .entry((e.kind.clone(), scope.clone()))
                 .or_default();
             t.0 += sign;
-            t.1 += sign * units;
+            t.1 += sign * e.units;
         }
     }
 }
 
 fn remove_from<K: std::hash::Hash + Eq>(
-    map: &mut HashMap<K, BTreeMap<i64, String>>,
+    map: &mut HashMap<K, BTreeMap<i64, Text>>,
     key: &K,
     seq: i64,
 ) {
@@ -105,9 +175,18 @@ fn remove_from<K: std::hash::Hash + Eq>(
     }
 }
 
-/// A resource row as the index is built from (`SELECT id, parent_id, kind, name, usage_scope,
-/// usage_units FROM resources ORDER BY seq`).
-pub type IndexRow = (String, Option<String>, String, String, Option<String>, i64);
+/// A resource row as the index is built from: `[id, parent_id, kind, name, usage_scope,
+/// usage_units]`, in creation order (read as one JSON array, `Store::rebuild_index`; the
+/// strings borrow from that text where they have no escapes).
+#[derive(Debug, serde::Deserialize)]
+pub struct IndexRow<'a>(
+    #[serde(borrow)] pub Cow<'a, str>,
+    #[serde(borrow)] pub Option<Cow<'a, str>>,
+    #[serde(borrow)] pub Cow<'a, str>,
+    #[serde(borrow)] pub Cow<'a, str>,
+    #[serde(borrow)] pub Option<Cow<'a, str>>,
+    pub i64,
+);
 
 /// Write-through of an upsert with its usage columns. A new row is stored as sent; an existing
 /// one keeps its id, kind, parent and name (the upsert changes only the body and usage), so its
@@ -116,34 +195,17 @@ pub(super) fn put_row(
     index: &mut MutexGuard<'_, Index>,
     rows: &mut MutexGuard<'_, Cache<Row>>,
     row: &Row,
-    usage: &super::usage::Usage,
+    (scope, units): &super::usage::Usage,
 ) {
     let key = row.id.to_ascii_lowercase();
-    let existed = match index.ids.get(&key).cloned() {
-        Some(old) => {
-            index.count(&old, -1);
-            let new = Entry {
-                usage: usage.clone(),
-                ..old
-            };
-            index.count(&new, 1);
-            index.ids.insert(key.clone(), new);
-            true
-        }
-        None => {
-            let seq = index.next_seq;
-            let e = Entry {
-                id: row.id.clone(),
-                parent: row.parent_id.clone(),
-                kind: row.kind.clone(),
-                name: row.name.to_ascii_lowercase(),
-                seq,
-                usage: usage.clone(),
-            };
-            index.insert(key.clone(), e);
-            false
-        }
-    };
+    let usage = (scope.as_deref(), *units);
+    let existed = index.ids.contains_key(key.as_str());
+    if existed {
+        index.set_usage(&key, usage);
+    } else {
+        let parent = row.parent_id.as_deref();
+        index.add(&row.id, parent, &row.kind, &row.name, usage);
+    }
     let stored = match rows.1.get(&key) {
         Some(Some(old)) => Some(Row {
             body: row.body.clone(),
@@ -173,8 +235,8 @@ pub(super) fn delete_rows(
     }
     let mut todo = vec![id.to_ascii_lowercase()];
     while let Some(key) = todo.pop() {
-        if let Some(kids) = index.children.get(&key) {
-            todo.extend(kids.values().cloned());
+        if let Some(kids) = index.children.get(key.as_str()) {
+            todo.extend(kids.values().map(|k| k.to_string()));
         }
         index.remove(&key);
         if index.valid {

@@ -63,6 +63,7 @@ async fn agree(store: &Store, endpoints: &[String]) {
 async fn the_index_answers_what_sqlite_answers_after_random_writes() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Some(&dir.path().join("a.db"))).await.unwrap();
+    assert!(store.rebuild_index().await.unwrap());
     let ws = ResourceId::from_string(WS.into());
     store
         .put(&ws, ResourceKind::Workspace, None, &json!({}))
@@ -120,6 +121,7 @@ async fn the_index_answers_what_sqlite_answers_after_random_writes() {
     // A rebuilt index (a restart) is the same.
     store.close().await;
     let store = Store::open(Some(&dir.path().join("a.db"))).await.unwrap();
+    assert!(store.rebuild_index().await.unwrap());
     agree(&store, &endpoints).await;
     store.close().await;
 }

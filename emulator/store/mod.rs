@@ -151,14 +151,13 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(opts.read_only(true))
             .await?;
-        let store = Store {
+        // The id index is built once the server serves (`Store::build_index_in_background`).
+        Ok(Store {
             reader,
             writer,
             scratch,
             cache: Arc::default(),
-        };
-        store.rebuild_index().await?;
-        Ok(store)
+        })
     }
 
     /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.

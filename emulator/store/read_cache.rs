@@ -21,15 +21,16 @@
 use std::collections::HashMap;
 
 pub use super::index::IndexRow;
-use super::index::{delete_rows, insert_bounded, put_row, Entry, Index};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use super::index::{delete_rows, insert_bounded, put_row, Index};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::{OperationRow, Row};
 
-/// Cached rows and operations kept before a cache starts over (ids are caller-chosen). The id
-/// index is not bounded: it holds what the database holds.
-pub(super) const MAX_ENTRIES: usize = 10_000;
+/// Cached rows and operations kept before a cache starts over (ids are caller-chosen; 2,048
+/// endpoint documents are a few MiB, issue 14's RSS budget). The id index is not bounded: it
+/// holds what the database holds.
+pub(super) const MAX_ENTRIES: usize = 2_048;
 
 /// What one statement of a write transaction did to what this module keeps.
 #[derive(Debug, Clone)]
@@ -61,6 +62,10 @@ pub(super) type Cache<V> = (u64, HashMap<String, Option<V>>);
 #[derive(Debug, Default)]
 pub struct ReadCache {
     generation: AtomicU64,
+    /// A background build of the index is running.
+    building: AtomicBool,
+    /// The server asked for the index ([`ReadCache::keep_index`]): rebuild it when it goes stale.
+    wanted: AtomicBool,
     index: Mutex<Index>,
     /// `(generation the entries belong to, lower-cased id → the row or None)`.
     rows: Mutex<Cache<Row>>,
@@ -148,8 +153,8 @@ impl ReadCache {
         }
         Some(
             ids.iter()
-                .filter_map(|id| index.ids.get(&id.to_ascii_lowercase()))
-                .map(|e| e.id.clone())
+                .filter_map(|id| index.ids.get(id.to_ascii_lowercase().as_str()))
+                .map(|e| e.id.to_string())
                 .collect(),
         )
     }
@@ -158,11 +163,11 @@ impl ReadCache {
     pub fn children(&self, parent: &str, kind: &str) -> Option<Vec<String>> {
         self.with_index(|i| {
             i.children
-                .get(&parent.to_ascii_lowercase())
+                .get(parent.to_ascii_lowercase().as_str())
                 .into_iter()
                 .flat_map(|m| m.values())
-                .filter(|k| i.ids.get(*k).is_some_and(|e| e.kind == kind))
-                .cloned()
+                .filter(|k| i.ids.get(&***k).is_some_and(|e| &*e.kind == kind))
+                .map(|k| k.to_string())
                 .collect()
         })
     }
@@ -171,9 +176,9 @@ impl ReadCache {
     pub fn by_kind_and_name(&self, kind: &str, name: &str) -> Option<Vec<String>> {
         self.with_index(|i| {
             i.by_kind_and_name
-                .get(&(kind.to_string(), name.to_ascii_lowercase()))
+                .get(&(Arc::from(kind), Arc::from(name.to_ascii_lowercase())))
                 .into_iter()
-                .flat_map(|m| m.values().cloned())
+                .flat_map(|v| v.iter().map(|(_, k)| k.to_string()))
                 .collect()
         })
     }
@@ -188,7 +193,7 @@ impl ReadCache {
                 .into_iter()
                 .flat_map(|m| m.values())
                 .filter(|k| k.starts_with(&prefix))
-                .cloned()
+                .map(|k| k.to_string())
                 .collect()
         })
     }
@@ -197,7 +202,7 @@ impl ReadCache {
     pub fn totals(&self, kind: &str, scope: &str) -> Option<(i64, i64)> {
         self.with_index(|i| {
             i.totals
-                .get(&(kind.to_string(), scope.to_string()))
+                .get(&(Arc::from(kind), Arc::from(scope)))
                 .copied()
                 .unwrap_or((0, 0))
         })
@@ -208,28 +213,47 @@ impl ReadCache {
         index.valid.then(|| f(&index))
     }
 
+    /// From now on the index is rebuilt whenever it goes stale.
+    pub fn keep_index(&self) {
+        self.wanted.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`ReadCache::keep_index`] was called.
+    pub fn keeps_index(&self) -> bool {
+        self.wanted.load(Ordering::SeqCst)
+    }
+
+    /// Claims the one background build of the index; false if one runs.
+    pub fn start_building(&self) -> bool {
+        !self.building.swap(true, Ordering::SeqCst)
+    }
+
+    /// Ends the background build claimed by [`ReadCache::start_building`].
+    pub fn done_building(&self) {
+        self.building.store(false, Ordering::SeqCst);
+    }
+
     /// Builds the index from every row of the database (in creation order), read under
-    /// generation `seen`; dropped if a write happened since.
-    pub fn install_index(&self, seen: u64, all: Vec<IndexRow>) {
+    /// generation `seen`; dropped (false) if a write happened since.
+    pub fn install_index(&self, seen: u64, all: Vec<IndexRow<'_>>) -> bool {
         let Ok(mut index) = self.index.lock() else {
-            return;
+            return false;
         };
         if self.generation() != seen {
-            return;
+            return false;
         }
         *index = Index::default();
-        for (n, (id, parent, kind, name, scope, units)) in all.into_iter().enumerate() {
-            let e = Entry {
-                id: id.clone(),
-                parent,
-                kind,
-                name: name.to_ascii_lowercase(),
-                seq: i64::try_from(n).unwrap_or(i64::MAX),
-                usage: (scope, units),
-            };
-            index.insert(id.to_ascii_lowercase(), e);
+        for IndexRow(id, parent, kind, name, scope, units) in all {
+            index.add(
+                &id,
+                parent.as_deref(),
+                &kind,
+                &name,
+                (scope.as_deref(), units),
+            );
         }
         index.valid = true;
+        true
     }
 
     /// The cached answer of `Store::get(id)`: `Some(None)` is "does not exist" (cached, or
@@ -238,7 +262,7 @@ impl ReadCache {
         let key = id.to_ascii_lowercase();
         {
             let index = self.index.lock().ok()?;
-            if index.valid && !index.ids.contains_key(&key) {
+            if index.valid && !index.ids.contains_key(key.as_str()) {
                 return Some(None);
             }
         }

@@ -20,11 +20,11 @@ fn built(all: &[(&str, Option<&str>)]) -> ReadCache {
         .iter()
         .map(|(i, p)| {
             let name = i.rsplit('/').next().unwrap_or_default().to_string();
-            (
-                i.to_string(),
-                p.map(str::to_string),
-                "k".to_string(),
-                name,
+            IndexRow(
+                (*i).into(),
+                p.map(Into::into),
+                "k".into(),
+                name.into(),
                 None,
                 0,
             )
