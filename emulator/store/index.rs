@@ -37,7 +37,9 @@ pub(super) struct Index {
     /// False until built, and after a write of unknown effect.
     pub(super) valid: bool,
     pub(super) ids: HashMap<Text, Entry>,
-    pub(super) children: HashMap<Text, BTreeMap<i64, Text>>,
+    /// Parent → kind → children: a workspace with 10,000 endpoints answers "its datastores"
+    /// without looking at them.
+    pub(super) children: HashMap<Text, HashMap<Text, BTreeMap<i64, Text>>>,
     pub(super) by_kind: HashMap<Text, BTreeMap<i64, Text>>,
     /// A `Vec` in creation order (a name is rarely shared; a tree per name would cost a node).
     pub(super) by_kind_and_name: HashMap<(Text, Text), Vec<(i64, Text)>>,
@@ -100,6 +102,8 @@ impl Index {
             self.children
                 .entry(p.clone())
                 .or_default()
+                .entry(e.kind.clone())
+                .or_default()
                 .insert(e.seq, key.clone());
         }
         self.by_kind
@@ -134,8 +138,13 @@ impl Index {
 
     pub(super) fn remove(&mut self, key: &str) -> Option<Entry> {
         let e = self.ids.remove(key)?;
-        if let Some(p) = &e.parent {
-            remove_from(&mut self.children, p, e.seq);
+        if let Some(kinds) = e.parent.as_ref().and_then(|p| self.children.get_mut(p)) {
+            remove_from(kinds, &e.kind, e.seq);
+            if kinds.is_empty() {
+                if let Some(p) = &e.parent {
+                    self.children.remove(p);
+                }
+            }
         }
         remove_from(&mut self.by_kind, &e.kind, e.seq);
         let named = (e.kind.clone(), e.name.clone());
@@ -235,8 +244,13 @@ pub(super) fn delete_rows(
     }
     let mut todo = vec![id.to_ascii_lowercase()];
     while let Some(key) = todo.pop() {
-        if let Some(kids) = index.children.get(key.as_str()) {
-            todo.extend(kids.values().map(|k| k.to_string()));
+        if let Some(kinds) = index.children.get(key.as_str()) {
+            todo.extend(
+                kinds
+                    .values()
+                    .flat_map(|m| m.values())
+                    .map(|k| k.to_string()),
+            );
         }
         index.remove(&key);
         if index.valid {
@@ -247,10 +261,14 @@ pub(super) fn delete_rows(
     }
 }
 
+/// Inserts, first evicting one arbitrary entry when the cache is full (the hash order makes it
+/// a random one): a full cache keeps most of what is hot, where starting over would make the
+/// workspace and endpoint rows every write reads miss again (issue 14's 10,000-endpoint row).
 pub(super) fn insert_bounded<V>(map: &mut HashMap<String, V>, key: String, value: V) {
-    if map.len() < MAX_ENTRIES || map.contains_key(&key) {
-        map.insert(key, value);
-    } else {
-        map.remove(&key);
+    if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
+        if let Some(victim) = map.keys().next().cloned() {
+            map.remove(&victim);
+        }
     }
+    map.insert(key, value);
 }

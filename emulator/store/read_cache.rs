@@ -27,9 +27,9 @@ use std::sync::{Arc, Mutex};
 
 use super::{OperationRow, Row};
 
-/// Cached rows and operations kept before a cache starts over (ids are caller-chosen; 2,048
-/// endpoint documents are a few MiB, issue 14's RSS budget). The id index is not bounded: it
-/// holds what the database holds.
+/// Cached rows and operations kept, each map (ids are caller-chosen; 2,048 endpoint documents are
+/// ~4 MiB of issue 14's 60 MiB budget at 10,000 endpoints); a full map evicts one entry per
+/// insert. The id index is not bounded: it holds what the database holds.
 pub(super) const MAX_ENTRIES: usize = 2_048;
 
 /// What one statement of a write transaction did to what this module keeps.
@@ -164,9 +164,9 @@ impl ReadCache {
         self.with_index(|i| {
             i.children
                 .get(parent.to_ascii_lowercase().as_str())
+                .and_then(|kinds| kinds.get(kind))
                 .into_iter()
                 .flat_map(|m| m.values())
-                .filter(|k| i.ids.get(&***k).is_some_and(|e| &*e.kind == kind))
                 .map(|k| k.to_string())
                 .collect()
         })
@@ -303,11 +303,11 @@ impl ReadCache {
         if self.generation() != seen {
             return;
         }
-        if map.0 != seen || map.1.len() >= MAX_ENTRIES {
+        if map.0 != seen {
             map.0 = seen;
             map.1.clear();
         }
-        map.1.insert(key, value.clone());
+        insert_bounded(&mut map.1, key, value.clone());
     }
 }
 

@@ -166,6 +166,7 @@ impl Drop for WriteTx {
         if !self.began {
             return;
         }
+        tracing::debug!("write transaction dropped after it began: the read cache forgets");
         self.cache.advance(&[Change::Any]);
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
