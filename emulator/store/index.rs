@@ -220,7 +220,9 @@ pub(super) fn put_row(
             body: row.body.clone(),
             ..old.clone()
         }),
-        _ if index.valid && !existed => Some(row.clone()),
+        // A new row is cached only while there is room: filling a world of 10,000 endpoints must
+        // not push out the rows every request reads (those come back on their next read).
+        _ if index.valid && !existed && rows.1.len() < MAX_ENTRIES => Some(row.clone()),
         _ => None,
     };
     match stored {
