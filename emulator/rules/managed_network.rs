@@ -49,32 +49,6 @@ pub struct RequiredOutboundRule {
     pub destination: RuleDestination,
 }
 
-impl RequiredOutboundRule {
-    /// The rule as stored rules are ([`crate::domain::OutboundRule`]), for the wire and the
-    /// egress proxy.
-    pub fn to_rule(&self) -> crate::domain::OutboundRule {
-        use crate::domain::{DestinationObject, OutboundDestination};
-        let destination = match &self.destination {
-            RuleDestination::PrivateEndpoint {
-                service_resource_id,
-                subresource_target,
-            } => OutboundDestination::Object(DestinationObject {
-                service_resource_id: Some(service_resource_id.clone()),
-                subresource_target: Some(subresource_target.clone()),
-                ..Default::default()
-            }),
-            RuleDestination::Fqdn(host) => OutboundDestination::Fqdn(host.clone()),
-        };
-        crate::domain::OutboundRule {
-            rule_type: self.rule_type,
-            category: self.category,
-            status: Some(self.status),
-            destination,
-            fqdns: None,
-        }
-    }
-}
-
 /// ISO-7: "With a workspace managed network, a deployment's `egressPublicNetworkAccess` no
 /// longer applies and must not be set."
 ///

@@ -1,7 +1,7 @@
 //! The outbound rules a workspace's managed network shows (ISO-8 required rules and the user's
-//! rules, with `status`), in their wire form: [`all_rules`] is the egress proxy's rule set;
-//! [`wire_rules`] (those plus Azure's system rules) is what the control plane answers (list/get,
-//! the workspace's `managedNetwork`, the monitor). Pure: depends on `domain` only.
+//! rules, with `status`), typed (`domain::OutboundRule`): [`all_rules`] is the egress proxy's
+//! rule set; [`wire_rules`] (those plus Azure's system rules) is what the control plane answers
+//! (list/get, the workspace's `managedNetwork`, the monitor). Pure: depends on `domain` only.
 use super::managed_network::iso_8_required_outbound_rules;
 use super::workspace::AssociatedResources;
 use crate::domain::enums::{OutboundRuleType, RuleStatus};
@@ -76,5 +76,33 @@ fn azure_filled_destination(rule: &mut OutboundRule) {
             dest.spark_status.get_or_insert(RuleStatus::Inactive);
         }
         OutboundRuleType::Fqdn => {}
+    }
+}
+
+impl super::managed_network::RequiredOutboundRule {
+    /// The rule as stored rules are ([`crate::domain::OutboundRule`]), for the wire and the
+    /// egress proxy.
+    pub fn to_rule(&self) -> crate::domain::OutboundRule {
+        use crate::domain::{DestinationObject, OutboundDestination};
+        let destination = match &self.destination {
+            super::managed_network::RuleDestination::PrivateEndpoint {
+                service_resource_id,
+                subresource_target,
+            } => OutboundDestination::Object(DestinationObject {
+                service_resource_id: Some(service_resource_id.clone()),
+                subresource_target: Some(subresource_target.clone()),
+                ..Default::default()
+            }),
+            super::managed_network::RuleDestination::Fqdn(host) => {
+                OutboundDestination::Fqdn(host.clone())
+            }
+        };
+        crate::domain::OutboundRule {
+            rule_type: self.rule_type,
+            category: self.category,
+            status: Some(self.status),
+            destination,
+            fqdns: None,
+        }
     }
 }
