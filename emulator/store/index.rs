@@ -9,7 +9,7 @@ use super::read_cache::{Cache, MAX_ENTRIES};
 use super::Row;
 
 /// A shared string: the lower-cased id is the key of its entry and the value of every list it
-/// is in, a kind, name or usage scope is held once however many rows have it (10,000 endpoints
+/// is in, a kind or usage scope is held once however many rows have it (10,000 endpoints
 /// must fit the RSS budget of issue 14).
 type Text = Arc<str>;
 
@@ -47,7 +47,7 @@ pub(super) struct Index {
     /// (rows, units).
     pub(super) totals: HashMap<(Text, Text), (i64, i64)>,
     pub(super) next_seq: i64,
-    /// Kinds, names, scopes and parent ids, each held once.
+    /// Kinds, scopes and the ids of parents not (yet) indexed, each held once.
     strings: HashSet<Text>,
 }
 
@@ -92,7 +92,8 @@ impl Index {
             },
             parent,
             kind: self.intern(kind),
-            name: self.intern(&name.to_ascii_lowercase()),
+            // Not interned: names are nearly all distinct, and the intern set never shrinks.
+            name: Arc::from(name.to_ascii_lowercase()),
             seq: self.next_seq,
             scope: scope.map(|s| self.intern(s)),
             units,

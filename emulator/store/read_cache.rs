@@ -15,7 +15,8 @@
 //! SQLite remembers the generation it started under and is only kept while that generation is
 //! current, so a read that raced with a commit never outlives it. A write whose effect is not
 //! known exactly ([`Change::Any`]: a failed or cancelled commit) empties the caches and marks the
-//! index stale; the next casing lookup rebuilds it with one query.
+//! index stale: lookups go to SQLite until a background build (`Store::build_index_in_background`,
+//! started by the next casing lookup once the server asked for the index) has replaced it.
 //!
 //! Must not depend on anything outside `store/`.
 use std::collections::HashMap;
