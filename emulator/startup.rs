@@ -185,6 +185,7 @@ impl Application {
         let state = self.state.clone();
         // After the start-up writes (fixtures, recovered operations), so they do not wait for it.
         state.store.build_index_in_background();
+        state.store.load_schema_in_background();
         let mut background = BackgroundTasks::default();
         background.spawn(crate::lro::drive(state.clone()));
         background.spawn(crate::janitor::run(state.clone()));
@@ -285,6 +286,10 @@ pub fn router(state: State, listener: Listener) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(crate::telemetry::request_span)
+                // One line per request (the finished one, with status and latency): the
+                // "started processing request" line said nothing the span does not, and its
+                // write fell inside every request's latency.
+                .on_request(())
                 // Microseconds: most requests take well under a millisecond (bench/ sums them).
                 .on_response(
                     tower_http::trace::DefaultOnResponse::new()
