@@ -85,7 +85,11 @@ impl Store {
         .bind(now_ms)
         .execute(self.writer())
         .await?;
-        self.cache().advance(&[Change::Operations]);
+        // Only a change the operation cache cannot follow drops it: on a clean start nothing
+        // changes, and the first poll after start-up is answered from memory (issue 14).
+        if r.rows_affected() > 0 {
+            self.cache().advance(&[Change::Operations]);
+        }
         Ok(r.rows_affected())
     }
 
@@ -171,7 +175,9 @@ impl Store {
         .bind(HELD)
         .execute(self.writer())
         .await?;
-        self.cache().advance(&[Change::Operations]);
+        if r.rows_affected() > 0 {
+            self.cache().advance(&[Change::Operations]);
+        }
         Ok(r.rows_affected())
     }
 }
@@ -198,5 +204,44 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(row.0)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn op(id: &str) -> OperationRow {
+        OperationRow {
+            id: id.into(),
+            resource_id: "/subscriptions/s/resourceGroups/rg".into(),
+            action: r#"{"kind":"Done"}"#.into(),
+            status: "InProgress".into(),
+            started_at: "2026-12-03T00:00:00Z".into(),
+            ended_at: None,
+            due_at_ms: 0,
+            error: None,
+            location: "eastus".into(),
+        }
+    }
+
+    /// Start-up's `resume_interrupted` and `release_held` used to drop the operation cache even
+    /// when they changed nothing, so a fresh server's first poll read SQLite (issue 14).
+    #[tokio::test]
+    async fn start_up_steps_that_change_nothing_keep_the_operation_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_ephemeral(dir.path()).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        insert_in(&mut tx, &op("kept")).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.resume_interrupted(0).await.unwrap(), 0);
+        assert_eq!(store.release_held().await.unwrap(), 0);
+        let cached = store.cache().lookup_operation("kept");
+        assert_eq!(cached.flatten().map(|o| o.id), Some("kept".to_string()));
+        // A step that changes a row still drops it (the cached due time would be stale).
+        assert_eq!(store.resume_interrupted(-1).await.unwrap(), 1);
+        assert!(store.cache().lookup_operation("kept").is_none());
+        store.close().await;
     }
 }
