@@ -133,12 +133,12 @@ pub async fn finish_in(
     ended_at: &str,
     error: Option<String>,
 ) -> Result<(), sqlx::Error> {
-    let change = Change::EndOperation(
-        id.to_string(),
-        status.to_string(),
-        ended_at.to_string(),
-        error.clone(),
-    );
+    let change = Change::EndOperation {
+        id: id.to_string(),
+        status: status.to_string(),
+        ended_at: ended_at.to_string(),
+        error: error.clone(),
+    };
     let (id, status, ended_at) = (id.to_string(), status.to_string(), ended_at.to_string());
     tx.queue(
         "UPDATE operations SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'",

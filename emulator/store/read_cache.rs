@@ -51,8 +51,13 @@ pub enum Change {
     Any,
     /// Inserted an operation.
     NewOperation(OperationRow),
-    /// Ended operation `id` with `(status, ended_at, error)` if it was `InProgress`.
-    EndOperation(String, String, String, Option<String>),
+    /// Ended operation `id` if it was `InProgress`.
+    EndOperation {
+        id: String,
+        status: String,
+        ended_at: String,
+        error: Option<String>,
+    },
     /// Changed operation `id` otherwise.
     Operation(String),
 }
@@ -117,10 +122,15 @@ impl ReadCache {
                 Change::NewOperation(op) => {
                     insert_bounded(&mut ops.1, op.id.clone(), Some(op.clone()))
                 }
-                Change::EndOperation(id, status, ended, error) => match ops.1.get_mut(id) {
+                Change::EndOperation {
+                    id,
+                    status,
+                    ended_at,
+                    error,
+                } => match ops.1.get_mut(id) {
                     Some(Some(op)) if op.status == "InProgress" => {
                         op.status = status.clone();
-                        op.ended_at = Some(ended.clone());
+                        op.ended_at = Some(ended_at.clone());
                         op.error = error.clone();
                     }
                     Some(Some(_)) => {}

@@ -118,24 +118,24 @@ fn operations_are_written_through_and_ended_in_memory() {
         c.lookup_operation("o").unwrap().unwrap().status,
         "InProgress"
     );
-    c.advance(&[Change::EndOperation(
-        "o".into(),
-        "Failed".into(),
-        "t1".into(),
-        Some("e".into()),
-    )]);
+    c.advance(&[Change::EndOperation {
+        id: "o".into(),
+        status: "Failed".into(),
+        ended_at: "t1".into(),
+        error: Some("e".into()),
+    }]);
     let o = c.lookup_operation("o").unwrap().unwrap();
     assert_eq!(
         (o.status.as_str(), o.ended_at.as_deref()),
         ("Failed", Some("t1"))
     );
     // Only an InProgress operation ends.
-    c.advance(&[Change::EndOperation(
-        "o".into(),
-        "Succeeded".into(),
-        "t2".into(),
-        None,
-    )]);
+    c.advance(&[Change::EndOperation {
+        id: "o".into(),
+        status: "Succeeded".into(),
+        ended_at: "t2".into(),
+        error: None,
+    }]);
     assert_eq!(c.lookup_operation("o").unwrap().unwrap().status, "Failed");
     c.advance(&[Change::Operations]);
     assert!(c.lookup_operation("o").is_none());
