@@ -185,7 +185,6 @@ impl Application {
         let state = self.state.clone();
         // After the start-up writes (fixtures, recovered operations), so they do not wait for it.
         state.store.build_index_in_background();
-        state.store.load_schema_in_background();
         let mut background = BackgroundTasks::default();
         background.spawn(crate::lro::drive(state.clone()));
         background.spawn(crate::janitor::run(state.clone()));

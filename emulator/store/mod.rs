@@ -160,26 +160,6 @@ impl Store {
         })
     }
 
-    /// Makes the reader connection that is already open parse the schema, on a background task
-    /// once the server serves. SQLite reads and parses the whole schema (tables, indexes,
-    /// migration 0006's triggers) on a connection's first statement: ~0.4 ms, which otherwise
-    /// lands on the first request that reads (issue 14: a fresh server's first GET took 0.65 ms
-    /// where later ones take 0.14). Connections the pool opens later pay it themselves.
-    pub fn load_schema_in_background(&self) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let reader = self.reader.clone();
-        rt.spawn(async move {
-            if let Err(e) = sqlx::query("SELECT 1 FROM resources LIMIT 0")
-                .execute(&reader)
-                .await
-            {
-                tracing::debug!(error = %e, "reader schema not preloaded");
-            }
-        });
-    }
-
     /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.
     pub async fn close(&self) {
         // Readers first: the last connection to close checkpoints the WAL and removes it, and
