@@ -285,9 +285,9 @@ pub fn router(state: State, listener: Listener) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(crate::telemetry::request_span)
-                // One line per request (the finished one, with status and latency): the
-                // "started processing request" line said nothing the span does not, and its
-                // write fell inside every request's latency.
+                // At `tower_http=debug`, one line per request (the finished one, with status
+                // and latency): the "started processing request" line said nothing the span
+                // does not, and its write fell inside the latency bench/ sums.
                 .on_request(())
                 // Microseconds: most requests take well under a millisecond (bench/ sums them).
                 .on_response(

@@ -60,7 +60,6 @@ impl Store {
         .bind(super::operations::HELD)
         .execute(self.writer())
         .await?;
-        self.cache().advance(&[Change::Operations]);
-        Ok(r.rows_affected() > 0)
+        Ok(self.operations_changed(r.rows_affected()) > 0)
     }
 }

@@ -85,12 +85,7 @@ impl Store {
         .bind(now_ms)
         .execute(self.writer())
         .await?;
-        // Only a change the operation cache cannot follow drops it: on a clean start nothing
-        // changes, and the first poll after start-up is answered from memory (issue 14).
-        if r.rows_affected() > 0 {
-            self.cache().advance(&[Change::Operations]);
-        }
-        Ok(r.rows_affected())
+        Ok(self.operations_changed(r.rows_affected()))
     }
 
     /// True when an operation on `resource_id` is still in progress.
@@ -175,10 +170,7 @@ impl Store {
         .bind(HELD)
         .execute(self.writer())
         .await?;
-        if r.rows_affected() > 0 {
-            self.cache().advance(&[Change::Operations]);
-        }
-        Ok(r.rows_affected())
+        Ok(self.operations_changed(r.rows_affected()))
     }
 }
 
@@ -192,10 +184,18 @@ impl Store {
         .bind(ended_before)
         .execute(self.writer())
         .await?;
-        if r.rows_affected() > 0 {
+        Ok(self.operations_changed(r.rows_affected()))
+    }
+
+    /// Tells the read cache that a statement outside [`WriteTx`] changed `rows` operations
+    /// (it drops its operations); returns `rows`. A statement that changed none keeps the cache:
+    /// on a clean start, start-up's steps change nothing and the first poll is answered from
+    /// memory (issue 14).
+    pub(super) fn operations_changed(&self, rows: u64) -> u64 {
+        if rows > 0 {
             self.cache().advance(&[Change::Operations]);
         }
-        Ok(r.rows_affected())
+        rows
     }
 
     /// How many operations are stored (tests and diagnostics).

@@ -9,7 +9,9 @@
 //!   monitor) or a commit wrote.
 //!
 //! Correctness rests on a generation counter that every write advances *after* it is visible
-//! ([`super::WriteTx::commit`] once the commit returns), under the locks of all three maps, with
+//! ([`super::WriteTx::commit`] once the commit returns; a statement outside it calls
+//! [`ReadCache::advance`] itself, and may skip it when it changed no row), under the locks of all
+//! three maps, with
 //! the [`Change`]s the commit made: the index and the caches are updated in the same step, so a
 //! lookup sees either the state before that commit or the state after it. A read that went to
 //! SQLite remembers the generation it started under and is only kept while that generation is
