@@ -309,7 +309,17 @@ pub fn pe_link_target_required(path: &str) -> ArmError {
 
 /// 400 `BadRequest`: a template deployment that does not create a workspace.
 pub fn template_without_workspace() -> ArmError {
-    ArmError::bad_property("properties.parameters.workspaceName", "The template deployment has no parameters.workspaceName.value; amlite only materialises workspace templates.")
+    ArmError::bad_property("properties.template", "The template deploys no Microsoft.MachineLearningServices/workspaces resource (or, without an inline template, has no parameters.workspaceName.value); amlite only materialises workspace templates.")
+}
+
+/// 400 `InvalidTemplate`: a template ARM cannot evaluate (Azure's prefix; the reason is the
+/// evaluator's, `domain::template`).
+pub fn invalid_template(reason: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidTemplate",
+        format!("Deployment template validation failed: '{reason}'."),
+    )
 }
 
 /// 400 `BadRequest`: a `$skipToken` that no `nextLink` of amlite's gave (they are the

@@ -23,6 +23,7 @@ pub mod plumbing;
 pub mod provision;
 pub mod provision_python;
 pub mod response;
+pub mod template_deployment;
 pub mod wire;
 pub mod workspace_properties;
 pub mod workspace_resources;
@@ -138,10 +139,10 @@ async fn subscription_routes(
             workspaces::list_by_subscription(state, req).await
         }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", _, rest @ ..] => {
-            plumbing::template_deployment(state, req, rest).await
+            template_deployment::handle(state, req, rest).await
         }
         ["subscriptions", _, "resourcegroups", _, "deployments", _, "operations"] => {
-            Ok(plumbing::template_operations())
+            Ok(template_deployment::operations())
         }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_resource_group(state, req).await

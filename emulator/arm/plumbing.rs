@@ -1,12 +1,12 @@
 //! ARM plumbing the clients need before they reach Azure ML (SPEC §2.1): `/health`, the cloud
-//! metadata document, the managed-identity token route, subscriptions and resource groups, the
-//! ARM template deployment `workspaces.begin_create` sends, and the
-//! amlite admin API under `/_amlite/` (not part of Azure). Operation monitors: `monitor`.
+//! metadata document, the managed-identity token route, subscriptions and resource groups, and
+//! the amlite admin API under `/_amlite/` (not part of Azure). Operation monitors: `monitor`;
+//! template deployments: `template_deployment`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::body::resources::{ResourceGroupRequest, TemplateDeploymentRequest};
+use super::body::resources::ResourceGroupRequest;
 use super::response;
 use crate::app::AppState;
 use crate::domain::{ResourceId, ResourceKind};
@@ -175,111 +175,6 @@ pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Respon
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
-}
-
-/// `PUT|GET …/providers/Microsoft.Resources/deployments/{name}[/operationStatuses/{id}]`: the
-/// ARM template deployment of `workspaces.begin_create`. amlite does not evaluate templates: it
-/// creates the workspace named by `parameters.workspaceName` in `parameters.location`.
-pub async fn template_deployment(
-    state: &AppState,
-    req: &Request,
-    rest: &[&str],
-) -> ArmResult<Response> {
-    let (sub, rg, name) = (
-        req.segs[1].clone(),
-        req.segs[3].clone(),
-        req.segs[7].clone(),
-    );
-    let id = ResourceId::provider_resource(&sub, &rg, "Microsoft.Resources/deployments", &name);
-    if let ["operationstatuses", _] = rest {
-        return Ok(ok(&response::Status {
-            status: "Succeeded",
-        }));
-    }
-    if !rest.is_empty() {
-        return Err(ArmError::no_route(req.method.as_str(), &req.path));
-    }
-    match req.method {
-        Method::PUT => {
-            super::safe_name("deployment", &name)?;
-            require_resource_group(state, &sub, &rg).await?;
-            let body: TemplateDeploymentRequest = super::body::parse(req)?;
-            let param = |k: &str| body.parameter(k).cloned();
-            let ws_name = param("workspaceName").and_then(|v| v.as_str().map(str::to_string));
-            let ws_name = ws_name.ok_or_else(super::errors::template_without_workspace)?;
-            let location = param("location")
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "eastus".into());
-            let mut props = serde_json::Map::new();
-            for key in [
-                "publicNetworkAccess",
-                "friendlyName",
-                "description",
-                "v1LegacyMode",
-                "managedNetwork",
-                "tagValues",
-            ] {
-                if let Some(v) = param(key) {
-                    props.insert(key.to_string(), v);
-                }
-            }
-            super::workspaces::create_from_template(
-                state,
-                &sub,
-                &rg,
-                &ws_name,
-                &location,
-                Value::Object(props),
-            )
-            .await?;
-            let now = crate::domain::arm_time(chrono::Utc::now());
-            let doc = response::TemplateDeploymentDoc {
-                timestamp: now,
-                workspace: ResourceId::workspace(&sub, &rg, &ws_name).to_string(),
-            };
-            state
-                .store
-                .put(
-                    &id,
-                    ResourceKind::TemplateDeployment,
-                    Some(&ResourceId::resource_group(&sub, &rg)),
-                    &doc,
-                )
-                .await?;
-            let stored = response::to_value(&doc);
-            let mut resp = json_reply(StatusCode::CREATED, &template_body(&id, &stored));
-            let status_url = format!(
-                "{}{}/operationStatuses/{}?api-version=2020-06-01",
-                req.listener.base_url,
-                id,
-                uuid::Uuid::new_v4().simple()
-            );
-            if let Ok(v) = status_url.parse() {
-                resp.headers_mut().insert("azure-asyncoperation", v);
-            }
-            resp.headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
-            Ok(resp)
-        }
-        Method::GET => {
-            let row = state
-                .store
-                .get(&id)
-                .await?
-                .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&template_body(&id, &row.doc().unwrap_or_default())))
-        }
-        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
-    }
-}
-
-fn template_body(id: &ResourceId, doc: &Value) -> response::TemplateDeployment {
-    response::template_deployment(id, doc)
-}
-
-/// `GET …/resourcegroups/{rg}/deployments/{name}/operations` → `{"value":[]}`.
-pub fn template_operations() -> Response {
-    ok(&response::list(Vec::<Value>::new()))
 }
 
 /// The admin API (not Azure): `GET /_amlite/resources` lists every stored resource (id, kind); `GET /_amlite/env?vnet=ID`

@@ -12,6 +12,7 @@ pub mod outbound_rule;
 pub mod path;
 pub mod resources;
 pub mod storage_auth;
+pub mod template;
 pub mod token;
 
 pub use enums::{

@@ -54,6 +54,7 @@ mod security_limits;
 mod security_limits_network;
 mod skeleton;
 mod telemetry;
+mod template_deployments;
 mod validation_assets;
 mod validation_deployments;
 mod validation_workspaces;

@@ -3,7 +3,7 @@
 Body rule (issue 15): every non-null property path of Azure's body must be present in amlite's
 with a consistent value. "Consistent" is equality after the cassette's rewrites (hosts, names,
 the generated names of the workspace's dependent resources), where the parts of a string that
-Azure generated per instance (GUIDs, timestamps, 32-hex ids, long numbers) or the recorder
+Azure generated per instance (GUIDs, timestamps, 32-hex ids, long numbers, measured durations) or the recorder
 scrubbed (`000…`, `xxx…`, `***`) match any value of the same form. ARM resource ids compare
 case-insensitively (ARM ids are; Azure itself answers `resourceGroups` and `resourcegroups`).
 Values that identify the caller or are secrets (keys, tokens, `createdBy`) need only be present
@@ -27,6 +27,8 @@ _TOKENS: List[Tuple[re.Pattern, str]] = [
      r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"),
     (re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])"), r"[0-9a-fA-F]{32}"),
     (re.compile(r"\d{10,}"), r"\d+"),
+    # An ISO 8601 duration Azure measured (a template deployment's `duration`: `PT56.3318596S`).
+    (re.compile(r"^PT(\d+H)?(\d+M)?\d+(\.\d+)?S$"), r"PT(\d+H)?(\d+M)?\d+(\.\d+)?S"),
 ]
 
 # Caller identity and secrets: present with the same JSON type is all that can be asked.
@@ -84,8 +86,9 @@ def _generated_key(k: str, actual: Any, rewrite: Callable[[str], str]) -> Any:
     return None
 
 
-def body_diffs(recorded: Any, actual: Any, rewrite: Callable[[str], str], path: str = "") -> List[str]:
-    """Paths where amlite's body lacks or contradicts a non-null value of Azure's."""
+def body_diffs(recorded: Any, actual: Any, rewrite: Callable[..., str], path: str = "") -> List[str]:
+    """Paths where amlite's body lacks or contradicts a non-null value of Azure's. `rewrite(s,
+    key)` maps a recorded string into amlite's world (`key`: the lower-cased property name)."""
     if recorded is None:
         return []
     where = path or "<body>"
@@ -141,7 +144,7 @@ def body_diffs(recorded: Any, actual: Any, rewrite: Callable[[str], str], path: 
     if isinstance(recorded, str):
         if not isinstance(actual, str):
             return [f"{where}: {_short(actual)} where Azure has {_short(recorded)}"]
-        return [] if same_string(rewrite(recorded), actual) else [f"{where}: {_short(actual)} where Azure has {_short(recorded)}"]
+        return [] if same_string(rewrite(recorded, last), actual) else [f"{where}: {_short(actual)} where Azure has {_short(recorded)}"]
     if isinstance(recorded, bool) or isinstance(actual, bool):
         return [] if recorded is actual else [f"{where}: {_short(actual)} where Azure has {_short(recorded)}"]
     if isinstance(recorded, (int, float)):

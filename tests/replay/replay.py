@@ -81,6 +81,14 @@ def family(path: str) -> str:
 
 
 # --- the world the cassette assumes ----------------------------------------------------------
+def leaked_subscriptions(text: str) -> List[str]:
+    """Subscription ids in a cassette other than the scrubbed one."""
+    guid = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    found = set(re.findall(r"/subscriptions/" + guid, text))
+    found |= set(re.findall(r'(?i)subscription_?id\\?"\s*:\s*\{\s*\\?"value\\?"\s*:\s*\\?"' + guid, text))
+    return sorted(s for s in found if s != cas.SCRUBBED_SUB)
+
+
 class World:
     """Names, rewrites and state of one cassette's replay."""
 
@@ -94,6 +102,7 @@ class World:
         self.aliases: Dict[Tuple[str, str], str] = {}
         self.lro: Dict[str, str] = {}
         self.value_rules: List[Tuple[re.Pattern, str]] = []
+        self.account_name_rule: Optional[Tuple[re.Pattern, str]] = None
         self.learnt_resources = False
         self.bearer: Optional[str] = None
         self.base = ""
@@ -121,6 +130,9 @@ class World:
         self.base = base.rstrip("/")
         self.value_rules = [
             (re.compile(r"https://management\.azure\.com", re.I), self.base),
+            # A real subscription id the recorder left in a request body (a template parameter
+            # such as `storageAccountSubscriptionId`) is the scrubbed subscription's.
+            *[(re.compile(re.escape(sub), re.I), cas.SCRUBBED_SUB) for sub in leaked_subscriptions(self.c.text)],
             (re.compile(r"https://([a-z0-9-]+)\.([a-z0-9]+)\.inference\.ml\.azure\.com", re.I), self.base + r"/endpoints/\1"),
             (re.compile(r"https://[a-z0-9]+\.api\.azureml\.ms/discovery", re.I), self.base + "/discovery"),
             # The canary cassettes (centraluseuap) ran in Azure's test cloud: its host is the
@@ -147,23 +159,28 @@ class World:
                     rules.append((re.compile(rf"https://{re.escape(ra)}\.blob\.core\.windows\.net", re.I),
                                   f"{self.base}/{rb}.blob.core.windows.net"))
                     host = self.base.split("://", 1)[-1]
-                    rules.append((re.compile(rf"^{re.escape(ra)}$"), f"{host}/{rb}"))  # datastore accountName
+                    # A datastore's `accountName` (that key only: a template parameter holding
+                    # the account's name stays a name).
+                    self.account_name_rule = (re.compile(rf"^{re.escape(ra)}$"), f"{host}/{rb}")
                 rules.append((re.compile(rf"(?<=/){re.escape(ra)}(?=$|/)", re.I), rb))
         a, b = rec.get("workspaceId"), got.get("workspaceId")
         if isinstance(a, str) and isinstance(b, str):
             rules.append((re.compile(re.escape(a), re.I), b))
         self.value_rules.extend(rules)
 
-    def rewrite(self, s: str) -> str:
+    def rewrite(self, s: str, key: str = "") -> str:
+        if key.lower() == "accountname" and self.account_name_rule is not None:
+            rx, repl = self.account_name_rule
+            s = rx.sub(repl, s)
         for rx, repl in self.value_rules:
             s = rx.sub(repl, s)
         return s
 
-    def rewrite_doc(self, doc: Any) -> Any:
+    def rewrite_doc(self, doc: Any, key: str = "") -> Any:
         if isinstance(doc, str):
-            return self.rewrite(doc)
+            return self.rewrite(doc, key)
         if isinstance(doc, dict):
-            return {k: self.rewrite_doc(v) for k, v in doc.items()}
+            return {k: self.rewrite_doc(v, k) for k, v in doc.items()}
         if isinstance(doc, list):
             return [self.rewrite_doc(v) for v in doc]
         return doc
@@ -209,9 +226,18 @@ class World:
         return out
 
 
+# A template deployment's status monitor: the recorder scrubbed the names in the polled URI
+# (`deployments/mock-deployment/operationStatuses/000…`) but not in the `Azure-AsyncOperation`
+# header that named it, so both stand for "the template deployment's monitor" (a cassette runs
+# one deployment at a time).
+_TEMPLATE_STATUS = re.compile(r"/providers/microsoft\.resources/deployments/[^/]+/operationstatuses/[^/]+$")
+
+
 def poll_key(url: str) -> str:
     u = urlsplit(url)
     kind = parse_qs(u.query).get("type", [""])[0]
+    if _TEMPLATE_STATUS.search(u.path.lower()):
+        return "template-deployment-status"
     return f"{u.path.lower()}|{kind}"
 
 

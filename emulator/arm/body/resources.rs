@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::fields as f;
 
@@ -19,8 +19,8 @@ pub struct ResourceGroupRequest {
     pub tags: Option<BTreeMap<String, String>>,
 }
 
-/// `PUT …/providers/Microsoft.Resources/deployments/{d}` (`Deployment`): amlite reads only the
-/// template's parameters.
+/// `PUT …/providers/Microsoft.Resources/deployments/{d}` (`Deployment`): the inline template and
+/// its parameters (`templateLink` is not followed: amlite is offline).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateDeploymentRequest {
@@ -32,6 +32,8 @@ pub struct TemplateDeploymentRequest {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateDeploymentProperties {
+    #[serde(default, deserialize_with = "f::any_object")]
+    pub template: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "f::object_map")]
     pub parameters: Option<BTreeMap<String, Option<TemplateParameter>>>,
 }
@@ -45,6 +47,27 @@ pub struct TemplateParameter {
 }
 
 impl TemplateDeploymentRequest {
+    /// The parameters as the template evaluator reads them (`{name: {value}}`).
+    pub fn parameters(&self) -> Map<String, Value> {
+        let given = self.properties.as_ref().and_then(|p| p.parameters.as_ref());
+        given
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, p)| {
+                let v = p.as_ref()?.value.clone()?;
+                let mut param = Map::new();
+                param.insert("value".into(), v);
+                Some((k.clone(), Value::Object(param)))
+            })
+            .collect()
+    }
+
+    /// The inline template, if sent.
+    pub fn template(&self) -> Option<Value> {
+        let t = self.properties.as_ref()?.template.clone()?;
+        Some(Value::Object(t))
+    }
+
     /// The value of parameter `name`, if given.
     pub fn parameter(&self, name: &str) -> Option<&Value> {
         self.properties

@@ -37,6 +37,7 @@ mod identity;
 mod managed_network;
 mod network;
 mod platform;
+mod template;
 mod workspace;
 mod workspace_filled;
 
@@ -69,10 +70,10 @@ pub use network::{
 };
 pub use platform::{
     cloud_metadata, provider_registration, resource_group, subscription, subscription_list,
-    template_deployment, CloudMetadata, GenericResource, InventoryEntry, MsiToken,
-    ProviderRegistration, ResourceGroup, ResourceGroupDoc, Status, Subscription, SubscriptionList,
-    TemplateDeployment, TemplateDeploymentDoc,
+    CloudMetadata, GenericResource, InventoryEntry, MsiToken, ProviderRegistration, ResourceGroup,
+    ResourceGroupDoc, Status, Subscription, SubscriptionList,
 };
+pub use template::{template_deployment, TemplateDeployment, TemplateDeploymentDoc};
 pub use workspace::{workspace, WorkspaceProperties};
 pub use workspace_filled::{azure_filled, registry_id};
 

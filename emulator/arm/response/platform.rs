@@ -1,7 +1,7 @@
 //! Bodies of the ARM plumbing the clients need before they reach Azure ML (`arm::plumbing`):
 //! `/health`, the cloud metadata document, the managed-identity token, subscriptions, resource
-//! groups, the template deployment, and the admin inventory. Stored documents (a resource
-//! group's, a template deployment's) are read as JSON, echoed as they were stored.
+//! groups and the admin inventory (the template deployment's: `template`). A resource group's
+//! stored document is read as JSON, echoed as it was stored.
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -214,59 +214,6 @@ pub fn resource_group(id: &str, name: &str, doc: &Value) -> ResourceGroup {
             .unwrap_or_else(|| Value::Object(serde_json::Map::new())),
         properties: ProvisioningStateOnly {
             provisioning_state: "Succeeded",
-        },
-    }
-}
-
-/// What a template deployment's row stores.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TemplateDeploymentDoc {
-    /// When it ran (`arm_time`).
-    pub timestamp: String,
-    /// The workspace it created.
-    pub workspace: String,
-}
-
-/// A template deployment (`Microsoft.Resources/deployments`), always `Succeeded`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TemplateDeployment {
-    id: String,
-    name: String,
-    #[serde(rename = "type")]
-    resource_type: &'static str,
-    properties: TemplateDeploymentProperties,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct TemplateDeploymentProperties {
-    provisioning_state: &'static str,
-    mode: &'static str,
-    duration: &'static str,
-    timestamp: Value,
-    output_resources: Vec<OutputResource>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-struct OutputResource {
-    id: Value,
-}
-
-/// The template deployment `id` from its stored document.
-pub fn template_deployment(id: &ResourceId, doc: &Value) -> TemplateDeployment {
-    let field = |k: &str| doc.get(k).cloned().unwrap_or(Value::Null);
-    TemplateDeployment {
-        id: id.as_str().to_string(),
-        name: id.name().to_string(),
-        resource_type: "Microsoft.Resources/deployments",
-        properties: TemplateDeploymentProperties {
-            provisioning_state: "Succeeded",
-            mode: "Incremental",
-            duration: "PT1S",
-            timestamp: field("timestamp"),
-            output_resources: vec![OutputResource {
-                id: field("workspace"),
-            }],
         },
     }
 }

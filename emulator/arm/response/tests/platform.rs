@@ -84,25 +84,27 @@ fn platform_bodies_render_as_before() {
     let t_doc = TemplateDeploymentDoc {
         timestamp: "now".into(),
         workspace: "/ws".into(),
+        ..Default::default()
     };
     assert_eq!(
         wire(&t_doc),
         json!({ "timestamp": "now", "workspace": "/ws" })
     );
     let id = rg().child("providers/Microsoft.Resources/deployments", "d");
-    for doc in [to_value(&t_doc), json!({})] {
-        assert_eq!(
-            wire(&template_deployment(&id, &doc)),
-            json!({
-                "id": id.as_str(), "name": id.name(), "type": "Microsoft.Resources/deployments",
-                "properties": {
-                    "provisioningState": "Succeeded", "mode": "Incremental", "duration": "PT1S",
-                    "timestamp": doc.get("timestamp").cloned().unwrap_or(Value::Null),
-                    "outputResources": [{ "id": doc.get("workspace").cloned().unwrap_or(Value::Null) }]
-                }
-            })
-        );
-    }
+    // A row written before templates were evaluated: the workspace is its output resource.
+    assert_eq!(
+        wire(&template_deployment(&id, &t_doc, false)),
+        json!({
+            "id": id.as_str(), "name": id.name(), "type": "Microsoft.Resources/deployments",
+            "properties": {
+                "provisioningState": "Succeeded", "mode": "Incremental", "duration": "PT1S",
+                "timestamp": "now", "outputResources": [{ "id": "/ws" }]
+            }
+        })
+    );
+    let accepted = wire(&template_deployment(&id, &t_doc, true));
+    assert_eq!(accepted["properties"]["provisioningState"], "Accepted");
+    assert_eq!(accepted["properties"].get("outputResources"), None);
     assert_eq!(wire(&list(Vec::<Value>::new())), json!({ "value": [] }));
     let entry = InventoryEntry {
         id: "/x".into(),

@@ -1,0 +1,220 @@
+//! Evaluation of ARM template expressions: parameters and variables (lazily, each once), and the
+//! template functions the workspace templates of azure-ai-ml and the Azure CLI use (learn.
+//! microsoft.com, azure-resource-manager/templates/template-functions-*). A function amlite
+//! does not know is an error naming it, never a guess.
+//!
+//! Pure: no IO, no clock. `reference()` cannot read a deployed resource's runtime state here:
+//! it answers the identity-shaped object (`principalId`, `clientId`, `tenantId`) that the
+//! templates read from it, with ids derived from the resource id.
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::expr::{classify, parse, Expr, Text};
+
+/// Deepest chain of variable and parameter references (a cycle ends here).
+const MAX_REFERENCES: usize = 64;
+
+/// Where the deployment runs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub subscription: String,
+    pub resource_group: String,
+    /// The resource group's location (`resourceGroup().location`).
+    pub location: String,
+    pub tenant: String,
+    /// The deployment's name (`deployment().name`).
+    pub deployment: String,
+    /// A GUID the caller drew for this deployment: `newGuid()` answers GUIDs derived from it
+    /// (the evaluator draws nothing itself).
+    pub fresh: uuid::Uuid,
+}
+
+/// The evaluation context of one template.
+pub struct Ctx<'a> {
+    target: &'a Target,
+    /// Declared parameters (lower-cased name → declaration).
+    declared: BTreeMap<String, &'a Value>,
+    /// Values the request gave (lower-cased name → value).
+    given: BTreeMap<String, &'a Value>,
+    variables: BTreeMap<String, &'a Value>,
+    memo: RefCell<BTreeMap<String, Value>>,
+    depth: RefCell<usize>,
+    guids: RefCell<u64>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(template: &'a Value, given: &'a Map<String, Value>, target: &'a Target) -> Self {
+        let lower = |v: Option<&'a Value>| -> BTreeMap<String, &'a Value> {
+            v.and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect())
+                .unwrap_or_default()
+        };
+        Ctx {
+            target,
+            declared: lower(template.get("parameters")),
+            given: given
+                .iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.get("value")?)))
+                .collect(),
+            variables: lower(template.get("variables")),
+            memo: RefCell::new(BTreeMap::new()),
+            depth: RefCell::new(0),
+            guids: RefCell::new(0),
+        }
+    }
+
+    /// The number of the next `newGuid()` call.
+    pub(super) fn next_guid(&self) -> u64 {
+        let mut n = self.guids.borrow_mut();
+        *n += 1;
+        *n
+    }
+
+    pub fn target(&self) -> &Target {
+        self.target
+    }
+
+    /// Names of the declared parameters, as declared, with their declarations.
+    pub fn declared(&self) -> impl Iterator<Item = (&String, &&'a Value)> {
+        self.declared.iter()
+    }
+
+    /// Evaluates a JSON value: every expression string in it, recursively.
+    pub fn value(&self, v: &Value) -> Result<Value, String> {
+        match v {
+            Value::String(s) => match classify(s) {
+                Text::Expression(src) => self.eval(&parse(src)?),
+                Text::Literal(l) => Ok(Value::String(l.into_owned())),
+            },
+            Value::Array(items) => items.iter().map(|i| self.value(i)).collect(),
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    out.insert(k.clone(), self.value(v)?);
+                }
+                Ok(Value::Object(out))
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// The value of parameter `name` (given, else its evaluated `defaultValue`).
+    pub fn parameter(&self, name: &str) -> Result<Value, String> {
+        let key = name.to_ascii_lowercase();
+        let decl = self
+            .declared
+            .get(&key)
+            .ok_or_else(|| format!("The template parameter '{name}' is not found."))?;
+        if let Some(v) = self.given.get(&key) {
+            return Ok((*v).clone());
+        }
+        let default = decl.get("defaultValue").ok_or_else(|| {
+            format!("The value for the template parameter '{name}' is not provided.")
+        })?;
+        self.memoised(format!("p:{key}"), default)
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        let key = name.to_ascii_lowercase();
+        let raw = self
+            .variables
+            .get(&key)
+            .ok_or_else(|| format!("The template variable '{name}' is not found."))?;
+        self.memoised(format!("v:{key}"), raw)
+    }
+
+    fn memoised(&self, key: String, raw: &Value) -> Result<Value, String> {
+        if let Some(v) = self.memo.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        {
+            let mut d = self.depth.borrow_mut();
+            if *d >= MAX_REFERENCES {
+                return Err(
+                    "The template's parameters or variables refer to each other in a cycle.".into(),
+                );
+            }
+            *d += 1;
+        }
+        let out = self.value(raw);
+        *self.depth.borrow_mut() -= 1;
+        let out = out?;
+        self.memo.borrow_mut().insert(key, out.clone());
+        Ok(out)
+    }
+
+    fn eval(&self, e: &Expr) -> Result<Value, String> {
+        match e {
+            Expr::Str(s) => Ok(Value::String(s.clone())),
+            Expr::Int(n) => Ok(Value::from(*n)),
+            Expr::Bool(b) => Ok(Value::Bool(*b)),
+            Expr::Null => Ok(Value::Null),
+            Expr::Member(obj, name) => {
+                let v = self.eval(obj)?;
+                member(&v, name).ok_or_else(|| {
+                    format!("The language expression property '{name}' doesn't exist.")
+                })
+            }
+            Expr::Index(obj, index) => {
+                let (v, i) = (self.eval(obj)?, self.eval(index)?);
+                let got = match (&v, &i) {
+                    (Value::Array(a), Value::Number(n)) => {
+                        n.as_u64().and_then(|n| a.get(usize::try_from(n).ok()?))
+                    }
+                    (Value::Object(_), Value::String(s)) => {
+                        return member(&v, s).ok_or_else(|| {
+                            format!("The language expression property '{s}' doesn't exist.")
+                        })
+                    }
+                    _ => None,
+                };
+                got.cloned()
+                    .ok_or_else(|| format!("The language expression index '{i}' is out of bounds."))
+            }
+            Expr::Call(name, args) if name == "if" => {
+                let [cond, yes, no] = args.as_slice() else {
+                    return Err(arity(name));
+                };
+                match self.eval(cond)? {
+                    Value::Bool(true) => self.eval(yes),
+                    Value::Bool(false) => self.eval(no),
+                    _ => Err("The template function 'if' expects a boolean condition.".into()),
+                }
+            }
+            Expr::Call(name, args) => {
+                let vals = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                super::functions::call(self, name, &vals)
+            }
+        }
+    }
+
+    /// `parameters(name)` / `variables(name)` for the function table.
+    pub(super) fn lookup(&self, function: &str, name: &str) -> Result<Value, String> {
+        if function == "parameters" {
+            self.parameter(name)
+        } else {
+            self.variable(name)
+        }
+    }
+}
+
+/// ARM property access is case-insensitive.
+fn member(v: &Value, name: &str) -> Option<Value> {
+    let m = v.as_object()?;
+    m.get(name)
+        .or_else(|| {
+            m.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .cloned()
+}
+
+pub(super) fn arity(name: &str) -> String {
+    format!("The template function '{name}' has the wrong number of arguments.")
+}

@@ -1,0 +1,180 @@
+#![allow(clippy::unwrap_used)]
+use serde_json::{json, Value};
+
+use super::*;
+
+fn target() -> Target {
+    Target {
+        subscription: "s".into(),
+        resource_group: "rg".into(),
+        location: "westus".into(),
+        tenant: "t".into(),
+        deployment: "d".into(),
+        fresh: uuid::Uuid::nil(),
+    }
+}
+
+/// The shape of the azure-ai-ml workspace template, cut down: conditional associated resources,
+/// a workspace depending on them, a child connection and a nested deployment.
+fn template() -> Value {
+    json!({
+        "parameters": {
+            "workspaceName": {"type": "string"},
+            "location": {"type": "string"},
+            "registryOption": {"type": "string", "defaultValue": "none"},
+            "featureStore": {"type": "string", "defaultValue": "false"},
+            "storageName": {"type": "string", "defaultValue": "[concat('sa', uniqueString(parameters('workspaceName')))]"},
+            "secret": {"type": "securestring", "defaultValue": ""},
+            "tags": {"type": "object", "defaultValue": {}}
+        },
+        "variables": {
+            "storage": "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageName'))]",
+            "aiLocation": "[if(equals(toLower(parameters('location')), 'centraluseuap'), 'southcentralus', parameters('location'))]"
+        },
+        "resources": [
+            {"condition": "[equals(parameters('registryOption'), 'new')]", "type": "Microsoft.ContainerRegistry/registries",
+             "name": "cr", "location": "[parameters('location')]"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "[parameters('storageName')]", "location": "[parameters('location')]"},
+            {"type": "Microsoft.OperationalInsights/workspaces", "name": "la", "location": "[variables('aiLocation')]"},
+            {"type": "Microsoft.Insights/components", "name": "ai", "location": "[variables('aiLocation')]",
+             "dependsOn": ["[resourceId('Microsoft.OperationalInsights/workspaces', 'la')]"]},
+            {"type": "Microsoft.MachineLearningServices/workspaces", "name": "[parameters('workspaceName')]",
+             "location": "[parameters('location')]", "kind": "Default", "tags": "[parameters('tags')]",
+             "dependsOn": ["[variables('storage')]", "[resourceId('Microsoft.Insights/components', 'ai')]",
+                           "[resourceId('Microsoft.ContainerRegistry/registries', 'cr')]"],
+             "properties": {"storageAccount": "[variables('storage')]",
+                            "containerRegistry": "[if(equals(parameters('registryOption'), 'none'), json('null'), 'x')]"},
+             "resources": [
+                {"condition": "[equals(parameters('featureStore'), 'true')]", "type": "connections", "name": "Offline",
+                 "properties": {"category": "ADLSGen2"}}
+             ]},
+            {"condition": "[equals(parameters('featureStore'), 'true')]", "type": "Microsoft.Resources/deployments",
+             "name": "[concat(parameters('workspaceName'), '-fs')]",
+             "properties": {"mode": "Incremental", "template": {"resources": [
+                 {"type": "Microsoft.Authorization/roleAssignments", "name": "[guid(parameters('workspaceName'))]",
+                  "scope": "[variables('storage')]"}
+             ]}}}
+        ]
+    })
+}
+
+fn run(params: Value) -> Result<Evaluation, TemplateError> {
+    evaluate(&template(), params.as_object().unwrap(), &target())
+}
+
+#[test]
+fn a_workspace_template_deploys_what_its_conditions_allow() {
+    let e = run(json!({"workspaceName": {"value": "ws"}, "location": {"value": "centraluseuap"}}))
+        .unwrap();
+    let sa = format!("sa{}", functions::unique_string(&["ws".to_string()]));
+    let p = "/subscriptions/s/resourceGroups/rg/providers";
+    assert_eq!(
+        e.output_resources(),
+        vec![
+            format!("{p}/Microsoft.Insights/components/ai"),
+            format!("{p}/Microsoft.MachineLearningServices/workspaces/ws"),
+            format!("{p}/Microsoft.OperationalInsights/workspaces/la"),
+            format!("{p}/Microsoft.Storage/storageAccounts/{sa}"),
+        ]
+    );
+    let providers = serde_json::to_value(e.providers()).unwrap();
+    assert_eq!(
+        providers[0],
+        json!({"namespace": "Microsoft.Storage", "resourceTypes": [{"resourceType": "storageAccounts", "locations": ["centraluseuap"]}]})
+    );
+    assert_eq!(
+        providers[1]["resourceTypes"][0]["locations"],
+        json!(["southcentralus"])
+    );
+    assert_eq!(providers.as_array().map(Vec::len), Some(4));
+    // The registry's condition was false: the workspace's dependency on it is dropped.
+    let deps = serde_json::to_value(e.dependencies()).unwrap();
+    assert_eq!(deps.as_array().map(Vec::len), Some(2));
+    assert_eq!(deps[1]["resourceName"], "ws");
+    assert_eq!(
+        deps[1]["dependsOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["resourceType"].clone())
+            .collect::<Vec<_>>(),
+        vec![
+            json!("Microsoft.Storage/storageAccounts"),
+            json!("Microsoft.Insights/components")
+        ]
+    );
+    let ws = e
+        .of_type("microsoft.machinelearningservices/workspaces")
+        .next()
+        .unwrap();
+    assert_eq!(ws.body["properties"]["containerRegistry"], Value::Null);
+    assert_eq!(
+        ws.body["properties"]["storageAccount"],
+        json!(format!("{p}/Microsoft.Storage/storageAccounts/{sa}"))
+    );
+    // Parameters as Azure answers them: typed, defaults evaluated, secure values not echoed.
+    assert_eq!(
+        e.parameters["registryOption"],
+        json!({"type": "String", "value": "none"})
+    );
+    assert_eq!(
+        e.parameters["storageName"],
+        json!({"type": "String", "value": sa})
+    );
+    assert_eq!(e.parameters["secret"], json!({"type": "SecureString"}));
+    assert_eq!(e.parameters["tags"], json!({"type": "Object", "value": {}}));
+    assert!(e.template_hash.parse::<u64>().is_ok());
+}
+
+#[test]
+fn child_resources_and_nested_deployments_are_deployed_when_their_condition_holds() {
+    let e = run(
+        json!({"workspaceName": {"value": "ws"}, "location": {"value": "westus"},
+                       "featureStore": {"value": "true"}, "storageName": {"value": "sa1"}}),
+    )
+    .unwrap();
+    let ids = e.output_resources();
+    let p = "/subscriptions/s/resourceGroups/rg/providers";
+    assert!(ids.contains(&format!(
+        "{p}/Microsoft.MachineLearningServices/workspaces/ws/connections/Offline"
+    )));
+    let role = ids.iter().find(|i| i.contains("roleAssignments")).unwrap();
+    assert!(role.starts_with(&format!("{p}/Microsoft.Storage/storageAccounts/sa1/providers/Microsoft.Authorization/roleAssignments/")));
+    // The nested deployment is a provider entry (with no location) but not an output resource.
+    let providers = serde_json::to_value(e.providers()).unwrap();
+    assert_eq!(
+        providers.as_array().unwrap().last().unwrap(),
+        &json!({"namespace": "Microsoft.Resources", "resourceTypes": [{"resourceType": "deployments", "locations": [null]}]})
+    );
+    assert!(!ids
+        .iter()
+        .any(|i| i.contains("Microsoft.Resources/deployments")));
+}
+
+#[test]
+fn missing_or_unknown_parameters_and_bad_templates_are_errors() {
+    let missing = run(json!({"workspaceName": {"value": "ws"}})).unwrap_err();
+    assert!(
+        missing.0.contains("'location' is not provided"),
+        "{}",
+        missing.0
+    );
+    let extra = run(
+        json!({"workspaceName": {"value": "ws"}, "location": {"value": "x"}, "nope": {"value": 1}}),
+    )
+    .unwrap_err();
+    assert!(extra.0.contains("'nope'"), "{}", extra.0);
+    for bad in [
+        json!({"resources": [{"type": "Microsoft.Storage/storageAccounts", "name": "a/b"}]}),
+        json!({"resources": [{"type": "Microsoft.Storage/storageAccounts", "name": "a", "copy": {"name": "c", "count": 2}}]}),
+        json!({"resources": [{"type": "Microsoft.Storage/storageAccounts", "name": "[nosuch()]"}]}),
+        json!({"resources": [{"condition": "[concat('a')]", "type": "Microsoft.Storage/storageAccounts", "name": "a"}]}),
+        json!({"resources": {"a": {}}}),
+        json!({"resources": [{"name": "a"}]}),
+    ] {
+        assert!(
+            evaluate(&bad, &serde_json::Map::new(), &target()).is_err(),
+            "{bad}"
+        );
+    }
+}

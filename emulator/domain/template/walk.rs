@@ -1,0 +1,180 @@
+//! The walk over a template's resources: conditions, names and ids (child resources, extension
+//! resources with `scope`), `dependsOn`, and nested deployments.
+//!
+//! Pure: no IO.
+use serde_json::{Map, Value};
+
+use super::eval::{Ctx, Target};
+use super::{Deployed, Level, TemplateError, DEPLOYMENTS, MAX_NESTING};
+
+fn text(ctx: &Ctx<'_>, r: &Value, key: &str) -> Result<Option<String>, TemplateError> {
+    match r.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match ctx.value(v).map_err(TemplateError)? {
+            Value::String(s) => Ok(Some(s)),
+            Value::Null => Ok(None),
+            other => Err(TemplateError(format!(
+                "The template resource property '{key}' must be a string, not '{other}'."
+            ))),
+        },
+    }
+}
+
+pub(super) fn walk(
+    ctx: &Ctx<'_>,
+    list: &Value,
+    parent: Option<(&str, &str)>,
+    level: Level,
+    depth: usize,
+    out: &mut Vec<Deployed>,
+) -> Result<(), TemplateError> {
+    if depth > MAX_NESTING {
+        return Err(TemplateError(
+            "The template nests resources or deployments too deeply.".into(),
+        ));
+    }
+    let Some(items) = list.as_array() else {
+        return Err(TemplateError(
+            "The template 'resources' must be an array.".into(),
+        ));
+    };
+    for r in items {
+        if let Some(cond) = r.get("condition") {
+            match ctx.value(cond).map_err(TemplateError)? {
+                Value::Bool(true) => {}
+                Value::String(s) if s.eq_ignore_ascii_case("true") => {}
+                Value::Bool(false) => continue,
+                Value::String(s) if s.eq_ignore_ascii_case("false") => continue,
+                other => {
+                    return Err(TemplateError(format!(
+                        "The template resource condition must be a boolean, not '{other}'."
+                    )))
+                }
+            }
+        }
+        let (Some(ty), Some(name)) = (text(ctx, r, "type")?, text(ctx, r, "name")?) else {
+            return Err(TemplateError(
+                "A template resource needs a 'type' and a 'name'.".into(),
+            ));
+        };
+        if r.get("copy").is_some() {
+            return Err(TemplateError(format!(
+                "The template resource '{name}' uses a copy loop, which amlite does not evaluate."
+            )));
+        }
+        let (ty, name) = match parent {
+            Some((pt, pn)) if !ty.contains('/') => (format!("{pt}/{ty}"), format!("{pn}/{name}")),
+            _ => (ty, name),
+        };
+        let id = match text(ctx, r, "scope")? {
+            Some(scope) => format!("{}/providers/{ty}/{name}", scope.trim_end_matches('/')),
+            None => resource_id(ctx.target(), &ty, &name)?,
+        };
+        let depends_on = match r.get("dependsOn") {
+            None => Vec::new(),
+            Some(d) => match ctx.value(d).map_err(TemplateError)? {
+                Value::Array(a) => a
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                _ => {
+                    return Err(TemplateError(format!(
+                        "The 'dependsOn' of resource '{name}' must be an array."
+                    )))
+                }
+            },
+        };
+        let nested = ty.eq_ignore_ascii_case(DEPLOYMENTS);
+        let mut body = Map::new();
+        if !nested {
+            for key in ["kind", "identity", "tags", "sku", "properties"] {
+                if let Some(v) = r.get(key) {
+                    body.insert(key.into(), ctx.value(v).map_err(TemplateError)?);
+                }
+            }
+        }
+        out.push(Deployed {
+            resource_type: ty.clone(),
+            name: name.clone(),
+            id,
+            location: text(ctx, r, "location")?,
+            body,
+            level,
+            depends_on,
+        });
+        if nested {
+            deploy_nested(ctx, r, depth, out)?;
+        }
+        if let Some(children) = r.get("resources") {
+            walk(
+                ctx,
+                children,
+                Some((&ty, &name)),
+                Level::Child,
+                depth + 1,
+                out,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The resources of a nested deployment's inline template: evaluated in the outer template's
+/// scope unless `expressionEvaluationOptions.scope` is `inner`.
+fn deploy_nested(
+    ctx: &Ctx<'_>,
+    r: &Value,
+    depth: usize,
+    out: &mut Vec<Deployed>,
+) -> Result<(), TemplateError> {
+    let Some(props) = r.get("properties") else {
+        return Ok(());
+    };
+    let Some(inner) = props.get("template") else {
+        return Ok(());
+    };
+    let resources = inner
+        .get("resources")
+        .cloned()
+        .unwrap_or(Value::Array(Vec::new()));
+    let inner_scope = props
+        .pointer("/expressionEvaluationOptions/scope")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+    if !inner_scope {
+        return walk(ctx, &resources, None, Level::Nested, depth + 1, out);
+    }
+    let given = match props.get("parameters") {
+        Some(p @ Value::Object(_)) => match ctx.value(p).map_err(TemplateError)? {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    };
+    let inner_ctx = Ctx::new(inner, &given, ctx.target());
+    walk(&inner_ctx, &resources, None, Level::Nested, depth + 1, out)
+}
+
+/// `/subscriptions/…/providers/{ns}/{t1}/{n1}/{t2}/{n2}…` from a type and a `/`-joined name.
+fn resource_id(t: &Target, ty: &str, name: &str) -> Result<String, TemplateError> {
+    let mut types = ty.split('/');
+    let ns = types.next().unwrap_or_default();
+    let types: Vec<&str> = types.collect();
+    let names: Vec<&str> = name.split('/').collect();
+    if types.is_empty() || types.len() != names.len() {
+        return Err(TemplateError(format!(
+            "The template resource '{name}' for type '{ty}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name."
+        )));
+    }
+    let mut id = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{ns}",
+        t.subscription, t.resource_group
+    );
+    for (ty, n) in types.iter().zip(&names) {
+        id.push('/');
+        id.push_str(ty);
+        id.push('/');
+        id.push_str(n);
+    }
+    Ok(id)
+}

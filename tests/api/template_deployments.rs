@@ -1,0 +1,158 @@
+//! ARM template deployments (issue 15): the template `workspaces.begin_create` sends is
+//! evaluated, and the deployment body carries what Azure's does (recorded:
+//! `test_workspace_managednetwork_provision`): typed `parameters` with defaults evaluated,
+//! `providers`, `dependencies` without the resources whose condition was false, and the
+//! deployed `outputResources`; the workspace gets the template's associated resource ids.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
+use common::TestApp;
+use serde_json::{json, Value};
+
+/// A small workspace template in the shape azure-ai-ml sends: optional registry, storage, key
+/// vault and a workspace depending on them.
+fn template() -> Value {
+    json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            "workspaceName": {"type": "string"},
+            "location": {"type": "string"},
+            "registryOption": {"type": "string", "defaultValue": "none"},
+            "storageName": {"type": "string", "defaultValue": "[concat('sa', uniqueString(resourceGroup().name, parameters('workspaceName')))]"}
+        },
+        "variables": {
+            "storage": "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageName'))]",
+            "vault": "[resourceId('Microsoft.KeyVault/vaults', concat('kv', parameters('workspaceName')))]"
+        },
+        "resources": [
+            {"condition": "[equals(parameters('registryOption'), 'new')]", "type": "Microsoft.ContainerRegistry/registries",
+             "apiVersion": "2019-05-01", "name": "crx", "location": "[parameters('location')]"},
+            {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2019-04-01", "name": "[parameters('storageName')]",
+             "location": "[parameters('location')]"},
+            {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2019-09-01", "name": "[concat('kv', parameters('workspaceName'))]",
+             "location": "[parameters('location')]"},
+            {"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2023-08-01-preview",
+             "name": "[parameters('workspaceName')]", "location": "[parameters('location')]",
+             "dependsOn": ["[variables('storage')]", "[variables('vault')]", "[resourceId('Microsoft.ContainerRegistry/registries', 'crx')]"],
+             "properties": {"friendlyName": "[parameters('workspaceName')]", "storageAccount": "[variables('storage')]",
+                            "keyVault": "[variables('vault')]",
+                            "containerRegistry": "[if(equals(parameters('registryOption'), 'none'), json('null'), 'x')]"}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_template_deployment_evaluates_the_template_as_arm_does() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let dep = format!("{rg}/providers/Microsoft.Resources/deployments/d1?api-version=2020-06-01");
+    let body = json!({"properties": {"mode": "Incremental", "template": template(), "parameters": {
+        "workspaceName": {"value": "wstpl"}, "location": {"value": "westus2"}}}});
+    let r = app.put(&dep, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let p = &r.body["properties"];
+    assert_eq!(p["provisioningState"], "Accepted", "{}", r.text);
+    assert!(p["templateHash"].as_str().unwrap().parse::<u64>().is_ok());
+    assert_eq!(
+        p["parameters"]["registryOption"],
+        json!({"type": "String", "value": "none"})
+    );
+    let storage = p["parameters"]["storageName"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        storage.starts_with("sa") && storage.len() == 15,
+        "{storage}"
+    );
+    assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
+
+    let r = app.get(&dep).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let p = &r.body["properties"];
+    assert_eq!(p["provisioningState"], "Succeeded");
+    let ids: Vec<&str> = p["outputResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    let storage_id = format!("{rg}/providers/Microsoft.Storage/storageAccounts/{storage}");
+    let vault_id = format!("{rg}/providers/Microsoft.KeyVault/vaults/kvwstpl");
+    let ws_id = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/wstpl");
+    assert_eq!(
+        ids,
+        vec![vault_id.as_str(), ws_id.as_str(), storage_id.as_str()]
+    );
+    let namespaces: Vec<&str> = p["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["namespace"].as_str())
+        .collect();
+    assert_eq!(
+        namespaces,
+        [
+            "Microsoft.Storage",
+            "Microsoft.KeyVault",
+            "Microsoft.MachineLearningServices"
+        ]
+    );
+    // The registry was not deployed: the workspace's dependency on it is not listed.
+    let deps = p["dependencies"].as_array().unwrap();
+    assert_eq!(deps.len(), 1, "{deps:?}");
+    let on: Vec<&str> = deps[0]["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(on, vec![storage_id.as_str(), vault_id.as_str()]);
+
+    // The workspace has the template's associated resources, and they exist as resources.
+    let ws = app.get(&format!("{ws_id}?api-version=2024-04-01")).await;
+    assert_eq!(ws.status, 200, "{}", ws.text);
+    assert_eq!(ws.body["properties"]["storageAccount"], json!(storage_id));
+    assert_eq!(ws.body["properties"]["keyVault"], json!(vault_id));
+    let r = app
+        .delete(&format!("{storage_id}?api-version=2023-01-01"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_template_arm_cannot_evaluate_is_invalid_template() {
+    let app = TestApp::spawn().await;
+    let dep = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Resources/deployments/bad?api-version=2020-06-01",
+        app.sub, app.rg
+    );
+    let mut t = template();
+    t["resources"][1]["name"] = json!("[nosuch(parameters('workspaceName'))]");
+    let cases = [
+        (t, json!({"workspaceName": {"value": "w"}, "location": {"value": "x"}}),
+         "The template function 'nosuch' is not found or not supported by amlite."),
+        (template(), json!({"workspaceName": {"value": "w"}}),
+         "The value for the template parameter 'location' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details."),
+    ];
+    for (t, params, reason) in cases {
+        let r = app
+            .put(
+                &dep,
+                json!({"properties": {"mode": "Incremental", "template": t, "parameters": params}}),
+            )
+            .await;
+        let want = amlite::arm::errors::invalid_template(reason);
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_eq!(r.body["error"]["code"], want.code, "{}", r.text);
+        assert_eq!(
+            r.body["error"]["message"],
+            json!(want.message),
+            "{}",
+            r.text
+        );
+    }
+    // Nothing was created.
+    let r = app.get(&dep).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}
