@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod auth;
 pub mod body;
+pub mod connections;
 pub mod deployment_properties;
 pub mod deployments;
 pub mod endpoint_properties;
@@ -214,6 +215,7 @@ async fn workspace_routes(
         ["models" | "codes" | "environments" | "datastores" | "data" | "components", ..] => {
             assets::route(state, req, &w, rest, api).await
         }
+        ["connections"] | ["connections", _] => connections::route(state, req, &w, rest).await,
         ["outboundrules", ..]
         | ["provisionmanagednetwork"]
         | ["privateendpointconnections", ..]

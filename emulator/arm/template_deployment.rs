@@ -17,7 +17,7 @@ use super::body::resources::TemplateDeploymentRequest;
 use super::response::{self, TemplateDeploymentDoc};
 use crate::app::AppState;
 use crate::domain::template::{self, Evaluation, Level, Target};
-use crate::domain::{ResourceId, ResourceKind};
+use crate::domain::{Audit, ResourceId, ResourceKind, WorkspaceConnection};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
 
@@ -71,7 +71,16 @@ struct WorkspaceToCreate {
     name: String,
     location: String,
     properties: Map<String, Value>,
+    /// `kind` in Azure's casing (`FeatureStore` for `featurestore`).
+    kind: Option<String>,
+    identity: Option<Value>,
+    /// Read-only properties that follow from the template (`storageHnsEnabled`).
+    derived: Map<String, Value>,
 }
+
+/// Azure's spelling of a workspace `kind` (Azure answers `FeatureStore` to a template's
+/// `featurestore`).
+const KINDS: &[&str] = &["Default", "FeatureStore", "Hub", "Project"];
 
 async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Response> {
     let (sub, rg) = (&req.segs[1], &req.segs[3]);
@@ -105,6 +114,7 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
         Some(e) => from_template(e)?,
         None => from_parameters(&body)?,
     };
+    let (kind, identity, derived) = (ws.kind, ws.identity, ws.derived);
     super::workspaces::create_from_template(
         state,
         sub,
@@ -112,11 +122,24 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
         &ws.name,
         &ws.location,
         Value::Object(ws.properties),
+        |w| {
+            if let Some(k) = kind {
+                w.kind = k;
+            }
+            if identity.is_some() {
+                w.identity = identity;
+            }
+            w.extra.extend(derived);
+        },
     )
     .await?;
+    let ws_id = ResourceId::workspace(sub, rg, &ws.name);
+    if let Some(e) = &evaluation {
+        put_connections(state, e, &ws_id).await?;
+    }
     let doc = TemplateDeploymentDoc {
         timestamp: crate::domain::arm_time(chrono::Utc::now()),
-        workspace: ResourceId::workspace(sub, rg, &ws.name).to_string(),
+        workspace: ws_id.to_string(),
         template_hash: evaluation.as_ref().map(|e| e.template_hash.clone()),
         parameters: evaluation.as_ref().map(|e| e.parameters.clone()),
         correlation_id: Some(correlation_id(req)),
@@ -152,32 +175,142 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
     Ok(resp)
 }
 
-/// The template's top-level workspace resource.
+/// The template's workspace: its top-level resource, then what later resources of the same id
+/// (a nested deployment's, as a feature store template has) set over it, as ARM applies them.
 fn from_template(e: &Evaluation) -> ArmResult<WorkspaceToCreate> {
-    let ws = e
+    let top = e
         .of_type(WORKSPACES)
         .find(|r| r.level == Level::Top)
         .ok_or_else(super::errors::template_without_workspace)?;
     let mut properties = Map::new();
-    if let Some(Value::Object(props)) = ws.body.get("properties") {
-        for key in WORKSPACE_PROPERTIES {
-            match props.get(*key) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(s)) if s.is_empty() => {}
-                Some(v) => {
-                    properties.insert((*key).to_string(), v.clone());
+    let (mut kind, mut identity) = (None, None);
+    for ws in e
+        .of_type(WORKSPACES)
+        .filter(|r| r.id.eq_ignore_ascii_case(&top.id))
+    {
+        if let Some(Value::Object(props)) = ws.body.get("properties") {
+            for key in WORKSPACE_PROPERTIES {
+                match props.get(*key) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(s)) if s.is_empty() => {}
+                    Some(v) => {
+                        properties.insert((*key).to_string(), v.clone());
+                    }
                 }
             }
+            if let Some(fs) = props
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("featureStoreSettings"))
+            {
+                properties.insert("featureStoreSettings".into(), feature_store_settings(fs.1));
+            }
+        }
+        if let Some(tags @ Value::Object(_)) = ws.body.get("tags") {
+            properties.insert("tagValues".into(), tags.clone());
+        }
+        if let Some(Value::String(k)) = ws.body.get("kind") {
+            kind = Some(
+                KINDS
+                    .iter()
+                    .find(|x| x.eq_ignore_ascii_case(k))
+                    .map_or(k.clone(), |x| (*x).to_string()),
+            );
+        }
+        if let Some(v @ Value::Object(_)) = ws.body.get("identity") {
+            identity = Some(v.clone());
         }
     }
-    if let Some(tags @ Value::Object(_)) = ws.body.get("tags") {
-        properties.insert("tagValues".into(), tags.clone());
+    let mut derived = Map::new();
+    let storage = properties
+        .get("storageAccount")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let hns = e
+        .of_type("Microsoft.Storage/storageAccounts")
+        .find(|r| r.id.eq_ignore_ascii_case(storage))
+        .and_then(|r| r.body.get("properties")?.get("isHnsEnabled")?.as_bool());
+    if let Some(hns) = hns {
+        derived.insert("storageHnsEnabled".into(), Value::Bool(hns));
     }
     Ok(WorkspaceToCreate {
-        name: ws.name.clone(),
-        location: ws.location.clone().unwrap_or_else(|| "eastus".into()),
+        name: top.name.clone(),
+        location: top.location.clone().unwrap_or_else(|| "eastus".into()),
         properties,
+        kind,
+        identity,
+        derived,
     })
+}
+
+/// `featureStoreSettings` in Azure's casing (the template writes `computeruntime`,
+/// `SparkRuntimeVersion`, `offlinestoreconnectionname`; Azure answers camelCase).
+fn feature_store_settings(v: &Value) -> Value {
+    let get = |v: &Value, key: &str| {
+        v.as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.clone())
+    };
+    let mut out = Map::new();
+    if let Some(rt) = get(v, "computeRuntime") {
+        let mut runtime = Map::new();
+        if let Some(version) = get(&rt, "sparkRuntimeVersion") {
+            runtime.insert("sparkRuntimeVersion".into(), version);
+        }
+        out.insert("computeRuntime".into(), Value::Object(runtime));
+    }
+    for key in ["offlineStoreConnectionName", "onlineStoreConnectionName"] {
+        if let Some(x) = get(v, key) {
+            out.insert(key.into(), x);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The workspace connections the template deploys (children of the workspace or of a nested
+/// deployment), stored so that `GET …/connections/{name}` finds them.
+async fn put_connections(state: &AppState, e: &Evaluation, ws: &ResourceId) -> ArmResult<()> {
+    let now = chrono::Utc::now();
+    for c in e.of_type("Microsoft.MachineLearningServices/workspaces/connections") {
+        let Some(name) = c.name.rsplit('/').next() else {
+            continue;
+        };
+        let prop = |k: &str| {
+            c.body
+                .get("properties")
+                .and_then(|p| {
+                    p.as_object()?
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                })
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let category = prop("category");
+        // Azure answers the template's `AzureDataLakeGen2` as `ADLSGen2` (recorded).
+        let category = if category.eq_ignore_ascii_case("AzureDataLakeGen2") {
+            "ADLSGen2".into()
+        } else {
+            category
+        };
+        let doc = WorkspaceConnection {
+            category,
+            target: prop("target"),
+            auth_type: prop("authType"),
+            audit: Audit::at(now),
+        };
+        super::safe_name("connection", name)?;
+        state
+            .store
+            .put(
+                &ws.child("connections", name),
+                ResourceKind::WorkspaceConnection,
+                Some(ws),
+                &doc,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Without an inline template: `parameters.workspaceName`, `location` and the workspace
@@ -207,6 +340,9 @@ fn from_parameters(body: &TemplateDeploymentRequest) -> ArmResult<WorkspaceToCre
         name,
         location,
         properties,
+        kind: None,
+        identity: None,
+        derived: Map::new(),
     })
 }
 

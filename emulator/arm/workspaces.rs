@@ -222,7 +222,8 @@ async fn render_list(
     Ok(ok(&super::response::list(value)))
 }
 
-/// Creates the workspace of a template deployment unless it exists (SPEC §2.1).
+/// Creates the workspace of a template deployment unless it exists (SPEC §2.1); `adjust` sets
+/// what the template gives beyond `properties` (kind, identity) before it is stored.
 pub async fn create_from_template(
     state: &AppState,
     sub: &str,
@@ -230,13 +231,19 @@ pub async fn create_from_template(
     name: &str,
     location: &str,
     props: Value,
+    adjust: impl FnOnce(&mut Workspace),
 ) -> ArmResult<()> {
-    create_declared(state, sub, rg, name, location, props, &Value::Null).await
+    let Some(mut ws) = build_declared(state, sub, rg, name, location, props, &Value::Null).await?
+    else {
+        return Ok(());
+    };
+    adjust(&mut ws);
+    store_new(state, sub, rg, name, &ws).await
 }
 
-/// Creates a workspace unless it exists, with the amlite-only resource declarations of a fixture
-/// (`declarations`, see `workspace_resources`; `Null` for none).
-async fn create_declared(
+/// A new workspace with the amlite-only resource declarations of a fixture (`declarations`, see
+/// `workspace_resources`; `Null` for none), or `None` when it exists already.
+async fn build_declared(
     state: &AppState,
     sub: &str,
     rg: &str,
@@ -244,11 +251,11 @@ async fn create_declared(
     location: &str,
     props: Value,
     declarations: &Value,
-) -> ArmResult<()> {
+) -> ArmResult<Option<Workspace>> {
     super::safe_name("workspace", name)?;
     let id = ResourceId::workspace(sub, rg, name);
     if state.store.get(&id).await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let mut props = props.as_object().cloned().unwrap_or_default();
     let tags = props.remove("tagValues");
@@ -269,16 +276,28 @@ async fn create_declared(
         name,
         declarations,
     )?;
+    Ok(Some(ws))
+}
+
+/// Stores a new workspace and its associated resources' rows.
+async fn store_new(
+    state: &AppState,
+    sub: &str,
+    rg: &str,
+    name: &str,
+    ws: &Workspace,
+) -> ArmResult<()> {
+    let id = ResourceId::workspace(sub, rg, name);
     state
         .store
         .put(
             &id,
             ResourceKind::Workspace,
             Some(&ResourceId::resource_group(sub, rg)),
-            &ws,
+            ws,
         )
         .await?;
-    super::platform::associated::ensure(state, &id, &ws).await
+    super::platform::associated::ensure(state, &id, ws).await
 }
 
 /// Creates a fixture workspace (`{name, location?, properties?, tags?, associatedResources?,
@@ -302,7 +321,10 @@ pub async fn ensure_from_fixture(
     if let Some(tags) = v.get("tags") {
         props["tagValues"] = tags.clone();
     }
-    create_declared(state, sub, rg, name, location, props, v).await
+    match build_declared(state, sub, rg, name, location, props, v).await? {
+        Some(ws) => store_new(state, sub, rg, name, &ws).await,
+        None => Ok(()),
+    }
 }
 
 /// Routes under `W/outboundRules`, `W/provisionManagedNetwork`, `W/privateEndpointConnections`.

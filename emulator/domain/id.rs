@@ -40,6 +40,8 @@ pub enum ResourceKind {
     ContainerRegistry,
     /// `Microsoft.Insights/components` (Application Insights).
     ApplicationInsights,
+    /// `.../workspaces/connections` (made by a template deployment: a feature store's).
+    WorkspaceConnection,
 }
 
 impl ResourceKind {
@@ -64,6 +66,7 @@ impl ResourceKind {
             ResourceKind::KeyVault => "keyVault",
             ResourceKind::ContainerRegistry => "containerRegistry",
             ResourceKind::ApplicationInsights => "applicationInsights",
+            ResourceKind::WorkspaceConnection => "workspaceConnection",
         }
     }
 
@@ -98,6 +101,9 @@ impl ResourceKind {
             ResourceKind::KeyVault => "Microsoft.KeyVault/vaults",
             ResourceKind::ContainerRegistry => "Microsoft.ContainerRegistry/registries",
             ResourceKind::ApplicationInsights => "Microsoft.Insights/components",
+            ResourceKind::WorkspaceConnection => {
+                "Microsoft.MachineLearningServices/workspaces/connections"
+            }
         }
     }
 }

@@ -295,3 +295,18 @@ pub struct AssociatedDoc {
     /// Created/modified.
     pub audit: Audit,
 }
+
+/// A workspace connection (`…/workspaces/{ws}/connections/{name}`), as a template deployment
+/// made it (a feature store's offline store). Its credentials are not kept: Azure never
+/// answers them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceConnection {
+    /// `properties.category` in Azure's spelling (`ADLSGen2`, `Redis`, …).
+    pub category: String,
+    /// `properties.target`: what it connects to (an ARM id or URL).
+    pub target: String,
+    /// `properties.authType` (`ManagedIdentity`, …).
+    pub auth_type: String,
+    pub audit: Audit,
+}

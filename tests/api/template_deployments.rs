@@ -156,3 +156,107 @@ async fn a_template_arm_cannot_evaluate_is_invalid_template() {
     let r = app.get(&dep).await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
+
+/// The feature store shape of the azure-ai-ml template: a nested deployment re-deploys the
+/// workspace as `featurestore` with a user-assigned identity and settings, the workspace has a
+/// connection child, and the storage account has a hierarchical namespace.
+fn feature_store_template() -> Value {
+    json!({
+        "parameters": {"workspaceName": {"type": "string"}, "location": {"type": "string"}},
+        "variables": {
+            "storage": "[resourceId('Microsoft.Storage/storageAccounts', 'fsstore')]",
+            "uai": "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'fs-uai')]"
+        },
+        "resources": [
+            {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "name": "fs-uai", "location": "[parameters('location')]"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "fsstore", "location": "[parameters('location')]",
+             "properties": {"isHnsEnabled": "[equals('true', 'true')]"}},
+            {"type": "Microsoft.MachineLearningServices/workspaces", "name": "[parameters('workspaceName')]",
+             "location": "[parameters('location')]", "kind": "Default", "identity": {"type": "SystemAssigned"},
+             "properties": {"storageAccount": "[variables('storage')]"},
+             "resources": [
+                {"type": "connections", "name": "OfflineStoreConnectionName", "identity": {"type": "SystemAssigned"},
+                 "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', parameters('workspaceName'))]"],
+                 "properties": {"category": "AzureDataLakeGen2", "authType": "ManagedIdentity",
+                                "target": "[concat(variables('storage'), '/blobServices/default/containers/offline')]",
+                                "credentials": {"resourceid": "[variables('uai')]",
+                                                "clientid": "[reference(variables('uai'), '2018-11-30').clientId]"}}}
+             ]},
+            {"type": "Microsoft.Resources/deployments", "name": "[concat(parameters('workspaceName'), '-deploy-feature-store')]",
+             "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', parameters('workspaceName'))]"],
+             "properties": {"mode": "Incremental", "template": {"resources": [
+                {"type": "Microsoft.MachineLearningServices/workspaces", "name": "[parameters('workspaceName')]",
+                 "location": "[parameters('location')]", "kind": "featurestore",
+                 "identity": {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {"[variables('uai')]": {}}},
+                 "properties": {"storageAccount": "[variables('storage')]",
+                                "featureStoreSettings": {"computeruntime": {"SparkRuntimeVersion": "3.3"},
+                                                         "offlinestoreconnectionname": "OfflineStoreConnectionName",
+                                                         "onlinestoreconnectionname": ""}}}
+             ]}}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_feature_store_template_makes_a_feature_store_with_its_connection() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let dep = format!("{rg}/providers/Microsoft.Resources/deployments/fs?api-version=2020-06-01");
+    let body = json!({"properties": {"mode": "Incremental", "template": feature_store_template(), "parameters": {
+        "workspaceName": {"value": "fs1"}, "location": {"value": "eastus"}}}});
+    let r = app.put(&dep, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let ws_id = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/fs1");
+    let uai = format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fs-uai");
+    let ws = app.get(&format!("{ws_id}?api-version=2024-04-01")).await;
+    assert_eq!(ws.status, 200, "{}", ws.text);
+    assert_eq!(ws.body["kind"], "FeatureStore");
+    assert_eq!(ws.body["identity"]["type"], "SystemAssigned,UserAssigned");
+    assert!(
+        ws.body["identity"]["userAssignedIdentities"]
+            .get(&uai)
+            .is_some(),
+        "{}",
+        ws.text
+    );
+    assert_eq!(ws.body["properties"]["storageHnsEnabled"], true);
+    assert_eq!(
+        ws.body["properties"]["featureStoreSettings"],
+        json!({"computeRuntime": {"sparkRuntimeVersion": "3.3"},
+               "offlineStoreConnectionName": "OfflineStoreConnectionName", "onlineStoreConnectionName": ""})
+    );
+
+    let conn = format!("{ws_id}/connections/OfflineStoreConnectionName?api-version=2024-04-01");
+    let r = app.get(&conn).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body["type"],
+        "Microsoft.MachineLearningServices/workspaces/connections"
+    );
+    let p = &r.body["properties"];
+    assert_eq!(
+        (p["category"].as_str(), p["authType"].as_str()),
+        (Some("ADLSGen2"), Some("ManagedIdentity"))
+    );
+    assert_eq!(p["target"], json!(format!("{rg}/providers/Microsoft.Storage/storageAccounts/fsstore/blobServices/default/containers/offline")));
+    assert_eq!(
+        p["credentials"],
+        Value::Null,
+        "Azure never answers a connection's credentials"
+    );
+    assert_eq!(p["createdByWorkspaceArmId"], json!(ws_id));
+    let list = app
+        .get(&format!("{ws_id}/connections?api-version=2024-04-01"))
+        .await;
+    assert_eq!(
+        list.body["value"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        list.text
+    );
+    assert_eq!(app.delete(&conn).await.status, 200);
+    assert_eq!(app.delete(&conn).await.status, 204);
+    let r = app.get(&conn).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "ResourceNotFound");
+}

@@ -74,7 +74,13 @@ def _generated_key(k: str, actual: Any, rewrite: Callable[[str], str]) -> Any:
     """A key (or list item name) of amlite's that names what `k` names: Azure's
     `__SYS_PE_{resource}_{target}_{8 hex}` rules end in an 8-hex id Azure generates per managed
     network, and name the workspace's storage account / key vault, whose generated names the
-    cassette's rewrites map to amlite's."""
+    cassette's rewrites map to amlite's; a key that is an ARM id matches with its scrubbed names
+    as in values."""
+    if k.startswith("/subscriptions/"):
+        # A key that is an ARM id (`userAssignedIdentities`): the same id, scrubbed names matching
+        # any name.
+        pattern = template(rewrite(k))
+        return next((ak for ak in actual if pattern.fullmatch(ak)), None)
     m = _SYS_PE_NAME.match(k)
     if not m:
         return None

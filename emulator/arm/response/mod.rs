@@ -30,6 +30,7 @@ mod actions;
 mod asset;
 mod asset_secrets;
 mod associated;
+mod connection;
 mod deployment;
 mod durations;
 mod endpoint;
@@ -53,6 +54,7 @@ pub use asset_secrets::{pending_upload, DatastoreSecretsBody, PendingUpload};
 pub use associated::{
     associated, associated_link_resource, associated_pec, AssociatedProperties, PecProperties,
 };
+pub use connection::{connection, ConnectionProperties};
 pub use deployment::{
     deployment, deployment_for, CodeConfiguration, DeploymentProperties, ProbeSettings,
     RequestSettings, ScaleSettings,

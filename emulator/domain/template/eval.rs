@@ -92,7 +92,17 @@ impl<'a> Ctx<'a> {
             Value::Object(m) => {
                 let mut out = Map::new();
                 for (k, v) in m {
-                    out.insert(k.clone(), self.value(v)?);
+                    // Property names may be expressions too (`userAssignedIdentities` keyed by
+                    // `[variables('identityId')]`).
+                    let key = match self.value(&Value::String(k.clone()))? {
+                        Value::String(s) => s,
+                        other => {
+                            return Err(format!(
+                                "The property name '{k}' evaluates to '{other}', not a string."
+                            ))
+                        }
+                    };
+                    out.insert(key, self.value(v)?);
                 }
                 Ok(Value::Object(out))
             }
