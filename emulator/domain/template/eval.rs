@@ -16,6 +16,11 @@ use super::expr::{classify, parse, Expr, Text};
 /// Deepest chain of variable and parameter references (a cycle ends here).
 const MAX_REFERENCES: usize = 64;
 
+/// Bytes of strings and items an evaluation may produce: a few kilobytes of template can ask for
+/// exponentially many (`v2 = concat(v1, v1)`, `v3 = concat(v2, v2)`, …), so every value a
+/// function makes or a reference copies is charged against this.
+const BUDGET: usize = 16 << 20;
+
 /// Where the deployment runs.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -42,6 +47,7 @@ pub struct Ctx<'a> {
     memo: RefCell<BTreeMap<String, Value>>,
     depth: RefCell<usize>,
     guids: RefCell<u64>,
+    spent: RefCell<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -62,6 +68,7 @@ impl<'a> Ctx<'a> {
             memo: RefCell::new(BTreeMap::new()),
             depth: RefCell::new(0),
             guids: RefCell::new(0),
+            spent: RefCell::new(0),
         }
     }
 
@@ -118,6 +125,7 @@ impl<'a> Ctx<'a> {
             .get(&key)
             .ok_or_else(|| format!("The template parameter '{name}' is not found."))?;
         if let Some(v) = self.given.get(&key) {
+            self.charge(v)?;
             return Ok((*v).clone());
         }
         let default = decl.get("defaultValue").ok_or_else(|| {
@@ -137,6 +145,7 @@ impl<'a> Ctx<'a> {
 
     fn memoised(&self, key: String, raw: &Value) -> Result<Value, String> {
         if let Some(v) = self.memo.borrow().get(&key) {
+            self.charge(v)?;
             return Ok(v.clone());
         }
         {
@@ -203,6 +212,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Charges the size of `v` against the evaluation's budget.
+    fn charge(&self, v: &Value) -> Result<(), String> {
+        let mut spent = self.spent.borrow_mut();
+        *spent = spent.saturating_add(weight(v));
+        if *spent > BUDGET {
+            return Err(format!(
+                "The template's expressions produce more than {} MiB of values.",
+                BUDGET >> 20
+            ));
+        }
+        Ok(())
+    }
+
     /// `parameters(name)` / `variables(name)` for the function table.
     pub(super) fn lookup(&self, function: &str, name: &str) -> Result<Value, String> {
         if function == "parameters" {
@@ -210,6 +232,16 @@ impl<'a> Ctx<'a> {
         } else {
             self.variable(name)
         }
+    }
+}
+
+/// About how many bytes `v` holds.
+fn weight(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 1,
+        Value::Array(a) => a.iter().map(weight).sum::<usize>() + 1,
+        Value::Object(m) => m.iter().map(|(k, v)| k.len() + weight(v)).sum::<usize>() + 1,
+        _ => 1,
     }
 }
 

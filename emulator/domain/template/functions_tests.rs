@@ -91,3 +91,24 @@ fn unique_string_and_guid_are_deterministic() {
     let g = eval("[guid('x')]").unwrap();
     assert!(uuid::Uuid::parse_str(g.as_str().unwrap()).is_ok());
 }
+
+#[test]
+fn exponential_templates_run_out_of_budget_instead_of_memory() {
+    let mut vars = serde_json::Map::new();
+    vars.insert("v0".into(), json!("0123456789abcdef"));
+    for i in 1..64 {
+        vars.insert(
+            format!("v{i}"),
+            json!(format!(
+                "[concat(variables('v{0}'), variables('v{0}'))]",
+                i - 1
+            )),
+        );
+    }
+    let template = json!({ "variables": vars });
+    let t = target();
+    let given = serde_json::Map::new();
+    let ctx = Ctx::new(&template, &given, &t);
+    let err = ctx.value(&json!("[variables('v63')]")).unwrap_err();
+    assert!(err.contains("MiB"), "{err}");
+}
