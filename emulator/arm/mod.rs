@@ -139,6 +139,9 @@ async fn subscription_routes(
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_subscription(state, req).await
         }
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments"] => {
+            template_deployment::list(state, req).await
+        }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", _, rest @ ..] => {
             template_deployment::handle(state, req, rest).await
         }

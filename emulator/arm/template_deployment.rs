@@ -61,6 +61,31 @@ pub async fn handle(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult
     }
 }
 
+/// `GET …/resourcegroups/{rg}/providers/Microsoft.Resources/deployments`: the group's template
+/// deployments, in creation order.
+pub async fn list(state: &AppState, req: &Request) -> ArmResult<Response> {
+    if req.method != Method::GET {
+        return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
+    }
+    let (sub, rg) = (&req.segs[1], &req.segs[3]);
+    super::plumbing::require_resource_group(state, sub, rg).await?;
+    let rows = state
+        .store
+        .children(
+            &ResourceId::resource_group(sub, rg),
+            ResourceKind::TemplateDeployment,
+        )
+        .await?;
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let doc: TemplateDeploymentDoc = r.doc().unwrap_or_default();
+            response::template_deployment(&r.resource_id(), &doc, false)
+        })
+        .collect();
+    Ok(ok(&response::list(items)))
+}
+
 /// `GET …/resourcegroups/{rg}/deployments/{name}/operations` → `{"value":[]}`.
 pub fn operations() -> Response {
     ok(&response::list(Vec::<Value>::new()))

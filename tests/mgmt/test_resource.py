@@ -1,6 +1,7 @@
 """azure-mgmt-resource against amlite's ARM: resource groups (HEAD existence), the generic
 resource lists with `$filter`/`$expand`, `*_by_id` with the api-versions the provider document
-lists, and the workspace's associated resources as ARM resources of their own."""
+lists, the workspace's associated resources as ARM resources of their own; and template
+deployments with azure-mgmt-resource-deployments."""
 
 from __future__ import annotations
 
@@ -95,3 +96,43 @@ def test_associated_resource_delete_leaves_the_workspace(rm, amlite):
         rm.resources.get_by_id(insights, api_version="2020-02-02")
     assert e.value.error.code == "ResourceNotFound"
     assert rm.resources.check_existence_by_id(amlite.ws_path, api_version="2024-04-01") is True
+
+
+@pytest.fixture
+def dm(credential, arm, amlite):
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    return DeploymentsMgmtClient(credential, amlite.subscription_id, **arm)
+
+
+def test_template_deployment_with_azure_mgmt_resource_deployments(rm, dm, amlite):
+    """A workspace template deployed with `deployments.begin_create_or_update`, as ARM evaluates
+    it: the poller ends `Succeeded`, the deployment lists what it deployed, the workspace exists
+    with the template's storage account."""
+    sa = f"{amlite.rg_path}/providers/Microsoft.Storage/storageAccounts/tplstore"
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"name": {"type": "string"}, "location": {"type": "string", "defaultValue": "[resourceGroup().location]"}},
+        "resources": [
+            {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2019-04-01", "name": "tplstore",
+             "location": "[parameters('location')]"},
+            {"type": f"{ML}/workspaces", "apiVersion": "2023-08-01-preview", "name": "[parameters('name')]",
+             "location": "[parameters('location')]",
+             "dependsOn": ["[resourceId('Microsoft.Storage/storageAccounts', 'tplstore')]"],
+             "properties": {"storageAccount": "[resourceId('Microsoft.Storage/storageAccounts', 'tplstore')]"}},
+        ],
+    }
+    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {"name": {"value": "ws-mgmt-tpl"}}}}
+    result = dm.deployments.begin_create_or_update(amlite.resource_group, "tpl1", body).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    ws_id = f"{amlite.rg_path}/providers/{ML}/workspaces/ws-mgmt-tpl"
+    assert [r.id for r in result.properties.output_resources] == [ws_id, sa]
+    assert result.properties.parameters["location"] == {
+        "type": "String", "value": rm.resource_groups.get(amlite.resource_group).location}
+    assert [p.namespace for p in result.properties.providers] == ["Microsoft.Storage", ML]
+    assert [d.depends_on[0].id for d in result.properties.dependencies] == [sa]
+    assert "tpl1" in [d.name for d in dm.deployments.list_by_resource_group(amlite.resource_group)]
+    assert list(dm.deployment_operations.list(amlite.resource_group, "tpl1")) == []
+    ws = rm.resources.get_by_id(ws_id, api_version="2024-04-01")
+    assert ws.properties["storageAccount"] == sa
