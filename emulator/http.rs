@@ -121,6 +121,28 @@ impl Request {
         }
     }
 
+    /// [`Self::json_object`], read as ARM's Json.NET reads a template deployment when it is not
+    /// strict JSON: property names may be unquoted and comments are allowed (`az deployment
+    /// group create` splices the template file in as `template:{…}`, azure-cli
+    /// `resource/custom.py`, and Azure accepts it). Duplicate keys, non-finite numbers and deep
+    /// nesting are refused as in strict JSON.
+    pub fn json_object_lenient(&self) -> ArmResult<serde_json::Map<String, Value>> {
+        let strict = match self.json_object() {
+            Ok(m) => return Ok(m),
+            Err(e) => e,
+        };
+        let Ok(text) = std::str::from_utf8(&self.body) else {
+            return Err(strict);
+        };
+        if lenient_depth(text) > MAX_JSON_DEPTH {
+            return Err(strict);
+        }
+        match json5::from_str::<StrictValue>(text) {
+            Ok(StrictValue(Value::Object(m))) => Ok(m),
+            _ => Err(strict),
+        }
+    }
+
     /// The body as a JSON object, or an empty object when there is no body.
     pub fn json_object_or_empty(&self) -> ArmResult<serde_json::Map<String, Value>> {
         if self.body.iter().all(|b| b.is_ascii_whitespace()) {
@@ -166,6 +188,35 @@ fn check_depth(text: &str) -> ArmResult<()> {
     Ok(())
 }
 
+/// The deepest nesting of `{` and `[` outside strings quoted either way (JSON5 has single-quoted
+/// strings too): checked before the lenient reader, which has no bound of its own.
+fn lenient_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut quote, mut escaped) = (0usize, 0usize, None, false);
+    for c in text.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '{' | '[' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                '}' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    max
+}
+
 /// A JSON value that refuses duplicate object keys (ARM treats them as invalid content).
 pub(crate) struct StrictValue(pub(crate) Value);
 
@@ -191,10 +242,11 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v)
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        // serde_json never yields a non-finite number; the lenient reader (JSON5) would.
+        serde_json::Number::from_f64(v)
             .map(Value::Number)
-            .unwrap_or(Value::Null))
+            .ok_or_else(|| E::custom(format!("{v} is not a JSON number")))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_string()))

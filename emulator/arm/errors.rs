@@ -312,6 +312,16 @@ pub fn template_without_workspace() -> ArmError {
     ArmError::bad_property("properties.template", "The template deploys no Microsoft.MachineLearningServices/workspaces resource (or, without an inline template, has no parameters.workspaceName.value); amlite only materialises workspace templates.")
 }
 
+/// 400 `BadRequest`: a template that deploys more than one workspace (amlite makes one).
+pub fn template_many_workspaces(first: &str, other: &str) -> ArmError {
+    ArmError::bad_property("properties.template", format!("The template deploys workspaces '{first}' and '{other}'; amlite materialises one workspace per template deployment: deploy them separately."))
+}
+
+/// 400 `BadRequest`: a template connection of a workspace other than the one it deploys.
+pub fn template_connection_elsewhere(connection: &str, workspace: &str) -> ArmError {
+    ArmError::bad_property("properties.template", format!("The template deploys connection '{connection}', which is not a connection of workspace '{workspace}', the workspace it deploys; amlite materialises that workspace's connections only."))
+}
+
 /// 400 `InvalidTemplate`: a template ARM cannot evaluate (Azure's prefix; the reason is the
 /// evaluator's, `domain::template`).
 pub fn invalid_template(reason: &str) -> ArmError {

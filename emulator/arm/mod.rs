@@ -25,6 +25,7 @@ pub mod provision;
 pub mod provision_python;
 pub mod response;
 pub mod template_deployment;
+pub mod template_workspace;
 pub mod wire;
 pub mod workspace_properties;
 pub mod workspace_resources;
@@ -139,7 +140,9 @@ async fn subscription_routes(
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_subscription(state, req).await
         }
-        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments"] => {
+        // `az deployment group list` asks for `…/deployments/` (a trailing slash).
+        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments"]
+        | ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", ""] => {
             template_deployment::list(state, req).await
         }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.resources", "deployments", _, rest @ ..] => {

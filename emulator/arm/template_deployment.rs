@@ -1,41 +1,27 @@
 //! ARM template deployments on the wire: `PUT|GET …/resourcegroups/{rg}/providers/
-//! Microsoft.Resources/deployments/{name}[/operationStatuses/{id}]` and `…/operations`, which
-//! `workspaces.begin_create` (azure-ai-ml) and `az ml workspace create` send. The inline template
-//! is evaluated (`domain::template`); amlite materialises the workspace it deploys, with the
-//! storage account, key vault, Application Insights and registry ids the template gives it (and
-//! so their rows, `platform::associated`); the other resources it deploys (Log Analytics,
-//! identities, role assignments, connections) appear in the deployment's body only. A body
-//! whose template has no `resources` (or no template) falls back to `parameters.workspaceName`
-//! and `location`.
+//! Microsoft.Resources/deployments/{name}[/operationStatuses/{id}]`, `POST …/{name}/validate`,
+//! the group's list and `…/operations`, which `workspaces.begin_create` (azure-ai-ml),
+//! `az ml workspace create`, `az deployment group create` and azure-mgmt-resource-deployments
+//! send. The inline template is evaluated (`domain::template`); `template_workspace` makes the
+//! workspace and connections it deploys (and so the associated resources' rows,
+//! `platform::associated`); the other resources it deploys (Log Analytics, identities, role
+//! assignments) appear in the deployment's body only. A body whose template has no `resources`
+//! (or no template) falls back to `parameters.workspaceName` and `location`.
 //!
-//! Owns no rule; depends on `domain::template`, `arm::workspaces` and the store.
+//! Owns no rule; depends on `domain::template`, `arm::template_workspace`, `arm::workspaces` and
+//! the store.
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::body::resources::TemplateDeploymentRequest;
 use super::response::{self, TemplateDeploymentDoc};
+use super::template_workspace::{connections, from_parameters, from_template, put_connections};
 use crate::app::AppState;
-use crate::domain::template::{self, Evaluation, Level, Target};
-use crate::domain::{Audit, ResourceId, ResourceKind, WorkspaceConnection};
+use crate::domain::template::{self, Evaluation, Target};
+use crate::domain::{ResourceId, ResourceKind};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{json_reply, ok, Request};
-
-const WORKSPACES: &str = "Microsoft.MachineLearningServices/workspaces";
-
-/// Workspace `properties` amlite takes from the template's workspace resource (the rest of what
-/// the template sets, such as empty encryption settings, is not what Azure's GET shows).
-const WORKSPACE_PROPERTIES: &[&str] = &[
-    "friendlyName",
-    "description",
-    "publicNetworkAccess",
-    "v1LegacyMode",
-    "managedNetwork",
-    "storageAccount",
-    "keyVault",
-    "applicationInsights",
-    "containerRegistry",
-];
 
 /// The routes of one deployment.
 pub async fn handle(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
@@ -46,6 +32,10 @@ pub async fn handle(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult
         (["operationstatuses", _], &Method::GET) => Ok(ok(&response::Status {
             status: "Succeeded",
         })),
+        // azure-mgmt-resource-deployments' path for the operations (azure-ai-ml's has no
+        // `/providers`): amlite records none.
+        (["operations"], &Method::GET) => Ok(operations()),
+        (["validate"], &Method::POST) => validate(state, req, &id).await,
         ([], &Method::PUT) => put(state, req, &id).await,
         ([], &Method::GET) => {
             let row = state
@@ -91,27 +81,18 @@ pub fn operations() -> Response {
     ok(&response::list(Vec::<Value>::new()))
 }
 
-/// The workspace a deployment creates.
-struct WorkspaceToCreate {
-    name: String,
-    location: String,
-    properties: Map<String, Value>,
-    /// `kind` in Azure's casing (`FeatureStore` for `featurestore`).
-    kind: Option<String>,
-    identity: Option<Value>,
-    /// Read-only properties that follow from the template (`storageHnsEnabled`).
-    derived: Map<String, Value>,
+/// A deployment request, parsed and its template evaluated.
+struct Evaluated {
+    body: TemplateDeploymentRequest,
+    evaluation: Option<Evaluation>,
+    started: std::time::Instant,
 }
 
-/// Azure's spelling of a workspace `kind` (Azure answers `FeatureStore` to a template's
-/// `featurestore`).
-const KINDS: &[&str] = &["Default", "FeatureStore", "Hub", "Project"];
-
-async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Response> {
+async fn evaluate(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Evaluated> {
     let (sub, rg) = (&req.segs[1], &req.segs[3]);
     super::safe_name("deployment", id.name())?;
     let group = super::plumbing::require_resource_group(state, sub, rg).await?;
-    let body: TemplateDeploymentRequest = super::body::parse(req)?;
+    let body = parse_body(req)?;
     let started = std::time::Instant::now();
     // A template without `resources` (`{}`, as amlite's own examples send) is not evaluated:
     // the parameters name the workspace.
@@ -129,15 +110,88 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
                 deployment: id.name().to_string(),
                 fresh: uuid::Uuid::new_v4(),
             };
-            let e = template::evaluate(&t, &body.parameters(), &target)
-                .map_err(|e| super::errors::invalid_template(&e.0))?;
+            let e = evaluate_off_runtime(t, body.parameters(), target).await?;
             Some(e)
         }
         None => None,
     };
+    Ok(Evaluated {
+        body,
+        evaluation,
+        started,
+    })
+}
+
+/// Stack of the thread a template is evaluated on: the evaluator recurses up to its bound
+/// (`domain::template`), deeper than a runtime worker's stack should be asked to.
+const EVALUATION_STACK: usize = 64 << 20;
+
+/// Evaluates a template on a thread of its own (CPU work, bounded recursion on a large stack),
+/// without holding a runtime worker.
+async fn evaluate_off_runtime(
+    template: Value,
+    parameters: serde_json::Map<String, Value>,
+    target: Target,
+) -> ArmResult<Evaluation> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("amlite-template".into())
+        .stack_size(EVALUATION_STACK)
+        .spawn(move || {
+            let _ = tx.send(template::evaluate(&template, &parameters, &target));
+        })
+        .map_err(|e| ArmError::internal(format!("cannot start the template evaluation: {e}")))?;
+    match rx.await {
+        Ok(Ok(e)) => Ok(e),
+        Ok(Err(e)) => Err(super::errors::invalid_template(&e.0)),
+        Err(_) => Err(ArmError::internal(
+            "the template evaluation ended without an answer",
+        )),
+    }
+}
+
+/// The body of a deployment that evaluated (not stored).
+fn doc_of(req: &Request, ws: &ResourceId, e: &Evaluated) -> TemplateDeploymentDoc {
+    let evaluation = e.evaluation.as_ref();
+    TemplateDeploymentDoc {
+        timestamp: crate::domain::arm_time(chrono::Utc::now()),
+        workspace: ws.to_string(),
+        template_hash: evaluation.map(|e| e.template_hash.clone()),
+        parameters: evaluation.map(|e| e.parameters.clone()),
+        correlation_id: Some(correlation_id(req)),
+        duration: Some(format!("PT{:.7}S", e.started.elapsed().as_secs_f64())),
+        providers: evaluation.map(Evaluation::providers),
+        dependencies: evaluation.map(Evaluation::dependencies),
+        output_resources: evaluation.map(Evaluation::output_resources),
+    }
+}
+
+/// `POST …/deployments/{name}/validate` (`az deployment group create` sends it first): the
+/// template evaluated and nothing made; 400 `InvalidTemplate` as the PUT would answer.
+async fn validate(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Response> {
+    let e = evaluate(state, req, id).await?;
+    let ws = match &e.evaluation {
+        Some(ev) => from_template(ev)?,
+        None => from_parameters(&e.body)?,
+    };
+    let (sub, rg) = (&req.segs[1], &req.segs[3]);
+    let doc = doc_of(req, &ResourceId::workspace(sub, rg, &ws.name), &e);
+    Ok(ok(&response::template_validation(id, &doc)))
+}
+
+async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Response> {
+    let (sub, rg) = (&req.segs[1], &req.segs[3]);
+    let evaluated = evaluate(state, req, id).await?;
+    let (body, evaluation) = (&evaluated.body, &evaluated.evaluation);
     let ws = match &evaluation {
         Some(e) => from_template(e)?,
-        None => from_parameters(&body)?,
+        None => from_parameters(body)?,
+    };
+    let ws_id = ResourceId::workspace(sub, rg, &ws.name);
+    // Everything that can refuse the request is checked before the first write.
+    let conns = match evaluation {
+        Some(e) => connections(e, &ws_id)?,
+        None => Vec::new(),
     };
     let (kind, identity, derived) = (ws.kind, ws.identity, ws.derived);
     super::workspaces::create_from_template(
@@ -158,21 +212,8 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
         },
     )
     .await?;
-    let ws_id = ResourceId::workspace(sub, rg, &ws.name);
-    if let Some(e) = &evaluation {
-        put_connections(state, e, &ws_id).await?;
-    }
-    let doc = TemplateDeploymentDoc {
-        timestamp: crate::domain::arm_time(chrono::Utc::now()),
-        workspace: ws_id.to_string(),
-        template_hash: evaluation.as_ref().map(|e| e.template_hash.clone()),
-        parameters: evaluation.as_ref().map(|e| e.parameters.clone()),
-        correlation_id: Some(correlation_id(req)),
-        duration: Some(format!("PT{:.7}S", started.elapsed().as_secs_f64())),
-        providers: evaluation.as_ref().map(Evaluation::providers),
-        dependencies: evaluation.as_ref().map(Evaluation::dependencies),
-        output_resources: evaluation.as_ref().map(Evaluation::output_resources),
-    };
+    put_connections(state, &ws_id, &conns).await?;
+    let doc = doc_of(req, &ws_id, &evaluated);
     state
         .store
         .put(
@@ -200,175 +241,10 @@ async fn put(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult<Resp
     Ok(resp)
 }
 
-/// The template's workspace: its top-level resource, then what later resources of the same id
-/// (a nested deployment's, as a feature store template has) set over it, as ARM applies them.
-fn from_template(e: &Evaluation) -> ArmResult<WorkspaceToCreate> {
-    let top = e
-        .of_type(WORKSPACES)
-        .find(|r| r.level == Level::Top)
-        .ok_or_else(super::errors::template_without_workspace)?;
-    let mut properties = Map::new();
-    let (mut kind, mut identity) = (None, None);
-    for ws in e
-        .of_type(WORKSPACES)
-        .filter(|r| r.id.eq_ignore_ascii_case(&top.id))
-    {
-        if let Some(Value::Object(props)) = ws.body.get("properties") {
-            for key in WORKSPACE_PROPERTIES {
-                match props.get(*key) {
-                    None | Some(Value::Null) => {}
-                    Some(Value::String(s)) if s.is_empty() => {}
-                    Some(v) => {
-                        properties.insert((*key).to_string(), v.clone());
-                    }
-                }
-            }
-            if let Some(fs) = props
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("featureStoreSettings"))
-            {
-                properties.insert("featureStoreSettings".into(), feature_store_settings(fs.1));
-            }
-        }
-        if let Some(tags @ Value::Object(_)) = ws.body.get("tags") {
-            properties.insert("tagValues".into(), tags.clone());
-        }
-        if let Some(Value::String(k)) = ws.body.get("kind") {
-            kind = Some(
-                KINDS
-                    .iter()
-                    .find(|x| x.eq_ignore_ascii_case(k))
-                    .map_or(k.clone(), |x| (*x).to_string()),
-            );
-        }
-        if let Some(v @ Value::Object(_)) = ws.body.get("identity") {
-            identity = Some(v.clone());
-        }
-    }
-    let mut derived = Map::new();
-    let storage = properties
-        .get("storageAccount")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let hns = e
-        .of_type("Microsoft.Storage/storageAccounts")
-        .find(|r| r.id.eq_ignore_ascii_case(storage))
-        .and_then(|r| r.body.get("properties")?.get("isHnsEnabled")?.as_bool());
-    if let Some(hns) = hns {
-        derived.insert("storageHnsEnabled".into(), Value::Bool(hns));
-    }
-    Ok(WorkspaceToCreate {
-        name: top.name.clone(),
-        location: top.location.clone().unwrap_or_else(|| "eastus".into()),
-        properties,
-        kind,
-        identity,
-        derived,
-    })
-}
-
-/// `featureStoreSettings` in Azure's casing (the template writes `computeruntime`,
-/// `SparkRuntimeVersion`, `offlinestoreconnectionname`; Azure answers camelCase).
-fn feature_store_settings(v: &Value) -> Value {
-    let get = |v: &Value, key: &str| {
-        v.as_object()
-            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-            .map(|(_, v)| v.clone())
-    };
-    let mut out = Map::new();
-    if let Some(rt) = get(v, "computeRuntime") {
-        let mut runtime = Map::new();
-        if let Some(version) = get(&rt, "sparkRuntimeVersion") {
-            runtime.insert("sparkRuntimeVersion".into(), version);
-        }
-        out.insert("computeRuntime".into(), Value::Object(runtime));
-    }
-    for key in ["offlineStoreConnectionName", "onlineStoreConnectionName"] {
-        if let Some(x) = get(v, key) {
-            out.insert(key.into(), x);
-        }
-    }
-    Value::Object(out)
-}
-
-/// The workspace connections the template deploys (children of the workspace or of a nested
-/// deployment), stored so that `GET …/connections/{name}` finds them.
-async fn put_connections(state: &AppState, e: &Evaluation, ws: &ResourceId) -> ArmResult<()> {
-    let now = chrono::Utc::now();
-    for c in e.of_type("Microsoft.MachineLearningServices/workspaces/connections") {
-        let Some(name) = c.name.rsplit('/').next() else {
-            continue;
-        };
-        let prop = |k: &str| {
-            c.body
-                .get("properties")
-                .and_then(|p| {
-                    p.as_object()?
-                        .iter()
-                        .find(|(key, _)| key.eq_ignore_ascii_case(k))
-                })
-                .and_then(|(_, v)| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let category = prop("category");
-        // Azure answers the template's `AzureDataLakeGen2` as `ADLSGen2` (recorded).
-        let category = if category.eq_ignore_ascii_case("AzureDataLakeGen2") {
-            "ADLSGen2".into()
-        } else {
-            category
-        };
-        let doc = WorkspaceConnection {
-            category,
-            target: prop("target"),
-            auth_type: prop("authType"),
-            audit: Audit::at(now),
-        };
-        super::safe_name("connection", name)?;
-        state
-            .store
-            .put(
-                &ws.child("connections", name),
-                ResourceKind::WorkspaceConnection,
-                Some(ws),
-                &doc,
-            )
-            .await?;
-    }
-    Ok(())
-}
-
-/// Without an inline template: `parameters.workspaceName`, `location` and the workspace
-/// settings named like the template's parameters.
-fn from_parameters(body: &TemplateDeploymentRequest) -> ArmResult<WorkspaceToCreate> {
-    let param = |k: &str| body.parameter(k).cloned();
-    let name = param("workspaceName")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .ok_or_else(super::errors::template_without_workspace)?;
-    let location = param("location")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "eastus".into());
-    let mut properties = Map::new();
-    for key in [
-        "publicNetworkAccess",
-        "friendlyName",
-        "description",
-        "v1LegacyMode",
-        "managedNetwork",
-        "tagValues",
-    ] {
-        if let Some(v) = param(key) {
-            properties.insert(key.to_string(), v);
-        }
-    }
-    Ok(WorkspaceToCreate {
-        name,
-        location,
-        properties,
-        kind: None,
-        identity: None,
-        derived: Map::new(),
-    })
+/// The request body, strict JSON or the lenient JSON ARM accepts for deployments
+/// ([`Request::json_object_lenient`]).
+fn parse_body(req: &Request) -> ArmResult<TemplateDeploymentRequest> {
+    super::body::decode(&Value::Object(req.json_object_lenient()?))
 }
 
 /// The caller's `x-ms-correlation-request-id` when it is a GUID (ARM echoes it), else a new one.

@@ -75,7 +75,10 @@ pub use platform::{
     CloudMetadata, GenericResource, InventoryEntry, MsiToken, ProviderRegistration, ResourceGroup,
     ResourceGroupDoc, Status, Subscription, SubscriptionList,
 };
-pub use template::{template_deployment, TemplateDeployment, TemplateDeploymentDoc};
+pub use template::{
+    template_deployment, template_validation, TemplateDeployment, TemplateDeploymentDoc,
+    TemplateValidation,
+};
 pub use workspace::{workspace, WorkspaceProperties};
 pub use workspace_filled::{azure_filled, registry_id};
 

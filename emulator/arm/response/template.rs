@@ -71,6 +71,39 @@ struct OutputResource {
     id: String,
 }
 
+/// `DeploymentValidateResult`: the deployment as it would run, with `validatedResources`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TemplateValidation {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    resource_type: &'static str,
+    properties: ValidationProperties,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct ValidationProperties {
+    #[serde(flatten)]
+    deployment: TemplateDeploymentProperties,
+    validated_resources: Vec<OutputResource>,
+}
+
+/// The validation answer for deployment `id`.
+pub fn template_validation(id: &ResourceId, doc: &TemplateDeploymentDoc) -> TemplateValidation {
+    let mut deployment = template_deployment(id, doc, false).properties;
+    let validated = deployment.output_resources.take().unwrap_or_default();
+    TemplateValidation {
+        id: id.as_str().to_string(),
+        name: id.name().to_string(),
+        resource_type: "Microsoft.Resources/deployments",
+        properties: ValidationProperties {
+            deployment,
+            validated_resources: validated,
+        },
+    }
+}
+
 /// The deployment `id` from its stored document; `accepted` for the PUT's own answer.
 pub fn template_deployment(
     id: &ResourceId,

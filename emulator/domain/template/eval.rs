@@ -6,19 +6,24 @@
 //! Pure: no IO, no clock. `reference()` cannot read a deployed resource's runtime state here:
 //! it answers the identity-shaped object (`principalId`, `clientId`, `tenantId`) that the
 //! templates read from it, with ids derived from the resource id.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
 use super::expr::{classify, parse, Expr, Text};
 
-/// Deepest chain of variable and parameter references (a cycle ends here).
-const MAX_REFERENCES: usize = 64;
+/// Deepest recursion of one evaluation: nested JSON values, expression calls and variable or
+/// parameter references all count against this one bound (a reference cycle ends here too), so
+/// their product cannot exhaust the stack (the evaluation also runs on a thread with a large
+/// stack, `arm::template_deployment`).
+const MAX_RECURSION: usize = 256;
 
 /// Bytes of strings and items an evaluation may produce: a few kilobytes of template can ask for
 /// exponentially many (`v2 = concat(v1, v1)`, `v3 = concat(v2, v2)`, …), so every value a
-/// function makes or a reference copies is charged against this.
+/// function makes or a reference copies is charged against this, shared by the contexts of
+/// inner-scope nested deployments.
 const BUDGET: usize = 16 << 20;
 
 /// Where the deployment runs.
@@ -45,9 +50,16 @@ pub struct Ctx<'a> {
     given: BTreeMap<String, &'a Value>,
     variables: BTreeMap<String, &'a Value>,
     memo: RefCell<BTreeMap<String, Value>>,
-    depth: RefCell<usize>,
-    guids: RefCell<u64>,
-    spent: RefCell<usize>,
+    /// Shared with the contexts made by [`Ctx::inner`].
+    shared: Rc<Shared>,
+}
+
+/// What every context of one template evaluation counts together.
+#[derive(Default)]
+struct Shared {
+    depth: Cell<usize>,
+    spent: Cell<usize>,
+    guids: Cell<u64>,
 }
 
 impl<'a> Ctx<'a> {
@@ -66,17 +78,35 @@ impl<'a> Ctx<'a> {
                 .collect(),
             variables: lower(template.get("variables")),
             memo: RefCell::new(BTreeMap::new()),
-            depth: RefCell::new(0),
-            guids: RefCell::new(0),
-            spent: RefCell::new(0),
+            shared: Rc::new(Shared::default()),
         }
+    }
+
+    /// The context of an inner-scope nested deployment: its own template and parameters, the
+    /// same target, recursion bound and budget.
+    pub fn inner(&self, template: &'a Value, given: &'a Map<String, Value>) -> Self {
+        let mut ctx = Ctx::new(template, given, self.target);
+        ctx.shared = Rc::clone(&self.shared);
+        ctx
+    }
+
+    /// Runs `f` one level deeper, or fails when the evaluation is already too deep.
+    fn deeper<T>(&self, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        let d = self.shared.depth.get();
+        if d >= MAX_RECURSION {
+            return Err("The template's expressions, values or references are nested too deeply (or refer to each other in a cycle).".into());
+        }
+        self.shared.depth.set(d + 1);
+        let out = f();
+        self.shared.depth.set(d);
+        out
     }
 
     /// The number of the next `newGuid()` call.
     pub(super) fn next_guid(&self) -> u64 {
-        let mut n = self.guids.borrow_mut();
-        *n += 1;
-        *n
+        let n = self.shared.guids.get() + 1;
+        self.shared.guids.set(n);
+        n
     }
 
     pub fn target(&self) -> &Target {
@@ -90,6 +120,10 @@ impl<'a> Ctx<'a> {
 
     /// Evaluates a JSON value: every expression string in it, recursively.
     pub fn value(&self, v: &Value) -> Result<Value, String> {
+        self.deeper(|| self.value_here(v))
+    }
+
+    fn value_here(&self, v: &Value) -> Result<Value, String> {
         match v {
             Value::String(s) => match classify(s) {
                 Text::Expression(src) => self.eval(&parse(src)?),
@@ -148,23 +182,16 @@ impl<'a> Ctx<'a> {
             self.charge(v)?;
             return Ok(v.clone());
         }
-        {
-            let mut d = self.depth.borrow_mut();
-            if *d >= MAX_REFERENCES {
-                return Err(
-                    "The template's parameters or variables refer to each other in a cycle.".into(),
-                );
-            }
-            *d += 1;
-        }
-        let out = self.value(raw);
-        *self.depth.borrow_mut() -= 1;
-        let out = out?;
+        let out = self.value(raw)?;
         self.memo.borrow_mut().insert(key, out.clone());
         Ok(out)
     }
 
     fn eval(&self, e: &Expr) -> Result<Value, String> {
+        self.deeper(|| self.eval_here(e))
+    }
+
+    fn eval_here(&self, e: &Expr) -> Result<Value, String> {
         match e {
             Expr::Str(s) => Ok(Value::String(s.clone())),
             Expr::Int(n) => Ok(Value::from(*n)),
@@ -214,9 +241,9 @@ impl<'a> Ctx<'a> {
 
     /// Charges the size of `v` against the evaluation's budget.
     fn charge(&self, v: &Value) -> Result<(), String> {
-        let mut spent = self.spent.borrow_mut();
-        *spent = spent.saturating_add(weight(v));
-        if *spent > BUDGET {
+        let spent = self.shared.spent.get().saturating_add(weight(v));
+        self.shared.spent.set(spent);
+        if spent > BUDGET {
             return Err(format!(
                 "The template's expressions produce more than {} MiB of values.",
                 BUDGET >> 20

@@ -6,8 +6,9 @@
 //!
 //! Pure: no IO, no evaluation (see `eval.rs`).
 
-/// Deepest nesting of calls, members and indexes a parsed expression may have: a bound on the
-/// recursion a request's template can cause.
+/// Deepest nesting of calls, members and indexes a parsed expression may have (each `.name` and
+/// `[index]` of a chain counts one): parsing, evaluating and dropping an expression recurse once
+/// per level.
 const MAX_DEPTH: usize = 64;
 
 /// A parsed expression.
@@ -102,7 +103,12 @@ impl Parser {
             return self.fail("the expression is nested too deeply");
         }
         let mut e = self.primary(depth)?;
+        let mut depth = depth;
         loop {
+            if depth > MAX_DEPTH {
+                return self.fail("the expression is nested too deeply");
+            }
+            depth += 1;
             if self.eat('.') {
                 self.ws();
                 let name = self.ident();
@@ -265,6 +271,10 @@ mod tests {
         }
         let deep = format!("{}1{}", "f(".repeat(200), ")".repeat(200));
         assert!(parse(&deep).is_err());
+        // A long member or index chain is as deep as nested calls.
+        assert!(parse(&format!("f(){}", ".a".repeat(2000))).is_err());
+        assert!(parse(&format!("f(){}", "[0]".repeat(2000))).is_err());
+        assert!(parse(&format!("f(){}", ".a".repeat(30))).is_ok());
     }
 
     #[test]

@@ -214,8 +214,9 @@ fn union(args: &[Value]) -> Result<Value, String> {
     }
     if args.iter().all(Value::is_array) && !args.is_empty() {
         let mut out: Vec<Value> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for v in args.iter().filter_map(Value::as_array).flatten() {
-            if !out.contains(v) {
+            if seen.insert(v.to_string()) {
                 out.push(v.clone());
             }
         }

@@ -178,3 +178,31 @@ fn missing_or_unknown_parameters_and_bad_templates_are_errors() {
         );
     }
 }
+
+#[test]
+fn a_false_condition_does_not_cascade_to_child_resources() {
+    let t = json!({"resources": [
+        {"condition": false, "type": "Microsoft.MachineLearningServices/workspaces", "name": "ws",
+         "resources": [{"type": "connections", "name": "c"}, {"condition": "[equals(1, 2)]", "type": "connections", "name": "d"}]}
+    ]});
+    let e = evaluate(&t, &serde_json::Map::new(), &target()).unwrap();
+    let ids: Vec<String> = e.output_resources();
+    assert_eq!(ids, vec!["/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/connections/c".to_string()]);
+}
+
+#[test]
+fn nesting_values_expressions_and_references_share_one_recursion_bound() {
+    // Each variable wraps the next in 60 arrays and refers on: 60 x 60 levels in all.
+    let mut vars = serde_json::Map::new();
+    for i in 0..60 {
+        let inner = json!(format!("[variables('v{}')]", i + 1));
+        let wrapped = (0..60).fold(inner, |v, _| json!([v]));
+        vars.insert(format!("v{i}"), wrapped);
+    }
+    vars.insert("v60".into(), json!("end"));
+    let t = json!({"variables": vars, "resources": [
+        {"type": "Microsoft.Storage/storageAccounts", "name": "a", "properties": {"x": "[variables('v0')]"}}
+    ]});
+    let err = evaluate(&t, &serde_json::Map::new(), &target()).unwrap_err();
+    assert!(err.0.contains("nested too deeply"), "{}", err.0);
+}

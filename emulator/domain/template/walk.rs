@@ -39,19 +39,19 @@ pub(super) fn walk(
         ));
     };
     for r in items {
-        if let Some(cond) = r.get("condition") {
-            match ctx.value(cond).map_err(TemplateError)? {
-                Value::Bool(true) => {}
-                Value::String(s) if s.eq_ignore_ascii_case("true") => {}
-                Value::Bool(false) => continue,
-                Value::String(s) if s.eq_ignore_ascii_case("false") => continue,
+        let deployed = match r.get("condition") {
+            None => true,
+            Some(cond) => match ctx.value(cond).map_err(TemplateError)? {
+                Value::Bool(b) => b,
+                Value::String(s) if s.eq_ignore_ascii_case("true") => true,
+                Value::String(s) if s.eq_ignore_ascii_case("false") => false,
                 other => {
                     return Err(TemplateError(format!(
                         "The template resource condition must be a boolean, not '{other}'."
                     )))
                 }
-            }
-        }
+            },
+        };
         let (Some(ty), Some(name)) = (text(ctx, r, "type")?, text(ctx, r, "name")?) else {
             return Err(TemplateError(
                 "A template resource needs a 'type' and a 'name'.".into(),
@@ -66,6 +66,21 @@ pub(super) fn walk(
             Some((pt, pn)) if !ty.contains('/') => (format!("{pt}/{ty}"), format!("{pn}/{name}")),
             _ => (ty, name),
         };
+        if !deployed {
+            // "Conditional deployment doesn't cascade to child resources" (conditional-resource-
+            // deployment): the children have conditions of their own.
+            if let Some(children) = r.get("resources") {
+                walk(
+                    ctx,
+                    children,
+                    Some((&ty, &name)),
+                    Level::Child,
+                    depth + 1,
+                    out,
+                )?;
+            }
+            continue;
+        }
         let id = match text(ctx, r, "scope")? {
             Some(scope) => format!("{}/providers/{ty}/{name}", scope.trim_end_matches('/')),
             None => resource_id(ctx.target(), &ty, &name)?,
@@ -151,7 +166,7 @@ fn deploy_nested(
         },
         _ => Map::new(),
     };
-    let inner_ctx = Ctx::new(inner, &given, ctx.target());
+    let inner_ctx = ctx.inner(inner, &given);
     walk(&inner_ctx, &resources, None, Level::Nested, depth + 1, out)
 }
 
