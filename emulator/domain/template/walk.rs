@@ -69,16 +69,7 @@ pub(super) fn walk(
         if !deployed {
             // "Conditional deployment doesn't cascade to child resources" (conditional-resource-
             // deployment): the children have conditions of their own.
-            if let Some(children) = r.get("resources") {
-                walk(
-                    ctx,
-                    children,
-                    Some((&ty, &name)),
-                    Level::Child,
-                    depth + 1,
-                    out,
-                )?;
-            }
+            children(ctx, r, &ty, &name, depth, out)?;
             continue;
         }
         let id = match text(ctx, r, "scope")? {
@@ -120,18 +111,24 @@ pub(super) fn walk(
         if nested {
             deploy_nested(ctx, r, depth, out)?;
         }
-        if let Some(children) = r.get("resources") {
-            walk(
-                ctx,
-                children,
-                Some((&ty, &name)),
-                Level::Child,
-                depth + 1,
-                out,
-            )?;
-        }
+        children(ctx, r, &ty, &name, depth, out)?;
     }
     Ok(())
+}
+
+/// The child resources of `r` (type `ty`, name `name`), if it has any.
+fn children(
+    ctx: &Ctx<'_>,
+    r: &Value,
+    ty: &str,
+    name: &str,
+    depth: usize,
+    out: &mut Vec<Deployed>,
+) -> Result<(), TemplateError> {
+    match r.get("resources") {
+        Some(list) => walk(ctx, list, Some((ty, name)), Level::Child, depth + 1, out),
+        None => Ok(()),
+    }
 }
 
 /// The resources of a nested deployment's inline template: evaluated in the outer template's
