@@ -82,10 +82,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The context of an inner-scope nested deployment: its own template and parameters, the
-    /// same target, recursion bound and budget.
-    pub fn inner(&self, template: &'a Value, given: &'a Map<String, Value>) -> Self {
-        let mut ctx = Ctx::new(template, given, self.target);
+    /// The context of an inner-scope nested deployment: its own template, parameters and target
+    /// (where it deploys), the same recursion bound and budget.
+    pub fn inner<'b>(
+        &self,
+        template: &'b Value,
+        given: &'b Map<String, Value>,
+        target: &'b Target,
+    ) -> Ctx<'b> {
+        let mut ctx = Ctx::new(template, given, target);
         ctx.shared = Rc::clone(&self.shared);
         ctx
     }

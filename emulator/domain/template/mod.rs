@@ -258,7 +258,7 @@ pub fn evaluate(
         .get("resources")
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
-    walk::walk(&ctx, &list, None, Level::Top, 0, &mut resources)?;
+    walk::walk(&ctx, &list, None, Level::Top, 0, target, &mut resources)?;
     Ok(Evaluation {
         parameters: wire,
         resources,

@@ -206,3 +206,24 @@ fn nesting_values_expressions_and_references_share_one_recursion_bound() {
     let err = evaluate(&t, &serde_json::Map::new(), &target()).unwrap_err();
     assert!(err.0.contains("nested too deeply"), "{}", err.0);
 }
+
+#[test]
+fn a_nested_deployment_deploys_to_its_own_resource_group() {
+    let nested = |scope: &str| {
+        json!({"type": "Microsoft.Resources/deployments", "name": "inner", "resourceGroup": "other",
+               "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": scope},
+                              "template": {"resources": [
+                 {"type": "Microsoft.KeyVault/vaults", "name": "[concat(resourceGroup().name, '-', deployment().name)]"}]}}})
+    };
+    for (scope, name) in [("outer", "rg-d"), ("inner", "other-inner")] {
+        let t = json!({"resources": [nested(scope)]});
+        let e = evaluate(&t, &serde_json::Map::new(), &target()).unwrap();
+        assert_eq!(
+            e.output_resources(),
+            vec![format!(
+                "/subscriptions/s/resourceGroups/other/providers/Microsoft.KeyVault/vaults/{name}"
+            )],
+            "{scope}"
+        );
+    }
+}

@@ -20,12 +20,15 @@ fn text(ctx: &Ctx<'_>, r: &Value, key: &str) -> Result<Option<String>, TemplateE
     }
 }
 
+/// Walks `list`; `placement` is where its resources are deployed (a nested deployment's
+/// `resourceGroup` / `subscriptionId`, which can differ from where expressions are evaluated).
 pub(super) fn walk(
     ctx: &Ctx<'_>,
     list: &Value,
     parent: Option<(&str, &str)>,
     level: Level,
     depth: usize,
+    placement: &Target,
     out: &mut Vec<Deployed>,
 ) -> Result<(), TemplateError> {
     if depth > MAX_NESTING {
@@ -69,12 +72,12 @@ pub(super) fn walk(
         if !deployed {
             // "Conditional deployment doesn't cascade to child resources" (conditional-resource-
             // deployment): the children have conditions of their own.
-            children(ctx, r, &ty, &name, depth, out)?;
+            children(ctx, r, (&ty, &name), depth, placement, out)?;
             continue;
         }
         let id = match text(ctx, r, "scope")? {
             Some(scope) => format!("{}/providers/{ty}/{name}", scope.trim_end_matches('/')),
-            None => resource_id(ctx.target(), &ty, &name)?,
+            None => resource_id(placement, &ty, &name)?,
         };
         let depends_on = match r.get("dependsOn") {
             None => Vec::new(),
@@ -109,9 +112,9 @@ pub(super) fn walk(
             depends_on,
         });
         if nested {
-            deploy_nested(ctx, r, depth, out)?;
+            deploy_nested(ctx, r, depth, placement, out)?;
         }
-        children(ctx, r, &ty, &name, depth, out)?;
+        children(ctx, r, (&ty, &name), depth, placement, out)?;
     }
     Ok(())
 }
@@ -120,23 +123,34 @@ pub(super) fn walk(
 fn children(
     ctx: &Ctx<'_>,
     r: &Value,
-    ty: &str,
-    name: &str,
+    parent: (&str, &str),
     depth: usize,
+    placement: &Target,
     out: &mut Vec<Deployed>,
 ) -> Result<(), TemplateError> {
     match r.get("resources") {
-        Some(list) => walk(ctx, list, Some((ty, name)), Level::Child, depth + 1, out),
+        Some(list) => walk(
+            ctx,
+            list,
+            Some(parent),
+            Level::Child,
+            depth + 1,
+            placement,
+            out,
+        ),
         None => Ok(()),
     }
 }
 
-/// The resources of a nested deployment's inline template: evaluated in the outer template's
-/// scope unless `expressionEvaluationOptions.scope` is `inner`.
+/// The resources of a nested deployment's inline template, deployed to its `resourceGroup` /
+/// `subscriptionId` when it names them: evaluated in the outer template's scope unless
+/// `expressionEvaluationOptions.scope` is `inner` (then `resourceGroup()` and `deployment()` are
+/// the nested deployment's own).
 fn deploy_nested(
     ctx: &Ctx<'_>,
     r: &Value,
     depth: usize,
+    placement: &Target,
     out: &mut Vec<Deployed>,
 ) -> Result<(), TemplateError> {
     let Some(props) = r.get("properties") else {
@@ -149,12 +163,30 @@ fn deploy_nested(
         .get("resources")
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
+    let mut nested = placement.clone();
+    if let Some(rg) = text(ctx, r, "resourceGroup")? {
+        nested.resource_group = rg;
+    }
+    if let Some(sub) = text(ctx, r, "subscriptionId")? {
+        nested.subscription = sub;
+    }
+    if let Some(name) = text(ctx, r, "name")? {
+        nested.deployment = name;
+    }
     let inner_scope = props
         .pointer("/expressionEvaluationOptions/scope")
         .and_then(Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
     if !inner_scope {
-        return walk(ctx, &resources, None, Level::Nested, depth + 1, out);
+        return walk(
+            ctx,
+            &resources,
+            None,
+            Level::Nested,
+            depth + 1,
+            &nested,
+            out,
+        );
     }
     let given = match props.get("parameters") {
         Some(p @ Value::Object(_)) => match ctx.value(p).map_err(TemplateError)? {
@@ -163,8 +195,16 @@ fn deploy_nested(
         },
         _ => Map::new(),
     };
-    let inner_ctx = ctx.inner(inner, &given);
-    walk(&inner_ctx, &resources, None, Level::Nested, depth + 1, out)
+    let inner_ctx = ctx.inner(inner, &given, &nested);
+    walk(
+        &inner_ctx,
+        &resources,
+        None,
+        Level::Nested,
+        depth + 1,
+        &nested,
+        out,
+    )
 }
 
 /// `/subscriptions/…/providers/{ns}/{t1}/{n1}/{t2}/{n2}…` from a type and a `/`-joined name.
