@@ -322,6 +322,16 @@ pub fn template_connection_elsewhere(connection: &str, workspace: &str) -> ArmEr
     ArmError::bad_property("properties.template", format!("The template deploys connection '{connection}', which is not a connection of workspace '{workspace}', the workspace it deploys; amlite materialises that workspace's connections only."))
 }
 
+/// 404 `DeploymentNotFound`: a template deployment that does not exist (its GET, status and
+/// operations; Azure Resource Manager's text).
+pub fn deployment_not_found(name: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::NOT_FOUND,
+        "DeploymentNotFound",
+        format!("Deployment '{name}' could not be found."),
+    )
+}
+
 /// 400 `InvalidTemplate`: a template ARM cannot evaluate (Azure's prefix; the reason is the
 /// evaluator's, `domain::template`).
 pub fn invalid_template(reason: &str) -> ArmError {

@@ -149,7 +149,7 @@ async fn subscription_routes(
             template_deployment::handle(state, req, rest).await
         }
         ["subscriptions", _, "resourcegroups", _, "deployments", _, "operations"] => {
-            Ok(template_deployment::operations())
+            template_deployment::operations_of(state, req).await
         }
         ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {
             workspaces::list_by_resource_group(state, req).await

@@ -27,25 +27,30 @@ use crate::http::{json_reply, ok, Request};
 pub async fn handle(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
     let (sub, rg, name) = (&req.segs[1], &req.segs[3], &req.segs[7]);
     let id = ResourceId::provider_resource(sub, rg, "Microsoft.Resources/deployments", name);
+    if req.method == Method::GET {
+        let row = state
+            .store
+            .get(&id)
+            .await?
+            .ok_or_else(|| super::errors::deployment_not_found(id.name()))?;
+        return match rest {
+            [] => {
+                let doc: TemplateDeploymentDoc = row.doc()?;
+                Ok(ok(&response::template_deployment(&id, &doc, false)))
+            }
+            // amlite deploys synchronously: the PUT has committed before its monitor is polled.
+            ["operationstatuses", _] => Ok(ok(&response::Status {
+                status: "Succeeded",
+            })),
+            // azure-mgmt-resource-deployments' path for the operations (azure-ai-ml's has no
+            // `/providers`): amlite records none.
+            ["operations"] => Ok(operations()),
+            _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
+        };
+    }
     match (rest, &req.method) {
-        // amlite deploys synchronously: the PUT has committed before its monitor is polled.
-        (["operationstatuses", _], &Method::GET) => Ok(ok(&response::Status {
-            status: "Succeeded",
-        })),
-        // azure-mgmt-resource-deployments' path for the operations (azure-ai-ml's has no
-        // `/providers`): amlite records none.
-        (["operations"], &Method::GET) => Ok(operations()),
         (["validate"], &Method::POST) => validate(state, req, &id).await,
         ([], &Method::PUT) => put(state, req, &id).await,
-        ([], &Method::GET) => {
-            let row = state
-                .store
-                .get(&id)
-                .await?
-                .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            let doc: TemplateDeploymentDoc = row.doc().unwrap_or_default();
-            Ok(ok(&response::template_deployment(&id, &doc, false)))
-        }
         ([], _) => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }
@@ -76,8 +81,19 @@ pub async fn list(state: &AppState, req: &Request) -> ArmResult<Response> {
     Ok(ok(&response::list(items)))
 }
 
-/// `GET …/resourcegroups/{rg}/deployments/{name}/operations` → `{"value":[]}`.
-pub fn operations() -> Response {
+/// `GET …/resourcegroups/{rg}/deployments/{name}/operations` (azure-ai-ml's path): `{"value":[]}`,
+/// or 404 `DeploymentNotFound`.
+pub async fn operations_of(state: &AppState, req: &Request) -> ArmResult<Response> {
+    let (sub, rg, name) = (&req.segs[1], &req.segs[3], &req.segs[5]);
+    let id = ResourceId::provider_resource(sub, rg, "Microsoft.Resources/deployments", name);
+    if state.store.get(&id).await?.is_none() {
+        return Err(super::errors::deployment_not_found(name));
+    }
+    Ok(operations())
+}
+
+/// The operations of a deployment: amlite records none.
+fn operations() -> Response {
     ok(&response::list(Vec::<Value>::new()))
 }
 

@@ -407,3 +407,20 @@ async fn hostile_templates_are_refused_whole_and_the_server_keeps_serving() {
         assert_eq!(r.status, 404, "nothing half-made: {w}: {}", r.text);
     }
 }
+
+#[tokio::test]
+async fn a_missing_deployment_is_arms_deployment_not_found() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let want = amlite::arm::errors::deployment_not_found("nope");
+    for path in [
+        format!("{rg}/providers/Microsoft.Resources/deployments/nope?api-version=2020-06-01"),
+        format!("{rg}/providers/Microsoft.Resources/deployments/nope/operationStatuses/123?api-version=2020-06-01"),
+        format!("{rg}/providers/Microsoft.Resources/deployments/nope/operations?api-version=2020-06-01"),
+        format!("{rg}/deployments/nope/operations?api-version=2020-06-01"),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!((r.status, r.code()), (404, want.code.as_str()), "{path}: {}", r.text);
+        assert_eq!(r.body["error"]["message"], json!(want.message), "{path}");
+    }
+}
