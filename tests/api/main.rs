@@ -55,6 +55,7 @@ mod security_limits_network;
 mod skeleton;
 mod telemetry;
 mod template_deployments;
+mod template_deployments_hardening;
 mod validation_assets;
 mod validation_deployments;
 mod validation_workspaces;

@@ -1,0 +1,157 @@
+//! Template deployments against what a client or an attacker sends beyond the SDK's templates:
+//! `POST …/validate`, the lenient JSON `az deployment group create` sends, and hostile templates
+//! (found from outside: each was a crashed server, a half-made workspace or a connection under
+//! the wrong workspace).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
+use common::TestApp;
+use serde_json::{json, Value};
+
+use super::template_deployments::template;
+
+#[tokio::test]
+async fn validate_evaluates_without_making_anything_and_lenient_json_is_read_as_arm_reads_it() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let deps = format!("{rg}/providers/Microsoft.Resources/deployments");
+    let params = json!({"workspaceName": {"value": "wsval"}, "location": {"value": "westus2"}});
+    let body = json!({"properties": {"mode": "Incremental", "template": template(), "parameters": params}});
+    let r = app
+        .post(
+            &format!("{deps}/v1/validate?api-version=2025-04-01"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let validated = r.body["properties"]["validatedResources"]
+        .as_array()
+        .unwrap();
+    assert_eq!(validated.len(), 3, "{}", r.text);
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
+    let ws = format!(
+        "{rg}/providers/Microsoft.MachineLearningServices/workspaces/wsval?api-version=2024-04-01"
+    );
+    assert_eq!(app.get(&ws).await.status, 404, "validate makes nothing");
+    assert_eq!(
+        app.get(&format!("{deps}/v1?api-version=2025-04-01"))
+            .await
+            .status,
+        404
+    );
+
+    // `az deployment group create` splices the template in unquoted: `…, template:{…}}}`.
+    let head = json!({"properties": {"parameters": params, "mode": "Incremental"}}).to_string();
+    let spliced = format!("{}, template:{}}}}}", &head[..head.len() - 2], template());
+    let r = app
+        .send_raw(
+            reqwest::Method::PUT,
+            &format!("{deps}/v2?api-version=2025-04-01"),
+            spliced.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(app.get(&ws).await.status, 200);
+    let list = app.get(&format!("{deps}/?api-version=2025-04-01")).await;
+    let names: Vec<&str> = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert_eq!(names, ["v2"], "{}", list.text);
+
+    // Lenient JSON is still bounded: deep nesting is a 400, not a crashed server.
+    let deep = format!(
+        "{{properties:{}1{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let r = app
+        .send_raw(
+            reqwest::Method::PUT,
+            &format!("{deps}/v3?api-version=2025-04-01"),
+            deep.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        app.get(&format!("{deps}/v2?api-version=2025-04-01"))
+            .await
+            .status,
+        200,
+        "still serving"
+    );
+}
+
+/// Found from outside (review of issue 15's template evaluator): each was a crashed server, a
+/// half-made workspace or a connection under the wrong workspace.
+#[tokio::test]
+async fn hostile_templates_are_refused_whole_and_the_server_keeps_serving() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let deps = format!("{rg}/providers/Microsoft.Resources/deployments");
+    let ws = |name: &str, extra: Value| {
+        let mut r = json!({"type": "Microsoft.MachineLearningServices/workspaces", "name": name, "location": "eastus"});
+        if let (Value::Object(r), Value::Object(x)) = (&mut r, extra) {
+            r.extend(x);
+        }
+        r
+    };
+    let chain = format!("[deployment(){}]", ".a".repeat(2000));
+    let mut vars = serde_json::Map::new();
+    for i in 0..30 {
+        let inner = format!("variables('v{}')", i + 1);
+        let nested = (0..30).fold(inner, |e, _| format!("if(true, {e}, 'x')"));
+        vars.insert(format!("v{i}"), json!(format!("[{nested}]")));
+    }
+    vars.insert("v30".into(), json!("end"));
+    let cases = [
+        (
+            "a member chain 2000 long",
+            json!({"resources": [ws("w1", json!({"properties": {"description": chain}}))]}),
+            "InvalidTemplate",
+        ),
+        (
+            "references times nesting",
+            json!({"variables": vars, "resources": [ws("w2", json!({"properties": {"description": "[variables('v0')]"}}))]}),
+            "InvalidTemplate",
+        ),
+        (
+            "a connection with a bad name",
+            json!({"resources": [ws("w3", json!({"resources": [
+            {"type": "connections", "name": "good"}, {"type": "connections", "name": "bad?x"}]}))]}),
+            "InvalidResourceName",
+        ),
+        (
+            "a connection of another workspace",
+            json!({"resources": [ws("w4", json!({})),
+            {"type": "Microsoft.MachineLearningServices/workspaces/connections", "name": "other/c1"}]}),
+            "BadRequest",
+        ),
+        (
+            "two workspaces",
+            json!({"resources": [ws("w5", json!({})), ws("w6", json!({}))]}),
+            "BadRequest",
+        ),
+    ];
+    for (i, (what, template, code)) in cases.into_iter().enumerate() {
+        let r = app
+            .put(
+                &format!("{deps}/h{i}?api-version=2020-06-01"),
+                json!({"properties": {"mode": "Incremental", "template": template}}),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (400, code), "{what}: {}", r.text);
+        assert_eq!(
+            app.get(&format!("{deps}/h{i}?api-version=2020-06-01"))
+                .await
+                .status,
+            404,
+            "{what}"
+        );
+    }
+    for w in ["w1", "w2", "w3", "w4", "w5", "w6"] {
+        let r = app.get(&format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/{w}?api-version=2024-04-01")).await;
+        assert_eq!(r.status, 404, "nothing half-made: {w}: {}", r.text);
+    }
+}
