@@ -188,30 +188,49 @@ fn check_depth(text: &str) -> ArmResult<()> {
     Ok(())
 }
 
-/// The deepest nesting of `{` and `[` outside strings quoted either way (JSON5 has single-quoted
-/// strings too): checked before the lenient reader, which has no bound of its own.
+/// The deepest nesting of `{` and `[` outside strings (quoted either way: JSON5 has
+/// single-quoted strings) and comments (`//…`, `/*…*/`, where a quote starts nothing): checked
+/// before the lenient reader, which has no bound of its own.
 fn lenient_depth(text: &str) -> usize {
-    let (mut depth, mut max, mut quote, mut escaped) = (0usize, 0usize, None, false);
-    for c in text.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == c {
+                        break;
+                    }
                 }
             }
-            None => match c {
-                '"' | '\'' => quote = Some(c),
-                '{' | '[' => {
-                    depth += 1;
-                    max = max.max(depth);
+            '/' if chars.peek() == Some(&'/') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
                 }
-                '}' | ']' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut star = false;
+                for d in chars.by_ref() {
+                    if star && d == '/' {
+                        break;
+                    }
+                    star = d == '*';
+                }
+            }
+            '{' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
         }
     }
     max
@@ -287,4 +306,16 @@ pub fn json_reply<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) ->
 /// 200 with a JSON body.
 pub fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Response {
     json_reply(StatusCode::OK, body)
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    #[test]
+    fn nesting_counts_past_comments_with_quotes_in_them() {
+        let deep = format!("{{/* it's */ a: {}1{}}}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(super::lenient_depth(&deep), 101);
+        let line = format!("{{// it's\n a: {}1{}}}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(super::lenient_depth(&line), 101);
+        assert_eq!(super::lenient_depth("{a: '[[[', b: \"{{\\\"\"}"), 1);
+    }
 }

@@ -75,7 +75,7 @@ pub async fn route(
             Ok(ok(&super::response::list(value)))
         }
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
-        [coll, _, "versions", _] => version(state, req, w, coll).await,
+        [coll, _, "versions", _] => version(state, req, w, coll, api).await,
         ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => {
             secrets::start_pending_upload(state, req, &ws)
         }
@@ -189,7 +189,14 @@ async fn list_versions(
     Ok(ok(&super::response::list(value)))
 }
 
-fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
+/// The first api-version whose asset versions carry `stage` (and environments `autoRebuild`):
+/// a model is created `Development`, an environment `Logged` and `Disabled` (recorded at
+/// 2023-04-01-preview: `test_online_deployment_update_overwriting_field_using_set`; the
+/// cassettes at 2022-05-01 have neither).
+const STAGE_SINCE: &str = "2023-04-01";
+
+fn with_defaults(coll: &str, props: &mut Map<String, Value>, api: &str) {
+    let staged = api.get(..10).unwrap_or(api) >= STAGE_SINCE;
     for (k, v) in [
         ("isAnonymous", json!(false)),
         ("isArchived", json!(false)),
@@ -205,17 +212,30 @@ fn with_defaults(coll: &str, props: &mut Map<String, Value>) {
             props.insert("flavors".into(), json!({}));
         }
         props.entry("modelType").or_insert(json!("custom_model"));
+        if staged {
+            props.entry("stage").or_insert(json!("Development"));
+        }
     }
     if coll == "environments" {
         props.entry("osType").or_insert(json!("Linux"));
         props
             .entry("environmentType")
             .or_insert(json!("UserCreated"));
+        if staged {
+            props.entry("stage").or_insert(json!("Logged"));
+            props.entry("autoRebuild").or_insert(json!("Disabled"));
+        }
     }
     props.insert("provisioningState".into(), json!("Succeeded"));
 }
 
-async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> ArmResult<Response> {
+async fn version(
+    state: &AppState,
+    req: &Request,
+    w: &WsPath,
+    coll: &str,
+    api: &str,
+) -> ArmResult<Response> {
     let kind = kind_of(coll);
     let (seg, name, ver) = (
         w.seg(req, 0),
@@ -238,7 +258,7 @@ async fn version(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> Arm
                 .properties
                 .unwrap_or_default();
             validation::check_version(coll, &mut props)?;
-            with_defaults(coll, &mut props);
+            with_defaults(coll, &mut props, api);
             if coll == "codes" {
                 // Azure keeps no code version anonymous, whatever the SDK sends (recorded: every
                 // code version PUT, e.g. `test_online_deployment_get_logs`).

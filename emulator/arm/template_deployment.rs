@@ -149,6 +149,16 @@ async fn evaluate_off_runtime(
     parameters: serde_json::Map<String, Value>,
     target: Target,
 ) -> ArmResult<Evaluation> {
+    // At most one evaluation per core at a time: each may take up to its budget of CPU and
+    // memory, and requests beyond that wait their turn instead of multiplying both.
+    static EVALUATIONS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = EVALUATIONS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|e| ArmError::internal(format!("the template evaluations are closed: {e}")))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("amlite-template".into())
@@ -191,7 +201,23 @@ async fn validate(state: &AppState, req: &Request, id: &ResourceId) -> ArmResult
         None => from_parameters(&e.body)?,
     };
     let (sub, rg) = (&req.segs[1], &req.segs[3]);
-    let doc = doc_of(req, &ResourceId::workspace(sub, rg, &ws.name), &e);
+    let ws_id = ResourceId::workspace(sub, rg, &ws.name);
+    // The checks the PUT makes before writing: the connections and the workspace's properties.
+    if let Some(ev) = &e.evaluation {
+        connections(ev, &ws_id)?;
+    }
+    super::safe_name("workspace", &ws.name)?;
+    let mut props = ws.properties.clone();
+    props.remove("tagValues");
+    super::workspace_properties::new_workspace(
+        sub,
+        rg,
+        &ws.name,
+        &ws.location,
+        &props,
+        state.config.auto_provision_network,
+    )?;
+    let doc = doc_of(req, &ws_id, &e);
     Ok(ok(&response::template_validation(id, &doc)))
 }
 

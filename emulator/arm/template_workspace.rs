@@ -155,7 +155,12 @@ pub fn connections(
     let now = chrono::Utc::now();
     let mut out = Vec::new();
     for c in e.of_type("Microsoft.MachineLearningServices/workspaces/connections") {
-        let (parent, name) = c.id.rsplit_once("/connections/").unwrap_or(("", &c.name));
+        // ARM types are case-insensitive (`Connections` names the same child type).
+        let at = c.id.to_ascii_lowercase().rfind("/connections/");
+        let (parent, name) = match at {
+            Some(at) => (&c.id[..at], &c.id[at + "/connections/".len()..]),
+            None => ("", c.name.as_str()),
+        };
         if !parent.eq_ignore_ascii_case(ws.as_str()) {
             return Err(super::errors::template_connection_elsewhere(
                 &c.name,

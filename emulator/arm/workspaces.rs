@@ -222,8 +222,10 @@ async fn render_list(
     Ok(ok(&super::response::list(value)))
 }
 
-/// Creates the workspace of a template deployment unless it exists (SPEC §2.1); `adjust` sets
-/// what the template gives beyond `properties` (kind, identity) before it is stored.
+/// Creates or updates the workspace of a template deployment (SPEC §2.1): ARM's Incremental
+/// mode PUTs the template's workspace, so an existing one takes its properties as a workspace
+/// PUT would (ISO-3's fixed storage account and key vault, ISO-9's mode transitions); `adjust`
+/// sets what the template gives beyond `properties` (kind, identity) before it is stored.
 pub async fn create_from_template(
     state: &AppState,
     sub: &str,
@@ -233,9 +235,30 @@ pub async fn create_from_template(
     props: Value,
     adjust: impl FnOnce(&mut Workspace),
 ) -> ArmResult<()> {
-    let Some(mut ws) = build_declared(state, sub, rg, name, location, props, &Value::Null).await?
-    else {
-        return Ok(());
+    super::safe_name("workspace", name)?;
+    let id = ResourceId::workspace(sub, rg, name);
+    let mut ws = match state.store.get(&id).await? {
+        Some(row) => {
+            let mut ws: Workspace = row.doc()?;
+            let mut props = props.as_object().cloned().unwrap_or_default();
+            let tags = props.remove("tagValues");
+            apply_properties(
+                &mut ws,
+                sub,
+                &props,
+                Write::Put,
+                state.config.auto_provision_network,
+            )?;
+            if let Some(t) = tags.and_then(|t| serde_json::from_value(t).ok()) {
+                ws.tags = t;
+            }
+            ws.audit.modified_at = chrono::Utc::now();
+            ws
+        }
+        None => match build_declared(state, sub, rg, name, location, props, &Value::Null).await? {
+            Some(ws) => ws,
+            None => return Ok(()),
+        },
     };
     adjust(&mut ws);
     store_new(state, sub, rg, name, &ws).await
@@ -279,7 +302,7 @@ async fn build_declared(
     Ok(Some(ws))
 }
 
-/// Stores a new workspace and its associated resources' rows.
+/// Stores a workspace and its associated resources' rows.
 async fn store_new(
     state: &AppState,
     sub: &str,

@@ -1,6 +1,6 @@
 //! Workspace assets and datastores as the az ml recordings answer them (issue 15).
 use crate::common::TestApp;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// `test_online_deployment_get_logs` (every `workspaceblobstore` GET recorded): Azure ML created
 /// the default datastore (`systemData` by an `Application`) and reaches it with the workspace's
@@ -107,4 +107,49 @@ async fn an_environment_conda_file_is_answered_as_azures_sorted_json() {
     assert_eq!(get.body["properties"]["condaFile"], azure);
     let deps = amlite::runtime::conda::parse(azure).unwrap();
     assert_eq!(deps.pip, ["azureml-defaults==1.33.0"]);
+}
+
+#[tokio::test]
+async fn asset_versions_get_a_stage_from_2023_04_01_preview() {
+    let app = TestApp::spawn().await;
+    let image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest";
+    for (api, env_stage, rebuild, model_stage) in [
+        (
+            "2023-04-01-preview",
+            json!("Logged"),
+            json!("Disabled"),
+            json!("Development"),
+        ),
+        (
+            "2024-04-01",
+            json!("Logged"),
+            json!("Disabled"),
+            json!("Development"),
+        ),
+        ("2022-05-01", Value::Null, Value::Null, Value::Null),
+    ] {
+        let env = format!(
+            "{}/environments/staged-{api}/versions/1?api-version={api}",
+            app.ws_path()
+        );
+        let r = app.put(&env, json!({"properties": {"image": image}})).await;
+        assert_eq!(r.status, 201, "{api}: {}", r.text);
+        assert_eq!(
+            (
+                &r.body["properties"]["stage"],
+                &r.body["properties"]["autoRebuild"]
+            ),
+            (&env_stage, &rebuild),
+            "{api}"
+        );
+        let model = format!(
+            "{}/models/staged-{api}/versions/1?api-version={api}",
+            app.ws_path()
+        );
+        let r = app
+            .put(&model, json!({"properties": {"modelUri": "azureml://datastores/workspaceblobstore/paths/m/"}}))
+            .await;
+        assert!(r.status < 300, "{api}: {}", r.text);
+        assert_eq!(r.body["properties"]["stage"], model_stage, "{api}");
+    }
 }

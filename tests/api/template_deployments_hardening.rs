@@ -155,3 +155,69 @@ async fn hostile_templates_are_refused_whole_and_the_server_keeps_serving() {
         assert_eq!(r.status, 404, "nothing half-made: {w}: {}", r.text);
     }
 }
+
+/// Found from outside, second round: a quote in a comment hid the nesting from the lenient
+/// reader's bound; function results escaped the budget; validate accepted what the PUT refuses;
+/// a redeploy left the workspace as it was.
+#[tokio::test]
+async fn comments_validate_and_redeploys_behave_as_the_put_does() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let deps = format!("{rg}/providers/Microsoft.Resources/deployments");
+    let deep = format!(
+        "{{/* it's */ properties:{{mode:'Incremental', template:{{a: {}1{}}}}}}}",
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let r = app
+        .send_raw(
+            reqwest::Method::PUT,
+            &format!("{deps}/c1?api-version=2022-09-01"),
+            deep.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+
+    let params = json!({"workspaceName": {"value": "wsre"}, "location": {"value": "eastus"}});
+    let mut bad = template();
+    bad["resources"][3]["properties"]["publicNetworkAccess"] = json!("Bogus");
+    let body =
+        json!({"properties": {"mode": "Incremental", "template": bad, "parameters": params}});
+    let validated = app
+        .post(
+            &format!("{deps}/c2/validate?api-version=2022-09-01"),
+            Some(body.clone()),
+        )
+        .await;
+    let put = app
+        .put(&format!("{deps}/c2?api-version=2022-09-01"), body)
+        .await;
+    assert_eq!(
+        (validated.status, validated.code()),
+        (put.status, put.code()),
+        "{} / {}",
+        validated.text,
+        put.text
+    );
+    assert_eq!(put.status, 400, "{}", put.text);
+
+    let ws = format!(
+        "{rg}/providers/Microsoft.MachineLearningServices/workspaces/wsre?api-version=2024-04-01"
+    );
+    for (dep, friendly) in [("r1", "one"), ("r2", "two")] {
+        let mut t = template();
+        t["resources"][3]["properties"]["friendlyName"] = json!(friendly);
+        let r = app
+            .put(
+                &format!("{deps}/{dep}?api-version=2022-09-01"),
+                json!({"properties": {"mode": "Incremental", "template": t, "parameters": params}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(
+            app.get(&ws).await.body["properties"]["friendlyName"],
+            friendly,
+            "after {dep}"
+        );
+    }
+}

@@ -239,7 +239,9 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .map(|a| self.eval(a))
                     .collect::<Result<Vec<_>, _>>()?;
-                super::functions::call(self, name, &vals)
+                let out = super::functions::call(self, name, &vals)?;
+                self.charge(&out)?;
+                Ok(out)
             }
         }
     }

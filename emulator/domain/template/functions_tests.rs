@@ -112,3 +112,17 @@ fn exponential_templates_run_out_of_budget_instead_of_memory() {
     let err = ctx.value(&json!("[variables('v63')]")).unwrap_err();
     assert!(err.contains("MiB"), "{err}");
 }
+
+#[test]
+fn function_results_count_against_the_budget() {
+    // `string(array(x))` re-escapes x as JSON: each pair doubles the backslashes, with no
+    // variable reused.
+    let seed = format!("'{}'", "\\\\".repeat(500));
+    let expr = (0..24).fold(seed, |e, _| format!("string(array({e}))"));
+    let template = json!({});
+    let t = target();
+    let given = serde_json::Map::new();
+    let ctx = Ctx::new(&template, &given, &t);
+    let err = ctx.value(&json!(format!("[{expr}]"))).unwrap_err();
+    assert!(err.contains("MiB"), "{err}");
+}
