@@ -229,6 +229,23 @@ fn with_defaults(coll: &str, props: &mut Map<String, Value>, api: &str) {
     props.insert("provisioningState".into(), json!("Succeeded"));
 }
 
+/// A model made from a job's or run's artifacts is stored with their datastore URI and the job's
+/// name (see [`crate::rules::JobArtifact`]).
+fn resolve_job_artifacts(props: &mut Map<String, Value>, w: &WsPath) {
+    let Some(job) = props
+        .get("modelUri")
+        .and_then(Value::as_str)
+        .and_then(crate::rules::job_artifact)
+    else {
+        return;
+    };
+    props.insert(
+        "modelUri".into(),
+        json!(job.datastore_uri(&w.sub, &w.rg, &w.ws)),
+    );
+    props.insert("jobName".into(), json!(job.job));
+}
+
 async fn version(
     state: &AppState,
     req: &Request,
@@ -259,6 +276,9 @@ async fn version(
                 .unwrap_or_default();
             validation::check_version(coll, &mut props)?;
             with_defaults(coll, &mut props, api);
+            if coll == "models" {
+                resolve_job_artifacts(&mut props, w);
+            }
             if coll == "codes" {
                 // Azure keeps no code version anonymous, whatever the SDK sends (recorded: every
                 // code version PUT, e.g. `test_online_deployment_get_logs`).

@@ -211,15 +211,6 @@ async fn blob_op(
 ) -> ArmResult<Response> {
     match (&req.method, comp) {
         (&Method::PUT, None) => {
-            if req.header("if-none-match") == Some("*")
-                && state.store.blob(account, container, name).await?.is_some()
-            {
-                return Ok(storage_error(
-                    StatusCode::CONFLICT,
-                    "BlobAlreadyExists",
-                    "The specified blob already exists.",
-                ));
-            }
             commit(state, req, account, container, name, req.body.clone()).await
         }
         (&Method::PUT, Some("block")) => {
@@ -323,7 +314,19 @@ async fn commit(
         data.len() as u64,
         Some(md5.clone()),
     );
-    state.store.put_blob(&row, &sha, &data).await?;
+    // `If-None-Match: *` (the SDK's upload without overwrite): checked by the write itself.
+    let only_if_absent = req.header("if-none-match") == Some("*");
+    if !state
+        .store
+        .put_blob(&row, &sha, &data, only_if_absent)
+        .await?
+    {
+        return Ok(storage_error(
+            StatusCode::CONFLICT,
+            "BlobAlreadyExists",
+            "The specified blob already exists.",
+        ));
+    }
     let mut r = created(&row.etag);
     set(r.headers_mut(), "content-md5", &md5);
     Ok(r)

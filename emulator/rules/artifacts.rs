@@ -91,6 +91,61 @@ fn azureml_source(rest: &str) -> ArtifactSource {
     }
 }
 
+/// A model URI naming a job's artifacts: `azureml://jobs/{job}/outputs/artifacts/paths/{path}`
+/// or MLflow's `runs:/{job}/{path}`. Azure stores such a model version with the datastore URI of
+/// the job's artifact folder and `jobName` (recorded: `test_online_endpoint_job_uri`,
+/// `test_online_endpoint_runs_uri`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobArtifact {
+    pub job: String,
+    /// The path under the job's artifacts, without a trailing `/`.
+    pub path: String,
+}
+
+impl JobArtifact {
+    /// The form Azure answers: the `ExperimentRun/dcid.{job}` folder of the workspace's
+    /// `workspaceartifactstore` datastore.
+    pub fn datastore_uri(&self, subscription: &str, resource_group: &str, ws: &str) -> String {
+        let mut uri = format!(
+            "azureml://subscriptions/{subscription}/resourceGroups/{resource_group}/workspaces/{ws}/datastores/workspaceartifactstore/paths/ExperimentRun/dcid.{}",
+            self.job
+        );
+        if !self.path.is_empty() {
+            uri.push('/');
+            uri.push_str(&self.path);
+        }
+        uri
+    }
+}
+
+/// Reads a job or run model URI (see [`JobArtifact`]); `None` for any other form.
+pub fn job_artifact(uri: &str) -> Option<JobArtifact> {
+    let uri = uri.trim();
+    let (job, path) = if let Some(rest) = strip_prefix_ci(uri, "azureml://jobs/") {
+        let (job, rest) = rest.split_once('/')?;
+        (job, strip_prefix_ci(rest, "outputs/artifacts/paths/")?)
+    } else {
+        let rest = strip_prefix_ci(uri, "runs:/")?;
+        rest.split_once('/').unwrap_or((rest, ""))
+    };
+    if job.is_empty() {
+        return None;
+    }
+    Some(JobArtifact {
+        job: job.to_string(),
+        path: path.trim_matches('/').to_string(),
+    })
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "[::1]"
 }
@@ -176,6 +231,36 @@ pub fn datastore_account(account_name: &str) -> String {
 mod tests {
     use super::*;
     use ArtifactSource::{Datastore, Host, Registry, StorageAccount, Unknown};
+
+    #[test]
+    fn job_and_run_model_uris_name_the_jobs_artifact_folder() {
+        let job = |j: &str, p: &str| {
+            Some(JobArtifact {
+                job: j.into(),
+                path: p.into(),
+            })
+        };
+        assert_eq!(
+            job_artifact("azureml://jobs/neat_oregano/outputs/artifacts/paths/model/"),
+            job("neat_oregano", "model")
+        );
+        assert_eq!(
+            job_artifact("runs:/neat_oregano/model/"),
+            job("neat_oregano", "model")
+        );
+        assert_eq!(job_artifact("RUNS:/r1"), job("r1", ""));
+        assert_eq!(job_artifact("azureml://jobs/j/outputs/other/paths/m"), None);
+        assert_eq!(
+            job_artifact("azureml://jobs//outputs/artifacts/paths/m"),
+            None
+        );
+        assert_eq!(job_artifact("runs:/"), None);
+        assert_eq!(job_artifact("azureml://datastores/d/paths/m"), None);
+        assert_eq!(
+            job_artifact("runs:/j/a/b/").map(|a| a.datastore_uri("s", "rg", "w")),
+            Some("azureml://subscriptions/s/resourceGroups/rg/workspaces/w/datastores/workspaceartifactstore/paths/ExperimentRun/dcid.j/a/b".to_string())
+        );
+    }
 
     #[test]
     fn artifact_source_table() {

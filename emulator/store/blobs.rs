@@ -99,20 +99,32 @@ impl Store {
 
     /// Stores `data` (a Put Blob's bytes, under `sha256`) and makes it the committed blob's only
     /// part, replacing any earlier blob and dropping its uncommitted blocks, in one transaction.
+    /// With `only_if_absent` (`If-None-Match: *`) it writes nothing and returns false when the
+    /// blob exists: the check is the insert itself, so two such uploads cannot both succeed.
     pub async fn put_blob(
         &self,
         b: &BlobRow,
         sha256: &str,
         data: &[u8],
-    ) -> Result<(), sqlx::Error> {
+        only_if_absent: bool,
+    ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin().await?;
         insert_content(&mut tx, sha256, data)?;
         let part = BlobPart {
             sha256: sha256.to_string(),
             size: b.size,
         };
-        write_blob(&mut tx, b, std::slice::from_ref(&part))?;
-        tx.commit().await
+        let verb = if only_if_absent {
+            "INSERT"
+        } else {
+            "INSERT OR REPLACE"
+        };
+        write_blob(&mut tx, verb, b, std::slice::from_ref(&part))?;
+        match tx.commit().await {
+            Ok(()) => Ok(true),
+            Err(sqlx::Error::Database(e)) if only_if_absent && e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Commits a block list: the blob row and `parts` (the listed blocks' contents, in order)
@@ -139,7 +151,7 @@ impl Store {
         if !parts.iter().all(|p| current.contains(&p.sha256)) {
             return Ok(false);
         }
-        write_blob(&mut tx, b, parts)?;
+        write_blob(&mut tx, "INSERT OR REPLACE", b, parts)?;
         tx.commit().await?;
         Ok(true)
     }
@@ -286,13 +298,18 @@ fn insert_content(tx: &mut super::WriteTx, sha256: &str, data: &[u8]) -> Result<
     )
 }
 
-/// Queues replacing the blob row, replacing its part list with `parts` and dropping its
-/// uncommitted blocks.
-fn write_blob(tx: &mut super::WriteTx, b: &BlobRow, parts: &[BlobPart]) -> Result<(), sqlx::Error> {
+/// Queues writing the blob row (`verb`: `INSERT OR REPLACE`, or `INSERT`, which fails on an
+/// existing blob), replacing its part list with `parts` and dropping its uncommitted blocks.
+fn write_blob(
+    tx: &mut super::WriteTx,
+    verb: &str,
+    b: &BlobRow,
+    parts: &[BlobPart],
+) -> Result<(), sqlx::Error> {
     let key = [&b.account, &b.container, &b.name].map(|s| s.to_string());
     let row = b.clone();
     tx.queue(
-        &format!("INSERT OR REPLACE INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        &format!("{verb} INTO blobs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         Change::None,
         |a| {
             a.add(row.account)?;

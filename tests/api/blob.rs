@@ -85,6 +85,29 @@ async fn put_blob_with_if_none_match_and_head() {
 }
 
 #[tokio::test]
+async fn concurrent_uploads_without_overwrite_create_the_blob_once() {
+    // `If-None-Match: *` is checked by the write itself: of uploads racing for one name, exactly
+    // one is created and the others are Azure's 409 BlobAlreadyExists.
+    let app = TestApp::spawn().await;
+    let tries = (0..8).map(|_| put_blob(&app, "race/one.bin", b"x", &[("if-none-match", "*")]));
+    let statuses: Vec<u16> = futures::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
 async fn get_blob_with_range() {
     let app = TestApp::spawn().await;
     put_blob(&app, "c1/r.bin", b"0123456789", &[]).await;

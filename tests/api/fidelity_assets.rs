@@ -153,3 +153,34 @@ async fn asset_versions_get_a_stage_from_2023_04_01_preview() {
         assert_eq!(r.body["properties"]["stage"], model_stage, "{api}");
     }
 }
+
+#[tokio::test]
+async fn a_model_from_a_job_or_run_names_the_jobs_artifact_folder() {
+    // Recorded: test_online_endpoint_job_uri, test_online_endpoint_runs_uri (201, the datastore
+    // URI of the job's artifacts and `jobName`).
+    let app = TestApp::spawn().await;
+    for (n, uri) in [
+        (
+            1,
+            "azureml://jobs/neat_oregano_fzsg37dy2y/outputs/artifacts/paths/model/",
+        ),
+        (2, "runs:/neat_oregano_fzsg37dy2y/model/"),
+    ] {
+        let path = format!(
+            "{}/models/job-model/versions/{n}?api-version=2023-04-01-preview",
+            app.ws_path()
+        );
+        let r = app
+            .put(&path, json!({"properties": {"modelUri": uri}}))
+            .await;
+        assert_eq!(r.status, 201, "{uri}: {}", r.text);
+        let expected = format!(
+            "azureml://subscriptions/{}/resourceGroups/{}/workspaces/{}/datastores/workspaceartifactstore/paths/ExperimentRun/dcid.neat_oregano_fzsg37dy2y/model",
+            app.sub, app.rg, app.ws
+        );
+        assert_eq!(r.body["properties"]["modelUri"], json!(expected), "{uri}");
+        assert_eq!(r.body["properties"]["jobName"], "neat_oregano_fzsg37dy2y");
+        let again = app.get(&path).await;
+        assert_eq!(again.body["properties"]["modelUri"], json!(expected));
+    }
+}

@@ -81,7 +81,14 @@ def _read_codes(server, world, c: cas.Cassette) -> None:
         if re.search(r"/codes/[^/]+/versions/[^/]+$", path, re.I):
             items = [(path, doc)]
         elif re.search(r"/codes/[^/]+/versions$", path, re.I):
-            items = [(f"{path}/{d.get('name')}", d) for d in doc.get("value") or [] if isinstance(d, dict)]
+            # A list names each version by its own id: the code's name there is the real one
+            # (the recorder scrubbed it in the path), as a later GET of that version will learn.
+            items = []
+            for d in doc.get("value") or []:
+                m = re.search(r"/codes/([^/]+)/versions/([^/]+)$", str(d.get("id") or "")) if isinstance(d, dict) else None
+                if m:
+                    items.append((re.sub(r"/codes/[^/]+/versions$", f"/codes/{m.group(1)}/versions", path), d, m.group(2)))
+            items = [(f"{p}/{v}", d) for p, d, v in items]
         else:
             continue
         for item_path, d in items:

@@ -60,6 +60,15 @@ struct Shared {
     depth: Cell<usize>,
     spent: Cell<usize>,
     guids: Cell<u64>,
+    /// Every `reference(id, apiVersion)` evaluated so far, in order.
+    references: RefCell<Vec<Reference>>,
+}
+
+/// One `reference()` call: the resource it names and the api-version it gave, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub id: String,
+    pub api_version: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -112,6 +121,36 @@ impl<'a> Ctx<'a> {
         let n = self.shared.guids.get() + 1;
         self.shared.guids.set(n);
         n
+    }
+
+    /// Notes a `reference()` call: ARM makes the resource whose properties call it depend on the
+    /// referenced one (template-functions-resource#reference, "implicit dependency").
+    pub(super) fn note_reference(&self, id: &str, api_version: Option<&str>) {
+        self.shared.references.borrow_mut().push(Reference {
+            id: id.to_string(),
+            api_version: api_version.map(str::to_string),
+        });
+    }
+
+    /// How many `reference()` calls were noted so far (a mark for [`Ctx::references_since`]).
+    pub(super) fn references_mark(&self) -> usize {
+        self.shared.references.borrow().len()
+    }
+
+    /// The `reference()` calls noted since `mark`.
+    pub(super) fn references_since(&self, mark: usize) -> Vec<Reference> {
+        self.shared
+            .references
+            .borrow()
+            .get(mark..)
+            .map(<[Reference]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// Forgets the `reference()` calls noted since `mark` (an inner-scope nested deployment
+    /// evaluates its own: they are not the outer resource's dependencies).
+    pub(super) fn forget_references(&self, mark: usize) {
+        self.shared.references.borrow_mut().truncate(mark);
     }
 
     pub fn target(&self) -> &Target {

@@ -134,7 +134,10 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: &[Value]) -> Result<Value, String> 
             uuid::Uuid::new_v5(&t.fresh, ctx.next_guid().to_string().as_bytes()).to_string(),
         )),
         "reference" => match args.first() {
-            Some(Value::String(id)) => Ok(reference(id, &t.tenant)),
+            Some(Value::String(id)) => {
+                ctx.note_reference(id, args.get(1).and_then(Value::as_str));
+                Ok(reference(id, &t.tenant))
+            }
             _ => Err(arity(name)),
         },
         other => Err(format!(

@@ -52,6 +52,8 @@ pub struct Deployed {
     pub body: Map<String, Value>,
     pub level: Level,
     depends_on: Vec<String>,
+    /// The `reference()` calls its evaluation made (with those of an outer-scope nested template).
+    references: Vec<eval::Reference>,
 }
 
 /// `properties.providers[]` of a deployment.
@@ -85,6 +87,9 @@ pub struct BasicDependency {
     pub id: String,
     pub resource_type: String,
     pub resource_name: String,
+    /// Set on a dependency a `reference(id, apiVersion)` call implied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
 }
 
 /// What a template deploys.
@@ -139,20 +144,33 @@ impl Evaluation {
     }
 
     /// `properties.dependencies`: each top-level resource's `dependsOn` that names a deployed
-    /// resource (a dependency on a resource whose condition was false is dropped, as ARM does).
+    /// resource (a dependency on a resource whose condition was false is dropped, as ARM does),
+    /// then, with their `apiVersion`, the deployed resources its `reference()` calls named, once
+    /// each (recorded: test_featurestore_managednetwork_provision lists a user-assigned identity
+    /// both ways).
     pub fn dependencies(&self) -> Vec<Dependency> {
         let mut out = Vec::new();
         for r in self.resources.iter().filter(|r| r.level == Level::Top) {
-            let depends_on: Vec<BasicDependency> = r
+            let basic = |d: &Deployed, api_version: Option<&String>| BasicDependency {
+                id: d.id.clone(),
+                resource_type: d.resource_type.clone(),
+                resource_name: d.name.clone(),
+                api_version: api_version.cloned(),
+            };
+            let mut depends_on: Vec<BasicDependency> = r
                 .depends_on
                 .iter()
                 .filter_map(|d| self.find(d))
-                .map(|d| BasicDependency {
-                    id: d.id.clone(),
-                    resource_type: d.resource_type.clone(),
-                    resource_name: d.name.clone(),
-                })
+                .map(|d| basic(d, None))
                 .collect();
+            for reference in &r.references {
+                if let Some(d) = self.find(&reference.id) {
+                    let implied = basic(d, reference.api_version.as_ref());
+                    if !depends_on.contains(&implied) {
+                        depends_on.push(implied);
+                    }
+                }
+            }
             if !depends_on.is_empty() {
                 out.push(Dependency {
                     depends_on,

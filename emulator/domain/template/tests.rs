@@ -227,3 +227,34 @@ fn a_nested_deployment_deploys_to_its_own_resource_group() {
         );
     }
 }
+
+#[test]
+fn reference_calls_add_dependencies_with_their_api_version() {
+    // Recorded (test_featurestore_managednetwork_provision): a nested deployment evaluated in the
+    // outer scope depends on a user-assigned identity both through `dependsOn` and, with the
+    // api-version, through the `reference()` calls of its template; an inner-scope one does not.
+    let uai = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'uai')]";
+    let nested = |name: &str, scope: &str| {
+        json!({"type": "Microsoft.Resources/deployments", "name": name, "dependsOn": [uai],
+               "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": scope},
+                              "template": {"resources": [
+                 {"type": "Microsoft.Authorization/roleAssignments", "name": "ra",
+                  "properties": {"principalId": format!("[reference({}, '2018-11-30').principalId]", &uai[1..uai.len() - 1]),
+                                 "again": format!("[reference({}, '2018-11-30').clientId]", &uai[1..uai.len() - 1])}}]}}})
+    };
+    let t = json!({"resources": [
+        {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "name": "uai"},
+        nested("outer-one", "outer"),
+        nested("inner-one", "inner"),
+    ]});
+    let e = evaluate(&t, &serde_json::Map::new(), &target()).unwrap();
+    let deps = serde_json::to_value(e.dependencies()).unwrap();
+    let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai";
+    let plain = json!({"id": id, "resourceType": "Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName": "uai"});
+    let mut with_api = plain.clone();
+    with_api["apiVersion"] = json!("2018-11-30");
+    assert_eq!(deps[0]["resourceName"], "outer-one");
+    assert_eq!(deps[0]["dependsOn"], json!([plain, with_api]));
+    assert_eq!(deps[1]["resourceName"], "inner-one");
+    assert_eq!(deps[1]["dependsOn"], json!([plain]));
+}

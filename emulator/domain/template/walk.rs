@@ -94,6 +94,7 @@ pub(super) fn walk(
             },
         };
         let nested = ty.eq_ignore_ascii_case(DEPLOYMENTS);
+        let mark = ctx.references_mark();
         let mut body = Map::new();
         if !nested {
             for key in ["kind", "identity", "tags", "sku", "properties"] {
@@ -110,9 +111,18 @@ pub(super) fn walk(
             body,
             level,
             depends_on,
+            references: Vec::new(),
         });
+        let at = out.len() - 1;
         if nested {
             deploy_nested(ctx, r, depth, placement, out)?;
+        }
+        // An outer-scope nested deployment's template is evaluated here: its `reference()` calls
+        // are dependencies of the deployment resource (recorded:
+        // test_featurestore_managednetwork_provision).
+        let references = ctx.references_since(mark);
+        if let Some(d) = out.get_mut(at) {
+            d.references = references;
         }
         children(ctx, r, (&ty, &name), depth, placement, out)?;
     }
@@ -196,7 +206,8 @@ fn deploy_nested(
         _ => Map::new(),
     };
     let inner_ctx = ctx.inner(inner, &given, &nested);
-    walk(
+    let mark = ctx.references_mark();
+    let walked = walk(
         &inner_ctx,
         &resources,
         None,
@@ -204,7 +215,9 @@ fn deploy_nested(
         depth + 1,
         &nested,
         out,
-    )
+    );
+    ctx.forget_references(mark);
+    walked
 }
 
 /// `/subscriptions/…/providers/{ns}/{t1}/{n1}/{t2}/{n2}…` from a type and a `/`-joined name.
