@@ -258,3 +258,39 @@ fn reference_calls_add_dependencies_with_their_api_version() {
     assert_eq!(deps[1]["resourceName"], "inner-one");
     assert_eq!(deps[1]["dependsOn"], json!([plain]));
 }
+
+#[test]
+fn given_parameters_must_have_their_type_and_an_allowed_value() {
+    let t = json!({"parameters": {
+        "n": {"type": "int", "defaultValue": 1},
+        "flag": {"type": "bool", "defaultValue": false},
+        "sku": {"type": "string", "defaultValue": "Basic", "allowedValues": ["Basic", "Premium"]},
+        "zones": {"type": "array", "defaultValue": [], "allowedValues": ["1", "2"]}
+    }, "resources": []});
+    let run = |p: Value| evaluate(&t, p.as_object().unwrap(), &target());
+    let err = |p: Value| run(p).unwrap_err().0;
+    assert_eq!(
+        err(json!({"n": {"value": "5"}})),
+        "The provided value for the template parameter 'n' is not valid. Expected a value of type 'Integer', but received a value of type 'String'. Please see https://aka.ms/arm-create-parameter-file for usage details."
+    );
+    assert!(err(json!({"flag": {"value": "true"}}))
+        .contains("Expected a value of type 'Boolean', but received a value of type 'String'"));
+    assert!(err(json!({"n": {"value": 1.5}})).contains("received a value of type 'Float'"));
+    assert!(err(json!({"sku": {"value": null}}))
+        .contains("Expected a value of type 'String, Uri', but received a value of type 'Null'"));
+    assert_eq!(
+        err(json!({"sku": {"value": "Gold"}})),
+        "The provided value 'Gold' for the template parameter 'sku' is not valid. The parameter value is not part of the allowed value(s): 'Basic,Premium'. Please see https://aka.ms/arm-create-parameter-file for usage details."
+    );
+    assert!(err(json!({"zones": {"value": ["1", "3"]}})).contains("allowed value(s): '1,2'"));
+    let ok = run(json!({"n": {"value": 7}, "flag": {"value": true}, "sku": {"value": "premium"}, "zones": {"value": ["2"]}})).unwrap();
+    assert_eq!(ok.parameters["n"]["value"], 7);
+    let bad_type = json!({"parameters": {"x": {"type": "number"}}, "resources": []});
+    let e = evaluate(
+        &bad_type,
+        json!({"x": {"value": 1}}).as_object().unwrap(),
+        &target(),
+    )
+    .unwrap_err();
+    assert!(e.0.contains("has type 'number'"), "{}", e.0);
+}
