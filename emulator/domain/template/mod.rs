@@ -10,6 +10,7 @@
 //!
 //! Pure: no IO, no clock; depends on serde_json and uuid only. The ARM service decides what
 //! amlite materialises from the result (the workspace and its associated resources).
+mod depends;
 mod eval;
 mod expr;
 mod functions;
@@ -205,17 +206,7 @@ impl Evaluation {
     }
 
     fn find(&self, reference: &str) -> Option<&Deployed> {
-        if reference.starts_with('/') {
-            return self
-                .resources
-                .iter()
-                .find(|r| r.id.eq_ignore_ascii_case(reference));
-        }
-        // A bare name or `type/name` reference.
-        self.resources.iter().find(|r| {
-            r.name.eq_ignore_ascii_case(reference)
-                || format!("{}/{}", r.resource_type, r.name).eq_ignore_ascii_case(reference)
-        })
+        depends::find(&self.resources, reference)
     }
 }
 
@@ -278,15 +269,16 @@ pub fn evaluate(
         }
         wire.insert(name, Value::Object(entry));
     }
-    let mut resources = Vec::new();
+    let mut walked = walk::Walked::default();
     let list = template
         .get("resources")
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
-    walk::walk(&ctx, &list, None, Level::Top, 0, target, &mut resources)?;
+    walk::walk(&ctx, &list, None, Level::Top, 0, target, &mut walked)?;
+    depends::check(&walked)?;
     Ok(Evaluation {
         parameters: wire,
-        resources,
+        resources: walked.deployed,
         template_hash: fnv1a(template.to_string().as_bytes()).to_string(),
     })
 }

@@ -294,3 +294,41 @@ fn given_parameters_must_have_their_type_and_an_allowed_value() {
     .unwrap_err();
     assert!(e.0.contains("has type 'number'"), "{}", e.0);
 }
+
+#[test]
+fn depends_on_must_name_a_template_resource_and_not_go_round() {
+    let sa = |name: &str, deps: Value| json!({"type": "Microsoft.Storage/storageAccounts", "name": name, "dependsOn": deps});
+    let run = |resources: Value| {
+        evaluate(
+            &json!({"resources": resources}),
+            &serde_json::Map::new(),
+            &target(),
+        )
+    };
+    assert_eq!(
+        run(json!([sa("a", json!(["[resourceId('Microsoft.Compute/virtualMachines', 'vm')]"]))])).unwrap_err().0,
+        "The resource 'Microsoft.Compute/virtualMachines/vm' is not defined in the template. Please see https://aka.ms/arm-template for usage details."
+    );
+    assert_eq!(
+        run(json!([sa("a", json!(["b"])), sa("b", json!(["[resourceId('Microsoft.Storage/storageAccounts', 'a')]"]))])).unwrap_err().0,
+        "Circular dependency detected on resource: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a'. Please see https://aka.ms/arm-syntax-resources for usage details."
+    );
+    assert!(run(json!([sa("a", json!(["a"]))]))
+        .unwrap_err()
+        .0
+        .starts_with("Circular dependency"));
+    // A dependency on a resource whose condition is false is dropped, and a diamond is no cycle.
+    let off = json!({"condition": false, "type": "Microsoft.KeyVault/vaults", "name": "kv"});
+    let e = run(json!([
+        off,
+        sa("d", json!([])),
+        sa("b", json!(["d"])),
+        sa("c", json!(["d"])),
+        sa(
+            "a",
+            json!(["b", "c", "[resourceId('Microsoft.KeyVault/vaults', 'kv')]"])
+        )
+    ]))
+    .unwrap();
+    assert_eq!(e.resources.len(), 4);
+}

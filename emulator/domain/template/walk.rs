@@ -4,8 +4,17 @@
 //! Pure: no IO.
 use serde_json::{Map, Value};
 
+use super::depends::Declared;
 use super::eval::{Ctx, Target};
 use super::{Deployed, Level, TemplateError, DEPLOYMENTS, MAX_NESTING};
+
+/// What a walk found: the resources deployed (in template order) and those whose condition was
+/// false.
+#[derive(Default)]
+pub(super) struct Walked {
+    pub deployed: Vec<Deployed>,
+    pub skipped: Vec<Declared>,
+}
 
 fn text(ctx: &Ctx<'_>, r: &Value, key: &str) -> Result<Option<String>, TemplateError> {
     match r.get(key) {
@@ -29,7 +38,7 @@ pub(super) fn walk(
     level: Level,
     depth: usize,
     placement: &Target,
-    out: &mut Vec<Deployed>,
+    out: &mut Walked,
 ) -> Result<(), TemplateError> {
     if depth > MAX_NESTING {
         return Err(TemplateError(
@@ -70,6 +79,13 @@ pub(super) fn walk(
             _ => (ty, name),
         };
         if !deployed {
+            // A `dependsOn` may name it (ARM drops that dependency): its id, when it has one.
+            let id = resource_id(placement, &ty, &name).ok();
+            out.skipped.push(Declared {
+                resource_type: ty.clone(),
+                name: name.clone(),
+                id,
+            });
             // "Conditional deployment doesn't cascade to child resources" (conditional-resource-
             // deployment): the children have conditions of their own.
             children(ctx, r, (&ty, &name), depth, placement, out)?;
@@ -103,7 +119,7 @@ pub(super) fn walk(
                 }
             }
         }
-        out.push(Deployed {
+        out.deployed.push(Deployed {
             resource_type: ty.clone(),
             name: name.clone(),
             id,
@@ -113,7 +129,7 @@ pub(super) fn walk(
             depends_on,
             references: Vec::new(),
         });
-        let at = out.len() - 1;
+        let at = out.deployed.len() - 1;
         if nested {
             deploy_nested(ctx, r, depth, placement, out)?;
         }
@@ -121,7 +137,7 @@ pub(super) fn walk(
         // are dependencies of the deployment resource (recorded:
         // test_featurestore_managednetwork_provision).
         let references = ctx.references_since(mark);
-        if let Some(d) = out.get_mut(at) {
+        if let Some(d) = out.deployed.get_mut(at) {
             d.references = references;
         }
         children(ctx, r, (&ty, &name), depth, placement, out)?;
@@ -136,7 +152,7 @@ fn children(
     parent: (&str, &str),
     depth: usize,
     placement: &Target,
-    out: &mut Vec<Deployed>,
+    out: &mut Walked,
 ) -> Result<(), TemplateError> {
     match r.get("resources") {
         Some(list) => walk(
@@ -161,7 +177,7 @@ fn deploy_nested(
     r: &Value,
     depth: usize,
     placement: &Target,
-    out: &mut Vec<Deployed>,
+    out: &mut Walked,
 ) -> Result<(), TemplateError> {
     let Some(props) = r.get("properties") else {
         return Ok(());
