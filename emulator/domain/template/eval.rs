@@ -157,11 +157,6 @@ impl<'a> Ctx<'a> {
         self.target
     }
 
-    /// Names of the declared parameters, as declared, with their declarations.
-    pub fn declared(&self) -> impl Iterator<Item = (&String, &&'a Value)> {
-        self.declared.iter()
-    }
-
     /// Evaluates a JSON value: every expression string in it, recursively.
     pub fn value(&self, v: &Value) -> Result<Value, String> {
         self.deeper(|| self.value_here(v))

@@ -14,6 +14,7 @@ mod depends;
 mod eval;
 mod expr;
 mod functions;
+mod parameters;
 mod walk;
 
 use serde::{Deserialize, Serialize};
@@ -216,16 +217,8 @@ pub fn evaluate(
     parameters: &Map<String, Value>,
     target: &Target,
 ) -> Result<Evaluation, TemplateError> {
+    parameters::check(template, parameters)?;
     let ctx = Ctx::new(template, parameters, target);
-    let declared: Vec<String> = ctx.declared().map(|(k, _)| k.clone()).collect();
-    if let Some(extra) = parameters
-        .keys()
-        .find(|k| !declared.contains(&k.to_ascii_lowercase()))
-    {
-        return Err(TemplateError(format!(
-            "The template parameters '{extra}' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time."
-        )));
-    }
     let mut wire = Map::new();
     let names: Vec<(String, String)> = template
         .get("parameters")
@@ -254,13 +247,6 @@ pub fn evaluate(
                 TemplateError(e)
             }
         })?;
-        if let Some(given) = parameters
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&name))
-            .and_then(|(_, v)| v.get("value"))
-        {
-            check_given(&name, &ty, given, declared_of(template, &name))?;
-        }
         let ty = wire_type(&ty);
         let mut entry = Map::new();
         entry.insert("type".into(), Value::String(ty.clone()));
@@ -281,78 +267,6 @@ pub fn evaluate(
         resources: walked.deployed,
         template_hash: fnv1a(template.to_string().as_bytes()).to_string(),
     })
-}
-
-fn declared_of<'a>(template: &'a Value, name: &str) -> Option<&'a Value> {
-    template.get("parameters")?.get(name)
-}
-
-/// A value the request gave must have its parameter's declared type (JSON types, no coercion:
-/// `"true"` is not a bool) and be one of its `allowedValues` when it lists them. ARM's texts
-/// (its `allowedValues` one also names the line and column of the declaration, which amlite
-/// does not track).
-fn check_given(
-    name: &str,
-    ty: &str,
-    given: &Value,
-    declared: Option<&Value>,
-) -> Result<(), TemplateError> {
-    const HELP: &str = "Please see https://aka.ms/arm-create-parameter-file for usage details.";
-    let expected = match ty.to_ascii_lowercase().as_str() {
-        "string" | "securestring" => ("String, Uri", given.is_string()),
-        "int" => ("Integer", given.is_i64() || given.is_u64()),
-        "bool" => ("Boolean", given.is_boolean()),
-        "object" | "secureobject" => ("Object", given.is_object()),
-        "array" => ("Array", given.is_array()),
-        other => {
-            return Err(TemplateError(format!(
-                "The template parameter '{name}' has type '{other}': the types are 'string', 'securestring', 'int', 'bool', 'object', 'secureobject' and 'array'."
-            )))
-        }
-    };
-    if !expected.1 {
-        let received = match given {
-            Value::Null => "Null",
-            Value::Bool(_) => "Boolean",
-            Value::Number(n) if n.is_f64() => "Float",
-            Value::Number(_) => "Integer",
-            Value::String(_) => "String",
-            Value::Array(_) => "Array",
-            Value::Object(_) => "Object",
-        };
-        return Err(TemplateError(format!(
-            "The provided value for the template parameter '{name}' is not valid. Expected a value of type '{}', but received a value of type '{received}'. {HELP}",
-            expected.0
-        )));
-    }
-    let Some(Value::Array(allowed)) = declared.and_then(|d| d.get("allowedValues")) else {
-        return Ok(());
-    };
-    // Strings compare case-insensitively, as ARM compares names; an array parameter's items
-    // must each be allowed.
-    let allows = |v: &Value| {
-        allowed.iter().any(|a| match (a, v) {
-            (Value::String(a), Value::String(v)) => a.eq_ignore_ascii_case(v),
-            _ => a == v,
-        })
-    };
-    let fits = match given {
-        Value::Array(items) => items.iter().all(allows),
-        _ => allows(given),
-    };
-    if fits {
-        return Ok(());
-    }
-    let shown = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let list: Vec<String> = allowed.iter().map(shown).collect();
-    Err(TemplateError(format!(
-        "The provided value '{}' for the template parameter '{name}' is not valid. The parameter value is not part of the allowed value(s): '{}'. {HELP}",
-        shown(given),
-        list.join(",")
-    )))
 }
 
 /// `string` → `String`, `securestring` → `SecureString`, as Azure answers parameter types.

@@ -332,3 +332,23 @@ fn depends_on_must_name_a_template_resource_and_not_go_round() {
     .unwrap();
     assert_eq!(e.resources.len(), 4);
 }
+
+#[test]
+fn an_inner_scope_nested_deployment_checks_what_it_gives_its_template() {
+    let nested = |params: Value| {
+        json!({"resources": [{"type": "Microsoft.Resources/deployments", "name": "inner",
+               "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                              "parameters": params,
+                              "template": {"parameters": {"n": {"type": "int"}}, "resources": []}}}]})
+    };
+    let run = |t: Value| evaluate(&t, &serde_json::Map::new(), &target());
+    assert!(run(nested(json!({"n": {"value": 1}}))).is_ok());
+    assert!(run(nested(json!({"n": {"value": 1}, "x": {"value": 2}})))
+        .unwrap_err()
+        .0
+        .contains("The template parameters 'x' in the parameters file are not valid"));
+    assert!(run(nested(json!({"n": {"value": "1"}})))
+        .unwrap_err()
+        .0
+        .contains("Expected a value of type 'Integer'"));
+}

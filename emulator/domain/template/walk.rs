@@ -221,6 +221,8 @@ fn deploy_nested(
         },
         _ => Map::new(),
     };
+    // ARM checks what the nested deployment gives its template as it checks a deployment's.
+    super::parameters::check(inner, &given)?;
     let inner_ctx = ctx.inner(inner, &given, &nested);
     let mark = ctx.references_mark();
     let walked = walk(
