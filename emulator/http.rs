@@ -209,8 +209,11 @@ fn lenient_depth(text: &str) -> usize {
                 }
             }
             '/' if chars.peek() == Some(&'/') => {
+                // JSON5's line terminators end a line comment (json5 1.3 as the spec: LF, CR,
+                // U+2028, U+2029); stopping at LF alone hid the nesting after a CR from this
+                // bound while the parser recursed into it (a stack overflow, attack review).
                 for d in chars.by_ref() {
-                    if d == '\n' {
+                    if matches!(d, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
                         break;
                     }
                 }
@@ -317,5 +320,51 @@ mod lenient_tests {
         let line = format!("{{// it's\n a: {}1{}}}", "[".repeat(100), "]".repeat(100));
         assert_eq!(super::lenient_depth(&line), 101);
         assert_eq!(super::lenient_depth("{a: '[[[', b: \"{{\\\"\"}"), 1);
+        for end in ["\r", "\u{2028}", "\u{2029}"] {
+            let text = format!("{{// c{end} a: {}1{}}}", "[".repeat(100), "]".repeat(100));
+            assert_eq!(super::lenient_depth(&text), 101, "{end:?}");
+        }
+    }
+
+    /// Nesting of a parsed value (a scalar is 0).
+    fn depth(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+            serde_json::Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn the_bound_never_counts_less_nesting_than_json5_parses() {
+        // Random short texts over the characters that open, close or hide nesting: whatever
+        // json5 parses must be at most as deep as the bound says, or the bound lets a deep
+        // body reach the recursive parser.
+        const TOKENS: &[&str] = &[
+            "[", "]", "{", "}", "[]", "\"", "'", "//", "/*", "*/", "\n", "\r", "\u{2028}",
+            "\u{2029}", "\\", "a:", ",", " ", "1", "x",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut parsed = 0;
+        for _ in 0..60_000 {
+            let len = 1 + (next() % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| TOKENS[(next() % TOKENS.len() as u64) as usize])
+                .collect();
+            if let Ok(v) = json5::from_str::<serde_json::Value>(&text) {
+                parsed += 1;
+                assert!(depth(&v) <= super::lenient_depth(&text), "{text:?}");
+            }
+        }
+        assert!(
+            parsed > 100,
+            "only {parsed} texts parsed: the alphabet no longer exercises the bound"
+        );
     }
 }

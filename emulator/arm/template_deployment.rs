@@ -187,7 +187,7 @@ fn doc_of(req: &Request, ws: &ResourceId, e: &Evaluated) -> TemplateDeploymentDo
         correlation_id: Some(correlation_id(req)),
         duration: Some(format!("PT{:.7}S", e.started.elapsed().as_secs_f64())),
         providers: evaluation.map(Evaluation::providers),
-        dependencies: evaluation.map(Evaluation::dependencies),
+        dependencies: evaluation.map(|e| e.dependencies().to_vec()),
         output_resources: evaluation.map(Evaluation::output_resources),
     }
 }

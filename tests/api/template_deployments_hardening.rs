@@ -221,3 +221,58 @@ async fn comments_validate_and_redeploys_behave_as_the_put_does() {
         );
     }
 }
+
+/// Found from outside, third round: a line comment ended by CR (or U+2028/U+2029) hid the
+/// nesting after it from the lenient reader's bound (the parser's recursion then overflowed the
+/// stack and aborted the server); 400 resources naming one resource 1,500 times each held the
+/// runtime's workers for 28 s.
+#[tokio::test]
+async fn line_comments_and_repeated_dependencies_do_not_take_the_server_down() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let deps = format!("{rg}/providers/Microsoft.Resources/deployments");
+    let n = 20_000;
+    for end in ["\r", "\u{2028}", "\u{2029}"] {
+        let body = format!(
+            "{{properties:{{mode:\"Incremental\",template: // c{end}{}{}}}}}",
+            "[".repeat(n),
+            "]".repeat(n)
+        );
+        let r = app
+            .send_raw(
+                reqwest::Method::PUT,
+                &format!("{deps}/deep?api-version=2021-04-01"),
+                body.into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{end:?}: {}", r.text);
+    }
+    let mut resources = vec![
+        json!({"type": "Microsoft.MachineLearningServices/workspaces", "name": "wsq", "location": "eastus"}),
+    ];
+    for i in 0..400 {
+        resources.push(json!({"type": format!("a{i}/b"), "name": format!("n{i}"), "dependsOn": vec!["wsq"; 1500]}));
+    }
+    let started = std::time::Instant::now();
+    let r = app
+        .put(
+            &format!("{deps}/dq?api-version=2021-04-01"),
+            json!({"properties": {"mode": "Incremental", "template": {"resources": resources}}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let deps_listed = r.body["properties"]["dependencies"].as_array().unwrap();
+    assert_eq!(deps_listed.len(), 400);
+    assert_eq!(deps_listed[0]["dependsOn"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get(&format!("{rg}?api-version=2021-04-01"))
+            .await
+            .status,
+        200
+    );
+}

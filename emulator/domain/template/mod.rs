@@ -103,6 +103,7 @@ pub struct Evaluation {
     pub resources: Vec<Deployed>,
     /// `properties.templateHash`: a 64-bit hash of the template, in decimal.
     pub template_hash: String,
+    dependencies: Vec<Dependency>,
 }
 
 impl Evaluation {
@@ -145,44 +146,9 @@ impl Evaluation {
         out
     }
 
-    /// `properties.dependencies`: each top-level resource's `dependsOn` that names a deployed
-    /// resource (a dependency on a resource whose condition was false is dropped, as ARM does),
-    /// then, with their `apiVersion`, the deployed resources its `reference()` calls named, once
-    /// each (recorded: test_featurestore_managednetwork_provision lists a user-assigned identity
-    /// both ways).
-    pub fn dependencies(&self) -> Vec<Dependency> {
-        let mut out = Vec::new();
-        for r in self.resources.iter().filter(|r| r.level == Level::Top) {
-            let basic = |d: &Deployed, api_version: Option<&String>| BasicDependency {
-                id: d.id.clone(),
-                resource_type: d.resource_type.clone(),
-                resource_name: d.name.clone(),
-                api_version: api_version.cloned(),
-            };
-            let mut depends_on: Vec<BasicDependency> = r
-                .depends_on
-                .iter()
-                .filter_map(|d| self.find(d))
-                .map(|d| basic(d, None))
-                .collect();
-            for reference in &r.references {
-                if let Some(d) = self.find(&reference.id) {
-                    let implied = basic(d, reference.api_version.as_ref());
-                    if !depends_on.contains(&implied) {
-                        depends_on.push(implied);
-                    }
-                }
-            }
-            if !depends_on.is_empty() {
-                out.push(Dependency {
-                    depends_on,
-                    id: r.id.clone(),
-                    resource_type: r.resource_type.clone(),
-                    resource_name: r.name.clone(),
-                });
-            }
-        }
-        out
+    /// `properties.dependencies` (see [`depends::dependencies`]), computed with the evaluation.
+    pub fn dependencies(&self) -> &[Dependency] {
+        &self.dependencies
     }
 
     /// `properties.outputResources`: the ids of every deployed resource but the nested
@@ -204,10 +170,6 @@ impl Evaluation {
         self.resources
             .iter()
             .filter(move |r| r.resource_type.eq_ignore_ascii_case(resource_type))
-    }
-
-    fn find(&self, reference: &str) -> Option<&Deployed> {
-        depends::find(&self.resources, reference)
     }
 }
 
@@ -261,10 +223,11 @@ pub fn evaluate(
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
     walk::walk(&ctx, &list, None, Level::Top, 0, target, &mut walked)?;
-    depends::check(&walked)?;
+    let dependencies = depends::check(&walked)?;
     Ok(Evaluation {
         parameters: wire,
         resources: walked.deployed,
+        dependencies,
         template_hash: fnv1a(template.to_string().as_bytes()).to_string(),
     })
 }

@@ -352,3 +352,39 @@ fn an_inner_scope_nested_deployment_checks_what_it_gives_its_template() {
         .0
         .contains("Expected a value of type 'Integer'"));
 }
+
+#[test]
+fn many_and_repeated_dependencies_stay_bounded() {
+    // Found from outside: 400 resources naming one resource 1,500 times each stalled the server
+    // (a linear search per name) and stored every repetition.
+    let mut resources = vec![json!({"type": "Microsoft.Storage/storageAccounts", "name": "z"})];
+    for i in 0..400 {
+        resources.push(
+            json!({"type": "Microsoft.KeyVault/vaults", "name": format!("n{i}"),
+                              "dependsOn": vec!["z"; 1500]}),
+        );
+    }
+    let t = json!({"resources": resources});
+    let started = std::time::Instant::now();
+    let e = evaluate(&t, &serde_json::Map::new(), &target()).unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(e.dependencies().len(), 400);
+    assert!(e.dependencies().iter().all(|d| d.depends_on.len() == 1));
+    let many: Vec<Value> = (0..801)
+        .map(|i| json!({"type": "Microsoft.KeyVault/vaults", "name": format!("v{i}")}))
+        .collect();
+    let err = evaluate(
+        &json!({"resources": many}),
+        &serde_json::Map::new(),
+        &target(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.0,
+        "The number of template resources limit exceeded. Limit: '800' and actual: '801'."
+    );
+}
