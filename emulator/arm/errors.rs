@@ -332,6 +332,26 @@ pub fn deployment_not_found(name: &str) -> ArmError {
     )
 }
 
+/// 400 `InvalidDeployment`: a template deployment name past ARM's 64 characters (ARM's text).
+pub fn deployment_name_too_long(name: &str, len: usize) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidDeployment",
+        format!("The provided deployment name '{name}' has a length of '{len}' which exceeds the maximum length of '{}'. Please see https://aka.ms/arm-deploy for usage details.", crate::domain::template::MAX_DEPLOYMENT_NAME),
+    )
+}
+
+/// 400 `InvalidDeployment`: a template deployment name with characters ARM refuses (ARM's
+/// text, with the parentheses its current pattern also allows).
+pub fn deployment_name_invalid(name: &str, invalid: &[char]) -> ArmError {
+    let listed: Vec<String> = invalid.iter().map(|c| format!("'{c}'")).collect();
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidDeployment",
+        format!("The provided deployment name '{name}' has these invalid characters: {}. The name can only be a letter, digit, '-', '.', '_', '(' or ')'.", listed.join(", ")),
+    )
+}
+
 /// 400 `InvalidTemplate`: a template ARM cannot evaluate (Azure's prefix; the reason is the
 /// evaluator's, `domain::template`).
 pub fn invalid_template(reason: &str) -> ArmError {

@@ -48,12 +48,28 @@ pub async fn handle(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult
             _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
         };
     }
+    if !rest.is_empty() || req.method == Method::PUT {
+        check_name(id.name())?;
+    }
     match (rest, &req.method) {
         (["validate"], &Method::POST) => validate(state, req, &id).await,
         ([], &Method::PUT) => put(state, req, &id).await,
         ([], _) => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }
+}
+
+/// ARM's rules for a template deployment's name (what `PUT` and `validate` name).
+fn check_name(name: &str) -> ArmResult<()> {
+    let len = name.chars().count();
+    if len > template::MAX_DEPLOYMENT_NAME {
+        return Err(super::errors::deployment_name_too_long(name, len));
+    }
+    let invalid = template::invalid_deployment_name_chars(name);
+    if !invalid.is_empty() {
+        return Err(super::errors::deployment_name_invalid(name, &invalid));
+    }
+    Ok(())
 }
 
 /// `GET …/resourcegroups/{rg}/providers/Microsoft.Resources/deployments`: the group's template

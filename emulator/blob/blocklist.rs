@@ -69,6 +69,14 @@ pub async fn put_block_list(
     name: &str,
 ) -> ArmResult<Response> {
     let text = String::from_utf8_lossy(&req.body);
+    if !text.contains("<BlockList") {
+        // Not a block list at all (Storage refuses it; amlite committed an empty blob).
+        return Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidXmlDocument",
+            "XML specified is not syntactically valid.",
+        ));
+    }
     let ids = block_ids(&text);
     if ids.len() > MAX_BLOCKS {
         return Ok(block_list_too_long());
@@ -98,8 +106,12 @@ pub async fn put_block_list(
     }
     let md5 = req.header("x-ms-blob-content-md5").map(str::to_string);
     let row = super::blob_row(req, account, container, name, total, md5);
-    if !state.store.commit_block_list(&row, &parts).await? {
-        return Ok(invalid_block_list());
+    let written = state
+        .store
+        .commit_block_list(&row, &parts, &super::precondition(req))
+        .await?;
+    if let Some(refused) = super::refusal(written) {
+        return Ok(refused);
     }
     Ok(super::created(&row.etag))
 }

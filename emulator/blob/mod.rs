@@ -15,6 +15,8 @@ pub mod errors;
 pub mod keys;
 pub mod read;
 
+use crate::store::blob_reads::MAX_PAGE;
+use crate::store::blobs::{Precondition, Written};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -177,15 +179,47 @@ async fn list(
     container: &str,
 ) -> ArmResult<Response> {
     let prefix = req.q("prefix").unwrap_or("");
-    let rows = state.store.list_blobs(account, container, prefix).await?;
-    let mut xml = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"{}/{account}\" ContainerName=\"{}\"><Prefix>{}</Prefix><Blobs>", xml_escape(&req.listener.base_url), xml_escape(container), xml_escape(prefix));
+    let marker = req.q("marker").filter(|m| !m.is_empty());
+    // Pages as Storage pages (`maxresults`, at most 5000; `NextMarker` when more follow: the SDK
+    // lists on while it is not empty). The marker is the last name of the page before.
+    let limit = match req.q("maxresults") {
+        None => MAX_PAGE,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if n > 0 => n.min(MAX_PAGE),
+            _ => {
+                return Ok(storage_error(
+                    StatusCode::BAD_REQUEST,
+                    "OutOfRangeQueryParameterValue",
+                    "One of the query parameters specified in the request URI is outside the permissible range.",
+                ))
+            }
+        },
+    };
+    let (rows, more) = state
+        .store
+        .list_blobs(account, container, prefix, marker, limit)
+        .await?;
+    let mut xml = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"{}/{account}\" ContainerName=\"{}\"><Prefix>{}</Prefix>", xml_escape(&req.listener.base_url), xml_escape(container), xml_escape(prefix));
+    if let Some(m) = marker {
+        xml.push_str(&format!("<Marker>{}</Marker>", xml_escape(m)));
+    }
+    if req.q("maxresults").is_some() {
+        xml.push_str(&format!("<MaxResults>{limit}</MaxResults>"));
+    }
+    xml.push_str("<Blobs>");
     for b in &rows {
         xml.push_str(&format!(
             "<Blob><Name>{}</Name><Properties><Last-Modified>{}</Last-Modified><Etag>{}</Etag><Content-Length>{}</Content-Length><Content-Type>{}</Content-Type><Content-MD5>{}</Content-MD5><BlobType>BlockBlob</BlobType></Properties></Blob>",
             xml_escape(&b.name), b.last_modified, xml_escape(&b.etag), b.size, xml_escape(b.content_type.as_deref().unwrap_or("application/octet-stream")), b.content_md5.as_deref().unwrap_or("")
         ));
     }
-    xml.push_str("</Blobs><NextMarker /></EnumerationResults>");
+    match rows.last().filter(|_| more) {
+        Some(last) => xml.push_str(&format!(
+            "</Blobs><NextMarker>{}</NextMarker></EnumerationResults>",
+            xml_escape(&last.name)
+        )),
+        None => xml.push_str("</Blobs><NextMarker /></EnumerationResults>"),
+    }
     Ok((StatusCode::OK, [("content-type", "application/xml")], xml).into_response())
 }
 
@@ -269,6 +303,36 @@ async fn blob_op(
     }
 }
 
+/// A write's precondition: `If-None-Match: *` (the SDK's upload without overwrite) or
+/// `If-Match`; both are checked by the write itself, inside its transaction.
+fn precondition(req: &Request) -> Precondition {
+    if req.header("if-none-match").map(str::trim) == Some("*") {
+        Precondition::Absent
+    } else if let Some(etag) = req.header("if-match") {
+        Precondition::Etag(etag.to_string())
+    } else {
+        Precondition::None
+    }
+}
+
+/// Storage's answer to a write its precondition refused (`None` when it was written).
+fn refusal(w: Written) -> Option<Response> {
+    match w {
+        Written::Yes => None,
+        Written::Exists => Some(storage_error(
+            StatusCode::CONFLICT,
+            "BlobAlreadyExists",
+            "The specified blob already exists.",
+        )),
+        Written::NotMatched => Some(storage_error(
+            StatusCode::PRECONDITION_FAILED,
+            "ConditionNotMet",
+            "The condition specified using HTTP conditional header(s) is not met.",
+        )),
+        Written::StaleBlocks => Some(blocklist::invalid_block_list()),
+    }
+}
+
 /// The row of a blob committed now: properties from the request's `x-ms-blob-*` headers (or
 /// `Content-Type`), metadata from `x-ms-meta-*`, a fresh ETag.
 fn blob_row(
@@ -314,18 +378,12 @@ async fn commit(
         data.len() as u64,
         Some(md5.clone()),
     );
-    // `If-None-Match: *` (the SDK's upload without overwrite): checked by the write itself.
-    let only_if_absent = req.header("if-none-match") == Some("*");
-    if !state
+    let written = state
         .store
-        .put_blob(&row, &sha, &data, only_if_absent)
-        .await?
-    {
-        return Ok(storage_error(
-            StatusCode::CONFLICT,
-            "BlobAlreadyExists",
-            "The specified blob already exists.",
-        ));
+        .put_blob(&row, &sha, &data, &precondition(req))
+        .await?;
+    if let Some(refused) = refusal(written) {
+        return Ok(refused);
     }
     let mut r = created(&row.etag);
     set(r.headers_mut(), "content-md5", &md5);

@@ -41,6 +41,16 @@ pub fn parse_range(h: Option<&str>, len: u64) -> Option<(u64, u64)> {
     (start <= end).then_some((start, end))
 }
 
+/// Whether `bytes=a-…` starts at or past the end of a blob of `len` bytes: Storage's 416
+/// `InvalidRange` (an empty blob has no satisfiable range; the Storage SDKs then download it
+/// without one).
+pub fn starts_past_the_end(h: Option<&str>, len: u64) -> bool {
+    h.and_then(|h| h.trim().strip_prefix("bytes="))
+        .and_then(|spec| spec.split_once('-'))
+        .and_then(|(a, _)| a.trim().parse::<u64>().ok())
+        .is_some_and(|start| start >= len)
+}
+
 /// The slices of `parts` that hold the blob's bytes `start..=end`, in order.
 pub fn plan(parts: &[BlobPart], start: u64, end: u64) -> Vec<Slice> {
     let mut out = Vec::new();
@@ -98,7 +108,19 @@ pub async fn get(
     name: &str,
 ) -> ArmResult<Response> {
     let head = req.method == Method::HEAD;
-    let Some(b) = state.store.blob(account, container, name).await? else {
+    let found = if head {
+        state
+            .store
+            .blob(account, container, name)
+            .await?
+            .map(|b| (b, Vec::new()))
+    } else {
+        state
+            .store
+            .blob_with_parts(account, container, name)
+            .await?
+    };
+    let Some((b, parts)) = found else {
         return Ok(if head {
             let mut r = StatusCode::NOT_FOUND.into_response();
             set(r.headers_mut(), "x-ms-error-code", "BlobNotFound");
@@ -112,12 +134,18 @@ pub async fn get(
         });
     };
     let total = u64::try_from(b.size).unwrap_or(0);
-    let range =
-        parse_range(req.header("x-ms-range").or(req.header("range")), total).filter(|_| !head);
+    let asked = req.header("x-ms-range").or(req.header("range"));
+    if !head && starts_past_the_end(asked, total) {
+        return Ok(storage_error(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "InvalidRange",
+            "The range specified is invalid for the current size of the resource.",
+        ));
+    }
+    let range = parse_range(asked, total).filter(|_| !head);
     let (status, len, body) = if head {
         (StatusCode::OK, total, Body::empty())
     } else {
-        let parts = state.store.blob_parts(account, container, name).await?;
         let stored: u64 = parts
             .iter()
             .map(|p| u64::try_from(p.size).unwrap_or(0))
@@ -206,5 +234,11 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=2-100"), 12), Some((2, 11)));
         assert_eq!(parse_range(Some("bytes=5-2"), 12), None);
         assert_eq!(parse_range(Some("bytes=0-"), 0), None);
+        assert!(starts_past_the_end(Some("bytes=100-200"), 10));
+        assert!(starts_past_the_end(Some("bytes=10-"), 10));
+        assert!(starts_past_the_end(Some("bytes=0-"), 0));
+        assert!(!starts_past_the_end(Some("bytes=9-"), 10));
+        assert!(!starts_past_the_end(Some("bytes=5-2"), 10));
+        assert!(!starts_past_the_end(None, 0));
     }
 }

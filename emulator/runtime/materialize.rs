@@ -153,7 +153,7 @@ pub async fn materialize(
         format!("{}/", folder.prefix)
     };
     let mut rows = store
-        .list_blobs(
+        .all_blobs(
             &folder.account,
             &folder.container,
             &format!("{}/", folder.prefix),
@@ -164,7 +164,7 @@ pub async fn materialize(
         // the URI names the blob itself, and Azure puts the file directly in
         // AZUREML_MODEL_DIR (the base is the blob's folder, so `rel` is its file name).
         rows = store
-            .list_blobs(&folder.account, &folder.container, &folder.prefix)
+            .all_blobs(&folder.account, &folder.container, &folder.prefix)
             .await?;
         rows.retain(|b| b.name == folder.prefix);
     }

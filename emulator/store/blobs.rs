@@ -47,7 +47,7 @@ pub struct BlobPart {
     pub size: i64,
 }
 
-const COLS: &str =
+pub(super) const COLS: &str =
     "account, container, name, size, content_type, content_md5, metadata, etag, last_modified";
 
 /// Parts inserted per statement: 6 bound values each, well under SQLite's 32766 variables.
@@ -63,68 +63,27 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    /// A committed blob.
-    pub async fn blob(
-        &self,
-        account: &str,
-        container: &str,
-        name: &str,
-    ) -> Result<Option<BlobRow>, sqlx::Error> {
-        sqlx::query_as::<_, BlobRow>(&format!(
-            "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND name = ?"
-        ))
-        .bind(account)
-        .bind(container)
-        .bind(name)
-        .fetch_optional(self.reader())
-        .await
-    }
-
-    /// The parts of a committed blob, in order (empty for an empty block list or no blob).
-    pub async fn blob_parts(
-        &self,
-        account: &str,
-        container: &str,
-        name: &str,
-    ) -> Result<Vec<BlobPart>, sqlx::Error> {
-        sqlx::query_as::<_, BlobPart>(
-            "SELECT sha256, size FROM blob_parts WHERE account = ? AND container = ? AND name = ? ORDER BY idx",
-        )
-        .bind(account)
-        .bind(container)
-        .bind(name)
-        .fetch_all(self.reader())
-        .await
-    }
-
     /// Stores `data` (a Put Blob's bytes, under `sha256`) and makes it the committed blob's only
-    /// part, replacing any earlier blob and dropping its uncommitted blocks, in one transaction.
-    /// With `only_if_absent` (`If-None-Match: *`) it writes nothing and returns false when the
-    /// blob exists: the check is the insert itself, so two such uploads cannot both succeed.
+    /// part, replacing any earlier blob and dropping its uncommitted blocks, in one transaction,
+    /// when `pre` holds (checked inside the transaction: two conditional uploads cannot both
+    /// succeed).
     pub async fn put_blob(
         &self,
         b: &BlobRow,
         sha256: &str,
         data: &[u8],
-        only_if_absent: bool,
-    ) -> Result<bool, sqlx::Error> {
+        pre: &Precondition,
+    ) -> Result<Written, sqlx::Error> {
         let mut tx = self.begin().await?;
+        if let Some(refused) = refused(&mut tx, b, pre).await? {
+            return Ok(refused);
+        }
         insert_content(&mut tx, sha256, data)?;
         let part = BlobPart {
             sha256: sha256.to_string(),
             size: b.size,
         };
-        let verb = if only_if_absent {
-            "INSERT"
-        } else {
-            "INSERT OR REPLACE"
-        };
-        write_blob(&mut tx, verb, b, std::slice::from_ref(&part))?;
-        match tx.commit().await {
-            Ok(()) => Ok(true),
-            Err(sqlx::Error::Database(e)) if only_if_absent && e.is_unique_violation() => Ok(false),
-            Err(e) => Err(e),
-        }
+        commit_blob(tx, b, std::slice::from_ref(&part), pre).await
     }
 
     /// Commits a block list: the blob row and `parts` (the listed blocks' contents, in order)
@@ -137,8 +96,12 @@ impl Store {
         &self,
         b: &BlobRow,
         parts: &[BlobPart],
-    ) -> Result<bool, sqlx::Error> {
+        pre: &Precondition,
+    ) -> Result<Written, sqlx::Error> {
         let mut tx = self.begin().await?;
+        if let Some(refused) = refused(&mut tx, b, pre).await? {
+            return Ok(refused);
+        }
         let current: Vec<(String,)> = sqlx::query_as(
             "SELECT DISTINCT sha256 FROM blocks WHERE account = ? AND container = ? AND name = ?",
         )
@@ -149,11 +112,9 @@ impl Store {
         .await?;
         let current: HashSet<String> = current.into_iter().map(|r| r.0).collect();
         if !parts.iter().all(|p| current.contains(&p.sha256)) {
-            return Ok(false);
+            return Ok(Written::StaleBlocks);
         }
-        write_blob(&mut tx, "INSERT OR REPLACE", b, parts)?;
-        tx.commit().await?;
-        Ok(true)
+        commit_blob(tx, b, parts, pre).await
     }
 
     /// Stores a block's bytes (under `sha256`) and records the uncommitted block, in one
@@ -242,24 +203,6 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    /// Committed blobs of a container whose names start with `prefix`, by name.
-    pub async fn list_blobs(
-        &self,
-        account: &str,
-        container: &str,
-        prefix: &str,
-    ) -> Result<Vec<BlobRow>, sqlx::Error> {
-        sqlx::query_as::<_, BlobRow>(&format!(
-            "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND substr(name, 1, ?) = ? ORDER BY name LIMIT 5000"
-        ))
-        .bind(account)
-        .bind(container)
-        .bind(prefix.len() as i64)
-        .bind(prefix)
-        .fetch_all(self.reader())
-        .await
-    }
-
     /// Replaces a blob's metadata; false when the blob does not exist.
     pub async fn set_blob_metadata(
         &self,
@@ -296,6 +239,72 @@ fn insert_content(tx: &mut super::WriteTx, sha256: &str, data: &[u8]) -> Result<
             a.add(data)
         },
     )
+}
+
+/// What a blob write must find (`If-None-Match: *`, `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// No condition.
+    None,
+    /// `If-None-Match: *`: the blob must not exist.
+    Absent,
+    /// `If-Match`: the blob must exist with this ETag (`*`: with any).
+    Etag(String),
+}
+
+/// The outcome of a conditional blob write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Yes,
+    /// [`Precondition::Absent`] and the blob exists (Storage: 409 `BlobAlreadyExists`).
+    Exists,
+    /// [`Precondition::Etag`] and the blob is missing or has another ETag (412).
+    NotMatched,
+    /// A block list part is no longer one of the blob's uncommitted blocks.
+    StaleBlocks,
+}
+
+/// An `If-Match` the blob does not meet, read inside the write transaction.
+async fn refused(
+    tx: &mut super::WriteTx,
+    b: &BlobRow,
+    pre: &Precondition,
+) -> Result<Option<Written>, sqlx::Error> {
+    let Precondition::Etag(wanted) = pre else {
+        return Ok(None);
+    };
+    let current: Option<(String,)> =
+        sqlx::query_as("SELECT etag FROM blobs WHERE account = ? AND container = ? AND name = ?")
+            .bind(&b.account)
+            .bind(&b.container)
+            .bind(&b.name)
+            .fetch_optional(tx.conn().await?)
+            .await?;
+    let unquoted = |s: &str| s.trim().trim_matches('"').to_string();
+    let met = current.is_some_and(|(etag,)| wanted == "*" || unquoted(&etag) == unquoted(wanted));
+    Ok((!met).then_some(Written::NotMatched))
+}
+
+/// Queues the blob's row and parts and commits; with [`Precondition::Absent`] the row is a plain
+/// `INSERT`, so an existing blob fails the commit instead of being replaced.
+async fn commit_blob(
+    mut tx: super::WriteTx,
+    b: &BlobRow,
+    parts: &[BlobPart],
+    pre: &Precondition,
+) -> Result<Written, sqlx::Error> {
+    let absent = *pre == Precondition::Absent;
+    let verb = if absent {
+        "INSERT"
+    } else {
+        "INSERT OR REPLACE"
+    };
+    write_blob(&mut tx, verb, b, parts)?;
+    match tx.commit().await {
+        Ok(()) => Ok(Written::Yes),
+        Err(sqlx::Error::Database(e)) if absent && e.is_unique_violation() => Ok(Written::Exists),
+        Err(e) => Err(e),
+    }
 }
 
 /// Queues writing the blob row (`verb`: `INSERT OR REPLACE`, or `INSERT`, which fails on an

@@ -8,6 +8,7 @@
 //! every commit updates them. `--in-memory` uses the same shape on a scratch file deleted at
 //! close.
 pub mod admin;
+pub mod blob_reads;
 pub mod blobs;
 pub mod external_services;
 mod index;

@@ -5,21 +5,21 @@
 use crate::common;
 use common::TestApp;
 
-fn url(app: &TestApp, path: &str) -> String {
+pub(crate) fn url(app: &TestApp, path: &str) -> String {
     format!("{}/amlitestore/{path}", app.base)
 }
 
-async fn put_blob(
+pub(crate) async fn put_blob(
     app: &TestApp,
     path: &str,
-    body: &'static [u8],
+    body: impl Into<Vec<u8>>,
     headers: &[(&str, &str)],
 ) -> reqwest::Response {
     let mut rb = app
         .client
         .put(url(app, path))
         .header("x-ms-blob-type", "BlockBlob")
-        .body(body);
+        .body(body.into());
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }

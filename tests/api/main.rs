@@ -14,6 +14,7 @@ mod arm_routes;
 mod arm_routes_ml;
 mod azure_texts;
 mod blob;
+mod blob_conditions;
 mod blob_signing;
 mod cli;
 mod common;

@@ -276,3 +276,52 @@ async fn line_comments_and_repeated_dependencies_do_not_take_the_server_down() {
         200
     );
 }
+
+#[tokio::test]
+async fn deployment_names_follow_arms_rules() {
+    let app = TestApp::spawn().await;
+    let deps = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Resources/deployments",
+        app.sub, app.rg
+    );
+    let body = json!({"properties": {"mode": "Incremental", "template": {"resources": []}}});
+    let long = "d".repeat(65);
+    let names = [
+        (
+            long.clone(),
+            amlite::arm::errors::deployment_name_too_long(&long, 65),
+        ),
+        (
+            "d$@!".to_string(),
+            amlite::arm::errors::deployment_name_invalid("d$@!", &['$', '@', '!']),
+        ),
+    ];
+    for (name, want) in names {
+        for validate in [false, true] {
+            let path = if validate {
+                format!("{deps}/{name}/validate?api-version=2021-04-01")
+            } else {
+                format!("{deps}/{name}?api-version=2021-04-01")
+            };
+            let r = if validate {
+                app.post(&path, Some(body.clone())).await
+            } else {
+                app.put(&path, body.clone()).await
+            };
+            assert_eq!(r.status, 400, "{name}: {}", r.text);
+            assert_eq!(
+                (r.code(), r.message()),
+                (want.code.as_str(), want.message.as_str())
+            );
+        }
+    }
+    // Letters, digits, `-`, `_`, `.` and parentheses pass the name check (this template is then
+    // refused for deploying no workspace, which amlite requires).
+    let r = app
+        .put(
+            &format!("{deps}/ok-name_(1).v2?api-version=2021-04-01"),
+            body,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "BadRequest"), "{}", r.text);
+}

@@ -173,6 +173,22 @@ impl Evaluation {
     }
 }
 
+/// Longest template deployment name ARM takes.
+pub const MAX_DEPLOYMENT_NAME: usize = 64;
+
+/// The characters of a template deployment name ARM refuses (its pattern `^[-\w._()]+$`), each
+/// once, in order.
+pub fn invalid_deployment_name_chars(name: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for c in name.chars() {
+        let ok = c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')');
+        if !ok && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Evaluates `template` with the request's `parameters` (`{name: {value}}`).
 pub fn evaluate(
     template: &Value,

@@ -365,13 +365,8 @@ fn many_and_repeated_dependencies_stay_bounded() {
         );
     }
     let t = json!({"resources": resources});
-    let started = std::time::Instant::now();
+    // (Its time is asserted over HTTP: tests/api/template_deployments_hardening.rs.)
     let e = evaluate(&t, &serde_json::Map::new(), &target()).unwrap();
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(e.dependencies().len(), 400);
     assert!(e.dependencies().iter().all(|d| d.depends_on.len() == 1));
     let many: Vec<Value> = (0..801)

@@ -1,0 +1,141 @@
+//! Reads of committed blobs: one blob with its parts in one snapshot, and listings by prefix in
+//! pages. Only SQL here; the Blob service decides what to answer.
+use super::blobs::{BlobPart, BlobRow, COLS};
+use super::Store;
+
+/// Most blobs one List Blobs page holds (Azure Storage's `maxresults` default and maximum).
+pub const MAX_PAGE: usize = 5000;
+
+/// A blob row joined with one of its parts (none for an empty blob).
+#[derive(sqlx::FromRow)]
+struct WithPart {
+    #[sqlx(flatten)]
+    blob: BlobRow,
+    part_sha256: Option<String>,
+    part_size: Option<i64>,
+}
+
+impl Store {
+    /// A committed blob.
+    pub async fn blob(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Option<BlobRow>, sqlx::Error> {
+        sqlx::query_as::<_, BlobRow>(&format!(
+            "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND name = ?"
+        ))
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_optional(self.reader())
+        .await
+    }
+
+    /// A committed blob and its parts, in order, read by one statement so that both come from
+    /// the same committed version (two reads could pair a blob with another version's parts
+    /// while it is overwritten: a 500, or one version's MD5 with another's bytes).
+    pub async fn blob_with_parts(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Option<(BlobRow, Vec<BlobPart>)>, sqlx::Error> {
+        let cols = COLS
+            .split(", ")
+            .map(|c| format!("b.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query_as::<_, WithPart>(&format!(
+            "SELECT {cols}, p.sha256 AS part_sha256, p.size AS part_size FROM blobs b \
+             LEFT JOIN blob_parts p ON p.account = b.account AND p.container = b.container AND p.name = b.name \
+             WHERE b.account = ? AND b.container = ? AND b.name = ? ORDER BY p.idx"
+        ))
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_all(self.reader())
+        .await?;
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Ok(None);
+        };
+        let part = |r: &WithPart| match (&r.part_sha256, r.part_size) {
+            (Some(sha256), Some(size)) => Some(BlobPart {
+                sha256: sha256.clone(),
+                size,
+            }),
+            _ => None,
+        };
+        let mut parts: Vec<BlobPart> = part(&first).into_iter().collect();
+        parts.extend(rows.filter_map(|r| part(&r)));
+        Ok(Some((first.blob, parts)))
+    }
+
+    /// The parts of a committed blob, in order (empty for an empty block list or no blob).
+    pub async fn blob_parts(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<BlobPart>, sqlx::Error> {
+        sqlx::query_as::<_, BlobPart>(
+            "SELECT sha256, size FROM blob_parts WHERE account = ? AND container = ? AND name = ? ORDER BY idx",
+        )
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_all(self.reader())
+        .await
+    }
+
+    /// One page of the committed blobs of a container whose names start with `prefix`, by name:
+    /// at most `limit` (≤ [`MAX_PAGE`]) after `marker` (the last name of the previous page), and
+    /// whether more follow. The prefix is compared in characters (`length`), as SQLite's `substr`
+    /// counts them: a byte length cut non-ASCII names short and listed nothing.
+    pub async fn list_blobs(
+        &self,
+        account: &str,
+        container: &str,
+        prefix: &str,
+        marker: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<BlobRow>, bool), sqlx::Error> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut rows = sqlx::query_as::<_, BlobRow>(&format!(
+            "SELECT {COLS} FROM blobs WHERE account = ? AND container = ? AND substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?"
+        ))
+        .bind(account)
+        .bind(container)
+        .bind(prefix)
+        .bind(prefix)
+        .bind(marker.unwrap_or(""))
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .fetch_all(self.reader())
+        .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok((rows, more))
+    }
+
+    /// Every committed blob whose name starts with `prefix`, page after page.
+    pub async fn all_blobs(
+        &self,
+        account: &str,
+        container: &str,
+        prefix: &str,
+    ) -> Result<Vec<BlobRow>, sqlx::Error> {
+        let mut out: Vec<BlobRow> = Vec::new();
+        loop {
+            let marker = out.last().map(|b| b.name.clone());
+            let (page, more) = self
+                .list_blobs(account, container, prefix, marker.as_deref(), MAX_PAGE)
+                .await?;
+            out.extend(page);
+            if !more {
+                return Ok(out);
+            }
+        }
+    }
+}
