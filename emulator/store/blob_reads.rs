@@ -6,6 +6,17 @@ use super::Store;
 /// Most blobs one List Blobs page holds (Azure Storage's `maxresults` default and maximum).
 pub const MAX_PAGE: usize = 5000;
 
+/// The statement of [`Store::blob_with_parts`], made once (Get Blob is a hot path).
+static BLOB_WITH_PARTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let cols: Vec<String> = COLS.split(", ").map(|c| format!("b.{c}")).collect();
+    format!(
+        "SELECT {}, p.sha256 AS part_sha256, p.size AS part_size FROM blobs b \
+         LEFT JOIN blob_parts p ON p.account = b.account AND p.container = b.container AND p.name = b.name \
+         WHERE b.account = ? AND b.container = ? AND b.name = ? ORDER BY p.idx",
+        cols.join(", ")
+    )
+});
+
 /// A blob row joined with one of its parts (none for an empty blob).
 #[derive(sqlx::FromRow)]
 struct WithPart {
@@ -42,21 +53,12 @@ impl Store {
         container: &str,
         name: &str,
     ) -> Result<Option<(BlobRow, Vec<BlobPart>)>, sqlx::Error> {
-        let cols = COLS
-            .split(", ")
-            .map(|c| format!("b.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rows = sqlx::query_as::<_, WithPart>(&format!(
-            "SELECT {cols}, p.sha256 AS part_sha256, p.size AS part_size FROM blobs b \
-             LEFT JOIN blob_parts p ON p.account = b.account AND p.container = b.container AND p.name = b.name \
-             WHERE b.account = ? AND b.container = ? AND b.name = ? ORDER BY p.idx"
-        ))
-        .bind(account)
-        .bind(container)
-        .bind(name)
-        .fetch_all(self.reader())
-        .await?;
+        let rows = sqlx::query_as::<_, WithPart>(&BLOB_WITH_PARTS)
+            .bind(account)
+            .bind(container)
+            .bind(name)
+            .fetch_all(self.reader())
+            .await?;
         let mut rows = rows.into_iter();
         let Some(first) = rows.next() else {
             return Ok(None);
