@@ -11,7 +11,7 @@ CARGO ?= cargo
 AMLITE_BIN ?= $(CURDIR)/target/debug/amlite
 export AMLITE_BIN
 
-.PHONY: run build test lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel wheel-test bench bench-smoke clean
+.PHONY: run build test suites lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel wheel-test bench bench-smoke clean
 PROFILE ?= dev
 
 run:
@@ -61,7 +61,18 @@ matrix-test: build
 bench-smoke:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh --smoke; else echo "bench: not present"; fi
 
-test: lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel-test bench-smoke
+# The client suites are independent (each starts its own amlite servers on port 0 with fresh data
+# folders; shared venvs install under a lock, tests/lib.sh): they run SUITE_JOBS at a time
+# (default: the machine's cores), longest first, each suite's output printed whole when it ends.
+# The bench smoke pass measures ratios and runs alone, last.
+SUITE_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SUITES := sdk-test contract-test cli-test matrix-test replay-test wheel-test npm-test mgmt-test
+
+test: lint rust-test
+	$(MAKE) --no-print-directory -j$(SUITE_JOBS) --output-sync=target suites
+	$(MAKE) --no-print-directory bench-smoke
+
+suites: $(SUITES)
 
 bench:
 	bash bench/run.sh

@@ -2,22 +2,35 @@
 //! (SPEC §2). Request lines are produced by the `TraceLayer` in `startup.rs`; every request gets
 //! one id first ([`assign_request_id`]), which its span, its response headers
 //! (`x-ms-request-id`, `x-request-id`) and every log line under the span carry.
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
 
+/// What is logged when `RUST_LOG` is unset or not a filter.
+const DEFAULT_FILTER: &str = "info,sqlx=warn";
+
 /// Installs the global subscriber; a second call is a no-op.
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(filter)
+        .with_max_level(tracing::Level::TRACE)
         .with_writer(std::io::stderr);
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        LogFormat::Json => builder.json().finish().with(filter).try_init(),
+        LogFormat::Pretty => builder.compact().finish().with(filter).try_init(),
     };
+}
+
+/// `RUST_LOG` as comma-separated `target=level` directives and a bare default level (the
+/// `env_logger` syntax most users write); unset, empty or unreadable gives [`DEFAULT_FILTER`].
+fn filter(rust_log: Option<&str>) -> Targets {
+    rust_log
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| DEFAULT_FILTER.parse().unwrap_or_default())
 }
 
 /// The id of one request, set before its span is made.
@@ -60,4 +73,27 @@ pub fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         client_request_id = %header("x-ms-client-request-id"),
         correlation_id = %header("x-ms-correlation-request-id"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::level_filters::LevelFilter;
+
+    #[test]
+    fn rust_log_directives_set_levels_per_target_and_a_bad_value_keeps_the_default() {
+        let f = filter(Some("info,sqlx=warn,tower_http=debug"));
+        assert!(f.would_enable("tower_http::trace", &tracing::Level::DEBUG));
+        assert!(!f.would_enable("sqlx::query", &tracing::Level::INFO));
+        assert!(f.would_enable("amlite::arm", &tracing::Level::INFO));
+        assert!(!f.would_enable("amlite::arm", &tracing::Level::DEBUG));
+        for unusable in [None, Some(""), Some("sqlx=loud")] {
+            let d = filter(unusable);
+            assert_eq!(d.default_level(), Some(LevelFilter::INFO), "{unusable:?}");
+            assert!(
+                !d.would_enable("sqlx::query", &tracing::Level::INFO),
+                "{unusable:?}"
+            );
+        }
+    }
 }

@@ -7,9 +7,15 @@
 # share one venv). With `uv` it installs with uv (the file's `uv==` line, bootstrapped with pip):
 # many times faster than pip for big sets such as the python runtime's (mlflow, scikit-learn);
 # uv's cache is then $UV_CACHE_DIR.
+# `make test` runs suites side by side and some share a venv (.venv: sdk, contract, replay): one
+# caller at a time checks and installs, under a lock file beside the venv.
 ensure_venv() {
   local venv="$1" req="$2" tool="${3:-pip}"
   local stamp="$venv/.amlite-$(basename "$(dirname "$req")")-$(basename "$req" .txt).sha256"
+  local lock
+  mkdir -p "$(dirname "$venv")"
+  exec {lock}>"$venv.lock"
+  flock "$lock"
   if [[ ! -x "$venv/bin/python" ]]; then
     echo "run.sh: creating $venv" >&2
     "${PYTHON:-python3}" -m venv "$venv"
@@ -28,6 +34,7 @@ ensure_venv() {
     echo "run.sh: installed $req in $((SECONDS - started))s" >&2
     echo "$want" >"$stamp"
   fi
+  exec {lock}>&-
 }
 
 # require_amlite_bin: exports AMLITE_BIN ($AMLITE_BIN or target/debug/amlite) as an absolute

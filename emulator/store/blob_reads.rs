@@ -18,12 +18,21 @@ static BLOB_WITH_PARTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|
 });
 
 /// A blob row joined with one of its parts (none for an empty blob).
-#[derive(sqlx::FromRow)]
 struct WithPart {
-    #[sqlx(flatten)]
     blob: BlobRow,
     part_sha256: Option<String>,
     part_size: Option<i64>,
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for WithPart {
+    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        Ok(WithPart {
+            blob: BlobRow::from_row(row)?,
+            part_sha256: row.try_get("part_sha256")?,
+            part_size: row.try_get("part_size")?,
+        })
+    }
 }
 
 impl Store {

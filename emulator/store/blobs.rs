@@ -16,7 +16,7 @@ use super::read_cache::Change;
 use super::Store;
 
 /// A committed blob's properties.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct BlobRow {
     /// Account (path-style first segment).
     pub account: String,
@@ -38,14 +38,28 @@ pub struct BlobRow {
     pub last_modified: String,
 }
 
+from_row!(BlobRow {
+    account,
+    container,
+    name,
+    size,
+    content_type,
+    content_md5,
+    metadata,
+    etag,
+    last_modified
+});
+
 /// One part of a committed blob: `size` bytes stored under `sha256`, in `blob_parts.idx` order.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobPart {
     /// SHA-256 (hex) of the content holding the part's bytes.
     pub sha256: String,
     /// Size in bytes.
     pub size: i64,
 }
+
+from_row!(BlobPart { sha256, size });
 
 pub(super) const COLS: &str =
     "account, container, name, size, content_type, content_md5, metadata, etag, last_modified";

@@ -4,7 +4,7 @@ use super::Store;
 
 /// One declared external service, as stored. Validation (loopback `url`, `Enabled`/`Disabled`)
 /// is the caller's (`egress::services`).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalServiceRow {
     /// The name the deployment's code uses, e.g. `api.contoso.com` (lower case).
     pub host: String,
@@ -15,6 +15,13 @@ pub struct ExternalServiceRow {
     /// Local URL that really serves it, e.g. `http://127.0.0.1:8123`.
     pub url: String,
 }
+
+from_row!(ExternalServiceRow {
+    host,
+    resource_id,
+    public_network_access,
+    url
+});
 
 impl Store {
     /// Inserts or replaces the service named `row.host` (fixtures are re-read at every start and

@@ -7,11 +7,14 @@
 //! the id index and the row and operation caches ([`read_cache`]) answer them from memory and
 //! every commit updates them. `--in-memory` uses the same shape on a scratch file deleted at
 //! close.
+#[macro_use]
+mod rows;
 pub mod admin;
 pub mod blob_reads;
 pub mod blobs;
 pub mod external_services;
 mod index;
+mod migrations;
 pub mod operations;
 pub mod read_cache;
 pub mod read_models;
@@ -145,7 +148,7 @@ impl Store {
             .connect_with(opts.clone())
             .await?;
         // Migrations first: read-only connections cannot create the WAL index of a new file.
-        sqlx::migrate!("./migrations").run(&writer).await?;
+        migrations::migrator().await?.run(&writer).await?;
         usage::backfill(&mut *writer.acquire().await?).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)

@@ -7,7 +7,7 @@ use super::read_cache::Change;
 use super::{Store, WriteTx};
 
 /// One long-running operation.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OperationRow {
     /// Operation id (GUID) used in monitor URLs.
     pub id: String,
@@ -28,6 +28,18 @@ pub struct OperationRow {
     /// Region used in monitor URLs.
     pub location: String,
 }
+
+from_row!(OperationRow {
+    id,
+    resource_id,
+    action,
+    status,
+    started_at,
+    ended_at,
+    due_at_ms,
+    error,
+    location
+});
 
 /// `due_at_ms` of an operation a runtime is working on in the background (the python runtime's
 /// start-up): the provisioner must not complete it; the runtime does.

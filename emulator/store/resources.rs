@@ -8,7 +8,7 @@ use super::{Store, WriteTx};
 use crate::domain::{ResourceId, ResourceKind};
 
 /// One stored resource. `body` is the domain document (JSON), never the wire shape.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// Full ARM id in the casing it was created with.
     pub id: String,
@@ -21,6 +21,14 @@ pub struct Row {
     /// Domain JSON.
     pub body: String,
 }
+
+from_row!(Row {
+    id,
+    kind,
+    parent_id,
+    name,
+    body
+});
 
 impl Row {
     /// Decodes the body into a domain document.
