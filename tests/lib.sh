@@ -27,7 +27,7 @@ ensure_venv() {
     local started=$SECONDS
     if [[ "$tool" == uv ]]; then
       "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep -E '^uv==' "$req")"
-      "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$req"
+      "$venv/bin/uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" -r "$req"
     else
       "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
     fi

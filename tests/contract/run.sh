@@ -13,7 +13,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=../lib.sh
 source "$REPO/tests/lib.sh"
 VENV="$REPO/.venv"
-ensure_venv "$VENV" "$HERE/requirements.txt"
+ensure_venv "$VENV" "$HERE/requirements.txt" uv
 require_amlite_bin
 
 cd "$REPO"

@@ -40,7 +40,7 @@ matrix_venv() {
   local version="$1"
   shift
   if [[ "${1:-}" == "@sdk" ]]; then
-    ensure_venv "$REPO/.venv" "$REPO/tests/sdk/requirements.txt" >&2
+    ensure_venv "$REPO/.venv" "$REPO/tests/sdk/requirements.txt" uv >&2
     echo "$REPO/.venv/bin/python"
     return
   fi

@@ -10,7 +10,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=../lib.sh
 source "$REPO/tests/lib.sh"
 VENV="$REPO/.venv"
-ensure_venv "$VENV" "$HERE/requirements.txt"
+ensure_venv "$VENV" "$HERE/requirements.txt" uv
 # The python runtime's interpreter (SPEC 7), kept apart from the SDK's venv as a user's would be,
 # with uv beside it: amlite builds each deployment's conda environment with it (issue 12). uv's
 # download cache stays in the runtime venv, so those builds are quick after the first.
