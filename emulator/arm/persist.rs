@@ -157,8 +157,7 @@ pub async fn save_with_named_op<T: Stored>(
     }
     operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
-    if done {
-    } else {
+    if !done {
         scheduled(state, &op);
     }
     Ok(op)
