@@ -117,6 +117,7 @@ def main() -> int:
         python_step(binary, out, cfg, r)
     if want("scale"):
         step("scale", lambda: scenarios.scale(binary, out, cfg), r, "scale")
+        step("start-up on the scale folder", lambda: scenarios.startup_scaled(binary, out, cfg), r, "startup_scaled")
     if want("sdk"):
         step("SDK flow", lambda: sdk.run(binary, out, cfg), r, "sdk")
     if want("alt"):
