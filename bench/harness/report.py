@@ -36,15 +36,20 @@ def _met(ok: Optional[bool]) -> str:
     return "n/a" if ok is None else ("yes" if ok else "**no**")
 
 
-MOTO_ROWS = (("create model", "model", "CreateModel"), ("create endpoint + poll", "endpoint", "CreateEndpoint"),
-             ("create deployment + poll", "deployment", "CreateEndpointConfig"), ("describe", "get", "DescribeEndpoint"),
-             ("invoke", "score", "InvokeEndpoint"), ("whole sequence", "sequence", "sequence"))
+# The moto comparison: (short label, side-by-side label, amlite sequence key, moto operation).
+MOTO_ROWS = (("create model", "create model (amlite: model version PUT)", "model", "CreateModel"),
+             ("create endpoint + poll", "create endpoint (amlite: PUT + poll to Succeeded)", "endpoint", "CreateEndpoint"),
+             ("create deployment + poll", "create deployment / endpoint config (amlite: PUT + poll)", "deployment",
+              "CreateEndpointConfig"),
+             ("describe", "describe / GET endpoint", "get", "DescribeEndpoint"),
+             ("invoke", "invoke / score (mock)", "score", "InvokeEndpoint"),
+             ("whole sequence", "whole sequence", "sequence", "sequence"))
 
 
 def _moto_row(r: dict) -> List[str]:
     """Issue 14: every row of the moto comparison at least 3× faster than moto (same run)."""
     seq, raw = r.get("sequence", {}), r.get("moto", {}).get("raw_ms", {})
-    ratios = [(raw[m] / seq[a], label) for label, a, m in MOTO_ROWS if seq.get(a) and raw.get(m)]
+    ratios = [(raw[m] / seq[a], label) for label, _, a, m in MOTO_ROWS if seq.get(a) and raw.get(m)]
     if not ratios:
         return ["every moto comparison row (moto / amlite)", "n/a", "≥ 3×", "n/a"]
     low, label = min(ratios)
@@ -57,7 +62,7 @@ def _scale_rows(r: dict) -> List[List[str]]:
     if not sc:
         return []
     lo, hi = sc[0], sc[-1]
-    flat = [hi[k] / lo[k] for k in ("put_ep_p50_ms", "put_dep_p50_ms") if lo.get(k) and hi.get(k)]
+    flat = [x for _, x in _flat_ratios(sc) if x is not None]
     n = f"{hi['endpoints']:,}"
     rows = [[f"endpoint / deployment PUT p50 with {n} endpoints over {lo['endpoints']:,}", " / ".join(f"{x:.1f}×" for x in flat),
              "≤ 1.5×", _met(max(flat) <= 1.5 if flat else None)],
@@ -136,13 +141,7 @@ def side_by_side(r: dict) -> str:
          _ratio(mem.get("idle_kib"), moto.get("idle_kib")), _ratio(mem.get("idle_kib"), az.get("idle_kib"))],
     ]
     raw = moto.get("raw_ms", {})
-    pairs = [("create model (amlite: model version PUT)", "model", "CreateModel"),
-             ("create endpoint (amlite: PUT + poll to Succeeded)", "endpoint", "CreateEndpoint"),
-             ("create deployment / endpoint config (amlite: PUT + poll)", "deployment", "CreateEndpointConfig"),
-             ("describe / GET endpoint", "get", "DescribeEndpoint"),
-             ("invoke / score (mock)", "score", "InvokeEndpoint"),
-             ("whole sequence", "sequence", "sequence")]
-    for label, a, m in pairs:
+    for _, label, a, m in MOTO_ROWS:
         rows.append([f"{label}, ms", _f(seq.get(a), 3), _f(raw.get(m), 3), "—", _ratio(seq.get(a), raw.get(m)), "—"])
     return _md(["measurement", "amlite", "moto", "Azurite (blob)", "moto / amlite", "Azurite / amlite"], rows)
 
@@ -203,11 +202,17 @@ def details(r: dict) -> str:
     return "\n\n".join(parts)
 
 
-def _flatness(sc: List[dict]) -> str:
-    """The largest size's PUT p50 over the smallest's (target ≤ 1.5×, issue 14)."""
+def _flat_ratios(sc: List[dict]) -> List[tuple]:
+    """(label, the largest size's PUT p50 over the smallest's or None): issue 14's flatness."""
     lo, hi = sc[0], sc[-1]
-    parts = [f"{label} {_ratio(lo.get(k), hi.get(k))}" for label, k in
-             (("endpoint PUT", "put_ep_p50_ms"), ("deployment PUT", "put_dep_p50_ms"))]
+    return [(label, hi[k] / lo[k] if lo.get(k) and hi.get(k) else None)
+            for label, k in (("endpoint PUT", "put_ep_p50_ms"), ("deployment PUT", "put_dep_p50_ms"))]
+
+
+def _flatness(sc: List[dict]) -> str:
+    """The flatness line under the scale table (target ≤ 1.5×, issue 14)."""
+    lo, hi = sc[0], sc[-1]
+    parts = [f"{label} {'n/a' if x is None else f'{x:,.1f}×'}" for label, x in _flat_ratios(sc)]
     return (f"\n\nPUT p50 with {hi['endpoints']:,} endpoints over the same PUT with {lo['endpoints']:,} "
             f"(target ≤ 1.5×): " + ", ".join(parts) + ".")
 

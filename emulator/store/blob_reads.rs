@@ -68,20 +68,16 @@ impl Store {
             .bind(name)
             .fetch_all(self.reader())
             .await?;
-        let mut rows = rows.into_iter();
-        let Some(first) = rows.next() else {
-            return Ok(None);
-        };
-        let part = |r: &WithPart| match (&r.part_sha256, r.part_size) {
-            (Some(sha256), Some(size)) => Some(BlobPart {
-                sha256: sha256.clone(),
-                size,
-            }),
-            _ => None,
-        };
-        let mut parts: Vec<BlobPart> = part(&first).into_iter().collect();
-        parts.extend(rows.filter_map(|r| part(&r)));
-        Ok(Some((first.blob, parts)))
+        // Every row repeats the blob; an empty blob is one row without a part.
+        let mut blob = None;
+        let mut parts = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let (Some(sha256), Some(size)) = (r.part_sha256, r.part_size) {
+                parts.push(BlobPart { sha256, size });
+            }
+            blob.get_or_insert(r.blob);
+        }
+        Ok(blob.map(|b| (b, parts)))
     }
 
     /// The parts of a committed blob, in order (empty for an empty block list or no blob).
