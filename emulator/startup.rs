@@ -200,7 +200,7 @@ impl Application {
             .handle(self.handle)
             .serve(app.into_make_service_with_connect_info::<SocketAddr>())
             .await;
-        // Before the store closes: a driver or janitor pass must not meet a closed pool.
+        // Before the store closes: a driver or janitor pass must not meet closed connections.
         background.stop().await;
         crate::arm::network::stop_all_listeners(&state);
         state.runtimes.stop_all();

@@ -36,7 +36,7 @@ impl Store {
         sqlx::query_as::<_, Row>(
             "SELECT id, kind, parent_id, name, body FROM resources ORDER BY seq",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -45,7 +45,7 @@ impl Store {
         sqlx::query_as::<_, OperationRow>(
             "SELECT id, resource_id, action, status, started_at, ended_at, due_at_ms, error, location FROM operations ORDER BY rowid",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -58,7 +58,7 @@ impl Store {
         .bind(now_ms)
         .bind(id)
         .bind(super::operations::HELD)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(self.operations_changed(r.rows_affected()) > 0)
     }

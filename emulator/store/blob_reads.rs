@@ -49,7 +49,7 @@ impl Store {
         .bind(account)
         .bind(container)
         .bind(name)
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await
     }
 
@@ -66,7 +66,7 @@ impl Store {
             .bind(account)
             .bind(container)
             .bind(name)
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         // Every row repeats the blob; an empty blob is one row without a part.
         let mut blob = None;
@@ -93,7 +93,7 @@ impl Store {
         .bind(account)
         .bind(container)
         .bind(name)
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -119,7 +119,7 @@ impl Store {
         .bind(prefix)
         .bind(marker.unwrap_or(""))
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         let more = rows.len() > limit;
         rows.truncate(limit);

@@ -72,7 +72,7 @@ impl Store {
     pub async fn content(&self, sha256: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
         let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM contents WHERE sha256 = ?")
             .bind(sha256)
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.map(|r| r.0))
     }
@@ -171,7 +171,7 @@ impl Store {
         .bind(account)
         .bind(container)
         .bind(name)
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -184,7 +184,7 @@ impl Store {
             // sha256 columns is needed), instead of probing both tables per row.
             "DELETE FROM contents WHERE sha256 NOT IN (SELECT sha256 FROM blob_parts UNION SELECT sha256 FROM blocks)",
         )
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(r.rows_affected())
     }
@@ -192,7 +192,7 @@ impl Store {
     /// How many contents rows are stored (tests and diagnostics).
     pub async fn content_count(&self) -> Result<i64, sqlx::Error> {
         let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contents")
-            .fetch_one(self.reader())
+            .fetch_one(&mut *self.reader().await?)
             .await?;
         Ok(row.0)
     }
@@ -212,7 +212,7 @@ impl Store {
         .bind(container)
         .bind(name)
         .bind(block_id)
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         Ok(row.map(|r| r.0))
     }
@@ -236,7 +236,7 @@ impl Store {
         .bind(account)
         .bind(container)
         .bind(name)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(r.rows_affected() > 0)
     }

@@ -36,7 +36,7 @@ impl Store {
         .bind(&row.resource_id)
         .bind(&row.public_network_access)
         .bind(&row.url)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await
         .map(|_| ())
     }
@@ -46,7 +46,7 @@ impl Store {
         sqlx::query_as::<_, ExternalServiceRow>(
             "SELECT host, resource_id, public_network_access, url FROM external_services ORDER BY host",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 }

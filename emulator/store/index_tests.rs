@@ -15,7 +15,10 @@ async fn sql_ids(store: &Store, sql: &str, binds: &[&str]) -> Vec<String> {
     for b in binds {
         q = q.bind(*b);
     }
-    let rows = q.fetch_all(store.reader()).await.unwrap();
+    let rows = q
+        .fetch_all(&mut *store.reader().await.unwrap())
+        .await
+        .unwrap();
     rows.into_iter().map(|r| r.0.to_ascii_lowercase()).collect()
 }
 
@@ -47,7 +50,7 @@ async fn agree(store: &Store, endpoints: &[String]) {
     }
     let usage: Vec<(String, String, i64, i64)> =
         sqlx::query_as("SELECT kind, scope, n, units FROM usage")
-            .fetch_all(store.reader())
+            .fetch_all(&mut *store.reader().await.unwrap())
             .await
             .unwrap();
     for (kind, scope, n, units) in usage {

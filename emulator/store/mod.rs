@@ -1,9 +1,10 @@
 //! The ONLY module that speaks SQL (sqlx + SQLite). It decides nothing: it reads and writes
 //! domain documents, operations and blobs.
 //!
-//! Writes go through a single-connection writer pool so they serialise inside the process and
-//! never meet `database is locked`; a write transaction is sent as one batch ([`WriteTx`]).
-//! Reads use a separate pool (WAL lets them run beside the writer), but most never reach it:
+//! Writes go through the single writer connection ([`connections`]) so they serialise inside the
+//! process and never meet `database is locked`; a write transaction is sent as one batch
+//! ([`WriteTx`]). Reads use up to four read-only connections (WAL lets them run beside the
+//! writer), but most never reach them:
 //! the id index and the row and operation caches ([`read_cache`]) answer them from memory and
 //! every commit updates them. `--in-memory` uses the same shape on a scratch file deleted at
 //! close.
@@ -12,6 +13,7 @@ mod rows;
 pub mod admin;
 pub mod blob_reads;
 pub mod blobs;
+mod connections;
 pub mod external_services;
 mod index;
 mod migrations;
@@ -22,17 +24,21 @@ pub mod resources;
 pub mod usage;
 mod write;
 
+use connections::{ReaderConn, Readers, Writer, WriterConn};
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod index_tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod connections_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use operations::OperationRow;
 pub use resources::Row;
@@ -41,8 +47,8 @@ pub use write::WriteTx;
 /// Handle to the database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    reader: Arc<Readers>,
+    writer: Arc<Writer>,
     /// The scratch file behind an `--in-memory` store, removed by [`Store::close`].
     scratch: Option<PathBuf>,
     /// The id index and the read caches (`read_cache`), updated by every commit.
@@ -142,19 +148,14 @@ impl Store {
             .synchronous(sync)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.clone())
-            .await?;
-        // Migrations first: read-only connections cannot create the WAL index of a new file.
-        migrations::migrator().await?.run(&writer).await?;
-        usage::backfill(&mut *writer.acquire().await?).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.read_only(true))
-            .await?;
+        let writer = Arc::new(Writer::open(opts.clone()).await?);
+        {
+            // Migrations first: read-only connections cannot create the WAL index of a new file.
+            let mut conn = writer.acquire().await?;
+            migrations::migrator().await?.run(&mut *conn).await?;
+            usage::backfill(&mut conn).await?;
+        }
+        let reader = Arc::new(Readers::open(opts.read_only(true)).await?);
         // The id index is built once the server serves (`Store::build_index_in_background`).
         Ok(Store {
             reader,
@@ -164,7 +165,7 @@ impl Store {
         })
     }
 
-    /// Closes both pools (checkpointing the WAL); an `--in-memory` store's files are deleted.
+    /// Closes every connection (checkpointing the WAL); an `--in-memory` store's files are deleted.
     pub async fn close(&self) {
         // Readers first: the last connection to close checkpoints the WAL and removes it, and
         // read-only connections cannot do that.
@@ -199,11 +200,13 @@ impl Store {
         &self.cache
     }
 
-    pub(crate) fn reader(&self) -> &SqlitePool {
-        &self.reader
+    /// A read-only connection, for reads the caches do not answer.
+    pub(crate) async fn reader(&self) -> Result<ReaderConn<'_>, sqlx::Error> {
+        self.reader.acquire().await
     }
 
-    pub(crate) fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// The writer connection, outside a transaction (one autocommit statement).
+    pub(crate) async fn writer(&self) -> Result<WriterConn, sqlx::Error> {
+        self.writer.acquire().await
     }
 }

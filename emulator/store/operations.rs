@@ -60,7 +60,7 @@ impl Store {
             "SELECT {COLS} FROM operations WHERE id = ?"
         ))
         .bind(id)
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         self.cache().fill_operation(seen, id, &op);
         Ok(op)
@@ -72,7 +72,7 @@ impl Store {
             "SELECT {COLS} FROM operations WHERE status = 'InProgress' AND due_at_ms <= ? ORDER BY due_at_ms, rowid"
         ))
         .bind(now_ms)
-        .fetch_all(self.writer())
+        .fetch_all(&mut *self.writer().await?)
         .await
     }
 
@@ -82,7 +82,7 @@ impl Store {
             "SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress' AND due_at_ms < ?",
         )
         .bind(HELD)
-        .fetch_one(self.writer())
+        .fetch_one(&mut *self.writer().await?)
         .await?;
         Ok(row.0)
     }
@@ -95,7 +95,7 @@ impl Store {
         )
         .bind(now_ms)
         .bind(now_ms)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(self.operations_changed(r.rows_affected()))
     }
@@ -106,7 +106,7 @@ impl Store {
             "SELECT COUNT(*) FROM operations WHERE resource_id = ? AND status = 'InProgress'",
         )
         .bind(resource_id)
-        .fetch_one(self.reader())
+        .fetch_one(&mut *self.reader().await?)
         .await?;
         Ok(row.0 > 0)
     }
@@ -180,7 +180,7 @@ impl Store {
             "UPDATE operations SET due_at_ms = 0 WHERE status = 'InProgress' AND due_at_ms = ?",
         )
         .bind(HELD)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(self.operations_changed(r.rows_affected()))
     }
@@ -194,7 +194,7 @@ impl Store {
             "DELETE FROM operations WHERE status <> 'InProgress' AND ended_at IS NOT NULL AND ended_at < ?",
         )
         .bind(ended_before)
-        .execute(self.writer())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(self.operations_changed(r.rows_affected()))
     }
@@ -213,7 +213,7 @@ impl Store {
     /// How many operations are stored (tests and diagnostics).
     pub async fn operation_count(&self) -> Result<i64, sqlx::Error> {
         let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operations")
-            .fetch_one(self.reader())
+            .fetch_one(&mut *self.reader().await?)
             .await?;
         Ok(row.0)
     }

@@ -59,7 +59,7 @@ impl Store {
         tracing::trace!(id = id.as_str(), "row cache miss");
         let row = sqlx::query_as::<_, Row>(&format!("SELECT {COLS} FROM resources WHERE id = ?"))
             .bind(id.as_str())
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         self.cache().fill_row(seen, id.as_str(), &row);
         Ok(row)
@@ -87,7 +87,7 @@ impl Store {
             for i in chunk {
                 q = q.bind(&keys[*i]);
             }
-            let rows = q.fetch_all(self.reader()).await?;
+            let rows = q.fetch_all(&mut *self.reader().await?).await?;
             for i in chunk {
                 let row = rows.iter().find(|r| r.id.eq_ignore_ascii_case(&keys[*i]));
                 self.cache().fill_row(seen, &keys[*i], &row.cloned());
@@ -100,7 +100,7 @@ impl Store {
     /// Every stored resource (id and kind), in creation order (the admin API's inventory).
     pub async fn inventory(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
         sqlx::query_as("SELECT id, kind FROM resources ORDER BY seq")
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await
     }
 
@@ -118,7 +118,7 @@ impl Store {
         ))
         .bind(parent.as_str())
         .bind(kind.tag())
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -144,7 +144,7 @@ impl Store {
             .bind(after)
             .bind(name)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         let more = rows.len() > limit;
         let mut page: Vec<Row> = Vec::with_capacity(rows.len().min(limit));
@@ -177,7 +177,7 @@ impl Store {
         .bind(kind.tag())
         .bind(prefix.len() as i64)
         .bind(prefix)
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -195,7 +195,7 @@ impl Store {
         ))
         .bind(kind.tag())
         .bind(name)
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await
     }
 
@@ -221,7 +221,7 @@ impl Store {
             q = q.bind(id);
         }
         let found: Vec<String> = q
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?
             .into_iter()
             .map(|r| r.0)
@@ -264,7 +264,7 @@ impl Store {
         // On the writer connection: no commit can land between the read and the install (every
         // write holds that one connection until it has updated the cache), so a build is never
         // wasted on a race with the start-up writes.
-        let mut writer = self.writer().acquire().await?;
+        let mut writer = self.writer().await?;
         let seen = self.cache().generation();
         // One JSON text rather than a row per resource: sqlx hands every row over from its
         // SQLite thread separately, which cost ~100 ms for 10,000 endpoints (issue 14).
@@ -299,12 +299,12 @@ impl Store {
     /// Deletes a resource and (by cascade) its children, in one autocommit statement. Returns
     /// whether it existed.
     pub async fn delete(&self, id: &ResourceId) -> Result<bool, sqlx::Error> {
-        let mut conn = self.writer().acquire().await?;
+        let mut conn = self.writer().await?;
         let r = sqlx::query::<sqlx::Sqlite>("DELETE FROM resources WHERE id = ?")
             .bind(id.as_str())
             .execute(&mut *conn)
             .await;
-        // Before the connection goes back to the pool: writes and cache updates stay in order.
+        // Before the writer is lent again: writes and cache updates stay in order.
         match &r {
             Ok(_) => self
                 .cache()

@@ -161,7 +161,7 @@ impl Store {
             None => sqlx::query_as("SELECT n, units FROM usage WHERE kind = ? AND scope = ?")
                 .bind(kind.tag())
                 .bind(&scope)
-                .fetch_optional(self.reader())
+                .fetch_optional(&mut *self.reader().await?)
                 .await?
                 .unwrap_or((0, 0)),
         };

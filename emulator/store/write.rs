@@ -7,7 +7,7 @@
 //! inside the transaction ([`WriteTx::conn`]) first sends what is queued, so it sees its own
 //! writes.
 //!
-//! Serialisation is unchanged: the writer pool has one connection and a `WriteTx` holds it from
+//! Serialisation is unchanged: there is one writer connection and a `WriteTx` holds it from
 //! [`super::Store::begin`] to commit or drop, so no other write can run between a handler's
 //! reads and its commit; only the `BEGIN` statement is deferred, which nobody can observe.
 //!
@@ -17,7 +17,7 @@
 //! savepoint inside one that never commits: every later write answered 2xx and was lost
 //! (issue 9, "disk full poisons the writer"). So the transaction is ours: on any failure, or a
 //! drop after something was sent, a `ROLLBACK` runs before the connection is handed to anyone
-//! else; a connection that cannot be brought back to autocommit is closed, and the pool opens a
+//! else; a connection that cannot be brought back to autocommit is discarded, and the next writer opens a
 //! fresh one.
 //!
 //! Every commit tells the read cache ([`super::read_cache`]) what it wrote, so rows a request did not
@@ -25,16 +25,16 @@
 use std::sync::Arc;
 
 use sqlx::error::BoxDynError;
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Sqlite, SqliteConnection};
 
+use super::connections::WriterConn;
 use super::read_cache::{Change, ReadCache};
 
 /// See the module documentation.
 pub struct WriteTx {
     /// `Some` until [`WriteTx::commit`] or drop takes it.
-    conn: Option<PoolConnection<Sqlite>>,
+    conn: Option<WriterConn>,
     cache: Arc<ReadCache>,
     /// Queued statements (`;`-separated, positional `?` parameters only: sqlx numbers them
     /// across the statements of one query) and their arguments, in order.
@@ -49,7 +49,7 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub(super) fn new(conn: PoolConnection<Sqlite>, cache: Arc<ReadCache>) -> Self {
+    pub(super) fn new(conn: WriterConn, cache: Arc<ReadCache>) -> Self {
         WriteTx {
             conn: Some(conn),
             cache,
@@ -108,7 +108,7 @@ impl WriteTx {
         match r {
             Ok(()) => {
                 self.cache.advance(&std::mem::take(&mut self.changes));
-                // Back to the pool as is: it is in autocommit.
+                // Back to the next writer as is: it is in autocommit.
                 drop(self.conn.take());
                 Ok(())
             }
@@ -156,11 +156,11 @@ impl WriteTx {
 impl Drop for WriteTx {
     /// Dropped without commit (an error path, a cancelled request, or a handler that decided
     /// not to write): if anything was sent, the rollback runs on a task that owns the
-    /// connection, so the single-writer pool cannot hand it to the next request before it is
+    /// connection, so the writer cannot be lent to the next request before it is
     /// back in autocommit, and the read cache forgets everything (a cancelled commit may have
     /// landed).
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(conn) = self.conn.take() else {
             return;
         };
         if !self.began {
@@ -173,7 +173,7 @@ impl Drop for WriteTx {
                 rt.spawn(reset_writer(conn));
             }
             // No runtime (process exit): closing the connection rolls back.
-            Err(_) => conn.close_on_drop(),
+            Err(_) => conn.discard(),
         }
     }
 }
@@ -182,13 +182,13 @@ impl Drop for WriteTx {
 /// SQLite may already have rolled back by itself (`ROLLBACK` then says "no transaction is
 /// active", which is the state we want); any other failure closes the connection so a fresh
 /// one replaces it.
-async fn reset_writer(mut conn: PoolConnection<Sqlite>) {
+async fn reset_writer(mut conn: WriterConn) {
     match sqlx::query::<Sqlite>("ROLLBACK").execute(&mut *conn).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("no transaction is active") => {}
         Err(e) => {
             tracing::warn!(error = %e, "rollback failed; replacing the writer connection");
-            conn.close_on_drop();
+            conn.discard();
         }
     }
 }

@@ -1,0 +1,94 @@
+//! The store's own connections ([`super::connections`]): what the sqlx pool did for us and they
+//! must still do: one writer at a time, a discarded writer replaced, at most `READERS` readers
+//! reused in turn, closed connections refused.
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+
+use super::connections::{Readers, Writer, READERS};
+
+fn opts(dir: &tempfile::TempDir) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(dir.path().join("t.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+}
+
+async fn one(conn: &mut sqlx::SqliteConnection, sql: &str) -> i64 {
+    let (v,): (i64,) = sqlx::query_as(sql).fetch_one(conn).await.unwrap();
+    v
+}
+
+#[tokio::test]
+async fn the_writer_is_lent_to_one_borrower_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::open(opts(&dir)).await.unwrap();
+    let first = writer.acquire().await.unwrap();
+    let second = tokio::time::timeout(Duration::from_millis(50), writer.acquire()).await;
+    assert!(second.is_err(), "a second borrower must wait");
+    drop(first);
+    let mut again = writer.acquire().await.unwrap();
+    assert_eq!(one(&mut again, "SELECT 1").await, 1);
+}
+
+#[tokio::test]
+async fn a_discarded_writer_is_replaced_by_a_fresh_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::open(opts(&dir)).await.unwrap();
+    let mut conn = writer.acquire().await.unwrap();
+    sqlx::query("CREATE TABLE t (x INTEGER)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // Left inside a transaction, as a failed rollback would leave it.
+    sqlx::query("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    conn.discard();
+    let mut fresh = writer.acquire().await.unwrap();
+    // In autocommit again, and the abandoned insert was rolled back.
+    assert_eq!(one(&mut fresh, "SELECT COUNT(*) FROM t").await, 0);
+    sqlx::query("BEGIN IMMEDIATE; INSERT INTO t VALUES (2); COMMIT")
+        .execute(&mut *fresh)
+        .await
+        .unwrap();
+    assert_eq!(one(&mut fresh, "SELECT COUNT(*) FROM t").await, 1);
+}
+
+#[tokio::test]
+async fn readers_are_bounded_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::open(opts(&dir)).await.unwrap();
+    let readers = Readers::open(opts(&dir).read_only(true)).await.unwrap();
+    let mut lent = Vec::new();
+    for _ in 0..READERS {
+        lent.push(readers.acquire().await.unwrap());
+    }
+    let extra = tokio::time::timeout(Duration::from_millis(50), readers.acquire()).await;
+    assert!(extra.is_err(), "no more than READERS connections are lent");
+    lent.pop();
+    let mut back = readers.acquire().await.unwrap();
+    assert_eq!(one(&mut back, "SELECT 1").await, 1);
+    drop(back);
+    drop(lent);
+    readers.close().await;
+    writer.close().await;
+}
+
+#[tokio::test]
+async fn closed_connections_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::open(opts(&dir)).await.unwrap();
+    let readers = Readers::open(opts(&dir).read_only(true)).await.unwrap();
+    readers.close().await;
+    writer.close().await;
+    assert!(matches!(
+        readers.acquire().await.err(),
+        Some(sqlx::Error::PoolClosed)
+    ));
+    assert!(matches!(
+        writer.acquire().await.err(),
+        Some(sqlx::Error::PoolClosed)
+    ));
+}
