@@ -2,18 +2,20 @@
 //! its operation are stored in one transaction, then the provisioner is woken and the scoring
 //! caches are invalidated.
 //!
-//! Operations that only change stored documents (endpoint provisioning, `Done`) and are due at
-//! once (`--provisioning-delay 0s`, the default) are written already `Succeeded` in that same
-//! transaction: nobody could observe them `InProgress` (every request settles due operations
-//! first, SPEC §3), and it saves the provisioner's second transaction and the first poll's wait
-//! for it (bench/ANALYSIS.md). The PUT's own answer still shows `Creating`/`Updating`.
+//! Operations that are due at once (`--provisioning-delay 0s`, the default) and need nothing
+//! from the background (endpoint provisioning, `Done`, a mock deployment's provisioning,
+//! `provision::immediate`) are written already ended in that same transaction: nobody could
+//! observe them `InProgress` (every request settles due operations first, SPEC §3), and it saves
+//! the provisioner's second transaction and the first poll's wait for it (bench/ANALYSIS.md).
+//! The PUT's own answer still shows `Creating`/`Updating`.
 use std::any::Any;
 
 use serde::Serialize;
 
 use crate::app::AppState;
 use crate::domain::{
-    arm_time, OnlineEndpoint, OperationRef, ProvisioningState, ResourceId, ResourceKind, Workspace,
+    arm_time, OnlineDeployment, OnlineEndpoint, OperationRef, ProvisioningState, ResourceId,
+    ResourceKind, Workspace,
 };
 use crate::error::ArmResult;
 use crate::lro::{self, Action};
@@ -135,29 +137,51 @@ pub async fn save_with_named_op<T: Stored>(
     let mut op = state
         .lro
         .new_operation_named(name, id.as_str(), &action, location, now);
-    let done = op.due_at_ms <= now.timestamp_millis()
+    let due = op.due_at_ms <= now.timestamp_millis();
+    let done = due
         && matches!(
             (&action, kind),
             (Action::Done | Action::OutboundRule { .. }, _)
                 | (Action::ProvisionEndpoint, ResourceKind::OnlineEndpoint)
         );
-    let mut tx = state.store.begin().await?;
+    let deployment = match (doc as &dyn Any).downcast_ref::<OnlineDeployment>() {
+        Some(d) if due && action == Action::ProvisionDeployment => {
+            super::provision::immediate(state, id, d).await?
+        }
+        _ => None,
+    };
     let endpoint = (doc as &dyn Any).downcast_ref::<OnlineEndpoint>();
-    match endpoint {
-        Some(ep) if done && action == Action::ProvisionEndpoint => {
+    let mut tx = state.store.begin().await?;
+    let mut failure = None;
+    let ended = match (endpoint, deployment) {
+        (Some(ep), _) if done && action == Action::ProvisionEndpoint => {
             let mut ep = ep.clone();
             ep.provisioning_state = ProvisioningState::Succeeded;
             resources::put_counted_in(&mut tx, (id, kind, parent), &ep).await?;
+            true
         }
-        _ => resources::put_counted_in(&mut tx, (id, kind, parent), doc).await?,
-    }
-    if done {
-        op.status = lro::SUCCEEDED.into();
+        (_, Some(provisioned)) => {
+            failure = provisioned.queue_in(&mut tx, (id, parent)).await?;
+            true
+        }
+        _ => {
+            resources::put_counted_in(&mut tx, (id, kind, parent), doc).await?;
+            done
+        }
+    };
+    if ended {
+        op.status = match failure {
+            None => lro::SUCCEEDED.into(),
+            Some(ref f) => {
+                op.error = serde_json::to_string(f).ok();
+                lro::FAILED.into()
+            }
+        };
         op.ended_at = Some(arm_time(now));
     }
     operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
-    if !done {
+    if !ended {
         scheduled(state, &op);
     }
     Ok(op)

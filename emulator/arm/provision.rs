@@ -7,7 +7,9 @@
 //! quota (CP-8 counts only deployments that did not fail), so deleting it is all that is left.
 //!
 //! Operations complete lazily (any request first settles what is due, so the SDK's immediate
-//! first poll already sees `Succeeded` with the default zero delay) and in the background.
+//! first poll already sees `Succeeded` with the default zero delay) and in the background; a
+//! mock deployment whose operation is due at once is provisioned before its PUT commits
+//! ([`immediate`], the same rules and writes in the PUT's transaction).
 //! At start-up, operations interrupted by a crash are completed the same way (they resume).
 use crate::app::AppState;
 use crate::domain::{
@@ -188,6 +190,21 @@ fn record_outcome(
     });
 }
 
+/// The workspace (id and document) deployment `id` belongs to; `None` once it is gone.
+pub(super) async fn workspace_of(
+    state: &AppState,
+    id: &ResourceId,
+) -> ArmResult<Option<(ResourceId, Workspace)>> {
+    let Some(ws_id) = id.parent().and_then(|ep| ep.parent()) else {
+        return Ok(None);
+    };
+    let ws = state.store.get(&ws_id).await?;
+    Ok(match ws {
+        Some(row) => Some((ws_id, row.doc::<Workspace>()?)),
+        None => None,
+    })
+}
+
 /// Completes a deployment create/update. A failure ends the operation `Failed` with the error in
 /// its monitor, the deployment `Failed` (deletable, holding no quota) and without ISO-14
 /// connections; success adds the ISO-14 connections of a legacy egress-disabled deployment.
@@ -196,16 +213,7 @@ async fn finish_deployment(state: &AppState, id: &ResourceId, op: &OperationRow)
         return finish_plain(state, op, None).await;
     };
     let mut d: OnlineDeployment = row.doc()?;
-    let Some(ws_id) = id.parent().and_then(|ep| ep.parent()) else {
-        return finish_plain(state, op, None).await;
-    };
-    let Some(ws) = state
-        .store
-        .get(&ws_id)
-        .await?
-        .map(|r| r.doc::<Workspace>())
-        .transpose()?
-    else {
+    let Some((ws_id, ws)) = workspace_of(state, id).await? else {
         return finish_plain(state, op, None).await;
     };
     let failure = decide(state, id, &ws_id, &ws, &d).await?;
@@ -251,8 +259,6 @@ pub(super) async fn write_outcome(
     let now = chrono::Utc::now();
     let runtime = crate::runtime::RuntimeKind::of(d, state.config.runtime_default());
     record_outcome(d, id, failure.as_ref(), (runtime, now));
-    let egress = d.egress_public_network_access;
-    let mode = ws.managed_network.isolation_mode;
     let stale = if failure.is_some() {
         super::legacy_connections::owned(state, id).await?
     } else {
@@ -260,17 +266,117 @@ pub(super) async fn write_outcome(
     };
     let mut tx = state.store.begin().await?;
     let parent = parent.map(|p| ResourceId::from_string(p.to_string()));
-    let target = (id, ResourceKind::OnlineDeployment, parent.as_ref());
-    resources::put_counted_in(&mut tx, target, &*d).await?;
-    if failure.is_none() && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
-        super::legacy_connections::create(&mut tx, (ws_id, ws), id, now).await?;
-    }
-    for pec in &stale {
-        resources::delete_in(&mut tx, pec).await?;
-    }
+    let outcome = Outcome {
+        doc: d,
+        ws: (ws_id, ws),
+        succeeded: failure.is_none(),
+        stale: &stale,
+        now,
+    };
+    queue_outcome(&mut tx, (id, parent.as_ref()), outcome).await?;
     if let Some(op) = op {
         mark(&mut tx, op, failure).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// What a provisioning outcome writes besides the operation's end.
+struct Outcome<'a> {
+    doc: &'a OnlineDeployment,
+    ws: (&'a ResourceId, &'a Workspace),
+    succeeded: bool,
+    /// The ISO-14 connections a failed deployment gives up.
+    stale: &'a [ResourceId],
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+async fn queue_outcome(
+    tx: &mut crate::store::WriteTx,
+    (id, parent): (&ResourceId, Option<&ResourceId>),
+    o: Outcome<'_>,
+) -> ArmResult<()> {
+    let target = (id, ResourceKind::OnlineDeployment, parent);
+    resources::put_counted_in(tx, target, o.doc).await?;
+    let (egress, mode) = (
+        o.doc.egress_public_network_access,
+        o.ws.1.managed_network.isolation_mode,
+    );
+    if o.succeeded && rules::legacy_egress::iso_14_needs_private_endpoints(egress, mode) {
+        super::legacy_connections::create(tx, o.ws, id, o.now).await?;
+    }
+    for pec in o.stale {
+        resources::delete_in(tx, pec).await?;
+    }
+    Ok(())
+}
+
+/// A deployment create/update provisioned in its PUT's own transaction: what
+/// [`finish_deployment`] would have written when the provisioner ran (see [`immediate`]).
+pub(super) struct Immediate {
+    doc: OnlineDeployment,
+    ws_id: ResourceId,
+    ws: Workspace,
+    failure: Option<Failure>,
+    stale: Vec<ResourceId>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Provisions `d` now, before its PUT commits, when nothing is left for the background: the
+/// operation is due at once (`--provisioning-delay 0s`, not parked) and the deployment runs in
+/// the mock runtime (the python runtime starts in the background, `provision_python`). Nobody
+/// could observe the difference (every request settles due operations first, SPEC §3, so the
+/// first poll read the outcome either way); it saves the provisioner's wake-up, its three
+/// statements and second commit (bench/ANALYSIS.md, issue 14). `None`: provision as usual.
+pub(super) async fn immediate(
+    state: &AppState,
+    id: &ResourceId,
+    d: &OnlineDeployment,
+) -> ArmResult<Option<Immediate>> {
+    let runtime = crate::runtime::RuntimeKind::of(d, state.config.runtime_default());
+    if runtime != crate::runtime::RuntimeKind::Mock {
+        return Ok(None);
+    }
+    let Some((ws_id, ws)) = workspace_of(state, id).await? else {
+        return Ok(None);
+    };
+    let failure = decide(state, id, &ws_id, &ws, d).await?;
+    let now = chrono::Utc::now();
+    let mut doc = d.clone();
+    record_outcome(&mut doc, id, failure.as_ref(), (runtime, now));
+    let stale = if failure.is_some() {
+        super::legacy_connections::owned(state, id).await?
+    } else {
+        // As `finish_deployment`: the runtime is up before the outcome is stored.
+        state.runtimes.start(id.as_str(), &doc);
+        Vec::new()
+    };
+    Ok(Some(Immediate {
+        doc,
+        ws_id,
+        ws,
+        failure,
+        stale,
+        now,
+    }))
+}
+
+impl Immediate {
+    /// Queues the outcome in `tx` (the PUT's transaction); returns the failure that ends the
+    /// operation (`None`: `Succeeded`).
+    pub(super) async fn queue_in(
+        self,
+        tx: &mut crate::store::WriteTx,
+        target: (&ResourceId, Option<&ResourceId>),
+    ) -> ArmResult<Option<Failure>> {
+        let outcome = Outcome {
+            doc: &self.doc,
+            ws: (&self.ws_id, &self.ws),
+            succeeded: self.failure.is_none(),
+            stale: &self.stale,
+            now: self.now,
+        };
+        queue_outcome(tx, target, outcome).await?;
+        Ok(self.failure)
+    }
 }

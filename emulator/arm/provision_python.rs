@@ -112,16 +112,7 @@ async fn start(state: &State, id: &str, op_id: Option<&str>) -> ArmResult<()> {
         return Ok(());
     };
     let mut d: OnlineDeployment = row.doc()?;
-    let Some(ws_id) = id.parent().and_then(|e| e.parent()) else {
-        return Ok(());
-    };
-    let Some(ws) = state
-        .store
-        .get(&ws_id)
-        .await?
-        .map(|r| r.doc::<Workspace>())
-        .transpose()?
-    else {
+    let Some((ws_id, ws)) = super::provision::workspace_of(state, &id).await? else {
         return Ok(());
     };
     let failure = match launch(state, &id, &d, &ws).await {
