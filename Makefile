@@ -44,9 +44,14 @@ contract-test: build
 replay-test: build
 	bash tests/replay/run.sh
 
+# --strip changes cargo's fingerprint, so a dev-profile build with it relinks target/debug/amlite
+# while the other suites run that file (CI stop 26: a suite found it missing mid-relink). Only the
+# release wheel is stripped; the dev wheel reuses the binary as built.
+WHEEL_STRIP := $(if $(filter release,$(PROFILE)),--strip,)
+
 wheel: build
 	@bash -c 'source tests/lib.sh && REPO=$(CURDIR) ensure_venv $(CURDIR)/.venv-wheel tests/wheel/requirements-build.txt'
-	$(CURDIR)/.venv-wheel/bin/maturin build --profile $(PROFILE) --strip --out target/wheels
+	$(CURDIR)/.venv-wheel/bin/maturin build --profile $(PROFILE) $(WHEEL_STRIP) --out target/wheels
 
 wheel-test: build
 	bash tests/wheel/run.sh

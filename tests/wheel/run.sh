@@ -17,7 +17,16 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 t0="$(now)"
+# The other suites run target/debug/amlite while this one builds: the wheel build must leave that
+# file alone (a relink replaces it, and a server started in that instant finds no binary).
+bin="$REPO/target/debug/amlite"
+before="$(stat -c %i "$bin" 2>/dev/null || echo none)"
 make -C "$REPO" --no-print-directory wheel >/dev/null
+after="$(stat -c %i "$bin" 2>/dev/null || echo none)"
+if [[ "$before" != "$after" ]]; then
+  echo "wheel: make wheel replaced $bin (inode $before -> $after); suites running beside it can find it missing" >&2
+  exit 1
+fi
 wheel="$(ls -t "$REPO"/target/wheels/amlite-*.whl | head -1)"
 t1="$(now)"
 
