@@ -1,6 +1,6 @@
 //! The store's own connections ([`super::connections`]): what the sqlx pool did for us and they
 //! must still do: one writer at a time, a discarded writer replaced, at most `READERS` readers
-//! reused in turn, closed connections refused.
+//! reused in turn, closed connections refused. And what the schema's indexes must still serve.
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
@@ -91,4 +91,52 @@ async fn closed_connections_are_refused() {
         writer.acquire().await.err(),
         Some(sqlx::Error::PoolClosed)
     ));
+}
+
+/// Migration 0007: the queries that read operations by status still find them through an index
+/// (no scan that grows with every operation ever written); parent lookups keep theirs.
+#[tokio::test]
+async fn status_and_parent_queries_use_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = super::Store::open(Some(&dir.path().join("p.db")))
+        .await
+        .unwrap();
+    let plans = [
+        (
+            "SELECT id FROM operations WHERE status = 'InProgress' AND due_at_ms <= 1 \
+             ORDER BY due_at_ms, rowid",
+            "operations_in_progress",
+        ),
+        (
+            "SELECT MIN(due_at_ms) FROM operations WHERE status = 'InProgress' AND due_at_ms < 1",
+            "operations_in_progress",
+        ),
+        (
+            "SELECT COUNT(*) FROM operations WHERE resource_id = 'x' AND status = 'InProgress'",
+            "operations_in_progress_by_resource",
+        ),
+        (
+            "SELECT id FROM resources WHERE parent_id = 'p' AND kind = 'k' ORDER BY seq",
+            "resources_by_parent_seq",
+        ),
+        (
+            "DELETE FROM resources WHERE parent_id = 'p'",
+            "resources_by_parent_seq",
+        ),
+    ];
+    let mut conn = store.writer().await.unwrap();
+    for (sql, index) in plans {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        let plan: Vec<String> = rows.into_iter().map(|r| r.3).collect();
+        assert!(
+            plan.iter().any(|p| p.contains(index)) && !plan.iter().any(|p| p.starts_with("SCAN")),
+            "{sql}: {plan:?}"
+        );
+    }
+    drop(conn);
+    store.close().await;
 }

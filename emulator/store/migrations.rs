@@ -33,6 +33,10 @@ const FILES: &[(&str, &str)] = &[
         "0006_usage_and_paging.sql",
         include_str!("../../migrations/0006_usage_and_paging.sql"),
     ),
+    (
+        "0007_fewer_index_pages.sql",
+        include_str!("../../migrations/0007_fewer_index_pages.sql"),
+    ),
 ];
 
 /// The embedded migrations as sqlx's resolver reads a folder: `{version}_{description}.sql`,
