@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, MutexGuard};
 
-use super::read_cache::{Cache, MAX_ENTRIES};
+use super::read_cache::Cache;
 use super::Row;
 
 /// A shared string: the lower-cased id is the key of its entry and the value of every list it
@@ -221,13 +221,14 @@ pub(super) fn put_row(
             body: row.body.clone(),
             ..old.clone()
         }),
-        // A new row is cached only while there is room: filling a world of 10,000 endpoints must
-        // not push out the rows every request reads (those come back on their next read).
-        _ if index.valid && !existed && rows.1.len() < MAX_ENTRIES => Some(row.clone()),
+        // A new row's columns are as sent; the cache evicts what was least recently used.
+        _ if index.valid && !existed => Some(row.clone()),
         _ => None,
     };
     match stored {
-        Some(r) => insert_bounded(&mut rows.1, key, Some(r)),
+        Some(r) => {
+            rows.1.insert(key, Some(r));
+        }
         None => {
             rows.1.remove(&key);
         }
@@ -257,21 +258,9 @@ pub(super) fn delete_rows(
         }
         index.remove(&key);
         if index.valid {
-            insert_bounded(&mut rows.1, key, None);
+            rows.1.insert(key, None);
         } else {
             rows.1.remove(&key);
         }
     }
-}
-
-/// Inserts, first evicting one arbitrary entry when the cache is full (the hash order makes it
-/// a random one): a full cache keeps most of what is hot, where starting over would make the
-/// workspace and endpoint rows every write reads miss again (issue 14's 10,000-endpoint row).
-pub(super) fn insert_bounded<V>(map: &mut HashMap<String, V>, key: String, value: V) {
-    if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
-        if let Some(victim) = map.keys().next().cloned() {
-            map.remove(&victim);
-        }
-    }
-    map.insert(key, value);
 }

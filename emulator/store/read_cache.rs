@@ -21,18 +21,18 @@
 //! started by the next casing lookup once the server asked for the index) has replaced it.
 //!
 //! Must not depend on anything outside `store/`.
-use std::collections::HashMap;
+use hashlink::LruCache;
 
 pub use super::index::IndexRow;
-use super::index::{delete_rows, insert_bounded, put_row, Index};
+use super::index::{delete_rows, put_row, Index};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{OperationRow, Row};
 
 /// Cached rows and operations kept, each map (ids are caller-chosen; 2,048 endpoint documents are
-/// ~4 MiB of issue 14's 60 MiB budget at 10,000 endpoints); a full map evicts one entry per
-/// insert. The id index is not bounded: it holds what the database holds.
+/// ~4 MiB of issue 14's 60 MiB budget at 10,000 endpoints); a full map evicts the entry least
+/// recently read or written. The id index is not bounded: it holds what the database holds.
 pub(super) const MAX_ENTRIES: usize = 2_048;
 
 /// What one statement of a write transaction did to what this module keeps.
@@ -64,7 +64,34 @@ pub enum Change {
     Operation(String),
 }
 
-pub(super) type Cache<V> = (u64, HashMap<String, Option<V>>);
+/// `(generation, lower-cased key → the value or None)`, least recently used first. Every
+/// request reads its workspace and endpoint rows, so they stay while a world of 10,000 endpoints
+/// is written past them, and the row a request just wrote is there for the next one (issue 14:
+/// a deployment PUT read its newest sibling from SQLite once the map was full).
+pub(super) type Cache<V> = (u64, Lru<V>);
+
+/// A bounded least-recently-used map of [`MAX_ENTRIES`].
+#[derive(Debug)]
+pub(super) struct Lru<V>(LruCache<String, Option<V>>);
+
+impl<V> Default for Lru<V> {
+    fn default() -> Self {
+        Self(LruCache::new(MAX_ENTRIES))
+    }
+}
+
+impl<V> std::ops::Deref for Lru<V> {
+    type Target = LruCache<String, Option<V>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<V> std::ops::DerefMut for Lru<V> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -122,7 +149,7 @@ impl ReadCache {
                 Change::Put(row, usage) => put_row(&mut index, &mut rows, row, usage),
                 Change::Delete(id) => delete_rows(&mut index, &mut rows, id),
                 Change::NewOperation(op) => {
-                    insert_bounded(&mut ops.1, op.id.clone(), Some(op.clone()))
+                    ops.1.insert(op.id.clone(), Some(op.clone()));
                 }
                 Change::EndOperation {
                     id,
@@ -280,7 +307,7 @@ impl ReadCache {
             }
         }
         let now = self.generation();
-        let map = self.rows.lock().ok()?;
+        let mut map = self.rows.lock().ok()?;
         if map.0 != now {
             return None;
         }
@@ -295,7 +322,7 @@ impl ReadCache {
     /// The cached answer of `Store::operation(id)`: `Some(None)` is a cached "does not exist".
     pub fn lookup_operation(&self, id: &str) -> Option<Option<OperationRow>> {
         let now = self.generation();
-        let map = self.operations.lock().ok()?;
+        let mut map = self.operations.lock().ok()?;
         if map.0 != now {
             return None;
         }
@@ -320,7 +347,7 @@ impl ReadCache {
             map.0 = seen;
             map.1.clear();
         }
-        insert_bounded(&mut map.1, key, value.clone());
+        map.1.insert(key, value.clone());
     }
 }
 

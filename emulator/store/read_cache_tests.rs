@@ -180,3 +180,22 @@ fn children_names_and_usage_totals_follow_puts_and_cascading_deletes() {
     c.bump();
     assert_eq!(c.totals("dep", "s/eastus"), None);
 }
+
+/// Issue 14's 10,000-endpoint row: once the row cache is full, the rows every request reads stay
+/// (they are read between writes) and the row a request just wrote is cached for the next one
+/// (a deployment PUT reads its newest sibling). Fails with the map that cached a new row only
+/// while it had room.
+#[test]
+fn a_full_row_cache_keeps_the_rows_read_and_the_row_just_written() {
+    let c = built(&[("/w", None)]);
+    let seen = c.generation();
+    c.fill_row(seen, "/w", &Some(row("/w", None, "workspace")));
+    for i in 0..3 * MAX_ENTRIES {
+        c.advance(&[put(row(&format!("/w/e{i}"), Some("/w"), "{}"))]);
+        assert!(c.lookup_row("/w").is_some_and(|r| r.is_some()), "after {i}");
+    }
+    let newest = format!("/w/e{}", 3 * MAX_ENTRIES - 1);
+    assert_eq!(c.lookup_row(&newest).unwrap().unwrap().id, newest);
+    // The oldest written rows went (never read since), and are read from SQLite again.
+    assert_eq!(c.lookup_row("/w/e0"), None);
+}
