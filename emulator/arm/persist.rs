@@ -144,16 +144,19 @@ pub async fn save_with_named_op<T: Stored>(
             (Action::Done | Action::OutboundRule { .. }, _)
                 | (Action::ProvisionEndpoint, ResourceKind::OnlineEndpoint)
         );
+    let endpoint = (doc as &dyn Any).downcast_ref::<OnlineEndpoint>();
+    let mut tx = state.store.begin().await?;
+    // Decided while this request holds the writer: no other write (a concurrent PUT of the same
+    // deployment, a workspace change) can commit between the provisioning rules' reads and this
+    // commit, which the background provisioner's one-operation-in-flight index used to ensure.
     let deployment = match (doc as &dyn Any).downcast_ref::<OnlineDeployment>() {
         Some(d) if due && action == Action::ProvisionDeployment => {
             super::provision::immediate(state, id, d).await?
         }
         _ => None,
     };
-    let endpoint = (doc as &dyn Any).downcast_ref::<OnlineEndpoint>();
-    let mut tx = state.store.begin().await?;
     let mut failure = None;
-    let ended = match (endpoint, deployment) {
+    let ended = match (endpoint, &deployment) {
         (Some(ep), _) if done && action == Action::ProvisionEndpoint => {
             let mut ep = ep.clone();
             ep.provisioning_state = ProvisioningState::Succeeded;
@@ -181,6 +184,9 @@ pub async fn save_with_named_op<T: Stored>(
     }
     operations::insert_in(&mut tx, &op).await?;
     tx.commit().await?;
+    if let Some(provisioned) = &deployment {
+        provisioned.start_runtime(state, id);
+    }
     if !ended {
         scheduled(state, &op);
     }

@@ -347,8 +347,6 @@ pub(super) async fn immediate(
     let stale = if failure.is_some() {
         super::legacy_connections::owned(state, id).await?
     } else {
-        // As `finish_deployment`: the runtime is up before the outcome is stored.
-        state.runtimes.start(id.as_str(), &doc);
         Vec::new()
     };
     Ok(Some(Immediate {
@@ -362,10 +360,19 @@ pub(super) async fn immediate(
 }
 
 impl Immediate {
+    /// After the PUT committed, the mock runtime of a deployment that succeeded starts (for the
+    /// mock that is its `getLogs` line): a commit that failed, a disk full or a cancelled
+    /// request, leaves no start of a version that was never stored.
+    pub(super) fn start_runtime(&self, state: &AppState, id: &ResourceId) {
+        if self.failure.is_none() {
+            state.runtimes.start(id.as_str(), &self.doc);
+        }
+    }
+
     /// Queues the outcome in `tx` (the PUT's transaction); returns the failure that ends the
     /// operation (`None`: `Succeeded`).
     pub(super) async fn queue_in(
-        self,
+        &self,
         tx: &mut crate::store::WriteTx,
         target: (&ResourceId, Option<&ResourceId>),
     ) -> ArmResult<Option<Failure>> {
@@ -377,6 +384,6 @@ impl Immediate {
             now: self.now,
         };
         queue_outcome(tx, target, outcome).await?;
-        Ok(self.failure)
+        Ok(self.failure.clone())
     }
 }

@@ -1,6 +1,7 @@
 //! The store's own connections ([`super::connections`]): what the sqlx pool did for us and they
 //! must still do: one writer at a time, a discarded writer replaced, at most `READERS` readers
-//! reused in turn, closed connections refused. And what the schema's indexes must still serve.
+//! reused in turn, closed connections refused; a write cancelled while SQLite runs it leaves
+//! the read cache agreeing with the database. And what the schema's indexes must still serve.
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
@@ -138,5 +139,58 @@ async fn status_and_parent_queries_use_indexes() {
         );
     }
     drop(conn);
+    store.close().await;
+}
+
+/// A request cancelled while its DELETE runs on SQLite's thread (a client that hung up): the
+/// delete lands, and the row it removed is not served from the read cache afterwards. Without
+/// `write::Sent` the writer was free at once and the cache kept the row.
+#[tokio::test]
+async fn a_cancelled_delete_leaves_no_cached_row() {
+    use crate::domain::{ResourceId, ResourceKind};
+    use sqlx::ConnectOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let store = super::Store::open(Some(&dir.path().join("c.db")))
+        .await
+        .unwrap();
+    let id = ResourceId::from_string("/subscriptions/s/resourceGroups/g".into());
+    store
+        .put(
+            &id,
+            ResourceKind::ResourceGroup,
+            None,
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert!(store.get(&id).await.unwrap().is_some(), "read and cached");
+    // Another process holds the write lock, so the DELETE waits inside SQLite (busy timeout):
+    // one poll sends it to the connection's thread, then the request is gone.
+    let mut other = SqliteConnectOptions::new()
+        .filename(dir.path().join("c.db"))
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let mut delete = Box::pin(store.delete(&id));
+    assert!(futures::poll!(delete.as_mut()).is_pending());
+    drop(delete);
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    // Whatever still holds the writer finishes first.
+    let mut writer = store.writer().await.unwrap();
+    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM resources WHERE id = ?")
+        .bind(id.as_str())
+        .fetch_one(&mut *writer)
+        .await
+        .unwrap();
+    drop(writer);
+    assert_eq!(stored, 0, "the cancelled DELETE ran");
+    assert!(
+        store.get(&id).await.unwrap().is_none(),
+        "served from the cache"
+    );
     store.close().await;
 }

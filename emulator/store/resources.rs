@@ -299,11 +299,12 @@ impl Store {
     /// Deletes a resource and (by cascade) its children, in one autocommit statement. Returns
     /// whether it existed.
     pub async fn delete(&self, id: &ResourceId) -> Result<bool, sqlx::Error> {
-        let mut conn = self.writer().await?;
+        let mut sent = super::write::Sent::new(self.writer().await?, self.cache.clone());
         let r = sqlx::query::<sqlx::Sqlite>("DELETE FROM resources WHERE id = ?")
             .bind(id.as_str())
-            .execute(&mut *conn)
+            .execute(sent.conn())
             .await;
+        let conn = sent.done();
         // Before the writer is lent again: writes and cache updates stay in order.
         match &r {
             Ok(_) => self

@@ -170,7 +170,7 @@ impl Drop for WriteTx {
         self.cache.advance(&[Change::Any]);
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
-                rt.spawn(reset_writer(conn));
+                rt.spawn(reset_writer(conn, self.cache.clone()));
             }
             // No runtime (process exit): closing the connection rolls back.
             Err(_) => conn.discard(),
@@ -182,13 +182,82 @@ impl Drop for WriteTx {
 /// SQLite may already have rolled back by itself (`ROLLBACK` then says "no transaction is
 /// active", which is the state we want); any other failure closes the connection so a fresh
 /// one replaces it.
-async fn reset_writer(mut conn: WriterConn) {
+///
+/// The read cache forgets again once the `ROLLBACK` has run: a batch abandoned mid-`COMMIT` may
+/// still have been committing on SQLite's thread when `Drop` advanced the generation, and a read
+/// in between could have cached the state from before it.
+async fn reset_writer(mut conn: WriterConn, cache: Arc<ReadCache>) {
     match sqlx::query::<Sqlite>("ROLLBACK").execute(&mut *conn).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("no transaction is active") => {}
         Err(e) => {
             tracing::warn!(error = %e, "rollback failed; replacing the writer connection");
             conn.discard();
+            cache.advance(&[Change::Any]);
+            return;
+        }
+    }
+    cache.advance(&[Change::Any]);
+    drop(conn);
+}
+
+/// A writer connection with an autocommit statement in flight on it. Dropped before
+/// [`Sent::done`] (the request was cancelled while SQLite ran the statement), it keeps the
+/// writer until the statement has finished (the connection's thread runs commands in order, so
+/// a `SELECT 1` after it is a barrier), then makes the read cache forget: the statement's change
+/// is not known, and the cache must not keep what it changed (a row a cancelled DELETE removed).
+pub(super) struct Sent {
+    conn: Option<WriterConn>,
+    cache: Arc<ReadCache>,
+}
+
+impl Sent {
+    pub(super) fn new(conn: WriterConn, cache: Arc<ReadCache>) -> Self {
+        Sent {
+            conn: Some(conn),
+            cache,
+        }
+    }
+
+    /// The connection, to run the statement on.
+    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
+        // Invariant: only `done` and `drop` take it.
+        self.conn
+            .as_mut()
+            .expect("a Sent holds its connection until done")
+    }
+
+    /// The statement returned: the caller tells the cache what it did, then the writer is free.
+    pub(super) fn done(mut self) -> WriterConn {
+        self.conn
+            .take()
+            .expect("a Sent holds its connection until done")
+    }
+}
+
+impl Drop for Sent {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        let cache = self.cache.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if sqlx::query::<Sqlite>("SELECT 1")
+                        .execute(&mut *conn)
+                        .await
+                        .is_err()
+                    {
+                        conn.discard();
+                    }
+                    cache.advance(&[Change::Any]);
+                });
+            }
+            Err(_) => {
+                conn.discard();
+                cache.advance(&[Change::Any]);
+            }
         }
     }
 }

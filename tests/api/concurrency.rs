@@ -303,3 +303,52 @@ async fn the_read_cache_agrees_with_the_database_after_concurrent_writes() {
         assert_eq!((r.status, text(&app, &r)), (status, body), "GET {p}");
     }
 }
+
+/// A zero-delay mock deployment is provisioned in its PUT's transaction: its runtime starts only
+/// once that transaction committed. Here another process holds the database's write lock past
+/// the busy timeout, the update's commit fails (503), and the runtime's log (`getLogs`) shows no
+/// start of the scoring script that was never stored. It did before the fix: the start came
+/// before the commit.
+#[tokio::test]
+async fn a_deployment_update_that_fails_to_commit_starts_no_runtime() {
+    use sqlx::{ConnectOptions, Connection};
+    let app = TestApp::spawn_with(|c| c.in_memory = false).await;
+    app.create_endpoint("ep-commit", json!({})).await;
+    app.create_deployment("ep-commit", "blue", json!({}), 1)
+        .await;
+    let id = format!("{}/deployments/blue", app.ep_path("ep-commit"));
+    let started = |script: &str| {
+        app.state
+            .runtimes
+            .logs(&id)
+            .iter()
+            .any(|l| l.contains("mock runtime started") && l.contains(script))
+    };
+    assert!(started("score.py"), "{:?}", app.state.runtimes.logs(&id));
+
+    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(app.data_dir().join("amlite.db"))
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let body = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 },
+        "properties": { "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+            "model": format!("{}/models/m/versions/1", app.ws_path()),
+            "codeConfiguration": { "codeId": format!("{}/codes/c/versions/1", app.ws_path()), "scoringScript": "other.py" },
+            "environmentId": format!("{}/environments/e/versions/1", app.ws_path()) } });
+    let r = app.put(&id, body).await;
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert!(!started("other.py"), "{:?}", app.state.runtimes.logs(&id));
+    let stored = app.get(&id).await;
+    assert!(
+        stored.text.contains("score.py") && !stored.text.contains("other.py"),
+        "{}",
+        stored.text
+    );
+}
