@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import arm
+from moto_flow import RawSequence
 from common import (Amlite, BenchError, free_port, median, rss_kib, stop_process, tls_context,
                     wait_first_response)
 
@@ -50,8 +51,10 @@ def _startup_runs(cmd_for_port, runs: int, path: str, cert: Optional[Path], out_
     return {"startup_ms": times, "median_ms": median(times), "idle_kib": rss}
 
 
-def moto(out: Path, cfg: dict) -> dict:
-    """moto_server start-up, idle RSS, and the SageMaker sequence (boto3 and raw HTTP)."""
+def moto(out: Path, cfg: dict, binary: Optional[Path] = None) -> dict:
+    """moto_server start-up, idle RSS, and the SageMaker sequence (boto3 and raw HTTP). With
+    `binary`, the raw-HTTP rounds the ratios use run in turn with amlite's sequence
+    ([`amlite_sequence`]), and `amlite_sequence` holds amlite's medians."""
     server = TOOLS / "venv" / "bin" / "moto_server"
     py = TOOLS / "venv" / "bin" / "python"
     if not server.exists():
@@ -72,11 +75,15 @@ def moto(out: Path, cfg: dict) -> dict:
             raise BenchError(f"moto flow failed: {flow.stderr[-1500:]}")
         data = json.loads(line[len("MOTOFLOW "):])
         res["loaded_kib"] = rss_kib(proc.pid)
+        in_turn = amlite_sequence(binary, out, cfg, moto_port=port) if binary is not None else None
     finally:
         stop_process(proc)
     # Round 0 is a warm-up (moto loads its SageMaker backend lazily); medians use the rest.
     res["boto3_ms"] = {k: median(v[1:]) * 1000.0 for k, v in data["ops"].items() if v[1:]}
     res["raw_ms"] = {k: median(v[1:]) * 1000.0 for k, v in data["raw"].items() if v[1:]}
+    if in_turn is not None:
+        res["raw_ms"] = in_turn.pop("moto_raw_ms")
+        res["amlite_sequence"] = in_turn
     res["first_sequence_ms"] = data["ops"]["sequence"][0] * 1000.0
     res["invoke"] = data["invoke"]
     return res
@@ -99,14 +106,22 @@ def azurite(out: Path, cfg: dict, cert_dir: Path) -> dict:
     return _startup_runs(cmd, cfg["alt_startup_runs"], "/", cert, out / "azurite.log", None)
 
 
-def amlite_sequence(binary: Path, out: Path, cfg: dict) -> Dict[str, float]:
+def amlite_sequence(binary: Path, out: Path, cfg: dict, moto_port: Optional[int] = None) -> Dict[str, float]:
     """amlite's equivalent of the SageMaker sequence with a keep-alive http.client, median ms:
-    model version PUT, endpoint PUT (+poll to Succeeded), deployment PUT (+poll), GET, score."""
+    model version PUT, endpoint PUT (+poll to Succeeded), deployment PUT (+poll), GET, score.
+
+    With `moto_port`, every round of amlite's is paired with a round of moto's plain-HTTP
+    sequence, the two in alternating order, so the load of these shared cores drifts over both
+    alike (issue 14: measured one after the other, the ratios moved by a third between runs);
+    moto's medians are returned under `moto_raw_ms`."""
     a = Amlite(binary, out / "sequence", out / "sequence.log").start()
+    peer = RawSequence(moto_port, prefix="t") if moto_port is not None else None
     try:
         c, ws = a.client(), a.ws_path()
         ops: Dict[str, List[float]] = {k: [] for k in ("model", "endpoint", "deployment", "get", "score", "sequence")}
         for i in range(cfg["seq_iterations"] + 1):
+            if peer is not None and i % 2 == 0:
+                peer.round(i)
             ep = f"seq-{i}-{int(time.time() * 1000) % 100000}"
             s = time.perf_counter()
             c.ok("PUT", arm.with_api(f"{ws}/models/m{i}/versions/1"), {"properties": {
@@ -124,7 +139,14 @@ def amlite_sequence(binary: Path, out: Path, cfg: dict) -> Dict[str, float]:
             ops["score"].append(time.perf_counter() - s)
             # listKeys has no SageMaker counterpart: the sequence is the sum of the five steps.
             ops["sequence"].append(sum(ops[k][-1] for k in ("model", "endpoint", "deployment", "get", "score")))
+            if peer is not None and i % 2 == 1:
+                peer.round(i)
         c.close()
-        return {k: median(v[1:]) * 1000.0 for k, v in ops.items()}
+        res: Dict[str, object] = {k: median(v[1:]) * 1000.0 for k, v in ops.items()}
+        if peer is not None:
+            res["moto_raw_ms"] = {k: median(v[1:]) * 1000.0 for k, v in peer.ops.items() if v[1:]}
+        return res  # type: ignore[return-value]
     finally:
+        if peer is not None:
+            peer.close()
         a.stop()

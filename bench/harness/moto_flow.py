@@ -2,6 +2,9 @@
 venv (bench/requirements.txt). Prints `MOTOFLOW {...}`: per-operation client latencies in seconds
 over `iterations` rounds (fresh names each round), and what InvokeEndpoint did.
 
+The plain-HTTP rounds the moto / amlite ratios use ([`RawSequence`], standard library only) are
+imported by the harness, which runs them in turn with amlite's (alternatives.py).
+
 Usage: python moto_flow.py PORT ITERATIONS
 """
 
@@ -12,46 +15,64 @@ import json
 import sys
 import time
 
-import boto3
-from botocore.config import Config
+ROLE = "arn:aws:iam::123456789012:role/bench"
+RAW_OPS = ("CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DescribeEndpoint", "InvokeEndpoint",
+           "sequence")
 
 
-def raw_http(port: int, iterations: int, role: str) -> dict:
-    """The same sequence with a plain keep-alive http.client (the client amlite is measured with),
-    so per-operation numbers compare servers rather than boto3 against http.client."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    auth = ("AWS4-HMAC-SHA256 Credential=bench/20240101/us-east-1/sagemaker/aws4_request, "
-            "SignedHeaders=host;x-amz-date, Signature=00")
-    ops = {k: [] for k in ("CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DescribeEndpoint",
-                           "InvokeEndpoint", "sequence")}
+class RawSequence:
+    """The sequence with a plain keep-alive http.client (the client amlite is measured with), so
+    per-operation numbers compare servers rather than boto3 against http.client."""
 
-    def call(op: str, path: str, body: dict, target: bool = True) -> None:
-        h = {"Content-Type": "application/x-amz-json-1.1" if target else "application/json", "Authorization": auth}
+    def __init__(self, port: int, prefix: str = "r") -> None:
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.prefix = prefix
+        self.ops = {k: [] for k in RAW_OPS}
+        self.auth = ("AWS4-HMAC-SHA256 Credential=bench/20240101/us-east-1/sagemaker/aws4_request, "
+                     "SignedHeaders=host;x-amz-date, Signature=00")
+
+    def _call(self, op: str, path: str, body: dict, target: bool = True) -> None:
+        h = {"Content-Type": "application/x-amz-json-1.1" if target else "application/json",
+             "Authorization": self.auth}
         if target:
             h["X-Amz-Target"] = f"SageMaker.{op}"
         s = time.perf_counter()
-        c.request("POST", path, json.dumps(body), h)
-        r = c.getresponse()
+        self.c.request("POST", path, json.dumps(body), h)
+        r = self.c.getresponse()
         r.read()
-        ops[op].append(time.perf_counter() - s)
+        self.ops[op].append(time.perf_counter() - s)
         if r.status != 200:
             raise RuntimeError(f"{op} -> {r.status}")
 
-    for i in range(iterations):
-        m, cfg, ep = f"rm{i}", f"rc{i}", f"re{i}"
+    def round(self, i: int) -> None:
+        """One round with fresh names: CreateModel → CreateEndpointConfig → CreateEndpoint →
+        DescribeEndpoint → InvokeEndpoint."""
+        m, cfg, ep = f"{self.prefix}m{i}", f"{self.prefix}c{i}", f"{self.prefix}e{i}"
         t0 = time.perf_counter()
-        call("CreateModel", "/", {"ModelName": m, "ExecutionRoleArn": role, "PrimaryContainer": {"Image": "bench"}})
-        call("CreateEndpointConfig", "/", {"EndpointConfigName": cfg, "ProductionVariants": [{
+        self._call("CreateModel", "/", {"ModelName": m, "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "bench"}})
+        self._call("CreateEndpointConfig", "/", {"EndpointConfigName": cfg, "ProductionVariants": [{
             "VariantName": "blue", "ModelName": m, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]})
-        call("CreateEndpoint", "/", {"EndpointName": ep, "EndpointConfigName": cfg})
-        call("DescribeEndpoint", "/", {"EndpointName": ep})
-        call("InvokeEndpoint", f"/endpoints/{ep}/invocations", {"data": [[1, 2, 3]]}, target=False)
-        ops["sequence"].append(time.perf_counter() - t0)
-    c.close()
-    return ops
+        self._call("CreateEndpoint", "/", {"EndpointName": ep, "EndpointConfigName": cfg})
+        self._call("DescribeEndpoint", "/", {"EndpointName": ep})
+        self._call("InvokeEndpoint", f"/endpoints/{ep}/invocations", {"data": [[1, 2, 3]]}, target=False)
+        self.ops["sequence"].append(time.perf_counter() - t0)
+
+    def close(self) -> None:
+        self.c.close()
+
+
+def raw_http(port: int, iterations: int) -> dict:
+    seq = RawSequence(port)
+    for i in range(iterations):
+        seq.round(i)
+    seq.close()
+    return seq.ops
 
 
 def main() -> int:
+    import boto3
+    from botocore.config import Config
+
     port, iterations = int(sys.argv[1]), int(sys.argv[2])
     url = f"http://127.0.0.1:{port}"
     kw = dict(region_name="us-east-1", endpoint_url=url, aws_access_key_id="bench",
@@ -61,7 +82,7 @@ def main() -> int:
     ops = {k: [] for k in ("CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DescribeEndpoint",
                            "InvokeEndpoint", "sequence")}
     invoke_note = ""
-    role = "arn:aws:iam::123456789012:role/bench"
+    role = ROLE
     for i in range(iterations):
         m, cfg, ep = f"m{i}", f"c{i}", f"e{i}"
         t0 = time.perf_counter()
@@ -88,7 +109,7 @@ def main() -> int:
         except Exception as e:  # report whatever moto does, do not fail the run
             invoke_note = f"not supported: {type(e).__name__}: {str(e)[:160]}"
         ops["sequence"].append(time.perf_counter() - t0)
-    raw = raw_http(port, iterations, role)
+    raw = raw_http(port, iterations)
     print("MOTOFLOW " + json.dumps({"ops": ops, "raw": raw, "invoke": invoke_note}), flush=True)
     return 0
 
