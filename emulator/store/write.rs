@@ -168,44 +168,50 @@ impl Drop for WriteTx {
         }
         tracing::debug!("write transaction dropped after it began: the read cache forgets");
         self.cache.advance(&[Change::Any]);
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(reset_writer(conn, self.cache.clone()));
-            }
-            // No runtime (process exit): closing the connection rolls back.
-            Err(_) => conn.discard(),
+        reset_in_background(conn, self.cache.clone(), "ROLLBACK");
+    }
+}
+
+/// Runs [`reset_writer`] on a task of its own, which owns the writer until it is done; without a
+/// runtime (process exit) the connection is closed instead, which rolls back.
+fn reset_in_background(conn: WriterConn, cache: Arc<ReadCache>, statement: &'static str) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn(reset_writer(conn, cache, statement));
+        }
+        Err(_) => {
+            conn.discard();
+            cache.advance(&[Change::Any]);
         }
     }
 }
 
-/// Brings the writer connection back to autocommit after a failed or abandoned transaction.
-/// SQLite may already have rolled back by itself (`ROLLBACK` then says "no transaction is
-/// active", which is the state we want); any other failure closes the connection so a fresh
-/// one replaces it.
+/// Brings the writer connection back to autocommit after a failed or abandoned transaction
+/// (`statement` is `ROLLBACK`), or waits on it for an abandoned autocommit statement (`SELECT 1`:
+/// the connection's thread runs commands in order). SQLite may already have rolled back by itself
+/// (`ROLLBACK` then says "no transaction is active", which is the state we want); any other
+/// failure closes the connection so a fresh one replaces it.
 ///
-/// The read cache forgets again once the `ROLLBACK` has run: a batch abandoned mid-`COMMIT` may
-/// still have been committing on SQLite's thread when `Drop` advanced the generation, and a read
-/// in between could have cached the state from before it.
-async fn reset_writer(mut conn: WriterConn, cache: Arc<ReadCache>) {
-    match sqlx::query::<Sqlite>("ROLLBACK").execute(&mut *conn).await {
+/// The read cache forgets once the statement has run: what was abandoned may still have been
+/// committing on SQLite's thread when its request went, and a read in between could have cached
+/// the state from before it.
+async fn reset_writer(mut conn: WriterConn, cache: Arc<ReadCache>, statement: &'static str) {
+    match sqlx::query::<Sqlite>(statement).execute(&mut *conn).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("no transaction is active") => {}
         Err(e) => {
-            tracing::warn!(error = %e, "rollback failed; replacing the writer connection");
+            tracing::warn!(error = %e, "{statement} failed; replacing the writer connection");
             conn.discard();
-            cache.advance(&[Change::Any]);
-            return;
         }
     }
     cache.advance(&[Change::Any]);
-    drop(conn);
 }
 
 /// A writer connection with an autocommit statement in flight on it. Dropped before
 /// [`Sent::done`] (the request was cancelled while SQLite ran the statement), it keeps the
-/// writer until the statement has finished (the connection's thread runs commands in order, so
-/// a `SELECT 1` after it is a barrier), then makes the read cache forget: the statement's change
-/// is not known, and the cache must not keep what it changed (a row a cancelled DELETE removed).
+/// writer until the statement has finished ([`reset_writer`] with `SELECT 1`), then the read
+/// cache forgets: the statement's change is not known, and the cache must not keep what it
+/// changed (a row a cancelled DELETE removed).
 pub(super) struct Sent {
     conn: Option<WriterConn>,
     cache: Arc<ReadCache>,
@@ -237,27 +243,8 @@ impl Sent {
 
 impl Drop for Sent {
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
-            return;
-        };
-        let cache = self.cache.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    if sqlx::query::<Sqlite>("SELECT 1")
-                        .execute(&mut *conn)
-                        .await
-                        .is_err()
-                    {
-                        conn.discard();
-                    }
-                    cache.advance(&[Change::Any]);
-                });
-            }
-            Err(_) => {
-                conn.discard();
-                cache.advance(&[Change::Any]);
-            }
+        if let Some(conn) = self.conn.take() {
+            reset_in_background(conn, self.cache.clone(), "SELECT 1");
         }
     }
 }
