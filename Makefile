@@ -8,7 +8,12 @@
 #                 a dev-profile maturin build reusing target/debug (release: make wheel PROFILE=release)
 #   make bench  - release benchmarks, writes bench/RESULTS.md
 CARGO ?= cargo
-AMLITE_BIN ?= $(CURDIR)/target/debug/amlite
+# The binary the client suites run: a copy that only `make build` replaces, atomically and only
+# when cargo produced a different one. `make wheel` runs cargo (through maturin) while the suites
+# run, and cargo unlinks and relinks target/debug/amlite for about a second even when nothing is
+# rebuilt; a server started in that second found no binary (CI stop 26, stop 27's local run).
+SUITE_BIN := $(CURDIR)/target/suites/amlite
+AMLITE_BIN ?= $(SUITE_BIN)
 export AMLITE_BIN
 
 .PHONY: run build test suites lint rust-test sdk-test cli-test mgmt-test contract-test replay-test npm-test matrix-test wheel wheel-test bench bench-smoke clean
@@ -19,6 +24,8 @@ run:
 
 build:
 	$(CARGO) build
+	@mkdir -p $(dir $(SUITE_BIN))
+	@cmp -s target/debug/amlite $(SUITE_BIN) || { cp target/debug/amlite $(SUITE_BIN).tmp && mv -f $(SUITE_BIN).tmp $(SUITE_BIN); }
 
 lint:
 	$(CARGO) fmt --check
@@ -44,9 +51,9 @@ contract-test: build
 replay-test: build
 	bash tests/replay/run.sh
 
-# --strip changes cargo's fingerprint, so a dev-profile build with it relinks target/debug/amlite
-# while the other suites run that file (CI stop 26: a suite found it missing mid-relink). Only the
-# release wheel is stripped; the dev wheel reuses the binary as built.
+# --strip changes cargo's fingerprint, so a dev-profile build with it recompiles and relinks
+# target/debug/amlite (and `cargo build` then builds it back): only the release wheel is stripped;
+# the dev wheel reuses the binary as built.
 WHEEL_STRIP := $(if $(filter release,$(PROFILE)),--strip,)
 
 wheel: build

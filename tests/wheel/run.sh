@@ -17,14 +17,20 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 t0="$(now)"
-# The other suites run target/debug/amlite while this one builds: the wheel build must leave that
-# file alone (a relink replaces it, and a server started in that instant finds no binary).
-bin="$REPO/target/debug/amlite"
-before="$(stat -c %i "$bin" 2>/dev/null || echo none)"
-make -C "$REPO" --no-print-directory wheel >/dev/null
-after="$(stat -c %i "$bin" 2>/dev/null || echo none)"
-if [[ "$before" != "$after" ]]; then
-  echo "wheel: make wheel replaced $bin (inode $before -> $after); suites running beside it can find it missing" >&2
+# The other suites run $AMLITE_BIN while this one builds: it must exist throughout the wheel
+# build (cargo, run by maturin, unlinks target/debug/amlite for about a second; the Makefile's
+# suites binary is a copy only `make build` replaces, atomically). Watched every 5 ms.
+suite_bin="${AMLITE_BIN:-$REPO/target/debug/amlite}"
+make -C "$REPO" --no-print-directory wheel >/dev/null &
+build_pid=$!
+missing=0
+while kill -0 "$build_pid" 2>/dev/null; do
+  [[ -e "$suite_bin" ]] || missing=1
+  sleep 0.005
+done
+wait "$build_pid"
+if [[ "$missing" == 1 ]]; then
+  echo "wheel: $suite_bin went missing during make wheel; suites running beside it could not start it" >&2
   exit 1
 fi
 wheel="$(ls -t "$REPO"/target/wheels/amlite-*.whl | head -1)"
