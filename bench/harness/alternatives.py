@@ -51,10 +51,10 @@ def _startup_runs(cmd_for_port, runs: int, path: str, cert: Optional[Path], out_
     return {"startup_ms": times, "median_ms": median(times), "idle_kib": rss}
 
 
-def moto(out: Path, cfg: dict, binary: Optional[Path] = None) -> dict:
-    """moto_server start-up, idle RSS, and the SageMaker sequence (boto3 and raw HTTP). With
-    `binary`, the raw-HTTP rounds the ratios use run in turn with amlite's sequence
-    ([`amlite_sequence`]), and `amlite_sequence` holds amlite's medians."""
+def moto(out: Path, cfg: dict, binary: Path) -> dict:
+    """moto_server start-up, idle RSS, and the SageMaker sequence: with boto3 (moto_flow.py), and
+    with raw HTTP in turn with amlite's sequence ([`amlite_sequence`]), whose medians are returned
+    under `amlite_sequence`."""
     server = TOOLS / "venv" / "bin" / "moto_server"
     py = TOOLS / "venv" / "bin" / "python"
     if not server.exists():
@@ -75,15 +75,13 @@ def moto(out: Path, cfg: dict, binary: Optional[Path] = None) -> dict:
             raise BenchError(f"moto flow failed: {flow.stderr[-1500:]}")
         data = json.loads(line[len("MOTOFLOW "):])
         res["loaded_kib"] = rss_kib(proc.pid)
-        in_turn = amlite_sequence(binary, out, cfg, moto_port=port) if binary is not None else None
+        in_turn = amlite_sequence(binary, out, cfg, moto_port=port)
     finally:
         stop_process(proc)
     # Round 0 is a warm-up (moto loads its SageMaker backend lazily); medians use the rest.
     res["boto3_ms"] = {k: median(v[1:]) * 1000.0 for k, v in data["ops"].items() if v[1:]}
-    res["raw_ms"] = {k: median(v[1:]) * 1000.0 for k, v in data["raw"].items() if v[1:]}
-    if in_turn is not None:
-        res["raw_ms"] = in_turn.pop("moto_raw_ms")
-        res["amlite_sequence"] = in_turn
+    res["raw_ms"] = in_turn.pop("moto_raw_ms")
+    res["amlite_sequence"] = in_turn
     res["first_sequence_ms"] = data["ops"]["sequence"][0] * 1000.0
     res["invoke"] = data["invoke"]
     return res

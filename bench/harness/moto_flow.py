@@ -1,6 +1,6 @@
 """The SageMaker sequence against moto's server mode with boto3 (issue 6 item 7). Runs in the bench
-venv (bench/requirements.txt). Prints `MOTOFLOW {...}`: per-operation client latencies in seconds
-over `iterations` rounds (fresh names each round), and what InvokeEndpoint did.
+venv (bench/requirements.txt). Prints `MOTOFLOW {...}`: boto3's per-operation client latencies in
+seconds over `iterations` rounds (fresh names each round), and what InvokeEndpoint did.
 
 The plain-HTTP rounds the moto / amlite ratios use ([`RawSequence`], standard library only) are
 imported by the harness, which runs them in turn with amlite's (alternatives.py).
@@ -24,7 +24,7 @@ class RawSequence:
     """The sequence with a plain keep-alive http.client (the client amlite is measured with), so
     per-operation numbers compare servers rather than boto3 against http.client."""
 
-    def __init__(self, port: int, prefix: str = "r") -> None:
+    def __init__(self, port: int, prefix: str) -> None:
         self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.prefix = prefix
         self.ops = {k: [] for k in RAW_OPS}
@@ -61,14 +61,6 @@ class RawSequence:
         self.c.close()
 
 
-def raw_http(port: int, iterations: int) -> dict:
-    seq = RawSequence(port)
-    for i in range(iterations):
-        seq.round(i)
-    seq.close()
-    return seq.ops
-
-
 def main() -> int:
     import boto3
     from botocore.config import Config
@@ -79,15 +71,13 @@ def main() -> int:
               aws_secret_access_key="bench", config=Config(retries={"max_attempts": 1}))
     sm = boto3.client("sagemaker", **kw)
     rt = boto3.client("sagemaker-runtime", **kw)
-    ops = {k: [] for k in ("CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DescribeEndpoint",
-                           "InvokeEndpoint", "sequence")}
+    ops = {k: [] for k in RAW_OPS}
     invoke_note = ""
-    role = ROLE
     for i in range(iterations):
         m, cfg, ep = f"m{i}", f"c{i}", f"e{i}"
         t0 = time.perf_counter()
         calls = [
-            ("CreateModel", lambda: sm.create_model(ModelName=m, ExecutionRoleArn=role, PrimaryContainer={
+            ("CreateModel", lambda: sm.create_model(ModelName=m, ExecutionRoleArn=ROLE, PrimaryContainer={
                 "Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench:latest",
                 "ModelDataUrl": "s3://bench/model.tar.gz"})),
             ("CreateEndpointConfig", lambda: sm.create_endpoint_config(EndpointConfigName=cfg, ProductionVariants=[{
@@ -109,8 +99,7 @@ def main() -> int:
         except Exception as e:  # report whatever moto does, do not fail the run
             invoke_note = f"not supported: {type(e).__name__}: {str(e)[:160]}"
         ops["sequence"].append(time.perf_counter() - t0)
-    raw = raw_http(port, iterations)
-    print("MOTOFLOW " + json.dumps({"ops": ops, "raw": raw, "invoke": invoke_note}), flush=True)
+    print("MOTOFLOW " + json.dumps({"ops": ops, "invoke": invoke_note}), flush=True)
     return 0
 
 

@@ -335,11 +335,11 @@ async fn a_deployment_update_that_fails_to_commit_starts_no_runtime() {
         .execute(&mut other)
         .await
         .unwrap();
-    let body = json!({ "location": "eastus", "sku": { "name": "Default", "capacity": 1 },
-        "properties": { "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
-            "model": format!("{}/models/m/versions/1", app.ws_path()),
-            "codeConfiguration": { "codeId": format!("{}/codes/c/versions/1", app.ws_path()), "scoringScript": "other.py" },
-            "environmentId": format!("{}/environments/e/versions/1", app.ws_path()) } });
+    let body = app.deployment_body(
+        json!({ "codeConfiguration": {
+            "codeId": format!("{}/codes/c/versions/1", app.ws_path()), "scoringScript": "other.py" } }),
+        1,
+    );
     let r = app.put(&id, body).await;
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     other.close().await.unwrap();

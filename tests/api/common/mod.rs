@@ -230,6 +230,22 @@ impl TestApp {
         extra_props: Value,
         capacity: i64,
     ) -> Resp {
+        let body = self.deployment_body(extra_props, capacity);
+        let r = self
+            .put(&format!("{}/deployments/{name}", self.ep_path(ep)), body)
+            .await;
+        assert!(
+            r.status == 200 || r.status == 201,
+            "deployment PUT: {} {}",
+            r.status,
+            r.text
+        );
+        self.wait(&r).await
+    }
+
+    /// The body `create_deployment` sends: a managed deployment of the default fixture's model,
+    /// code and environment, with `extra_props` replacing or adding properties.
+    pub fn deployment_body(&self, extra_props: Value, capacity: i64) -> Value {
         let mut props = serde_json::json!({
             "endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
             "model": format!("{}/models/m/versions/1", self.ws_path()),
@@ -241,17 +257,7 @@ impl TestApp {
                 p.insert(k.clone(), v.clone());
             }
         }
-        let body = serde_json::json!({ "location": "eastus", "sku": { "name": "Default", "capacity": capacity }, "properties": props });
-        let r = self
-            .put(&format!("{}/deployments/{name}", self.ep_path(ep)), body)
-            .await;
-        assert!(
-            r.status == 200 || r.status == 201,
-            "deployment PUT: {} {}",
-            r.status,
-            r.text
-        );
-        self.wait(&r).await
+        serde_json::json!({ "location": "eastus", "sku": { "name": "Default", "capacity": capacity }, "properties": props })
     }
 
     /// Sets an endpoint's traffic with a PUT and waits.
