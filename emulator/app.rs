@@ -1,5 +1,5 @@
 //! `AppState`: what every handler shares (configuration, store, operation bookkeeping, scoring
-//! caches, runtimes, listeners), and `Listener`: where a request came in (SPEC §6.2).
+//! caches, rendered GET answers, runtimes, listeners), and `Listener`: where a request came in (SPEC §6.2).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +40,8 @@ pub struct AppState {
     pub store: Store,
     /// Long-running operation bookkeeping.
     pub lro: Lro,
+    /// GET answers of single resources, kept with the row they were rendered from.
+    pub rendered: crate::arm::rendered::Rendered,
     /// Scoring routes cached per endpoint name (valid while the store's write generation is unchanged).
     pub routes: RouteCache,
     /// Deployment runtimes.

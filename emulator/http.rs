@@ -311,6 +311,24 @@ pub fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Response {
     json_reply(StatusCode::OK, body)
 }
 
+/// The JSON [`ok`] would send for `body`.
+pub fn json_bytes<T: serde::Serialize + ?Sized>(body: &T) -> crate::error::ArmResult<Vec<u8>> {
+    serde_json::to_vec(body).map_err(crate::error::ArmError::internal)
+}
+
+/// 200 with JSON serialised before (by [`json_bytes`]): the same headers as [`ok`].
+pub fn ok_json_bytes(body: bytes::Bytes) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod lenient_tests {
     #[test]

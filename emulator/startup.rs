@@ -128,6 +128,7 @@ impl Application {
         }
         let state = Arc::new(AppState {
             lro: Lro::new(config.provisioning_delay),
+            rendered: Default::default(),
             routes: RouteCache::default(),
             runtimes,
             internet_base: format!("https://{}:{port}", url_host(&config.host)),

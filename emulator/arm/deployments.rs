@@ -77,12 +77,18 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::response::deployment_for(
-                &row.resource_id(),
-                &row.doc()?,
-                req.q("api-version"),
-                &req.listener.base_url,
-            )))
+            // Rendered from the row, the api-version and the listener only
+            // (response/deployment.rs).
+            let api_version = req.q("api-version");
+            let variant = format!("{}\n{}", req.listener.base_url, api_version.unwrap_or(""));
+            state.rendered.ok(&row, &variant, || {
+                Ok(super::response::deployment_for(
+                    &row.resource_id(),
+                    &row.doc()?,
+                    api_version,
+                    &req.listener.base_url,
+                ))
+            })
         }
         Method::PUT => put(state, req, w, &ep_id, &id).await,
         Method::PATCH => patch(state, req, w, &ep_id, &id).await,

@@ -74,12 +74,15 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Echo the stored casing of the id, not the request's (SPEC §3).
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
-            Ok(ok(&super::response::endpoint(
-                &row.resource_id(),
-                &row.doc()?,
-                &req.listener.base_url,
-                &state.tenant_id,
-            )))
+            // Rendered from the row, the listener and the tenant only (response/endpoint.rs).
+            state.rendered.ok(&row, &req.listener.base_url, || {
+                Ok(super::response::endpoint(
+                    &row.resource_id(),
+                    &row.doc()?,
+                    &req.listener.base_url,
+                    &state.tenant_id,
+                ))
+            })
         }
         Method::PUT => put(state, req, w, &id).await,
         Method::PATCH => patch(state, req, w, &id).await,

@@ -23,6 +23,7 @@ pub mod platform;
 pub mod plumbing;
 pub mod provision;
 pub mod provision_python;
+pub mod rendered;
 pub mod response;
 pub mod template_deployment;
 pub mod template_workspace;

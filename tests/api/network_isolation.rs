@@ -193,6 +193,32 @@ async fn iso_4_control_plane_answers_on_every_listener_whatever_public_access_sa
     }
 }
 
+/// GET answers are kept with the row they were rendered from (arm/rendered.rs): a repeated GET
+/// of an unchanged endpoint still names the listener that served it (SPEC §6.2).
+#[tokio::test]
+async fn repeated_gets_name_the_listener_that_served_each() {
+    let app = TestApp::spawn_with(|c| c.fixtures = Some(fixture())).await;
+    endpoint(&app, "ep-again", "Enabled").await;
+    let bases = bases(&app).await;
+    assert!(bases.len() > 1, "the fixture has VNet listeners");
+    for round in 0..2 {
+        for (net, base) in &bases {
+            let get = app
+                .get(&format!(
+                    "{base}{}?api-version=2024-04-01",
+                    app.ep_path("ep-again")
+                ))
+                .await;
+            assert_eq!(get.status, 200, "{net}: {}", get.text);
+            assert_eq!(
+                get.body["properties"]["scoringUri"],
+                json!(format!("{base}/endpoints/ep-again/score")),
+                "{net}, round {round}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn decision_follows_the_caller_network_for_an_enabled_endpoint() {
     let app = TestApp::spawn_with(|c| c.fixtures = Some(fixture())).await;
