@@ -26,6 +26,17 @@ def _ratio(a: Optional[float], b: Optional[float]) -> str:
     return "n/a" if not a or not b or a != a or b != b else f"{b / a:,.1f}×"
 
 
+def _second_flow(sdk: dict) -> list:
+    """Rows for the second flow each fresh server served (no target: the target is the first)."""
+    again = sdk.get("second_flow")
+    if not again:
+        return []
+    return [["second flow on the same server (median; assets found, nothing uploaded)",
+             f"{again['share'] * 100:.2f} % ({again['amlite_seconds'] * 1000:.1f} ms over "
+             f"{again['requests']} requests of a {again['flow_seconds']:.2f} s flow)"],
+            ["second-flow shares of all runs", ", ".join(f"{x * 100:.1f} %" for x in again["all_shares"])]]
+
+
 def _md(header: List[str], rows: List[List[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -181,7 +192,7 @@ def details(r: dict) -> str:
             ["shares of all runs", ", ".join(f"{x * 100:.1f} %" for x in sdk.get("all_shares", []))],
             ["flow wall times of all runs", ", ".join(f"{x:.2f} s" for x in sdk.get("all_flow_seconds", []))],
             ["slowest single request", f"{sdk['max_request_ms']:.2f} ms"],
-            ["steps", steps], ["where amlite's time went", top]]))
+            ["steps", steps], ["where amlite's time went", top]] + _second_flow(sdk)))
     sc = r.get("scale", [])
     if sc:
         rows = [[str(x["endpoints"]), _f(x["get_p50_ms"], 3), _f(x["get_p99_ms"], 3), _f(x["list_p50_ms"], 2),

@@ -111,8 +111,10 @@ def run_once(a: Amlite, log: Path, out: Path, cfg: dict) -> dict:
 
 def run(binary: Path, out: Path, cfg: dict) -> dict:
     """`sdk_runs` flows, each against a fresh amlite (a first run: uploads happen); the run with
-    the median share, plus all shares."""
-    runs = []
+    the median share, plus all shares. Each fresh server then serves a second flow (same assets:
+    the SDK finds them and uploads nothing), reported apart: what a user's later tests against a
+    running amlite see, without a fresh process's first-of-kind costs (bench/ANALYSIS.md)."""
+    runs, again = [], []
     for i in range(cfg["sdk_runs"]):
         log = out / f"sdk-amlite-{i}.log"
         log.unlink(missing_ok=True)
@@ -122,10 +124,16 @@ def run(binary: Path, out: Path, cfg: dict) -> dict:
         a.start()
         try:
             runs.append(run_once(a, log, out, cfg))
+            again.append(run_once(a, log, out, cfg))
         finally:
             a.stop()
     runs.sort(key=lambda x: x["share"])
     chosen = dict(runs[len(runs) // 2])
     chosen["all_shares"] = [x["share"] for x in runs]
     chosen["all_flow_seconds"] = [x["flow_seconds"] for x in runs]
+    again.sort(key=lambda x: x["share"])
+    second = again[len(again) // 2]
+    chosen["second_flow"] = {"share": second["share"], "amlite_seconds": second["amlite_seconds"],
+                             "flow_seconds": second["flow_seconds"], "requests": second["requests"],
+                             "all_shares": [x["share"] for x in again]}
     return chosen
