@@ -7,7 +7,8 @@
 //! base URL, which `scoringUri` and monitor URLs name; the api-version where the shape depends on
 //! it). The tenant, the renderers' last input, is fixed for the process. So no write has to
 //! invalidate anything: a row written since has another body and renders afresh, and the map
-//! only ever holds answers that rendering would produce again. Bounded (least recently used).
+//! only ever holds answers that rendering would produce again. Bounded: least recently used
+//! entries go first, and an answer larger than 16 KiB with its body is not kept.
 //!
 //! Owns only that map; reads nothing from the store (callers pass the row they read).
 use std::sync::{Mutex, PoisonError};
@@ -21,6 +22,10 @@ use crate::store::Row;
 
 /// Answers kept at most (a GET answer is 1–3 KiB, the row's body about as much).
 const ENTRIES: usize = 512;
+
+/// An answer whose body and bytes together pass this is served but not kept, so the map holds at
+/// most `ENTRIES` × 16 KiB however large the bodies a client stores (up to `--max-body` each).
+const MAX_KEPT_BYTES: usize = 16 * 1024;
 
 /// See the module documentation.
 pub struct Rendered {
@@ -69,7 +74,9 @@ impl Rendered {
             }
         }
         let answer = Bytes::from(crate::http::json_bytes(&render()?)?);
-        self.map().insert(key, (row.body.clone(), answer.clone()));
+        if row.body.len() + answer.len() <= MAX_KEPT_BYTES {
+            self.map().insert(key, (row.body.clone(), answer.clone()));
+        }
         Ok(answer)
     }
 
@@ -130,6 +137,15 @@ mod tests {
         let b = answer(&cache, &row("{}"), "https://vnet:2", &calls);
         assert_eq!(calls.get(), 2);
         assert!(String::from_utf8_lossy(&b).contains("https://vnet:2"));
+    }
+
+    #[test]
+    fn a_large_answer_is_served_but_not_kept() {
+        let (cache, calls) = (Rendered::default(), Cell::new(0));
+        let big = row(&format!("{{\"tags\":\"{}\"}}", "x".repeat(MAX_KEPT_BYTES)));
+        let a = answer(&cache, &big, "v", &calls);
+        let b = answer(&cache, &big, "v", &calls);
+        assert_eq!((a, calls.get()), (b, 2));
     }
 
     #[test]

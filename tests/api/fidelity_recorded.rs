@@ -44,7 +44,8 @@ async fn endpoint_has_kind_managed_and_a_system_identity_principal() {
 /// `test_mir_deployment_private_feature`, `test_online_endpoint_invoke`: with api-version
 /// 2022-02-01-preview a deployment carries `privateNetworkConnection` (true when egress is
 /// Disabled); the 2021-10-01 answers recorded (`test_online_deployment_list`) do not. The same
-/// row read with two api-versions in turn renders twice (arm/rendered.rs keys on the api-version).
+/// row is read with two api-versions in turn: arm/rendered.rs keys its kept answers on the
+/// api-version, and a key without it would answer the last GET with the first one's bytes.
 #[tokio::test]
 async fn deployment_private_network_connection_for_2022_02_01_preview() {
     let app = TestApp::spawn().await;
