@@ -1,5 +1,6 @@
 //! `AppState`: what every handler shares (configuration, store, operation bookkeeping, scoring
-//! caches, rendered GET answers, runtimes, listeners), and `Listener`: where a request came in (SPEC §6.2).
+//! caches, rendered GET answers, runtimes, listeners), and `Listener`: where a request came in
+//! (SPEC §6.2).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -80,7 +80,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             // Rendered from the row, the api-version and the listener only
             // (response/deployment.rs).
             let api_version = req.q("api-version");
-            let variant = format!("{}\n{}", req.listener.base_url, api_version.unwrap_or(""));
+            let variant = [req.listener.base_url.as_str(), api_version.unwrap_or("")];
             state.rendered.ok(&row, &variant, || {
                 Ok(super::response::deployment_for(
                     &row.resource_id(),

@@ -75,7 +75,7 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
             let row = state.store.get(&id).await?;
             let row = row.ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
             // Rendered from the row, the listener and the tenant only (response/endpoint.rs).
-            state.rendered.ok(&row, &req.listener.base_url, || {
+            state.rendered.ok(&row, &[&req.listener.base_url], || {
                 Ok(super::response::endpoint(
                     &row.resource_id(),
                     &row.doc()?,

@@ -3,9 +3,9 @@
 //! endpoint's server CPU, bench/ANALYSIS.md).
 //!
 //! An answer is reused only for the same stored id, the same stored body byte for byte, and the
-//! same `variant`: the caller's spelling of every other input its renderer reads (the listener's
-//! base URL, which `scoringUri` and monitor URLs name; the api-version where the shape depends on
-//! it). The tenant, the renderers' last input, is fixed for the process. So no write has to
+//! same `variant`: every other input its renderer reads, as the caller passes them (the
+//! listener's base URL, which `scoringUri` and monitor URLs name; the api-version where the shape
+//! depends on it). The tenant, the renderers' last input, is fixed for the process. So no write has to
 //! invalidate anything: a row written since has another body and renders afresh, and the map
 //! only ever holds answers that rendering would produce again. Bounded: least recently used
 //! entries go first, and an answer larger than 16 KiB with its body is not kept.
@@ -29,7 +29,8 @@ const MAX_KEPT_BYTES: usize = 16 * 1024;
 
 /// See the module documentation.
 pub struct Rendered {
-    /// `variant \n id` → (the body rendered, the serialised answer).
+    /// The variant's parts and the id, each ended by `\n` (neither contains one) → (the body
+    /// rendered, the serialised answer).
     map: Mutex<LruCache<String, (String, Bytes)>>,
 }
 
@@ -53,7 +54,7 @@ impl Rendered {
     pub fn ok<T: serde::Serialize>(
         &self,
         row: &Row,
-        variant: &str,
+        variant: &[&str],
         render: impl FnOnce() -> ArmResult<T>,
     ) -> ArmResult<Response> {
         Ok(crate::http::ok_json_bytes(
@@ -64,10 +65,14 @@ impl Rendered {
     fn bytes<T: serde::Serialize>(
         &self,
         row: &Row,
-        variant: &str,
+        variant: &[&str],
         render: impl FnOnce() -> ArmResult<T>,
     ) -> ArmResult<Bytes> {
-        let key = format!("{variant}\n{}", row.id);
+        let mut key = String::with_capacity(row.id.len() + 80);
+        for part in variant.iter().chain([&row.id.as_str()]) {
+            key.push_str(part);
+            key.push('\n');
+        }
         if let Some((body, answer)) = self.map().get(&key) {
             if *body == row.body {
                 return Ok(answer.clone());
@@ -103,7 +108,7 @@ mod tests {
 
     fn answer(cache: &Rendered, r: &Row, variant: &str, calls: &Cell<u32>) -> Bytes {
         cache
-            .bytes(r, variant, || {
+            .bytes(r, &[variant], || {
                 calls.set(calls.get() + 1);
                 Ok(serde_json::json!({ "body": r.body, "variant": variant }))
             })
@@ -151,7 +156,7 @@ mod tests {
     #[test]
     fn a_failed_render_is_not_kept() {
         let cache = Rendered::default();
-        let failed = cache.bytes(&row("{}"), "v", || -> ArmResult<u8> {
+        let failed = cache.bytes(&row("{}"), &["v"], || -> ArmResult<u8> {
             Err(crate::error::ArmError::internal("no"))
         });
         assert!(failed.is_err());
