@@ -49,7 +49,12 @@ async fn succeeded_result(
                 .await?)),
             }
         }
-        _ => Ok(ok(&super::wire::render_row(state, &row, &req.listener)?)),
+        _ => Ok(ok(&super::wire::render_row(
+            state,
+            &row,
+            &req.listener,
+            req.q("api-version"),
+        )?)),
     }
 }
 

@@ -86,6 +86,32 @@ async fn deployment_private_network_connection_for_2022_02_01_preview() {
         .is_none());
 }
 
+/// The `Location` result of a deployment update shows the deployment as a GET with the same
+/// api-version does (ARM's LRO convention): under `2022-02-01-preview` with its
+/// `privateNetworkConnection`. It used to be rendered without the api-version, so the field was
+/// missing there alone.
+#[tokio::test]
+async fn deployment_location_result_has_the_fields_of_its_api_version() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("ep-loc", json!({})).await;
+    let egress = json!({ "egressPublicNetworkAccess": "Disabled" });
+    app.create_deployment("ep-loc", "closed", egress, 1).await;
+    let v = "api-version=2022-02-01-preview";
+    let path = format!("{}/deployments/closed?{v}", app.ep_path("ep-loc"));
+    let r = app.patch(&path, json!({ "tags": { "t": "1" } })).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let location = r.header("location").expect("a Location header");
+    assert!(location.contains(v), "{location}");
+    let result = app.get(&location).await;
+    assert_eq!(result.status, 200, "{}", result.text);
+    assert_eq!(result.body["tags"]["t"], "1", "{}", result.text);
+    assert_eq!(
+        result.body["properties"]["privateNetworkConnection"], true,
+        "{}",
+        result.text
+    );
+}
+
 /// Workspace properties Azure fills in, per api-version (`arm::response::azure_filled`; recorded:
 /// `test_online_endpoint_invoke` 2022, `test_workspace_managednetwork_outbound_rule_operations`
 /// 2024-07-01-preview).
