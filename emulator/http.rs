@@ -85,6 +85,25 @@ impl Request {
         }
     }
 
+    /// `https://{Host}` when the caller's `Host` names this listener by a loopback name
+    /// (`localhost`, `127.x.y.z`, `[::1]`) and its port, else `None`. Unlike
+    /// [`Request::base_from_host`] this is safe to trust for checks (token audiences): any other
+    /// `Host` (`storage.azure.com`) is what the caller chose to send, not where amlite is.
+    pub fn loopback_base_from_host(&self) -> Option<String> {
+        let host = self.header("host")?;
+        let (name, port) = host.rsplit_once(':')?;
+        let listener_port = self.listener.base_url.rsplit_once(':')?.1;
+        if port != listener_port {
+            return None;
+        }
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let loopback = name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        loopback.then(|| format!("https://{host}"))
+    }
+
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

@@ -5,14 +5,17 @@ use crate::error::{ArmError, ArmResult};
 use crate::http::Request;
 
 /// The audiences an ARM token may carry: amlite's URL (as env.sh names it, as this listener
-/// and as the caller's `Host` name it, with or without the trailing slash) and ARM's own.
+/// and as a loopback `Host` names it, e.g. `localhost`, with or without the trailing slash) and
+/// ARM's own. Any other `Host` adds nothing: a caller that sends `Host: storage.azure.com` must
+/// not make a Storage token an ARM one.
 fn arm_audiences(state: &AppStateRef, req: &Request) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for base in [
-        state.internet_base.clone(),
-        req.listener.base_url.clone(),
-        req.base_from_host(),
-    ] {
+    let bases = [
+        Some(state.internet_base.clone()),
+        Some(req.listener.base_url.clone()),
+        req.loopback_base_from_host(),
+    ];
+    for base in bases.into_iter().flatten() {
         for a in [format!("{base}/"), base] {
             if !out.contains(&a) {
                 out.push(a);

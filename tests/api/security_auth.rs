@@ -85,6 +85,39 @@ async fn strict_refuses_foreign_audience() {
     }
 }
 
+/// The `Host` header is the caller's to choose: it may name amlite by a loopback name (a token for
+/// `https://localhost:{port}/` then fits), but `Host: storage.azure.com` must not turn a Storage
+/// token into an ARM one (it did: the audiences included whatever `Host` named).
+#[tokio::test]
+async fn strict_audience_does_not_follow_a_foreign_host_header() {
+    let app = strict().await;
+    let port = app.base.rsplit_once(':').unwrap().1.to_string();
+    let get = |host: String, token: String| {
+        let url = format!("{}{}?api-version=2024-04-01", app.base, app.ws_path());
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).header("host", host).bearer_auth(token);
+            TestApp::read(r.send().await.unwrap()).await
+        }
+    };
+    for aud in ["https://storage.azure.com", "https://ml.azure.com"] {
+        let host = aud.trim_start_matches("https://").to_string();
+        let r = get(host, token_for(&app, aud).await).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "InvalidAuthenticationTokenAudience"),
+            "{aud}: {}",
+            r.text
+        );
+    }
+    let localhost = format!("localhost:{port}");
+    let t = token_for(&app, &format!("https://{localhost}/")).await;
+    let r = get(localhost, t.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = get(format!("localhost:1{port}"), t).await;
+    assert_eq!(r.status, 401, "another port: {}", r.text);
+}
+
 #[tokio::test]
 async fn strict_accepts_amlite_and_arm_audiences() {
     let app = strict().await;
