@@ -321,37 +321,53 @@ fn url_host(host: &str) -> String {
 
 /// The exports a client needs for a listener base URL (SPEC §2.1): `AZURE_CLIENT_*` make
 /// `EnvironmentCredential` (first in `DefaultAzureCredential`) use amlite's token endpoint.
-pub fn env_lines(state: &AppState, base: &str, cert_path: &std::path::Path) -> String {
+pub fn env_lines(
+    state: &AppState,
+    base: &str,
+    cert_path: &std::path::Path,
+    vnet_id: Option<&str>,
+) -> String {
     let f = state
         .primary
         .get()
         .cloned()
         .unwrap_or_else(crate::fixtures::defaults);
-    let cert = cert_path.display();
-    format!(
-        "export REQUESTS_CA_BUNDLE='{cert}'\n\
-         export SSL_CERT_FILE='{cert}'\n\
-         export CURL_CA_BUNDLE='{cert}'\n\
-         export NODE_EXTRA_CA_CERTS='{cert}'\n\
-         export ARM_CLOUD_METADATA_URL='{base}/metadata/endpoints?api-version=2019-05-01'\n\
-         export IDENTITY_ENDPOINT='{base}/msi/token'\n\
-         export IDENTITY_HEADER='{}'\n\
-         export AZURE_SUBSCRIPTION_ID='{}'\n\
-         export AZURE_RESOURCE_GROUP='{}'\n\
-         export AZUREML_WORKSPACE_NAME='{}'\n\
-         export AZURE_CLIENT_ID='{}'\n\
-         export AZURE_CLIENT_SECRET='{}'\n\
-         export AZURE_TENANT_ID='{}'\n\
-         export AZURE_AUTHORITY_HOST='{base}'\n\
-         export AMLITE_URL='{base}'\n",
-        state.identity_header,
-        f.subscription_id,
-        f.resource_group,
-        f.workspace,
-        crate::identity::CLIENT_ID,
-        crate::identity::CLIENT_SECRET,
-        crate::identity::AUTHORITY_TENANT,
-    )
+    let cert = cert_path.display().to_string();
+    let mut pairs: Vec<(String, String)> = [
+        ("REQUESTS_CA_BUNDLE", cert.clone()),
+        ("SSL_CERT_FILE", cert.clone()),
+        ("CURL_CA_BUNDLE", cert.clone()),
+        ("NODE_EXTRA_CA_CERTS", cert),
+        (
+            "ARM_CLOUD_METADATA_URL",
+            format!("{base}/metadata/endpoints?api-version=2019-05-01"),
+        ),
+        ("IDENTITY_ENDPOINT", format!("{base}/msi/token")),
+        ("IDENTITY_HEADER", state.identity_header.clone()),
+        ("AZURE_SUBSCRIPTION_ID", f.subscription_id),
+        ("AZURE_RESOURCE_GROUP", f.resource_group),
+        ("AZUREML_WORKSPACE_NAME", f.workspace),
+        ("AZURE_CLIENT_ID", crate::identity::CLIENT_ID.to_string()),
+        (
+            "AZURE_CLIENT_SECRET",
+            crate::identity::CLIENT_SECRET.to_string(),
+        ),
+        (
+            "AZURE_TENANT_ID",
+            crate::identity::AUTHORITY_TENANT.to_string(),
+        ),
+        ("AZURE_AUTHORITY_HOST", base.to_string()),
+        ("AMLITE_URL", base.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if let Some(id) = vnet_id {
+        pairs.push(("AMLITE_VNET_ID".to_string(), id.to_string()));
+    }
+    // Quoted for the shell: a value with a `'` (a VNet or resource group name, a data folder)
+    // must stay one value when the text is `eval`ed, never run as a command.
+    crate::cli::render::env(&pairs, crate::cli::render::Shell::Bash)
 }
 
 fn write_env(
@@ -359,7 +375,7 @@ fn write_env(
     data_dir: &std::path::Path,
     cert_path: &std::path::Path,
 ) -> std::io::Result<()> {
-    let text = env_lines(state, &state.internet_base, cert_path);
+    let text = env_lines(state, &state.internet_base, cert_path, None);
     let tmp: PathBuf = data_dir.join("env.sh.tmp");
     std::fs::write(&tmp, &text)?;
     std::fs::rename(&tmp, data_dir.join("env.sh"))?;

@@ -111,6 +111,39 @@ async fn vnet_crud_shows_its_listener_and_serves_arm_on_it() {
     assert_eq!(app.get("/_amlite/env?vnet=vnet-a").await.status, 404);
 }
 
+/// `/_amlite/env` is meant for `eval "$(curl …)"`: a VNet name with a `'` must stay one value in
+/// the shell, not end the quoting and run the rest (it did: `touch INJECTED` ran).
+#[tokio::test]
+async fn env_exports_stay_quoted_for_a_vnet_name_with_a_quote() {
+    let app = TestApp::spawn().await;
+    let name = "pwn';touch INJECTED;'";
+    create_vnet(&app, name).await;
+    let key = name
+        .replace('\'', "%27")
+        .replace(';', "%3B")
+        .replace(' ', "%20");
+    let env = app.get(&format!("/_amlite/env?vnet={key}")).await;
+    assert_eq!(env.status, 200, "{}", env.text);
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "eval \"$1\"; printf %s \"$AMLITE_VNET_ID\"",
+            "_",
+            &env.text,
+        ])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let id = String::from_utf8(out.stdout).unwrap();
+    assert!(id.ends_with(&format!("/virtualNetworks/{name}")), "{id}");
+    assert!(
+        !cwd.path().join("INJECTED").exists(),
+        "the name ran as a command"
+    );
+}
+
 #[tokio::test]
 async fn pe_creates_the_workspace_connection_and_its_delete_removes_it() {
     let app = TestApp::spawn().await;

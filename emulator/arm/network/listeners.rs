@@ -239,13 +239,13 @@ fn cert_path(state: &AppState) -> std::path::PathBuf {
 async fn env(state: &AppState, req: &Request) -> ArmResult<Response> {
     let cert = cert_path(state);
     let Some(key) = req.q("vnet").filter(|v| !v.trim().is_empty()) else {
-        let text = crate::startup::env_lines(state, &state.internet_base, &cert);
+        let text = crate::startup::env_lines(state, &state.internet_base, &cert, None);
         return Ok(text_reply(text));
     };
     let row = find_vnet(state, key.trim()).await?;
     let port = port_of(state, &row.id).ok_or_else(|| errors::listener_not_running(&row.id))?;
-    let mut text = crate::startup::env_lines(state, &base_url(state, port), &cert);
-    text.push_str(&format!("export AMLITE_VNET_ID='{}'\n", row.id));
+    let base = base_url(state, port);
+    let text = crate::startup::env_lines(state, &base, &cert, Some(&row.id));
     Ok(text_reply(text))
 }
 
