@@ -191,6 +191,26 @@ async fn asset_versions_hash_lookup_and_top() {
     assert_eq!(r.body["value"].as_array().unwrap().len(), 0);
 }
 
+/// `listSecrets` answers only for a datastore that exists: one that does not is 404 like its GET
+/// (it used to return the workspace's storage key); the two system datastores answer.
+#[tokio::test]
+async fn list_secrets_of_a_missing_datastore_is_not_found() {
+    let app = TestApp::spawn().await;
+    let path = |name: &str| format!("{}/datastores/{name}", app.ws_path());
+    let got = app.get(&path("does-not-exist")).await;
+    let listed = app
+        .post(&format!("{}/listSecrets", path("does-not-exist")), None)
+        .await;
+    assert_eq!((listed.status, got.status), (404, 404), "{}", listed.text);
+    assert_eq!(listed.code(), got.code(), "{}", listed.text);
+    assert_eq!(listed.message(), got.message(), "{}", listed.text);
+    for name in ["workspaceblobstore", "workspaceartifactstore"] {
+        let r = app.post(&format!("{}/listSecrets", path(name)), None).await;
+        assert_eq!(r.status, 200, "{name}: {}", r.text);
+        assert!(r.body["key"].is_string(), "{}", r.text);
+    }
+}
+
 #[tokio::test]
 async fn datastore_secrets_and_pending_upload() {
     let app = TestApp::spawn().await;

@@ -9,13 +9,13 @@ use super::super::body::{
     self,
     requests::{ListSecretsBody, PendingUploadBody},
 };
-use super::super::response::{pending_upload, DatastoreSecretsBody};
+use super::super::response::{pending_upload, DatastoreSecretsBody, ARTIFACT_CONTAINER};
 use super::super::WsPath;
 use super::{account_name, default_container};
 use crate::app::AppState;
 use crate::domain::storage_auth;
 use crate::domain::{Asset, Workspace};
-use crate::error::ArmResult;
+use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
 
 /// Permissions of a datastore SAS: read, add, create, write, delete, list (the container's
@@ -31,7 +31,9 @@ const MAX_SAS_HOURS: i64 = 24;
 const SAS_START_SLACK_MINUTES: i64 = 5;
 
 /// The account and container a datastore points at: the default `workspaceblobstore` is the
-/// workspace's account and default container; a registered blob datastore names its own.
+/// workspace's account and default container, `workspaceartifactstore` its `azureml` container,
+/// a registered blob datastore names its own. Any other name is 404, as its GET is (the
+/// workspace key used to be handed out for a datastore that does not exist).
 async fn datastore_target(
     state: &AppState,
     w: &WsPath,
@@ -39,19 +41,31 @@ async fn datastore_target(
     name: &str,
 ) -> ArmResult<(String, String)> {
     let (mut account, mut container) = (account_name(ws), default_container(ws));
-    if !name.eq_ignore_ascii_case("workspaceblobstore") {
-        if let Some(row) = state.store.get(&w.id.child("datastores", name)).await? {
-            let asset: Asset = row.doc()?;
-            let prop = |k: &str| asset.properties.get(k).and_then(Value::as_str);
-            if let Some(a) = prop("accountName") {
-                // `host:port/account` (amlite's path-style form) or a plain account name.
-                let a = a.rsplit('/').next().unwrap_or(a);
-                account = a.split('.').next().unwrap_or(a).to_ascii_lowercase();
-            }
-            if let Some(c) = prop("containerName") {
-                container = c.to_string();
-            }
-        }
+    if name.eq_ignore_ascii_case("workspaceblobstore") {
+        return Ok((account, container));
+    }
+    if name.eq_ignore_ascii_case("workspaceartifactstore") {
+        return Ok((account, ARTIFACT_CONTAINER.to_string()));
+    }
+    let row = state
+        .store
+        .get(&w.id.child("datastores", name))
+        .await?
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "Microsoft.MachineLearningServices/workspaces/datastores",
+                name,
+            )
+        })?;
+    let asset: Asset = row.doc()?;
+    let prop = |k: &str| asset.properties.get(k).and_then(Value::as_str);
+    if let Some(a) = prop("accountName") {
+        // `host:port/account` (amlite's path-style form) or a plain account name.
+        let a = a.rsplit('/').next().unwrap_or(a);
+        account = a.split('.').next().unwrap_or(a).to_ascii_lowercase();
+    }
+    if let Some(c) = prop("containerName") {
+        container = c.to_string();
     }
     Ok((account, container))
 }

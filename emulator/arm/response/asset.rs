@@ -180,6 +180,9 @@ pub fn default_datastore(
     )
 }
 
+/// The container of `workspaceartifactstore`.
+pub const ARTIFACT_CONTAINER: &str = "azureml";
+
 /// `workspaceartifactstore`, the second blob datastore Azure ML creates with every workspace:
 /// container `azureml`, not the default, reached with the account key (recorded:
 /// `test_online_endpoint_datastore_uri`, `serviceDataAccessAuthIdentity: None`).
@@ -192,7 +195,7 @@ pub fn artifact_datastore(
         ws,
         "workspaceartifactstore",
         account_name,
-        "azureml".into(),
+        ARTIFACT_CONTAINER.into(),
         audit,
     );
     store.properties.is_default = false;

@@ -48,7 +48,7 @@ pub use actions::{
 };
 pub use asset::{
     artifact_datastore, asset, asset_container, default_datastore, AssetContainerProperties,
-    AssetProperties, DatastoreProperties,
+    AssetProperties, DatastoreProperties, ARTIFACT_CONTAINER,
 };
 pub use asset_secrets::{pending_upload, DatastoreSecretsBody, PendingUpload};
 pub use associated::{
