@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::errors::{LaunchError, SpawnError};
@@ -176,13 +176,37 @@ async fn spawn_one(
     {
         let log = log.clone();
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stream).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
+            let mut reader = BufReader::new(stream);
+            while let Some(line) = next_output_line(&mut reader).await {
                 log(line);
             }
         });
     }
     Ok(child)
+}
+
+/// Longest line kept whole from a deployment's output; a longer one is logged in pieces (the
+/// reader must not grow without bound on output that never ends a line).
+const MAX_OUTPUT_LINE: u64 = 64 * 1024;
+
+/// The next line a scoring script wrote, without its line end; bytes that are not UTF-8 are
+/// replaced, not an end of the capture (one `\xff` used to stop every later line reaching
+/// `getLogs`, and the script's next writes failed with a broken pipe). `None` at end of output.
+async fn next_output_line<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<String> {
+    let mut buf = Vec::new();
+    match (&mut *reader)
+        .take(MAX_OUTPUT_LINE)
+        .read_until(b'\n', &mut buf)
+        .await
+    {
+        Ok(0) | Err(_) => None,
+        Ok(_) => {
+            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                buf.pop();
+            }
+            Some(String::from_utf8_lossy(&buf).into_owned())
+        }
+    }
 }
 
 async fn wait_ready(
@@ -289,5 +313,35 @@ impl PythonDeployment {
                 )),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A line that is not UTF-8 is kept (replaced bytes) and the lines after it still come.
+    #[tokio::test]
+    async fn output_lines_survive_bytes_that_are_not_utf8() {
+        let mut out: &[u8] = b"before\n\xff\xfe bad\r\nafter\nno end";
+        let mut lines = Vec::new();
+        while let Some(l) = next_output_line(&mut out).await {
+            lines.push(l);
+        }
+        assert_eq!(lines, ["before", "\u{fffd}\u{fffd} bad", "after", "no end"]);
+    }
+
+    /// A line longer than the cap comes in pieces, none longer than the cap.
+    #[tokio::test]
+    async fn an_endless_line_is_read_in_bounded_pieces() {
+        let long = vec![b'x'; MAX_OUTPUT_LINE as usize * 2 + 10];
+        let mut out: &[u8] = &long;
+        let mut sizes = Vec::new();
+        while let Some(l) = next_output_line(&mut out).await {
+            sizes.push(l.len());
+        }
+        let cap = MAX_OUTPUT_LINE as usize;
+        assert_eq!(sizes, [cap, cap, 10]);
     }
 }
