@@ -90,15 +90,33 @@ pub async fn dispatch(
     resp
 }
 
+/// HTTP/2 names the host in `:authority` (the request URI), not in a `Host` header: without one,
+/// the URI's authority stands in for it, so everything that reads `Host` (the scoring host form,
+/// Blob's account addressing, the URLs documents name) sees the same under HTTP/2 as under
+/// HTTP/1.1 (host-form scoring over HTTP/2 was 404).
+fn with_host_from_authority(parts: &mut axum::http::request::Parts) {
+    if parts.headers.contains_key(axum::http::header::HOST) {
+        return;
+    }
+    let host = parts
+        .uri
+        .authority()
+        .and_then(|a| axum::http::HeaderValue::from_str(a.as_str()).ok());
+    if let Some(h) = host {
+        parts.headers.insert(axum::http::header::HOST, h);
+    }
+}
+
 /// Routes one request. `body` is taken only once the request is accepted for reading; what is
 /// left in it when this returns is drained by [`dispatch`].
 async fn handle(
     state: &AppStateRef,
     listener: Listener,
-    parts: axum::http::request::Parts,
+    mut parts: axum::http::request::Parts,
     body: &mut Option<Body>,
     request_id: &str,
 ) -> ArmResult<Response> {
+    with_host_from_authority(&mut parts);
     if parts.method == Method::CONNECT {
         // amlite is not a proxy (a deployment's egress proxy is): a clean 405, not a tunnel.
         tracing::info!(target_authority = %parts.uri, "CONNECT refused: amlite's listeners are not proxies");
@@ -303,5 +321,38 @@ async fn read_body(
                 out.extend_from_slice(&chunk);
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::with_host_from_authority;
+
+    fn parts(uri: &str, host: Option<&str>) -> axum::http::request::Parts {
+        let mut b = axum::http::Request::builder().uri(uri);
+        if let Some(h) = host {
+            b = b.header("host", h);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    /// An HTTP/2 request (`:authority`, no `Host`) reads as the HTTP/1.1 one with `Host`.
+    #[test]
+    fn the_authority_stands_in_for_a_missing_host() {
+        let mut p = parts("https://ep.eastus.inference.ml.azure.com/score", None);
+        with_host_from_authority(&mut p);
+        assert_eq!(p.headers["host"], "ep.eastus.inference.ml.azure.com");
+    }
+
+    /// A `Host` the caller sent is never replaced, and a path-only URI adds none.
+    #[test]
+    fn a_sent_host_stays_and_a_path_adds_none() {
+        let mut p = parts("https://a.example/score", Some("b.example"));
+        with_host_from_authority(&mut p);
+        assert_eq!(p.headers["host"], "b.example");
+        let mut p = parts("/score", None);
+        with_host_from_authority(&mut p);
+        assert!(!p.headers.contains_key("host"));
     }
 }

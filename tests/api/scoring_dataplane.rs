@@ -263,3 +263,32 @@ async fn inference_host_header_form_reaches_the_endpoint() {
         TestApp::read(send("ep-host.westus.inference.ml.azure.com").await.unwrap()).await;
     assert_eq!(wrong_region.status, 404, "{}", wrong_region.text);
 }
+
+/// The host form over HTTP/2 (curl, `:authority` instead of `Host`) reaches the endpoint as
+/// over HTTP/1.1 (it was 404: only the `Host` header was read). Skipped where curl is missing.
+#[tokio::test]
+async fn inference_host_form_over_http2_reaches_the_endpoint() {
+    let app = TestApp::spawn().await;
+    ready(&app, "ep-h2", json!({}), json!({})).await;
+    let key = app.primary_key("ep-h2").await;
+    let port = app.base.rsplit_once(':').unwrap().1.to_string();
+    let host = "ep-h2.eastus.inference.ml.azure.com";
+    let out = tokio::process::Command::new("curl")
+        .args(["--http2", "-sk", "--connect-to"])
+        .arg(format!("{host}:443:127.0.0.1:{port}"))
+        .arg(format!("https://{host}/score"))
+        .args(["-H", &format!("Authorization: Bearer {key}")])
+        .args(["-H", "Content-Type: application/json", "-d", r#"{"h":2}"#])
+        .args(["-w", "\n%{http_version} %{http_code}"])
+        .output()
+        .await;
+    let Ok(out) = out else {
+        eprintln!("curl not found: skipped");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (body, status) = text.rsplit_once('\n').unwrap();
+    assert_eq!(status, "2 200", "{text}");
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body, json!({ "deployment": "blue", "input": { "h": 2 } }));
+}
