@@ -67,11 +67,37 @@ fn check_requirement(req: &str) -> Result<(), EnvError> {
     let option_ok = ["--index-url", "--extra-index-url", "-i ", "--pre"]
         .iter()
         .any(|o| lower.starts_with(o));
-    let local = lower.starts_with(['.', '/', '~', '\\']) || lower.contains("file:");
+    let local = lower.starts_with(['.', '/', '~', '\\'])
+        || lower.contains("file:")
+        || (!option_ok && names_a_path(&lower));
     if req.chars().any(char::is_control) || local || (lower.starts_with('-') && !option_ok) {
         return Err(EnvError::LocalRequirement(req.to_string()));
     }
     Ok(())
+}
+
+/// A requirement uv would read as a path: a separator outside a URL (`x/../pkg`,
+/// `runtimes/<id>/code/pkg`, `c:\\pkg`). A package name has none, and a direct reference is a
+/// URL (`pkg @ https://…`, `git+https://…`). Without this, a folder uploaded as code was built
+/// by uv, outside the scoring sandbox (its build backend ran with amlite's rights).
+fn names_a_path(lower: &str) -> bool {
+    let is_url = |t: &str| {
+        [
+            "https://",
+            "http://",
+            "git+https://",
+            "git+http://",
+            "git+ssh://",
+        ]
+        .iter()
+        .any(|scheme| t.starts_with(scheme))
+    };
+    if is_url(lower) {
+        return false;
+    }
+    let target = lower.split_once('@').map_or(lower, |(_, url)| url).trim();
+    let target = target.split(';').next().unwrap_or(target).trim();
+    !is_url(target) && (target.contains(['/', '\\']) || target.contains(".."))
 }
 
 /// Runs `cmd` to completion within `timeout`: its stderr, or why it failed.
@@ -298,6 +324,9 @@ mod tests {
             "six>=1 ; python_version > '3'",
             "--extra-index-url https://x/simple",
             "pkg @ https://x/p.whl",
+            "pkg @ git+https://github.com/o/r.git@v1",
+            "git+https://user@example.com/o/r.git",
+            "six>=1 ; python_version > '3' and sys_platform != 'win32'",
         ] {
             assert!(check_requirement(ok).is_ok(), "{ok}");
         }
@@ -309,6 +338,11 @@ mod tests {
             "pkg @ file:///tmp/p.whl",
             "~/x",
             "a\rb",
+            "data/runtimes/0123456789abcdef/code/evilpkg",
+            "x/../.amlite/runtimes/0123456789abcdef/code/evilpkg",
+            "pkg @ ../local",
+            "c:\\pkg",
+            "pkg @ x/../y ; python_version > '3'",
         ] {
             assert!(check_requirement(bad).is_err(), "{bad}");
         }
