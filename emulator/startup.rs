@@ -240,37 +240,34 @@ impl Drop for BackgroundTasks {
 
 /// An HTTPS server on `listener` with amlite's connection limits (issue 9): the TLS handshake
 /// and every request head must complete within `--header-read-timeout` (hyper also closes a
-/// kept-alive connection idle that long before its next request), and HTTP/2 peers that stop
-/// answering pings within it are dropped (pinged every `--idle-timeout`). Request bodies are
+/// kept-alive connection idle that long before its next request), and any connection, HTTP/2
+/// included, that moves no bytes that long with no request in its handler is closed
+/// (`idle_accept`). Request bodies are
 /// bounded by `--idle-timeout` per chunk in `dispatch::dispatch`. Used by the internet listener and
 /// every VNet listener.
 pub fn https_server(
     listener: TcpListener,
     state: &AppState,
-) -> axum_server::Server<
-    crate::idle_accept::FirstRequestDeadline<axum_server::tls_rustls::RustlsAcceptor>,
-> {
+) -> axum_server::Server<crate::idle_accept::IdleDeadline<axum_server::tls_rustls::RustlsAcceptor>>
+{
     let head = state
         .config
         .header_read_timeout
         .max(Duration::from_millis(1));
-    let idle = state.config.idle_timeout.max(Duration::from_millis(1));
     let acceptor =
         axum_server::tls_rustls::RustlsAcceptor::new(state.tls.clone()).handshake_timeout(head);
-    // A silent connection after the handshake is closed too (hyper's timeout starts at the
-    // first byte).
-    let acceptor = crate::idle_accept::FirstRequestDeadline::new(acceptor, head);
+    // A connection idle that long, HTTP/1.1 or HTTP/2, is closed (hyper's HTTP/1.1 timeout
+    // starts at the first byte; HTTP/2 has none): `idle_accept`.
+    let acceptor = crate::idle_accept::IdleDeadline::new(acceptor, head);
     let mut server = axum_server::from_tcp(listener).acceptor(acceptor);
     let builder = server.http_builder();
     builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(head);
-    builder
-        .http2()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .keep_alive_interval(idle)
-        .keep_alive_timeout(head);
+    // No HTTP/2 keep-alive pings: their answers would be bytes that keep an idle connection
+    // open; the idle deadline closes a dead peer's connection as well.
+    builder.http2().timer(hyper_util::rt::TokioTimer::new());
     server
 }
 
