@@ -9,19 +9,46 @@ use crate::domain::{Audit, ManagedNetwork, ProvisioningState, PublicNetworkAcces
 use crate::error::ArmResult;
 use crate::rules;
 
-fn default_ids(sub: &str, rg: &str, name: &str) -> (String, String, String) {
-    let short: String = name
-        .chars()
+fn short_name(name: &str, len: usize) -> String {
+    name.chars()
         .filter(|c| c.is_ascii_alphanumeric())
-        .take(16)
+        .take(len)
         .collect::<String>()
-        .to_lowercase();
+        .to_lowercase()
+}
+
+fn default_ids(sub: &str, rg: &str, name: &str) -> (String, String, String) {
+    let short = short_name(name, 16);
     let p = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers");
     (
         format!("{p}/Microsoft.Storage/storageAccounts/{short}store"),
         format!("{p}/Microsoft.KeyVault/vaults/{short}kv"),
         format!("{p}/Microsoft.insights/components/{short}ai"),
     )
+}
+
+/// Gives a new workspace whose derived storage account another workspace already uses one of
+/// its own: storage account names are global, and the Blob slice addresses blobs by account,
+/// so `coll-ws1` and `collws1` (or the same name in two resource groups) shared their blobs
+/// and keys. Azure names the accounts it makes with a random suffix; here it is a hash of the
+/// workspace id (stable, 24 characters at most as Azure allows). A storage account the PUT
+/// named itself is kept (two workspaces may share one).
+pub fn own_default_storage(ws: &mut Workspace, sub: &str, rg: &str, name: &str, taken: &[String]) {
+    use sha2::Digest;
+    let (derived, _, _) = default_ids(sub, rg, name);
+    if !ws.storage_account.eq_ignore_ascii_case(&derived)
+        || !taken.contains(&ws.storage_account_name())
+    {
+        return;
+    }
+    let id = crate::domain::ResourceId::workspace(sub, rg, name);
+    let digest = sha2::Sha256::digest(id.as_str().to_ascii_lowercase().as_bytes());
+    let suffix = &hex::encode(digest)[..8];
+    let p = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers");
+    ws.storage_account = format!(
+        "{p}/Microsoft.Storage/storageAccounts/{}{suffix}store",
+        short_name(name, 11)
+    );
 }
 
 /// A new workspace document with Azure's defaults, then `props` (wire `properties`) applied.

@@ -15,7 +15,9 @@ use crate::http::{ok, Request};
 use crate::lro::location_reply;
 use crate::lro::Action;
 
-pub use super::workspace_properties::{apply_properties, new_workspace, Write};
+pub use super::workspace_properties::{
+    apply_properties, new_workspace, own_default_storage, Write,
+};
 
 /// Reads a workspace or fails with 404 `ResourceNotFound`.
 pub async fn load(state: &AppState, w: &WsPath) -> ArmResult<Workspace> {
@@ -83,14 +85,17 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
                 .as_deref()
                 .filter(|l| !l.is_empty())
                 .ok_or_else(super::errors::location_required)?;
-            new_workspace(
+            let mut ws = new_workspace(
                 &w.sub,
                 &w.rg,
                 &w.ws,
                 location,
                 &props,
                 state.config.auto_provision_network,
-            )?
+            )?;
+            let taken = storage_in_use(state).await?;
+            own_default_storage(&mut ws, &w.sub, &w.rg, &w.ws, &taken);
+            ws
         }
     };
     let mut ws = ws;
@@ -98,6 +103,19 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
     let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
     super::platform::associated::ensure(state, &w.id, &ws).await?;
     Ok(reply)
+}
+
+/// The storage account names the stored workspaces use (lower case).
+async fn storage_in_use(state: &AppState) -> ArmResult<Vec<String>> {
+    let rows = state
+        .store
+        .by_kind_under(ResourceKind::Workspace, "/subscriptions/")
+        .await?;
+    let mut names = Vec::with_capacity(rows.len());
+    for r in rows {
+        names.push(r.doc::<Workspace>()?.storage_account_name());
+    }
+    Ok(names)
 }
 
 async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response> {
@@ -290,6 +308,7 @@ async fn build_declared(
         &props,
         state.config.auto_provision_network,
     )?;
+    own_default_storage(&mut ws, sub, rg, name, &storage_in_use(state).await?);
     if let Some(t) = tags.and_then(|t| serde_json::from_value(t).ok()) {
         ws.tags = t;
     }

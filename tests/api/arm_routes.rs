@@ -193,3 +193,56 @@ async fn workspaces_crud_and_lists() {
     }
     assert_eq!(app.get(&ws).await.status, 404);
 }
+
+/// Two workspaces whose names derive the same storage account name (`collws1` and `coll-ws1`,
+/// or one name in two resource groups) each get their own account and key: the Blob slice
+/// addresses blobs by account, so they used to share blobs and `listSecrets` keys. The first
+/// keeps the plain derived name.
+#[tokio::test]
+async fn workspaces_never_share_a_derived_storage_account() {
+    let app = TestApp::spawn().await;
+    let ws_path = |rg: &str, name: &str| {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}",
+            app.sub
+        )
+    };
+    let body =
+        json!({ "location": "eastus", "identity": { "type": "SystemAssigned" }, "properties": {} });
+    let rg2 = "rg-two";
+    let r = app
+        .put(
+            &format!("/subscriptions/{}/resourceGroups/{rg2}", app.sub),
+            json!({ "location": "eastus" }),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.text);
+    let paths = [
+        ws_path(&app.rg, "collws1"),
+        ws_path(&app.rg, "coll-ws1"),
+        ws_path(rg2, "collws1"),
+    ];
+    let (mut accounts, mut keys) = (Vec::new(), Vec::new());
+    for p in &paths {
+        let r = app.put(p, body.clone()).await;
+        assert!(r.status < 300, "{p}: {}", r.text);
+        let ws = app.get(p).await;
+        let account = ws.body["properties"]["storageAccount"].as_str().unwrap();
+        let name = account.rsplit('/').next().unwrap().to_string();
+        assert!(name.len() <= 24, "{name}");
+        accounts.push(name);
+        let s = app
+            .post(
+                &format!("{p}/datastores/workspaceblobstore/listSecrets"),
+                None,
+            )
+            .await;
+        keys.push(s.body["key"].as_str().unwrap().to_string());
+    }
+    assert_eq!(accounts[0], "collws1store");
+    assert_ne!(accounts[0], accounts[1]);
+    assert_ne!(accounts[0], accounts[2]);
+    assert_ne!(accounts[1], accounts[2]);
+    assert_ne!(keys[0], keys[1]);
+    assert_ne!(keys[0], keys[2]);
+}
