@@ -113,8 +113,13 @@ async fn subscription_routes(
     let api = req.api_version(state.config.api_versions)?.to_string();
     let get = req.method == Method::GET;
     match l {
-        ["subscriptions"] => plumbing::list_subscriptions(state, req).await,
-        ["subscriptions", _] => plumbing::get_subscription(state, req).await,
+        ["subscriptions"] if get => plumbing::list_subscriptions(state, req).await,
+        // A subscription is read, never written through this path (PUT and DELETE answered
+        // 200 with nothing done).
+        ["subscriptions", _] if get => plumbing::get_subscription(state, req).await,
+        ["subscriptions"] | ["subscriptions", _] => {
+            Err(ArmError::method_not_allowed(req.method.as_str(), &req.path))
+        }
         ["subscriptions", _, "resourcegroups"] => plumbing::list_resource_groups(state, req).await,
         ["subscriptions", _, "resourcegroups", _] => plumbing::resource_group(state, req).await,
         ["subscriptions", _, "resources"] if get => {

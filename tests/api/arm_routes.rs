@@ -246,3 +246,22 @@ async fn workspaces_never_share_a_derived_storage_account() {
     assert_ne!(keys[0], keys[1]);
     assert_ne!(keys[0], keys[2]);
 }
+
+/// A subscription is only read here: PUT and DELETE are 405 `MethodNotAllowed`, not a 200 that
+/// did nothing; the GET still answers.
+#[tokio::test]
+async fn subscription_put_and_delete_are_not_allowed() {
+    let app = TestApp::spawn().await;
+    let path = format!("/subscriptions/{}", app.sub);
+    for r in [app.put(&path, json!({})).await, app.delete(&path).await] {
+        assert_eq!(
+            (r.status, r.code()),
+            (405, "MethodNotAllowed"),
+            "{}",
+            r.text
+        );
+    }
+    let r = app.delete("/subscriptions").await;
+    assert_eq!(r.status, 405, "{}", r.text);
+    assert_eq!(app.get(&path).await.status, 200);
+}
