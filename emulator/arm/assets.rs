@@ -98,13 +98,44 @@ fn container_body(
 /// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
 /// (else the last created) and one more than the highest integer version (`"1"` when none is
 /// an integer).
+///
+/// Integers of any length count, compared as numbers: `nextVersion` must never name a version
+/// that exists (with a `u64` it stopped at 18446744073709551615, which a client registering
+/// "the next version" then overwrote).
 fn version_summary(versions: &[&str]) -> (Option<String>, String) {
-    let max = versions.iter().filter_map(|v| v.parse::<u64>().ok()).max();
+    // (the number without leading zeros, the version as named)
+    let max = versions
+        .iter()
+        .filter_map(|v| Some((integer_version(v)?, *v)))
+        .max_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     let latest = max
-        .map(|m| m.to_string())
+        .map(|(_, named)| named.to_string())
         .or_else(|| versions.last().map(|v| v.to_string()));
-    let next = max.map_or(1, |m| m.saturating_add(1)).to_string();
+    let next = max.map_or_else(|| "1".to_string(), |(n, _)| increment(n));
     (latest, next)
+}
+
+/// A version made of digits only, without its leading zeros (`"007"` is 7).
+fn integer_version(v: &str) -> Option<&str> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let trimmed = v.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed })
+}
+
+/// One more than a decimal integer written in ASCII digits.
+fn increment(n: &str) -> String {
+    let mut digits = n.as_bytes().to_vec();
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return String::from_utf8_lossy(&digits).into_owned();
+        }
+    }
+    format!("1{}", String::from_utf8_lossy(&digits))
 }
 
 /// The version names of the container `name` among version rows.
@@ -339,5 +370,20 @@ mod tests {
             version_summary(&["v1", "beta"]),
             (Some("beta".to_string()), "1".to_string())
         );
+    }
+
+    /// Past `u64`, `nextVersion` still names a version that does not exist.
+    #[test]
+    fn next_version_never_names_an_existing_one() {
+        let (latest, next) = version_summary(&["18446744073709551615", "2"]);
+        assert_eq!(latest.as_deref(), Some("18446744073709551615"));
+        assert_eq!(next, "18446744073709551616");
+        let big = "9".repeat(30);
+        let (latest, next) = version_summary(&["5", &big, "10"]);
+        assert_eq!(latest.as_deref(), Some(big.as_str()));
+        assert_eq!(next, format!("1{}", "0".repeat(30)));
+        assert_eq!(version_summary(&["009", "10"]).1, "11");
+        assert_eq!(version_summary(&["009", "3"]).0.as_deref(), Some("009"));
+        assert_eq!(version_summary(&["0"]).1, "1");
     }
 }
