@@ -225,3 +225,58 @@ async fn vnet_listeners_come_back_after_a_restart() {
     let listed = app.get("/_amlite/listeners").await;
     assert!(listed.text.contains(&after), "{}", listed.text);
 }
+
+/// Deleting a resource group removes the workspace connections of its private endpoints, in
+/// another group, as deleting each PE does (an `Approved` connection stayed listed after the
+/// group, its VNet and its PE were gone).
+#[tokio::test]
+async fn deleting_a_resource_group_removes_its_private_endpoints_connections() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/rg-pe", app.sub);
+    let r = app.put(&rg, json!({ "location": "eastus" })).await;
+    assert!(r.status < 300, "{}", r.text);
+    let vnet = format!("{rg}/providers/Microsoft.Network/virtualNetworks/v3");
+    let body = json!({ "location": "eastus", "properties": { "addressSpace": { "addressPrefixes": ["10.8.0.0/16"] }, "subnets": [{ "name": "default", "properties": { "addressPrefix": "10.8.0.0/24" } }] } });
+    let r = app.put(&vnet, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let listener = r.header("x-amlite-listener").unwrap();
+    let pe = json!({ "location": "eastus", "properties": {
+        "subnet": { "id": format!("{vnet}/subnets/default") },
+        "privateLinkServiceConnections": [{ "name": "conn", "properties": { "privateLinkServiceId": app.ws_path(), "groupIds": ["amlworkspace"] } }]
+    } });
+    let r = app
+        .put(
+            &format!("{rg}/providers/Microsoft.Network/privateEndpoints/p3"),
+            pe,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let pecs = format!("{}/privateEndpointConnections", app.ws_path());
+    let count = |r: &common::Resp| r.body["value"].as_array().map_or(0, Vec::len);
+    assert_eq!(count(&app.get(&pecs).await), 1);
+    let r = app.delete(&rg).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let listed = app.get(&pecs).await;
+    assert_eq!(count(&listed), 0, "{}", listed.text);
+    let mut stopped = false;
+    for _ in 0..50 {
+        if app
+            .client
+            .get(format!("{listener}/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        stopped,
+        "the listener of a VNet in the deleted group still answers"
+    );
+    let ws = app.get(&app.ws_path()).await;
+    let embedded = &ws.body["properties"]["privateEndpointConnections"];
+    assert!(embedded.as_array().is_none_or(Vec::is_empty), "{}", ws.text);
+}

@@ -302,6 +302,28 @@ pub async fn create(
     Ok(doc)
 }
 
+/// Inside a resource group's DELETE: queues the removal of the workspace connection entries of
+/// every PE in the group (the entries live under the workspace, often in another group, so the
+/// group's cascade leaves them: an `Approved` connection stayed listed and counted).
+pub async fn forget_connections_in(
+    state: &AppState,
+    tx: &mut crate::store::WriteTx,
+    group: &ResourceId,
+) -> ArmResult<()> {
+    let under = format!("{}/", group.as_str());
+    for row in state
+        .store
+        .by_kind_under(ResourceKind::PrivateEndpoint, &under)
+        .await?
+    {
+        let doc: PrivateEndpointDoc = row.doc()?;
+        if let Some(pec) = &doc.pec_id {
+            resources::delete_in(tx, &ResourceId::from_string(pec.clone())).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Deletes a PE and its workspace connection entry together.
 async fn delete(state: &AppState, row: &Row) -> ArmResult<()> {
     let doc: PrivateEndpointDoc = row.doc()?;
