@@ -102,7 +102,9 @@ impl Application {
         let store = if config.in_memory {
             Store::open_ephemeral(&data_dir).await?
         } else {
-            Store::open(Some(&db_path)).await?
+            let store = Store::open(Some(&db_path)).await?;
+            owner_only(&db_path);
+            store
         };
         // Operations a previous run left InProgress were interrupted: they complete now rather
         // than whenever their old due time comes (SPEC §8, issue 5 crash safety).
@@ -313,6 +315,22 @@ fn url_host(host: &str) -> String {
         format!("[{host}]")
     } else {
         host.to_string()
+    }
+}
+
+/// The database and its WAL hold every endpoint key and every blob: readable by their owner
+/// only, like the secret files beside them (they were 0644). SQLite gives a new WAL the
+/// database file's mode; the existing ones are set here. Best effort: a file system without
+/// modes (or a database another user made) keeps what it has.
+fn owner_only(db: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        if path.exists() {
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
     }
 }
 

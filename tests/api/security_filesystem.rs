@@ -6,6 +6,7 @@
 //! - Blob names, blob query values and scoring paths that are not UTF-8 once percent-decoded
 //!   are 400 (`InvalidUri` XML for Blob Storage, the ARM envelope elsewhere), so `a%ff` and
 //!   `a%fe` can no longer both become the same blob `a\u{fffd}`.
+//! - The database files (endpoint keys, blobs) are readable by their owner only.
 //!
 //! Symlink escapes during materialisation are covered by `runtime::materialize` unit tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -212,4 +213,18 @@ async fn arm_and_scoring_paths_that_are_not_utf8_are_400() {
         .post("/endpoints/ep-fs-u%ff/score", Some(json!({})))
         .await;
     assert_eq!(r.message(), want.message);
+}
+
+/// The database and its WAL (every endpoint key, every blob) are readable by their owner only,
+/// like the secret files (they were 0644), also after writes.
+#[tokio::test]
+async fn the_database_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn_with(|c| c.in_memory = false).await;
+    app.create_endpoint("ep-mode", json!({})).await;
+    for name in ["amlite.db", "amlite.db-wal", "amlite.db-shm"] {
+        let path = app.dir.path().join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
 }
