@@ -32,6 +32,23 @@ pub(crate) async fn create_vnet_resp(app: &TestApp, name: &str) -> common::Resp 
     r
 }
 
+/// True once a listener refuses connections (polled for up to 2.5 s: it stops after the reply).
+pub(crate) async fn listener_stops(app: &TestApp, url: &str) -> bool {
+    for _ in 0..50 {
+        if app
+            .client
+            .get(format!("{url}/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
 pub(crate) fn pe_body(app: &TestApp, vnet: &str, manual: bool) -> Value {
     let key = if manual {
         "manualPrivateLinkServiceConnections"
@@ -93,21 +110,10 @@ async fn vnet_crud_shows_its_listener_and_serves_arm_on_it() {
     let d = app.delete(&vnet_path(&app, "vnet-a")).await;
     assert_eq!(d.status, 200, "{}", d.text);
     assert_eq!(app.get(&vnet_path(&app, "vnet-a")).await.status, 404);
-    let mut refused = false;
-    for _ in 0..50 {
-        if app
-            .client
-            .get(format!("{url}/health"))
-            .send()
-            .await
-            .is_err()
-        {
-            refused = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(refused, "the listener of a deleted VNet still answers");
+    assert!(
+        listener_stops(&app, &url).await,
+        "the listener of a deleted VNet still answers"
+    );
     assert_eq!(app.get("/_amlite/env?vnet=vnet-a").await.status, 404);
 }
 

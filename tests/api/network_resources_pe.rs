@@ -3,7 +3,9 @@
 //! creation time) and the per-VNet listeners across a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use crate::common;
-use crate::network_resources::{create_vnet, create_vnet_resp, pe_body, pe_path, vnet_path};
+use crate::network_resources::{
+    create_vnet, create_vnet_resp, listener_stops, pe_body, pe_path, vnet_path,
+};
 use common::TestApp;
 use serde_json::json;
 
@@ -258,22 +260,8 @@ async fn deleting_a_resource_group_removes_its_private_endpoints_connections() {
     assert_eq!(r.status, 200, "{}", r.text);
     let listed = app.get(&pecs).await;
     assert_eq!(count(&listed), 0, "{}", listed.text);
-    let mut stopped = false;
-    for _ in 0..50 {
-        if app
-            .client
-            .get(format!("{listener}/health"))
-            .send()
-            .await
-            .is_err()
-        {
-            stopped = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     assert!(
-        stopped,
+        listener_stops(&app, &listener).await,
         "the listener of a VNet in the deleted group still answers"
     );
     let ws = app.get(&app.ws_path()).await;
