@@ -173,24 +173,9 @@ pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Respon
             let Some(row) = existing else {
                 return Ok(StatusCode::OK.into_response());
             };
-            // The group's resources go with it (cascade); the connections its private
-            // endpoints made on workspaces elsewhere go in the same transaction.
-            let group = row.resource_id();
-            let vnets = state
-                .store
-                .by_kind_under(
-                    ResourceKind::VirtualNetwork,
-                    &format!("{}/", group.as_str()),
-                )
-                .await?;
-            let mut tx = state.store.begin().await?;
-            super::network::pe::forget_connections_in(state, &mut tx, &group).await?;
-            crate::store::resources::delete_in(&mut tx, &group).await?;
-            tx.commit().await?;
-            // Its VNets' listeners stop, as a VNet DELETE stops its own.
-            for v in &vnets {
-                super::network::listeners::stop(state, &v.id);
-            }
+            // The group's resources go with it (cascade); what its networks left elsewhere
+            // (workspace connections, listeners) goes too.
+            super::network::delete_group(state, &row.resource_id()).await?;
             Ok(StatusCode::OK.into_response())
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),

@@ -134,6 +134,27 @@ pub fn render_row(_state: &AppState, row: &Row, _listener: &Listener) -> ArmResu
     }
 }
 
+/// Deletes a resource group with its resources (cascade), in one transaction with the workspace
+/// connections its private endpoints made elsewhere; then its VNets' listeners stop, as a VNet
+/// DELETE stops its own.
+pub async fn delete_group(state: &AppState, group: &ResourceId) -> ArmResult<()> {
+    let vnets = state
+        .store
+        .by_kind_under(
+            crate::domain::ResourceKind::VirtualNetwork,
+            &format!("{}/", group.as_str()),
+        )
+        .await?;
+    let mut tx = state.store.begin().await?;
+    pe::forget_connections_in(state, &mut tx, group).await?;
+    crate::store::resources::delete_in(&mut tx, group).await?;
+    tx.commit().await?;
+    for v in &vnets {
+        listeners::stop(state, &v.id);
+    }
+    Ok(())
+}
+
 /// Starts a listener for every stored VNet (after a restart; SPEC §6.2).
 pub async fn start_stored_listeners(state: &State) -> ArmResult<()> {
     listeners::start_stored(state).await
