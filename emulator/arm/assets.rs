@@ -1,30 +1,25 @@
 //! The workspace assets the SDK touches while creating a deployment (SPEC §2.1, §3): models,
 //! code, environments (containers and versions), data and components (generic), datastores
-//! (in `datastores`; `listSecrets` and `startPendingUpload` in `secrets`).
-//! Containers are implied by their versions.
+//! (in `datastores`; `listSecrets` and `startPendingUpload` in `secrets`); containers in
+//! `containers`.
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::body::{self, requests::AssetBody};
-use super::response::{AssetContainerProperties, Resource};
 use super::WsPath;
 use crate::app::AppState;
-use crate::domain::{Asset, Audit, ResourceId, ResourceKind, Workspace};
+use crate::domain::{Asset, Audit, ResourceKind, Workspace};
 use crate::error::{ArmError, ArmResult};
 use crate::http::{ok, Request};
 
+mod containers;
 mod datastores;
 mod secrets;
 mod validation;
 
 fn kind_of(collection: &str) -> ResourceKind {
-    match collection {
-        "models" => ResourceKind::Model,
-        "codes" => ResourceKind::Code,
-        "environments" => ResourceKind::Environment,
-        _ => ResourceKind::Datastore,
-    }
+    containers::kinds_of(collection).0
 }
 
 /// Name of the storage account in a workspace's `storageAccount` id.
@@ -53,128 +48,14 @@ pub async fn route(
         ["datastores", _, "listsecrets"] if m == Method::POST => {
             secrets::list_secrets(state, req, w, &ws, api).await
         }
-        [coll, _] => container(state, req, w, coll).await,
-        [coll] if m == Method::GET => {
-            let rows = state
-                .store
-                .by_kind_under(kind_of(coll), &format!("{}/{}/", w.id, w.seg(req, 0)))
-                .await?;
-            let mut names: Vec<String> = rows
-                .iter()
-                .filter_map(|r| {
-                    ResourceId::from_string(r.id.clone())
-                        .segment_after(w.seg(req, 0))
-                        .map(str::to_string)
-                })
-                .collect();
-            names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-            let value = names
-                .iter()
-                .map(|n| container_body(w, req.segs[8].as_str(), n, &versions_of(&rows, n)))
-                .collect();
-            Ok(ok(&super::response::list(value)))
-        }
+        [coll, _] => containers::container(state, req, w, coll).await,
+        [coll] if m == Method::GET => containers::list_containers(state, req, w, coll).await,
         [coll, _, "versions"] if m == Method::GET => list_versions(state, req, w, coll).await,
         [coll, _, "versions", _] => version(state, req, w, coll, api).await,
         ["codes", _, "versions", _, "startpendingupload"] if m == Method::POST => {
             secrets::start_pending_upload(state, req, &ws)
         }
         _ => Err(ArmError::no_route(m.as_str(), &req.path)),
-    }
-}
-
-/// A container as Azure answers it: `latestVersion` and `nextVersion` follow the versions that
-/// exist (the SDK's `create_or_update` without a version reads `nextVersion`, issue 11).
-fn container_body(
-    w: &WsPath,
-    coll: &str,
-    name: &str,
-    versions: &[&str],
-) -> Resource<AssetContainerProperties> {
-    let (latest, next) = version_summary(versions);
-    super::response::asset_container(&w.id, coll, name, latest, next)
-}
-
-/// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
-/// (else the last created) and one more than the highest integer version (`"1"` when none is
-/// an integer).
-///
-/// Integers of any length count, compared as numbers: `nextVersion` must never name a version
-/// that exists (with a `u64` it stopped at 18446744073709551615, which a client registering
-/// "the next version" then overwrote).
-fn version_summary(versions: &[&str]) -> (Option<String>, String) {
-    // (the number without leading zeros, the version as named)
-    let max = versions
-        .iter()
-        .filter_map(|v| Some((integer_version(v)?, *v)))
-        .max_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    let latest = max
-        .map(|(_, named)| named.to_string())
-        .or_else(|| versions.last().map(|v| v.to_string()));
-    let next = max.map_or_else(|| "1".to_string(), |(n, _)| increment(n));
-    (latest, next)
-}
-
-/// A version made of digits only, without its leading zeros (`"007"` is 7).
-fn integer_version(v: &str) -> Option<&str> {
-    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let trimmed = v.trim_start_matches('0');
-    Some(if trimmed.is_empty() { "0" } else { trimmed })
-}
-
-/// One more than a decimal integer written in ASCII digits.
-fn increment(n: &str) -> String {
-    let mut digits = n.as_bytes().to_vec();
-    for d in digits.iter_mut().rev() {
-        if *d == b'9' {
-            *d = b'0';
-        } else {
-            *d += 1;
-            return String::from_utf8_lossy(&digits).into_owned();
-        }
-    }
-    format!("1{}", String::from_utf8_lossy(&digits))
-}
-
-/// The version names of the container `name` among version rows.
-fn versions_of<'a>(rows: &'a [crate::store::Row], name: &str) -> Vec<&'a str> {
-    rows.iter()
-        .filter_map(|r| {
-            let mut it = r.id.rsplit('/');
-            let (v, _, c) = (it.next()?, it.next()?, it.next()?);
-            c.eq_ignore_ascii_case(name).then_some(v)
-        })
-        .collect()
-}
-
-async fn container(state: &AppState, req: &Request, w: &WsPath, coll: &str) -> ArmResult<Response> {
-    let (seg, name) = (w.seg(req, 0), super::safe_name("asset", w.seg(req, 1))?);
-    let versions = state
-        .store
-        .by_kind_under(kind_of(coll), &format!("{}/{seg}/{name}/versions/", w.id))
-        .await?;
-    match req.method {
-        Method::GET if versions.is_empty() => Err(ArmError::asset_not_found(seg, name)),
-        Method::GET => Ok(ok(&container_body(
-            w,
-            seg,
-            name,
-            &versions_of(&versions, name),
-        ))),
-        Method::PUT => {
-            // Containers are implied by their versions; the body is still validated.
-            let _: AssetBody = body::parse(req)?;
-            Ok(ok(&container_body(
-                w,
-                seg,
-                name,
-                &versions_of(&versions, name),
-            )))
-        }
-        Method::DELETE => Ok(StatusCode::OK.into_response()),
-        _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
 }
 
@@ -210,9 +91,19 @@ async fn list_versions(
             )
             .await?
     };
+    // An archived container archives every version of it (`listViewType`).
+    let view = containers::view_of(req)?;
+    let container_archived = if req.q("hash").is_some() {
+        false
+    } else {
+        let id = w.id.child(w.seg(req, 0), w.seg(req, 1));
+        containers::stored(state, &id).await?.is_archived
+    };
     let mut value = Vec::new();
     for r in rows.iter().rev() {
-        value.push(super::response::asset(&r.resource_id(), kind, &r.doc()?));
+        if containers::shown_in(view, container_archived || containers::version_archived(r)) {
+            value.push(super::response::asset(&r.resource_id(), kind, &r.doc()?));
+        }
     }
     if let Some(top) = req.q("$top").and_then(|t| t.parse::<usize>().ok()) {
         value.truncate(top);
@@ -352,38 +243,5 @@ async fn version(
             Ok(StatusCode::OK.into_response())
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::version_summary;
-
-    #[test]
-    fn next_version_follows_the_integer_versions() {
-        assert_eq!(version_summary(&[]), (None, "1".to_string()));
-        assert_eq!(
-            version_summary(&["1", "3", "2"]),
-            (Some("3".to_string()), "4".to_string())
-        );
-        assert_eq!(
-            version_summary(&["v1", "beta"]),
-            (Some("beta".to_string()), "1".to_string())
-        );
-    }
-
-    /// Past `u64`, `nextVersion` still names a version that does not exist.
-    #[test]
-    fn next_version_never_names_an_existing_one() {
-        let (latest, next) = version_summary(&["18446744073709551615", "2"]);
-        assert_eq!(latest.as_deref(), Some("18446744073709551615"));
-        assert_eq!(next, "18446744073709551616");
-        let big = "9".repeat(30);
-        let (latest, next) = version_summary(&["5", &big, "10"]);
-        assert_eq!(latest.as_deref(), Some(big.as_str()));
-        assert_eq!(next, format!("1{}", "0".repeat(30)));
-        assert_eq!(version_summary(&["009", "10"]).1, "11");
-        assert_eq!(version_summary(&["009", "3"]).0.as_deref(), Some("009"));
-        assert_eq!(version_summary(&["0"]).1, "1");
     }
 }

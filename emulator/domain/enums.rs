@@ -213,6 +213,16 @@ azure_enum!(
 );
 
 azure_enum!(
+    /// Which asset containers and versions a list returns (`listViewType`): archived ones are
+    /// hidden unless asked for.
+    ListViewType {
+        ActiveOnly => "ActiveOnly",
+        ArchivedOnly => "ArchivedOnly",
+        All => "All",
+    }
+);
+
+azure_enum!(
     /// Which endpoint key `regenerateKeys` replaces (`keyType`).
     KeyType {
         Primary => "Primary",

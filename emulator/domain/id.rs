@@ -14,12 +14,19 @@ pub enum ResourceKind {
     OnlineEndpoint,
     /// `.../workspaces/onlineEndpoints/deployments`.
     OnlineDeployment,
-    /// `.../workspaces/models` (container) and versions.
+    /// `.../workspaces/models/{name}/versions/{v}`.
     Model,
-    /// `.../workspaces/codes` versions.
+    /// `.../workspaces/codes/{name}/versions/{v}`.
     Code,
-    /// `.../workspaces/environments` versions.
+    /// `.../workspaces/environments/{name}/versions/{v}`.
     Environment,
+    /// `.../workspaces/models/{name}`: the container's own fields (description, tags,
+    /// `isArchived`); a container without a stored row is implied by its versions.
+    ModelContainer,
+    /// `.../workspaces/codes/{name}`.
+    CodeContainer,
+    /// `.../workspaces/environments/{name}`.
+    EnvironmentContainer,
     /// `.../workspaces/datastores`.
     Datastore,
     /// `.../workspaces/outboundRules`.
@@ -56,6 +63,9 @@ impl ResourceKind {
             ResourceKind::Model => "model",
             ResourceKind::Code => "code",
             ResourceKind::Environment => "environment",
+            ResourceKind::ModelContainer => "modelContainer",
+            ResourceKind::CodeContainer => "codeContainer",
+            ResourceKind::EnvironmentContainer => "environmentContainer",
             ResourceKind::Datastore => "datastore",
             ResourceKind::OutboundRule => "outboundRule",
             ResourceKind::PrivateEndpointConnection => "privateEndpointConnection",
@@ -86,6 +96,11 @@ impl ResourceKind {
             ResourceKind::Code => "Microsoft.MachineLearningServices/workspaces/codes/versions",
             ResourceKind::Environment => {
                 "Microsoft.MachineLearningServices/workspaces/environments/versions"
+            }
+            ResourceKind::ModelContainer => "Microsoft.MachineLearningServices/workspaces/models",
+            ResourceKind::CodeContainer => "Microsoft.MachineLearningServices/workspaces/codes",
+            ResourceKind::EnvironmentContainer => {
+                "Microsoft.MachineLearningServices/workspaces/environments"
             }
             ResourceKind::Datastore => "Microsoft.MachineLearningServices/workspaces/datastores",
             ResourceKind::OutboundRule => {

@@ -259,6 +259,23 @@ pub struct Asset {
     pub audit: Audit,
 }
 
+/// A stored asset container (model, code, environment): what a container PUT sets. Its
+/// versions are rows of their own; a container without a row is implied by them, with these
+/// fields' defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AssetContainer {
+    /// `description` (`null` when never set).
+    pub description: Option<String>,
+    /// `tags`.
+    pub tags: BTreeMap<String, String>,
+    /// `properties`.
+    pub properties: BTreeMap<String, String>,
+    /// `isArchived`: hides the container, and every version of it, from active lists.
+    pub is_archived: bool,
+    /// Created/modified (`None` for a container implied by its versions).
+    pub audit: Option<Audit>,
+}
+
 /// A workspace private endpoint connection: made by a client private endpoint (SPEC §6.1) or by
 /// a legacy egress-disabled deployment (ISO-14).
 #[derive(Debug, Clone, Serialize, Deserialize)]

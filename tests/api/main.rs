@@ -25,6 +25,7 @@ mod docs;
 mod egress_proxy;
 mod egress_proxy_plumbing;
 mod egress_proxy_support;
+mod fidelity_asset_containers;
 mod fidelity_assets;
 mod fidelity_endpoints;
 mod fidelity_managed_network;

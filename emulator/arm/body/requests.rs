@@ -207,6 +207,29 @@ pub struct AssetBody {
     pub properties: Option<Map<String, Value>>,
 }
 
+/// `PUT` of an asset container (`ModelContainer`, `CodeContainer`, `EnvironmentContainer`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetContainerBody {
+    #[serde(default, deserialize_with = "f::object")]
+    pub properties: Option<AssetContainerPropertiesBody>,
+}
+
+/// An asset container's writable fields (`AssetContainer` and its `ResourceBase`); the
+/// version summary (`latestVersion`, `nextVersion`) is read-only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetContainerPropertiesBody {
+    #[serde(default, deserialize_with = "f::text")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "f::string_map")]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "f::string_map")]
+    pub properties: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "f::flag")]
+    pub is_archived: Option<bool>,
+}
+
 /// `ModelVersion` properties amlite checks (the rest is stored as sent).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,11 +1,13 @@
 //! A workspace asset version (model, code, environment) or datastore: the stored `properties`
 //! echoed, without the declared fields whose type is wrong; an asset container; the default
 //! datastore Azure ML creates in every workspace.
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{system_data, system_data_by_service, Resource};
-use crate::domain::{Asset, ResourceId, ResourceKind};
+use crate::domain::{Asset, AssetContainer, ResourceId, ResourceKind};
 
 /// An asset's `properties`: what the client sent (the SDK sends newer api-versions' fields and
 /// may read them back), filtered by [`ASSET_FIELDS`].
@@ -81,39 +83,45 @@ pub fn asset(id: &ResourceId, kind: ResourceKind, a: &Asset) -> Resource<AssetPr
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetContainerProperties {
-    /// `isArchived`: false.
+    /// `isArchived`.
     pub is_archived: bool,
     /// `latestVersion` (`null` when none).
     pub latest_version: Option<String>,
     /// `nextVersion`.
     pub next_version: String,
-    /// `description`: `null`.
+    /// `description` (`null` when never set, recorded: `test_model`).
     pub description: Option<String>,
-    /// `tags`: empty.
-    pub tags: Map<String, Value>,
-    /// `properties`: empty.
-    pub properties: Map<String, Value>,
+    /// `tags`.
+    pub tags: BTreeMap<String, String>,
+    /// `properties`.
+    pub properties: BTreeMap<String, String>,
+    /// `provisioningState`: `Succeeded` (a container is written synchronously).
+    pub provisioning_state: &'static str,
 }
 
 /// The container `name` of the collection `coll` (`models`, `codes`, `environments`) in the
-/// workspace `ws`, with its version summary.
+/// workspace `ws`: its stored fields and the summary of its versions `(latest, next)`.
 pub fn asset_container(
     ws: &ResourceId,
     coll: &str,
     name: &str,
-    latest_version: Option<String>,
-    next_version: String,
+    c: &AssetContainer,
+    (latest_version, next_version): (Option<String>, String),
 ) -> Resource<AssetContainerProperties> {
     let props = AssetContainerProperties {
-        is_archived: false,
+        is_archived: c.is_archived,
         latest_version,
         next_version,
-        description: None,
-        tags: Map::new(),
-        properties: Map::new(),
+        description: c.description.clone(),
+        tags: c.tags.clone(),
+        properties: c.properties.clone(),
+        provisioning_state: "Succeeded",
     };
     let resource_type = format!("Microsoft.MachineLearningServices/workspaces/{coll}");
-    Resource::with_type(&ws.child(coll, name), resource_type, props)
+    Resource {
+        system_data: c.audit.as_ref().map(system_data),
+        ..Resource::with_type(&ws.child(coll, name), resource_type, props)
+    }
 }
 
 /// The default datastore's properties (`AzureBlobDatastore`, account-key credentials, reached

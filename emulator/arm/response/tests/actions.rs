@@ -41,13 +41,14 @@ fn actions_containers_and_the_default_datastore_render_as_before() {
                 &ws,
                 coll,
                 name,
-                latest.clone(),
-                next.into()
+                &crate::domain::AssetContainer::default(),
+                (latest.clone(), next.into())
             )),
             json!({ "id": ws.child(coll, name).as_str(), "name": name,
                 "type": format!("Microsoft.MachineLearningServices/workspaces/{coll}"),
                 "properties": { "isArchived": false, "latestVersion": latest, "nextVersion": next,
-                    "description": Value::Null, "tags": {}, "properties": {} } })
+                    "description": Value::Null, "tags": {}, "properties": {},
+                    "provisioningState": "Succeeded" } })
         );
     }
     let store = default_datastore(&ws, "127.0.0.1:1/acct".into(), "c".into(), &audit());
