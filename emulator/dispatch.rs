@@ -184,9 +184,10 @@ async fn handle(
     } else {
         state.config.max_body
     };
+    let mut create_only = false;
     if is_blob {
         // Under --auth strict, Blob requests are authorized before their body is read (issue 9).
-        if let Some(refused) = crate::blob::auth::check(
+        match crate::blob::auth::check(
             state,
             &parts.method,
             &parts.uri,
@@ -196,7 +197,8 @@ async fn handle(
         )
         .await?
         {
-            return Ok(refused);
+            Ok(grant) => create_only = grant == crate::blob::auth::Grant::CreateOnly,
+            Err(refused) => return Ok(refused),
         }
     }
     let Some(unread) = body.take() else {
@@ -213,6 +215,7 @@ async fn handle(
         body,
         listener,
         request_id: request_id.to_string(),
+        create_only,
     };
     if is_scoring {
         return Ok(crate::scoring::handle(state, req).await);

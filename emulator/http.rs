@@ -63,6 +63,10 @@ pub struct Request {
     pub listener: Listener,
     /// The request's one id (span, response headers, logs): `telemetry::assign_request_id`.
     pub request_id: String,
+    /// Blob, `--auth strict`: authorized only by a SAS's Create permission, because the blob
+    /// did not exist when checked. Its write must then not replace a blob that another request
+    /// created meanwhile (checked inside the write's transaction, `blob::precondition`).
+    pub create_only: bool,
 }
 
 impl Request {

@@ -67,7 +67,16 @@ fn need(method: &Method, pairs: &[(String, String)], is_container: bool) -> Need
     }
 }
 
-/// `None` when the request may proceed; otherwise the response refusing it.
+/// What a Blob request was allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// What it asks (or `--auth` is not strict).
+    Allowed,
+    /// Only to create a blob that does not exist: SAS Create permission without Write.
+    CreateOnly,
+}
+
+/// The [`Grant`] when the request may proceed; otherwise the response refusing it.
 pub async fn check(
     state: &AppState,
     method: &Method,
@@ -75,9 +84,9 @@ pub async fn check(
     headers: &HeaderMap,
     segs: &[String],
     request_id: &str,
-) -> ArmResult<Option<axum::response::Response>> {
+) -> ArmResult<Result<Grant, axum::response::Response>> {
     if state.config.auth != AuthCheck::Strict {
-        return Ok(None);
+        return Ok(Ok(Grant::Allowed));
     }
     let account = segs
         .first()
@@ -87,7 +96,7 @@ pub async fn check(
     let container = segs.get(1).map(String::as_str).unwrap_or("");
     if account.is_empty() || container.is_empty() {
         // Refused as an invalid name by the handler; nothing is read or written.
-        return Ok(None);
+        return Ok(Ok(Grant::Allowed));
     }
     let blob = segs.get(2..).map(|s| s.join("/")).unwrap_or_default();
     let now = Utc::now();
@@ -104,6 +113,7 @@ pub async fn check(
     let pairs = sa::query_pairs(uri.query().unwrap_or(""));
     let result = if let Some(auth) = headers.get("authorization") {
         req.shared_key(auth.to_str().unwrap_or(""))
+            .map(|()| Grant::Allowed)
     } else if let Some(sas) = Sas::from_query(&pairs) {
         let need = need(method, &pairs, blob.is_empty());
         match req.sas(&sas, need) {
@@ -121,17 +131,17 @@ pub async fn check(
                     _ => false,
                 };
                 if new_blob {
-                    Ok(())
+                    Ok(Grant::CreateOnly)
                 } else {
                     Err(Refusal::permission_mismatch())
                 }
             }
-            other => other,
+            other => other.map(|()| Grant::Allowed),
         }
     } else {
         Err(Refusal::anonymous())
     };
-    Ok(result.err().map(|r| {
+    Ok(result.map_err(|r| {
         tracing::info!(code = r.code, path = uri.path(), "blob request refused");
         r.into_response(now, request_id)
     }))

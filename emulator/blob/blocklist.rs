@@ -110,7 +110,7 @@ pub async fn put_block_list(
         .store
         .commit_block_list(&row, &parts, &super::precondition(req))
         .await?;
-    if let Some(refused) = super::refusal(written) {
+    if let Some(refused) = super::refusal(req, written) {
         return Ok(refused);
     }
     Ok(super::created(&row.etag))

@@ -303,10 +303,11 @@ async fn blob_op(
     }
 }
 
-/// A write's precondition: `If-None-Match: *` (the SDK's upload without overwrite) or
-/// `If-Match`; both are checked by the write itself, inside its transaction.
+/// A write's precondition: `If-None-Match: *` (the SDK's upload without overwrite), or a SAS
+/// that may only create (`Request::create_only`), or `If-Match`; each is checked by the write
+/// itself, inside its transaction, so a blob created meanwhile is never replaced.
 fn precondition(req: &Request) -> Precondition {
-    if req.header("if-none-match").map(str::trim) == Some("*") {
+    if req.create_only || req.header("if-none-match").map(str::trim) == Some("*") {
         Precondition::Absent
     } else if let Some(etag) = req.header("if-match") {
         Precondition::Etag(etag.to_string())
@@ -315,10 +316,16 @@ fn precondition(req: &Request) -> Precondition {
     }
 }
 
-/// Storage's answer to a write its precondition refused (`None` when it was written).
-fn refusal(w: Written) -> Option<Response> {
+/// Storage's answer to a write its precondition refused (`None` when it was written). A
+/// create-only SAS that lost the race to another writer is refused as it would have been had
+/// the blob existed when it was checked (403 `AuthorizationPermissionMismatch`).
+fn refusal(req: &Request, w: Written) -> Option<Response> {
     match w {
         Written::Yes => None,
+        Written::Exists if req.create_only => Some(
+            errors::Refusal::permission_mismatch()
+                .into_response(chrono::Utc::now(), &req.request_id),
+        ),
         Written::Exists => Some(storage_error(
             StatusCode::CONFLICT,
             "BlobAlreadyExists",
@@ -382,7 +389,7 @@ async fn commit(
         .store
         .put_blob(&row, &sha, &data, &precondition(req))
         .await?;
-    if let Some(refused) = refusal(written) {
+    if let Some(refused) = refusal(req, written) {
         return Ok(refused);
     }
     let mut r = created(&row.etag);

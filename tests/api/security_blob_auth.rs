@@ -272,3 +272,31 @@ async fn lenient_mode_stays_anonymous() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
 }
+
+/// A create-only SAS may not replace a blob that another writer created after the SAS was
+/// checked and before its body arrived: Create is enforced inside the write, and the loser is
+/// refused as if the blob had existed when checked (403 `AuthorizationPermissionMismatch`).
+#[tokio::test]
+async fn a_create_only_sas_does_not_overwrite_a_blob_created_while_its_body_was_sent() {
+    let app = strict().await;
+    let key = account_key(&app).await;
+    let create = service_sas(&key, "c", "c1", "c", 60);
+    let port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    let body = b"evil".to_vec();
+    let head = format!(
+        "PUT /{}/c1/race.py?{create} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nx-ms-blob-type: BlockBlob\r\nx-ms-version: 2021-08-06\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        key.account,
+        body.len()
+    );
+    let out = crate::raw_http::exchange_after_continue(&app, head.into_bytes(), body, async {
+        let first = shared_key(&app, &key, "c1/race.py", Some(b"first"), chrono::Utc::now()).await;
+        assert_eq!(first.status().as_u16(), 201);
+    })
+    .await;
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 403"), "{text}");
+    assert!(text.contains("AuthorizationPermissionMismatch"), "{text}");
+    let read = service_sas(&key, "b", "c1/race.py", "r", 60);
+    let got = get(&app, &key, "c1/race.py", read).await;
+    assert_eq!(got.text().await.unwrap(), "first");
+}

@@ -20,6 +20,7 @@ pub fn as_get(req: &Request) -> Request {
         body: axum::body::Bytes::new(),
         listener: req.listener.clone(),
         request_id: req.request_id.clone(),
+        create_only: req.create_only,
     }
 }
 

@@ -88,7 +88,62 @@ fn dechunk(mut b: &[u8]) -> String {
     String::from_utf8_lossy(&out).to_string()
 }
 
+/// Sends `head` (with `Expect: 100-continue`), waits for the server's `100 Continue` (it is
+/// reading the body, so whatever it checks before that is done), runs `between`, then sends
+/// `body` and returns every byte the server sent until it closed the connection.
+pub async fn exchange_after_continue<F: std::future::Future<Output = ()>>(
+    app: &TestApp,
+    head: Vec<u8>,
+    body: Vec<u8>,
+    between: F,
+) -> Vec<u8> {
+    let pem = std::fs::read_to_string(app.data_dir().join("cert.pem")).unwrap();
+    let port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    let (continued_tx, continued_rx) = tokio::sync::oneshot::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let thread = tokio::task::spawn_blocking(move || {
+        let mut tls = tls_stream(&pem, port);
+        tls.write_all(&head).unwrap();
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.ends_with(b"\r\n\r\n") {
+            assert_eq!(
+                tls.read(&mut byte).unwrap(),
+                1,
+                "closed before 100 Continue"
+            );
+            seen.push(byte[0]);
+        }
+        assert!(
+            seen.starts_with(b"HTTP/1.1 100"),
+            "{}",
+            String::from_utf8_lossy(&seen)
+        );
+        let _ = continued_tx.send(());
+        go_rx.recv().unwrap();
+        tls.write_all(&body).unwrap();
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out);
+        out
+    });
+    continued_rx.await.unwrap();
+    between.await;
+    go_tx.send(()).unwrap();
+    thread.await.unwrap()
+}
+
 fn raw_blocking(pem: &str, port: u16, req: &[u8]) -> Vec<u8> {
+    let mut tls = tls_stream(pem, port);
+    tls.write_all(req).unwrap();
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out);
+    out
+}
+
+fn tls_stream(
+    pem: &str,
+    port: u16,
+) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
     let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(der)
@@ -110,9 +165,5 @@ fn raw_blocking(pem: &str, port: u16, req: &[u8]) -> Vec<u8> {
     let sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
-    let mut tls = rustls::StreamOwned::new(conn, sock);
-    tls.write_all(req).unwrap();
-    let mut out = Vec::new();
-    let _ = tls.read_to_end(&mut out);
-    out
+    rustls::StreamOwned::new(conn, sock)
 }
