@@ -297,15 +297,13 @@ impl PythonDeployment {
             .send()
             .await;
         match r {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
-                ModelResponse {
-                    status,
-                    headers,
-                    body: resp.bytes().await.unwrap_or_default(),
-                }
-            }
+            Ok(resp) => match read_capped(resp, MAX_MODEL_RESPONSE).await {
+                Ok(answer) => answer,
+                Err(message) => ModelResponse::new(
+                    502,
+                    bytes::Bytes::from(serde_json::json!({ "error": message }).to_string()),
+                ),
+            },
             Err(e) => ModelResponse::new(
                 502,
                 bytes::Bytes::from(format!(
@@ -316,10 +314,79 @@ impl PythonDeployment {
     }
 }
 
+/// The largest answer amlite takes from a python model: the answer is held whole (the request
+/// timeout covers it, and the scoring log names its status), so a model streaming without end
+/// must not grow amlite's memory without bound (a 512 MiB answer took 1 GB).
+pub const MAX_MODEL_RESPONSE: usize = 64 * 1024 * 1024;
+
+/// The model's answer, read piece by piece up to `cap` bytes; past it, the reason (the model's
+/// status is then 502 to the caller: 424 with `ms-azureml-model-error-statuscode: 502`).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<ModelResponse, String> {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(piece)) if body.len() + piece.len() > cap => {
+                return Err(format!(
+                    "the model's response is larger than amlite's limit of {cap} bytes"
+                ));
+            }
+            Ok(Some(piece)) => body.extend_from_slice(&piece),
+            Ok(None) => break,
+            Err(e) => return Err(format!("the model's response was cut short: {e}")),
+        }
+    }
+    Ok(ModelResponse {
+        status,
+        headers,
+        body: body.freeze(),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// One HTTP/1.1 answer with `body` on a loopback port; returns its URL.
+    async fn answering(body: &'static [u8]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+            let _ = sock.write_all(head.as_bytes()).await;
+            let _ = sock.write_all(body).await;
+        });
+        format!("http://{addr}/score")
+    }
+
+    /// An answer past the cap is refused (it was read whole, however large).
+    #[tokio::test]
+    async fn a_model_answer_past_the_cap_is_refused() {
+        let client = reqwest::Client::new();
+        let small = client
+            .get(answering(b"0123456789").await)
+            .send()
+            .await
+            .unwrap();
+        let ok = read_capped(small, 10).await.unwrap();
+        assert_eq!((ok.status, &ok.body[..]), (200, &b"0123456789"[..]));
+        let large = client
+            .get(answering(b"0123456789A").await)
+            .send()
+            .await
+            .unwrap();
+        let refused = read_capped(large, 10).await.err().unwrap();
+        assert!(
+            refused.contains("larger than amlite's limit of 10 bytes"),
+            "{refused}"
+        );
+    }
 
     /// A line that is not UTF-8 is kept (replaced bytes) and the lines after it still come.
     #[tokio::test]
