@@ -371,3 +371,12 @@ pub fn invalid_skip_token(token: &str) -> ArmError {
         format!("The $skipToken '{token}' is not valid: pass the nextLink of the previous page as it is."),
     )
 }
+
+/// 400 `BadRequest`: a `$top` that is not a positive integer.
+pub fn top_invalid(top: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        format!("The $top '{top}' is not valid: it must be a positive integer."),
+    )
+}

@@ -265,3 +265,36 @@ async fn subscription_put_and_delete_are_not_allowed() {
     assert_eq!(r.status, 405, "{}", r.text);
     assert_eq!(app.get(&path).await.status, 200);
 }
+
+/// `Resources - List` with `$top`: pages of at most `$top` resources, each with the `nextLink`
+/// to the next while more remain (it was ignored: every resource on one page).
+#[tokio::test]
+async fn resource_lists_page_by_top() {
+    let app = TestApp::spawn().await;
+    let sub = format!("/subscriptions/{}", app.sub);
+    let all = app
+        .get(&format!("{sub}/resources?api-version=2021-04-01"))
+        .await;
+    let every: Vec<Value> = all.body["value"].as_array().cloned().unwrap_or_default();
+    assert!(every.len() >= 3, "{}", all.text);
+    assert!(all.body.get("nextLink").is_none());
+    let mut seen = Vec::new();
+    let mut url = format!("{sub}/resources?api-version=2021-04-01&$top=2");
+    for _ in 0..every.len() {
+        let page = app.get(&url).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        let items = page.body["value"].as_array().cloned().unwrap_or_default();
+        assert!(!items.is_empty() && items.len() <= 2, "{}", page.text);
+        seen.extend(items);
+        match page.body["nextLink"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, every);
+    let bad = app
+        .get(&format!("{sub}/resources?api-version=2021-04-01&$top=0"))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert_eq!(bad.message(), amlite::arm::errors::top_invalid("0").message);
+}

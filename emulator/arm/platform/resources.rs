@@ -188,15 +188,50 @@ async fn list_under(
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| !s.is_empty())
         .collect();
+    let (skip, top) = page_of(req)?;
     let mut value = Vec::new();
-    for kind in TRACKED {
+    let mut seen = 0usize;
+    let mut more = false;
+    'kinds: for kind in TRACKED {
         for row in state.store.by_kind_under(*kind, prefix).await? {
-            if matches(&row, *kind, &clauses) {
-                value.push(generic(&row, *kind, &expand));
+            if !matches(&row, *kind, &clauses) {
+                continue;
             }
+            seen += 1;
+            if seen <= skip {
+                continue;
+            }
+            if top.is_some_and(|t| value.len() >= t) {
+                more = true;
+                break 'kinds;
+            }
+            value.push(generic(&row, *kind, &expand));
         }
     }
-    Ok(response::list(value))
+    let next = more.then(|| {
+        let served = i64::try_from(skip + value.len()).unwrap_or(i64::MAX);
+        crate::arm::paging::next_link(req, served)
+    });
+    Ok(response::list_page(value, next))
+}
+
+/// `$top` ("the number of results to return", Resources - List) as a page size, and where a
+/// page starts: its `$skipToken` is the number of matching resources already served (from the
+/// previous page's `nextLink`; anything else → 400). Without `$top`, one page holds all.
+fn page_of(req: &Request) -> ArmResult<(usize, Option<usize>)> {
+    let page = crate::arm::paging::Page::of(req, false)?;
+    let skip = usize::try_from(page.after).unwrap_or(usize::MAX);
+    let top = match req.q("$top") {
+        None => None,
+        Some(t) => Some(
+            t.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| crate::arm::errors::top_invalid(t))?,
+        ),
+    };
+    Ok((skip, top))
 }
 
 /// `GET /subscriptions/{s}/resources`.
