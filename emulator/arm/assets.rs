@@ -239,8 +239,14 @@ async fn version(
             }
         }
         Method::DELETE => {
-            state.store.delete(&id).await?;
-            Ok(StatusCode::OK.into_response())
+            // ARM: 200 when deleted, 204 when there was nothing to delete.
+            let existed = state.store.delete(&id).await?;
+            Ok(if existed {
+                StatusCode::OK
+            } else {
+                StatusCode::NO_CONTENT
+            }
+            .into_response())
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }

@@ -195,3 +195,42 @@ async fn a_container_list_names_each_container_once() {
     );
     assert_eq!(bad.message(), want.message);
 }
+
+/// A container implied by its versions is named as its first version named it, whatever the
+/// request's casing (SPEC §3); a version DELETE of nothing is a 204.
+#[tokio::test]
+async fn an_implied_container_keeps_its_casing_and_a_missing_version_delete_is_204() {
+    let app = TestApp::spawn().await;
+    model_version(&app, "Imp2", "1").await;
+    let got = app.get(&format!("{}/models/IMP2", app.ws_path())).await;
+    assert_eq!(got.body["name"], "Imp2", "{}", got.text);
+    let v = format!("{}/models/Imp2/versions/1", app.ws_path());
+    assert_eq!(app.delete(&v).await.status, 200);
+    assert_eq!(app.delete(&v).await.status, 204);
+}
+
+/// The `AssetBase` fields of every version are type-checked: a model or code version with
+/// `isArchived: "yes"` was a 201 that dropped the field.
+#[tokio::test]
+async fn a_wrongly_typed_asset_base_field_is_a_400_for_every_collection() {
+    let app = TestApp::spawn().await;
+    for (coll, body) in [
+        (
+            "models",
+            json!({ "properties": { "modelUri": "azureml://x/y", "isArchived": "yes" } }),
+        ),
+        (
+            "codes",
+            json!({ "properties": { "codeUri": "https://x/y", "isArchived": 1 } }),
+        ),
+        (
+            "models",
+            json!({ "properties": { "modelUri": "azureml://x/y", "tags": { "a": [1] } } }),
+        ),
+    ] {
+        let path = format!("{}/{coll}/typed/versions/1", app.ws_path());
+        let r = app.put(&path, body).await;
+        assert_eq!(r.status, 400, "{coll}: {}", r.text);
+        assert_eq!(app.get(&path).await.status, 404);
+    }
+}

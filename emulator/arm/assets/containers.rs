@@ -122,20 +122,27 @@ pub(super) async fn container(
     w: &WsPath,
     coll: &str,
 ) -> ArmResult<Response> {
-    let (seg, name) = (
+    let (seg, asked) = (
         w.seg(req, 0),
         super::super::safe_name("asset", w.seg(req, 1))?,
     );
     let (version_kind, container_kind) = kinds_of(coll);
-    let id = w.id.child(seg, name);
+    let id = w.id.child(seg, asked);
     let versions = state
         .store
         .by_kind_under(version_kind, &format!("{id}/versions/"))
         .await?;
+    let row = state.store.get(&id).await?;
+    // Answers name the container as it was created (SPEC §3): its row, else its first version.
+    let stored_name = row
+        .as_ref()
+        .map(|r| r.name.clone())
+        .or_else(|| versions.first().and_then(|v| container_name_of(&v.id)));
+    let name = stored_name.as_deref().unwrap_or(asked);
+    let id = w.id.child(seg, name);
     let of_it = versions_of(&versions, name);
     match req.method {
         Method::GET => {
-            let row = state.store.get(&id).await?;
             if row.is_none() && versions.is_empty() {
                 return Err(ArmError::asset_not_found(seg, name));
             }
@@ -180,7 +187,7 @@ pub(super) async fn container(
         }
         Method::DELETE => {
             // The container and its versions go together: none is left to imply it.
-            let existed = state.store.get(&id).await?.is_some() || !versions.is_empty();
+            let existed = row.is_some() || !versions.is_empty();
             let mut tx = state.store.begin().await?;
             resources::delete_in(&mut tx, &id).await?;
             for v in &versions {

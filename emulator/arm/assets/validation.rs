@@ -9,7 +9,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::arm::body::decode_object_at;
-use crate::arm::body::requests::{EnvironmentVersionProperties, ModelVersionProperties, RouteBody};
+use crate::arm::body::requests::{
+    AssetVersionBaseProperties, EnvironmentVersionProperties, ModelVersionProperties, RouteBody,
+};
 use crate::arm::errors;
 use crate::domain::conda_file;
 use crate::error::ArmResult;
@@ -17,6 +19,7 @@ use crate::error::ArmResult;
 /// Checks (and normalises to Azure's casing) the `properties` of a version PUT in collection
 /// `coll` (`environments`, `models`, ...). Errors: 400 `BadRequest` with the property path.
 pub(super) fn check_version(coll: &str, props: &mut Map<String, Value>) -> ArmResult<()> {
+    let _: AssetVersionBaseProperties = decode(props)?;
     match coll {
         "environments" => check_environment(props),
         "models" => check_model(props),

@@ -230,6 +230,24 @@ pub struct AssetContainerPropertiesBody {
     pub is_archived: Option<bool>,
 }
 
+/// The `AssetBase` properties every asset version has (`ModelVersion`, `CodeVersion`,
+/// `EnvironmentVersion`): checked for every collection, so a wrongly typed one is a 400 rather
+/// than stored and then left out of every answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetVersionBaseProperties {
+    #[serde(default, deserialize_with = "f::text")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "f::flag")]
+    pub is_anonymous: Option<bool>,
+    #[serde(default, deserialize_with = "f::flag")]
+    pub is_archived: Option<bool>,
+    #[serde(default, deserialize_with = "f::string_map")]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "f::string_map")]
+    pub properties: Option<BTreeMap<String, String>>,
+}
+
 /// `ModelVersion` properties amlite checks (the rest is stored as sent).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
