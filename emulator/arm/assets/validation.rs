@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::arm::body::decode_object_at;
 use crate::arm::body::requests::{
-    AssetVersionBaseProperties, EnvironmentVersionProperties, ModelVersionProperties, RouteBody,
+    AssetBaseProperties, EnvironmentVersionProperties, ModelVersionProperties, RouteBody,
 };
 use crate::arm::errors;
 use crate::domain::conda_file;
@@ -19,7 +19,7 @@ use crate::error::ArmResult;
 /// Checks (and normalises to Azure's casing) the `properties` of a version PUT in collection
 /// `coll` (`environments`, `models`, ...). Errors: 400 `BadRequest` with the property path.
 pub(super) fn check_version(coll: &str, props: &mut Map<String, Value>) -> ArmResult<()> {
-    let _: AssetVersionBaseProperties = decode(props)?;
+    let _: AssetBaseProperties = decode(props)?;
     match coll {
         "environments" => check_environment(props),
         "models" => check_model(props),

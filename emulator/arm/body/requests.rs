@@ -212,40 +212,26 @@ pub struct AssetBody {
 #[serde(rename_all = "camelCase")]
 pub struct AssetContainerBody {
     #[serde(default, deserialize_with = "f::object")]
-    pub properties: Option<AssetContainerPropertiesBody>,
+    pub properties: Option<AssetBaseProperties>,
 }
 
-/// An asset container's writable fields (`AssetContainer` and its `ResourceBase`); the
-/// version summary (`latestVersion`, `nextVersion`) is read-only.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AssetContainerPropertiesBody {
-    #[serde(default, deserialize_with = "f::text")]
-    pub description: Option<String>,
-    #[serde(default, deserialize_with = "f::string_map")]
-    pub tags: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "f::string_map")]
-    pub properties: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "f::flag")]
-    pub is_archived: Option<bool>,
-}
-
-/// The `AssetBase` properties every asset version has (`ModelVersion`, `CodeVersion`,
-/// `EnvironmentVersion`): checked for every collection, so a wrongly typed one is a 400 rather
+/// The writable fields of `ResourceBase` with `AssetBase`'s flags: an asset container's
+/// (`isAnonymous` is a version's; a container ignores it; `latestVersion` and `nextVersion`
+/// are read-only), and checked on every version PUT, so a wrongly typed one is a 400 rather
 /// than stored and then left out of every answer.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AssetVersionBaseProperties {
+pub struct AssetBaseProperties {
     #[serde(default, deserialize_with = "f::text")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "f::flag")]
-    pub is_anonymous: Option<bool>,
-    #[serde(default, deserialize_with = "f::flag")]
-    pub is_archived: Option<bool>,
     #[serde(default, deserialize_with = "f::string_map")]
     pub tags: Option<BTreeMap<String, String>>,
     #[serde(default, deserialize_with = "f::string_map")]
     pub properties: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "f::flag")]
+    pub is_archived: Option<bool>,
+    #[serde(default, deserialize_with = "f::flag")]
+    pub is_anonymous: Option<bool>,
 }
 
 /// `ModelVersion` properties amlite checks (the rest is stored as sent).
