@@ -18,6 +18,7 @@ pub mod external_services;
 mod index;
 mod migrations;
 pub mod operations;
+mod pages;
 pub mod read_cache;
 pub mod read_models;
 pub mod resources;

@@ -46,7 +46,7 @@ pub fn encode<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-const COLS: &str = "id, kind, parent_id, name, body";
+pub(super) const COLS: &str = "id, kind, parent_id, name, body";
 
 impl Store {
     /// The resource with this id (case-insensitive), if any.

@@ -298,3 +298,45 @@ async fn resource_lists_page_by_top() {
     assert_eq!(bad.status, 400, "{}", bad.text);
     assert_eq!(bad.message(), amlite::arm::errors::top_invalid("0").message);
 }
+
+/// A `Resources - List` page boundary does not move when a resource before it is deleted: the
+/// `$skipToken` names where the last page stopped, not how many were served (an offset skipped
+/// the resource after the deleted one).
+#[tokio::test]
+async fn resource_pages_do_not_shift_when_an_earlier_resource_is_deleted() {
+    let app = TestApp::spawn().await;
+    for n in ["v1", "v2", "v3", "v4"] {
+        crate::network_resources::create_vnet(&app, n).await;
+    }
+    let sub = format!("/subscriptions/{}", app.sub);
+    let filter = "$filter=resourceType eq 'Microsoft.Network/virtualNetworks'";
+    let first = app
+        .get(&format!(
+            "{sub}/resources?api-version=2021-04-01&{filter}&$top=2"
+        ))
+        .await;
+    let names = |r: &common::Resp| -> Vec<String> {
+        r.body["value"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names(&first), ["v1", "v2"], "{}", first.text);
+    let del = app
+        .delete(&crate::network_resources::vnet_path(&app, "v1"))
+        .await;
+    assert!(del.status == 200 || del.status == 202, "{}", del.text);
+    let next = first.body["nextLink"].as_str().unwrap().to_string();
+    let second = app.get(&next).await;
+    assert_eq!(names(&second), ["v3", "v4"], "{}", second.text);
+    let forged = app
+        .get(&format!(
+            "{sub}/resources?api-version=2021-04-01&$skipToken=abc"
+        ))
+        .await;
+    assert_eq!(forged.status, 400, "{}", forged.text);
+}

@@ -188,50 +188,88 @@ async fn list_under(
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| !s.is_empty())
         .collect();
-    let (skip, top) = page_of(req)?;
+    let Some(page) = page_of(req)? else {
+        // One page of everything (the id index answers it).
+        let mut value = Vec::new();
+        for kind in TRACKED {
+            for row in state.store.by_kind_under(*kind, prefix).await? {
+                if matches(&row, *kind, &clauses) {
+                    value.push(generic(&row, *kind, &expand));
+                }
+            }
+        }
+        return Ok(response::list(value));
+    };
     let mut value = Vec::new();
-    let mut seen = 0usize;
-    let mut more = false;
-    'kinds: for kind in TRACKED {
-        for row in state.store.by_kind_under(*kind, prefix).await? {
+    let (mut last, mut more) = (None, false);
+    'kinds: for (k, kind) in TRACKED.iter().enumerate().skip(page.kind) {
+        let after = if k == page.kind { page.after } else { 0 };
+        for (row, seq) in state
+            .store
+            .by_kind_under_after(*kind, prefix, after)
+            .await?
+        {
             if !matches(&row, *kind, &clauses) {
                 continue;
             }
-            seen += 1;
-            if seen <= skip {
-                continue;
-            }
-            if top.is_some_and(|t| value.len() >= t) {
+            if page.top.is_some_and(|t| value.len() >= t) {
                 more = true;
                 break 'kinds;
             }
             value.push(generic(&row, *kind, &expand));
+            last = Some((k, seq));
         }
     }
-    let next = more.then(|| {
-        let served = i64::try_from(skip + value.len()).unwrap_or(i64::MAX);
-        crate::arm::paging::next_link(req, served)
-    });
+    let next = match (more, last) {
+        (true, Some((k, seq))) => {
+            let token = (i64::try_from(k).unwrap_or(0) << SEQ_BITS) | seq;
+            Some(crate::arm::paging::next_link(req, token))
+        }
+        _ => None,
+    };
     Ok(response::list_page(value, next))
 }
 
-/// `$top` ("the number of results to return", Resources - List) as a page size, and where a
-/// page starts: its `$skipToken` is the number of matching resources already served (from the
-/// previous page's `nextLink`; anything else → 400). Without `$top`, one page holds all.
-fn page_of(req: &Request) -> ArmResult<(usize, Option<usize>)> {
-    let page = crate::arm::paging::Page::of(req, false)?;
-    let skip = usize::try_from(page.after).unwrap_or(usize::MAX);
+/// Bits of a `$skipToken` that hold the creation-order number; the kind's place in
+/// [`TRACKED`] is above them.
+const SEQ_BITS: u32 = 48;
+
+/// Where a page of `Resources - List` starts: after creation-order number `after` of the
+/// `kind`-th of [`TRACKED`], so deleting or adding resources does not shift later pages.
+struct Cursor {
+    kind: usize,
+    after: i64,
+    /// `$top` ("the number of results to return"): the page size.
+    top: Option<usize>,
+}
+
+/// The page a request asks for (`None`: no `$top` and no `$skipToken`, one page of all). The
+/// `$skipToken` comes from the previous page's `nextLink`; one that is not → 400.
+fn page_of(req: &Request) -> ArmResult<Option<Cursor>> {
     let top = match req.q("$top") {
         None => None,
         Some(t) => Some(
             t.trim()
-                .parse::<usize>()
+                .parse::<u64>()
                 .ok()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| crate::arm::errors::top_invalid(t))?,
         ),
     };
-    Ok((skip, top))
+    let token = req.q("$skipToken");
+    if top.is_none() && token.is_none() {
+        return Ok(None);
+    }
+    let at = crate::arm::paging::Page::of(req, false)?.after;
+    let kind = usize::try_from(at >> SEQ_BITS).unwrap_or(usize::MAX);
+    if let Some(t) = token.filter(|_| kind >= TRACKED.len()) {
+        return Err(crate::arm::errors::invalid_skip_token(t));
+    }
+    Ok(Some(Cursor {
+        kind,
+        after: at & ((1 << SEQ_BITS) - 1),
+        top: top.map(|t| usize::try_from(t).unwrap_or(usize::MAX)),
+    }))
 }
 
 /// `GET /subscriptions/{s}/resources`.
