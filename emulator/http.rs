@@ -329,6 +329,16 @@ pub fn json_reply<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) ->
     (status, axum::Json(body)).into_response()
 }
 
+/// A synchronous DELETE's answer: ARM's 200 when something was deleted, 204 when nothing was
+/// there to delete.
+pub fn deleted(existed: bool) -> Response {
+    if existed {
+        StatusCode::OK.into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
 /// 200 with a JSON body.
 pub fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Response {
     json_reply(StatusCode::OK, body)

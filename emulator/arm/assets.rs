@@ -2,8 +2,8 @@
 //! code, environments (containers and versions), data and components (generic), datastores
 //! (in `datastores`; `listSecrets` and `startPendingUpload` in `secrets`); containers in
 //! `containers`.
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::body::{self, requests::AssetBody};
@@ -238,16 +238,7 @@ async fn version(
                 Ok(crate::lro::created_reply(&body, req))
             }
         }
-        Method::DELETE => {
-            // ARM: 200 when deleted, 204 when there was nothing to delete.
-            let existed = state.store.delete(&id).await?;
-            Ok(if existed {
-                StatusCode::OK
-            } else {
-                StatusCode::NO_CONTENT
-            }
-            .into_response())
-        }
+        Method::DELETE => Ok(crate::http::deleted(state.store.delete(&id).await?)),
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
 }

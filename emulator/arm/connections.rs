@@ -1,8 +1,8 @@
 //! Workspace connections (`…/workspaces/{ws}/connections[/{name}]`): the ones a template
 //! deployment made (`template_deployment`; a feature store's offline store), listed, read and
 //! deleted. amlite does not emulate creating connections directly: a PUT has no route.
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 
 use super::response;
 use super::WsPath;
@@ -50,13 +50,7 @@ pub async fn route(
         }
         (["connections", _], &Method::DELETE) => {
             let id = w.id.child("connections", w.seg(req, 1));
-            let found = state.store.delete(&id).await?;
-            Ok(if found {
-                StatusCode::OK
-            } else {
-                StatusCode::NO_CONTENT
-            }
-            .into_response())
+            Ok(crate::http::deleted(state.store.delete(&id).await?))
         }
         _ => Err(ArmError::no_route(req.method.as_str(), &req.path)),
     }

@@ -8,10 +8,10 @@
 //! versions of the model under that name": `az ml model archive`).
 //!
 //! Owns: container reads and writes, `listViewType`. Must not depend on other services.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 use serde_json::Value;
 
 use super::super::body::{self, requests::AssetContainerBody};
@@ -90,26 +90,37 @@ pub(super) async fn list_containers(
     let prefix = format!("{}/{}/", w.id, w.seg(req, 0));
     let versions = state.store.by_kind_under(version_kind, &prefix).await?;
     let containers = state.store.by_kind_under(container_kind, &prefix).await?;
+    // One pass over each: the versions by container, the stored containers by name.
+    let mut by_container: HashMap<String, Vec<&str>> = HashMap::new();
+    let mut names: Vec<String> = containers.iter().map(|r| r.name.clone()).collect();
+    for r in &versions {
+        let (Some(name), Some(v)) = (container_name_of(&r.id), r.id.rsplit('/').next()) else {
+            continue;
+        };
+        by_container
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(v);
+        names.push(name);
+    }
+    let stored: HashMap<String, &Row> = containers
+        .iter()
+        .map(|r| (r.name.to_ascii_lowercase(), r))
+        .collect();
     let mut seen = HashSet::new();
     let mut value = Vec::new();
-    let names = containers
-        .iter()
-        .map(|r| r.name.clone())
-        .chain(versions.iter().filter_map(|r| container_name_of(&r.id)));
     for name in names {
-        if !seen.insert(name.to_ascii_lowercase()) {
+        let key = name.to_ascii_lowercase();
+        if !seen.insert(key.clone()) {
             continue;
         }
-        let stored = match containers
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(&name))
-        {
+        let doc = match stored.get(&key) {
             Some(row) => row.doc()?,
             None => AssetContainer::default(),
         };
-        if shown_in(view, stored.is_archived) {
-            let of_it = versions_of(&versions, &name);
-            value.push(body_of(w, coll, &name, &stored, &of_it));
+        if shown_in(view, doc.is_archived) {
+            let of_it = by_container.get(&key).map_or(&[][..], Vec::as_slice);
+            value.push(body_of(w, coll, &name, &doc, of_it));
         }
     }
     Ok(ok(&list(value)))
@@ -194,12 +205,7 @@ pub(super) async fn container(
                 resources::delete_in(&mut tx, &v.resource_id()).await?;
             }
             tx.commit().await?;
-            Ok(if existed {
-                StatusCode::OK
-            } else {
-                StatusCode::NO_CONTENT
-            }
-            .into_response())
+            Ok(crate::http::deleted(existed))
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), &req.path)),
     }
