@@ -101,8 +101,9 @@ async fn list_versions(
     };
     let mut value = Vec::new();
     for r in rows.iter().rev() {
-        if containers::shown_in(view, container_archived || containers::version_archived(r)) {
-            value.push(super::response::asset(&r.resource_id(), kind, &r.doc()?));
+        let a: Asset = r.doc()?;
+        if containers::shown_in(view, container_archived || containers::version_archived(&a)) {
+            value.push(super::response::asset(&r.resource_id(), kind, &a));
         }
     }
     if let Some(top) = req.q("$top").and_then(|t| t.parse::<usize>().ok()) {

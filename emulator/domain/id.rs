@@ -27,6 +27,10 @@ pub enum ResourceKind {
     CodeContainer,
     /// `.../workspaces/environments/{name}`.
     EnvironmentContainer,
+    /// `.../workspaces/data/{name}`.
+    DataContainer,
+    /// `.../workspaces/components/{name}`.
+    ComponentContainer,
     /// `.../workspaces/datastores`.
     Datastore,
     /// `.../workspaces/outboundRules`.
@@ -66,6 +70,8 @@ impl ResourceKind {
             ResourceKind::ModelContainer => "modelContainer",
             ResourceKind::CodeContainer => "codeContainer",
             ResourceKind::EnvironmentContainer => "environmentContainer",
+            ResourceKind::DataContainer => "dataContainer",
+            ResourceKind::ComponentContainer => "componentContainer",
             ResourceKind::Datastore => "datastore",
             ResourceKind::OutboundRule => "outboundRule",
             ResourceKind::PrivateEndpointConnection => "privateEndpointConnection",
@@ -101,6 +107,10 @@ impl ResourceKind {
             ResourceKind::CodeContainer => "Microsoft.MachineLearningServices/workspaces/codes",
             ResourceKind::EnvironmentContainer => {
                 "Microsoft.MachineLearningServices/workspaces/environments"
+            }
+            ResourceKind::DataContainer => "Microsoft.MachineLearningServices/workspaces/data",
+            ResourceKind::ComponentContainer => {
+                "Microsoft.MachineLearningServices/workspaces/components"
             }
             ResourceKind::Datastore => "Microsoft.MachineLearningServices/workspaces/datastores",
             ResourceKind::OutboundRule => {

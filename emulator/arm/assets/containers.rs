@@ -33,7 +33,10 @@ pub(super) fn kinds_of(collection: &str) -> (ResourceKind, ResourceKind) {
             ResourceKind::Environment,
             ResourceKind::EnvironmentContainer,
         ),
-        _ => (ResourceKind::Datastore, ResourceKind::Datastore),
+        // Data and component versions have no kind of their own (generic, SPEC §2.1); their
+        // containers do, so a container row is never taken for a datastore.
+        "data" => (ResourceKind::Datastore, ResourceKind::DataContainer),
+        _ => (ResourceKind::Datastore, ResourceKind::ComponentContainer),
     }
 }
 
@@ -60,14 +63,12 @@ pub(super) fn shown_in(view: ListViewType, archived: bool) -> bool {
     }
 }
 
-/// Whether the version stored in `row` is archived itself (its container aside).
-pub(super) fn version_archived(row: &Row) -> bool {
-    row.doc::<Asset>().ok().is_some_and(|a| {
-        a.properties
-            .get("isArchived")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    })
+/// Whether a stored version is archived itself (its container aside).
+pub(super) fn version_archived(a: &Asset) -> bool {
+    a.properties
+        .get("isArchived")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The stored fields of the container `id` (defaults when it has no row).
@@ -151,7 +152,10 @@ pub(super) async fn container(
         .or_else(|| versions.first().and_then(|v| container_name_of(&v.id)));
     let name = stored_name.as_deref().unwrap_or(asked);
     let id = w.id.child(seg, name);
-    let of_it = versions_of(&versions, name);
+    let of_it: Vec<&str> = versions
+        .iter()
+        .filter_map(|r| r.id.rsplit('/').next())
+        .collect();
     match req.method {
         Method::GET => {
             if row.is_none() && versions.is_empty() {
@@ -230,17 +234,6 @@ fn container_name_of(id: &str) -> Option<String> {
     versions
         .eq_ignore_ascii_case("versions")
         .then(|| name.to_string())
-}
-
-/// The version names of the container `name` among version rows.
-fn versions_of<'a>(rows: &'a [Row], name: &str) -> Vec<&'a str> {
-    rows.iter()
-        .filter_map(|r| {
-            let mut it = r.id.rsplit('/');
-            let (v, _, c) = (it.next()?, it.next()?, it.next()?);
-            c.eq_ignore_ascii_case(name).then_some(v)
-        })
-        .collect()
 }
 
 /// `(latestVersion, nextVersion)` of versions in creation order: the highest integer version
