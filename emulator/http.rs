@@ -4,7 +4,6 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::app::Listener;
@@ -172,12 +171,6 @@ impl Request {
             return Ok(Default::default());
         }
         self.json_object()
-    }
-
-    /// The body decoded into `T` (after the same checks as [`Self::json_object`]).
-    pub fn json<T: DeserializeOwned>(&self) -> ArmResult<T> {
-        let map = self.json_object_or_empty()?;
-        serde_json::from_value(Value::Object(map)).map_err(ArmError::invalid_body)
     }
 }
 

@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::body::{self, requests::AssetBody};
+use super::body::{self, assets::AssetBody};
 use super::WsPath;
 use crate::app::AppState;
 use crate::domain::{Asset, Audit, ResourceKind, Workspace};

@@ -3,7 +3,7 @@
 //! `properties.managedNetwork` view on the wire (ISO-8 required rules, ISO-9 status).
 use serde_json::{Map, Value};
 
-use super::body::decode_object_at;
+use super::body::canonical_at;
 use super::body::workspace::{ManagedNetworkBody, WorkspaceProperties};
 use crate::domain::{Audit, ManagedNetwork, ProvisioningState, PublicNetworkAccess, Workspace};
 use crate::error::ArmResult;
@@ -138,7 +138,8 @@ pub fn apply_properties(
     write: Write,
     auto_provision: bool,
 ) -> ArmResult<()> {
-    let typed: WorkspaceProperties = decode_object_at(props, "properties")?;
+    let mut props = props.clone();
+    let typed: WorkspaceProperties = canonical_at(&mut props, "properties")?;
     if let Some(v) = typed.public_network_access {
         ws.public_network_access = v;
     }
@@ -149,9 +150,10 @@ pub fn apply_properties(
     if let Some(mn) = &typed.managed_network {
         apply_managed_network(ws, mn, write == Write::Patch, auto_provision)?;
     }
+    let read_only = |k: &str| READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k));
     for (k, v) in props {
-        if !MODELLED.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
-            ws.extra.insert(k.clone(), v.clone());
+        if !MODELLED.contains(&k.as_str()) && !read_only(&k) {
+            ws.extra.insert(k, v);
         }
     }
     Ok(())

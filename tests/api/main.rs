@@ -29,6 +29,7 @@ mod fidelity_asset_containers;
 mod fidelity_assets;
 mod fidelity_endpoints;
 mod fidelity_managed_network;
+mod fidelity_property_casing;
 mod fidelity_recorded;
 mod hardening;
 mod hardening_listeners;

@@ -14,7 +14,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::super::body::{self, requests::AssetContainerBody};
+use super::super::body::{self, assets::AssetContainerBody};
 use super::super::response::{asset_container, list, AssetContainerProperties, Resource};
 use super::super::{errors, WsPath};
 use crate::app::AppState;

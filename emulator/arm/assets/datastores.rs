@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use serde_json::Value;
 
-use super::super::body::{self, requests::AssetBody};
+use super::super::body::{self, assets::AssetBody};
 use super::super::response::{DatastoreProperties, Resource};
 use super::super::WsPath;
 use super::{account_name, default_container};
@@ -112,12 +112,12 @@ pub(super) async fn datastore(
             )))
         }
         Method::PUT => {
-            let props = body::parse::<AssetBody>(req)?
+            let mut props = body::parse::<AssetBody>(req)?
                 .properties
-                .map(Value::Object)
                 .ok_or_else(super::super::errors::datastore_properties_required)?;
+            super::validation::check_datastore(&mut props)?;
             let asset = Asset {
-                properties: props,
+                properties: Value::Object(props),
                 audit: Audit::at(chrono::Utc::now()),
             };
             state

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::super::body::{
     self,
-    requests::{ListSecretsBody, PendingUploadBody},
+    assets::{ListSecretsBody, PendingUploadBody},
 };
 use super::super::response::{pending_upload, DatastoreSecretsBody, ARTIFACT_CONTAINER};
 use super::super::WsPath;

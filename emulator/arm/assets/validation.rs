@@ -1,17 +1,19 @@
-//! Request validation of asset versions against the contract (`EnvironmentVersion`,
-//! `ModelVersion`, 2024-04-01): the typed bodies of `arm::body::requests` check enums, route
-//! ports and JSON types, so a bad value is a 400 `BadRequest` naming the property instead of
-//! being stored and echoed (SPEC §3). The version is then stored as sent, with the enums in
-//! Azure's casing (SPEC §2.1) and model flavors in their contract shape.
+//! Request validation of asset versions and datastores against the contract
+//! (`EnvironmentVersion`, `ModelVersion`, `CodeVersion`, `DataVersionBase`, `ComponentVersion`,
+//! `Datastore`, 2024-04-01): the typed bodies of `arm::body::assets` check enums, route ports and
+//! JSON types, so a bad value is a 400 `BadRequest` naming the property instead of being stored
+//! and echoed (SPEC §3). The properties are then stored as sent, with the names those types
+//! know and the enums in Azure's casing (SPEC §2.1), and model flavors in their contract shape.
 //!
 //! Owns: the checks that go beyond types (required route fields, build context). Must not
 //! depend on the store or other handlers.
 use serde_json::{json, Map, Value};
 
-use crate::arm::body::decode_object_at;
-use crate::arm::body::requests::{
-    AssetBaseProperties, EnvironmentVersionProperties, ModelVersionProperties, RouteBody,
+use crate::arm::body::assets::{
+    AssetBaseProperties, CodeVersionProperties, ComponentVersionProperties, DataVersionProperties,
+    DatastoreProperties, EnvironmentVersionProperties, ModelVersionProperties, RouteBody,
 };
+use crate::arm::body::canonical_at;
 use crate::arm::errors;
 use crate::domain::conda_file;
 use crate::error::ArmResult;
@@ -23,12 +25,21 @@ pub(super) fn check_version(coll: &str, props: &mut Map<String, Value>) -> ArmRe
     match coll {
         "environments" => check_environment(props),
         "models" => check_model(props),
+        "codes" => decode::<CodeVersionProperties>(props).map(drop),
+        "data" => decode::<DataVersionProperties>(props).map(drop),
+        "components" => decode::<ComponentVersionProperties>(props).map(drop),
         _ => Ok(()),
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(props: &Map<String, Value>) -> ArmResult<T> {
-    decode_object_at(props, "properties")
+/// Checks (and names in Azure's casing) the `properties` of a datastore PUT.
+pub(super) fn check_datastore(props: &mut Map<String, Value>) -> ArmResult<()> {
+    decode::<DatastoreProperties>(props).map(drop)
+}
+
+/// `props` decoded into `T`, the names `T` knows renamed to its casing in `props`.
+fn decode<T: serde::de::DeserializeOwned>(props: &mut Map<String, Value>) -> ArmResult<T> {
+    canonical_at(props, "properties")
 }
 
 /// `ModelVersion`: `flavors` is stored as name → `{ "data": map<string, string> }` (numbers

@@ -4,13 +4,19 @@
 //! 400 `BadRequest` whose `target` is the property path (`properties.scaleSettings.minInstances`)
 //! and whose text comes from the named constructors in `arm::errors` (SPEC §3 error envelope).
 //!
+//! Property names match in any casing, as Azure's resource provider reads them ([`casing`]);
+//! objects nested in a body are decoded through [`nested`].
+//!
 //! Unknown properties are ignored, as ARM does. Properties amlite echoes without modelling them
 //! (workspace `properties`) are read as a raw object (`fields::any_object`) and decoded with
-//! [`decode_object_at`], not flattened: serde's flatten would lose the property path of a nested
+//! [`canonical_at`], not flattened: serde's flatten would lose the property path of a nested
 //! error.
 //!
 //! Owns: decoding and its error texts' assembly. Must not depend on handlers, the store or IO.
+pub mod assets;
+mod casing;
 pub mod fields;
+mod nested;
 pub mod network;
 pub mod requests;
 pub mod resources;
@@ -34,13 +40,23 @@ pub fn parse_or_empty<T: DeserializeOwned>(req: &Request) -> ArmResult<T> {
     decode(&Value::Object(req.json_object_or_empty()?))
 }
 
-/// A raw object found at `prefix` of a request (workspace or asset `properties`) decoded into
-/// `T`, errors naming the full path.
-pub fn decode_object_at<T: DeserializeOwned>(
-    object: &Map<String, Value>,
+/// A raw object found at `prefix` of a request (workspace or asset `properties`, kept as sent
+/// where unmodelled) decoded into `T`, errors naming the full path; the keys `T` names in
+/// another casing are renamed in `object` to `T`'s, so what is kept is in Azure's casing
+/// ([`casing`]).
+pub fn canonical_at<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
     prefix: &str,
 ) -> ArmResult<T> {
-    decode_at(&Value::Object(object.clone()), prefix)
+    let mut value = Value::Object(std::mem::take(object));
+    let (decoded, renames) = casing::recording(|| decode_at::<T>(&value, prefix));
+    if decoded.is_ok() {
+        renames.apply(&mut value);
+    }
+    if let Value::Object(m) = value {
+        *object = m;
+    }
+    decoded
 }
 
 /// `value` decoded into `T`; errors name the property path as [`parse`] does.
@@ -51,7 +67,8 @@ pub fn decode<T: DeserializeOwned>(value: &Value) -> ArmResult<T> {
 /// [`decode`] for a value found at `prefix` in the request (`properties.managedNetwork.outboundRules.r1`),
 /// so errors name the full path.
 pub fn decode_at<T: DeserializeOwned>(value: &Value, prefix: &str) -> ArmResult<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let decoded: Result<nested::Whole<T>, _> = serde_path_to_error::deserialize(value);
+    decoded.map(|w| w.0).map_err(|e| {
         let inner = e.path().to_string();
         let path = match (prefix.is_empty(), inner.as_str()) {
             (true, p) => p.to_string(),
@@ -73,6 +90,7 @@ impl fields::Refusal {
                 let (parent, deployment) = path.rsplit_once('.').unwrap_or(("traffic", path));
                 e::traffic_weight_not_integer(parent, deployment, &shown)
             }
+            Self::Other(detail) if path.is_empty() || path == "." => ArmError::invalid_body(detail),
             Self::Other(detail) => ArmError::invalid_body(format!("{path}: {detail}")),
         }
     }

@@ -1,0 +1,157 @@
+//! Property names in request bodies match in any casing, as Azure ML's resource provider reads
+//! them (ASP.NET Core's JSON formatter ignores case): `{"Properties": {"AuthMode": …}}` is
+//! honoured, stored and answered in Azure's casing, while the keys of user maps (tags,
+//! `properties.properties`, outbound rule names) keep the casing sent. Before, such a body was
+//! a 2xx that ignored the fields.
+use crate::common::{Resp, TestApp};
+use serde_json::json;
+
+fn created(r: &Resp) {
+    assert!(
+        r.status == 200 || r.status == 201,
+        "{} {}",
+        r.status,
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_body_in_pascal_case_is_honoured_and_its_tag_keys_kept() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "Location": "eastus", "Tags": { "MyKey": "v" },
+        "Properties": { "AuthMode": "AMLToken", "PublicNetworkAccess": "Disabled",
+            "Description": "pascal" } });
+    let r = app.put(&app.ep_path("pascal"), body).await;
+    created(&r);
+    assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
+    let got = app.get(&app.ep_path("pascal")).await;
+    assert_eq!(
+        got.body["properties"]["authMode"], "AMLToken",
+        "{}",
+        got.text
+    );
+    assert_eq!(got.body["properties"]["publicNetworkAccess"], "Disabled");
+    assert_eq!(got.body["properties"]["description"], "pascal");
+    assert_eq!(got.body["tags"], json!({ "MyKey": "v" }));
+    assert_eq!(got.body["location"], "eastus");
+}
+
+#[tokio::test]
+async fn a_deployment_body_in_other_casings_is_honoured() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("casing-ep", json!({})).await;
+    let ws = app.ws_path();
+    let body = json!({ "LOCATION": "eastus", "SKU": { "Name": "Default", "Capacity": 2 },
+        "properties": { "EndpointComputeType": "Managed", "instanceType": "Standard_DS3_v2",
+            "Model": format!("{ws}/models/m/versions/1"),
+            "CodeConfiguration": { "CodeId": format!("{ws}/codes/c/versions/1"),
+                "ScoringScript": "score.py" },
+            "EnvironmentId": format!("{ws}/environments/e/versions/1"),
+            "EnvironmentVariables": { "My_Var": "1" } } });
+    let r = app
+        .put(
+            &format!("{}/deployments/blue", app.ep_path("casing-ep")),
+            body,
+        )
+        .await;
+    created(&r);
+    assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
+    let got = app
+        .get(&format!("{}/deployments/blue", app.ep_path("casing-ep")))
+        .await;
+    assert_eq!(got.body["sku"]["capacity"], 2, "{}", got.text);
+    let props = &got.body["properties"];
+    assert_eq!(props["codeConfiguration"]["scoringScript"], "score.py");
+    assert_eq!(props["environmentVariables"], json!({ "My_Var": "1" }));
+}
+
+#[tokio::test]
+async fn workspace_properties_in_pascal_case_are_applied_and_stored_in_azures_casing() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let body = json!({ "Properties": { "PublicNetworkAccess": "Disabled", "Description": "d",
+        "ManagedNetwork": { "IsolationMode": "AllowOnlyApprovedOutbound",
+            "OutboundRules": { "My-Rule": { "Type": "FQDN", "Destination": "pypi.org",
+                "Category": "UserDefined" } } } } });
+    let r = app.patch(&ws, body).await;
+    assert!(r.status < 300, "{} {}", r.status, r.text);
+    if r.header("azure-asyncoperation").is_some() {
+        app.wait(&r).await;
+    }
+    let got = app.get(&ws).await;
+    let props = &got.body["properties"];
+    assert_eq!(props["publicNetworkAccess"], "Disabled", "{}", got.text);
+    assert_eq!(props["description"], "d");
+    for sent in ["PublicNetworkAccess", "Description", "ManagedNetwork"] {
+        assert!(props.get(sent).is_none(), "{sent} in {}", got.text);
+    }
+    let network = &props["managedNetwork"];
+    assert_eq!(network["isolationMode"], "AllowOnlyApprovedOutbound");
+    let rule = &network["outboundRules"]["My-Rule"];
+    assert_eq!(rule["type"], "FQDN", "{}", got.text);
+    assert_eq!(rule["destination"], "pypi.org");
+}
+
+#[tokio::test]
+async fn asset_versions_containers_and_datastores_are_stored_in_azures_casing() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let model = format!("{ws}/models/cased/versions/1");
+    let body = json!({ "Properties": { "ModelUri": "azureml://x/y", "Description": "d",
+        "Tags": { "K": "v" }, "Properties": { "Stage": "dev" },
+        "Flavors": { "python_function": { "Data": { "loader_module": "m" } } } } });
+    created(&app.put(&model, body).await);
+    let got = app.get(&model).await;
+    let props = &got.body["properties"];
+    assert_eq!(props["modelUri"], "azureml://x/y", "{}", got.text);
+    assert_eq!(props["description"], "d");
+    assert_eq!(props["tags"], json!({ "K": "v" }));
+    assert_eq!(props["properties"], json!({ "Stage": "dev" }));
+    assert_eq!(
+        props["flavors"]["python_function"]["data"]["loader_module"],
+        "m"
+    );
+    assert!(props.get("ModelUri").is_none(), "{}", got.text);
+
+    let container = format!("{ws}/models/cased");
+    created(
+        &app.put(&container, json!({ "Properties": { "IsArchived": true } }))
+            .await,
+    );
+    let got = app.get(&container).await;
+    assert_eq!(got.body["properties"]["isArchived"], true, "{}", got.text);
+
+    let code = format!("{ws}/codes/cased/versions/1");
+    let uri = "https://amlitewsstore.blob.core.windows.net/c/code";
+    created(
+        &app.put(&code, json!({ "Properties": { "CodeUri": uri } }))
+            .await,
+    );
+    let got = app.get(&code).await;
+    assert_eq!(got.body["properties"]["codeUri"], uri, "{}", got.text);
+
+    let store = format!("{ws}/datastores/cased");
+    let body = json!({ "properties": { "DatastoreType": "AzureBlob", "AccountName": "acct",
+        "ContainerName": "box", "Credentials": { "credentialsType": "None" } } });
+    created(&app.put(&store, body).await);
+    let got = app.get(&store).await;
+    assert_eq!(
+        got.body["properties"]["accountName"], "acct",
+        "{}",
+        got.text
+    );
+    assert_eq!(got.body["properties"]["containerName"], "box");
+}
+
+/// Two keys that name one property in different casings are one property sent twice:
+/// refused as a repeated key is.
+#[tokio::test]
+async fn one_property_sent_in_two_casings_is_invalid_content() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "location": "eastus", "Location": "westus",
+        "properties": { "authMode": "Key" } });
+    let r = app.put(&app.ep_path("twice"), body).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.code(), "InvalidRequestContent");
+    assert!(r.message().contains("duplicate key"), "{}", r.text);
+}
