@@ -3,7 +3,8 @@
 //! `traffic`/`mirrorTraffic` validated against the endpoint's deployments (CP-2, CP-3). The body
 //! is decoded by `arm::body` into [`EndpointBody`].
 use crate::app::AppState;
-use crate::arm::body::requests::{EndpointBody, EndpointProperties};
+use crate::arm::body;
+use crate::arm::body::requests::{EndpointBody, EndpointProperties, IdentityBody};
 use crate::domain::{OnlineEndpoint, ResourceId, ResourceKind};
 use crate::error::ArmResult;
 use crate::rules;
@@ -46,7 +47,7 @@ pub(super) fn apply_common(ep: &mut OnlineEndpoint, body: &EndpointBody) -> ArmR
         ep.tags = t.clone();
     }
     if let Some(identity) = &body.identity {
-        ep.identity = Some(serde_json::Value::Object(identity.clone()));
+        ep.identity = Some(body::as_sent::<IdentityBody>(identity.clone(), "identity")?);
     }
     if let Some(kind) = &body.kind {
         ep.kind = Some(kind.clone());

@@ -5,6 +5,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use super::body::as_sent;
+use super::body::requests::{IdentityBody, SkuBody};
 use super::body::workspace::WorkspaceBody;
 use super::response::{Resource, WorkspaceProperties};
 use super::WsPath;
@@ -36,19 +38,20 @@ fn parse_top(req: &Request) -> ArmResult<(WorkspaceBody, Map<String, Value>)> {
     Ok((body, props))
 }
 
-fn apply_top(ws: &mut Workspace, body: WorkspaceBody) {
+fn apply_top(ws: &mut Workspace, body: WorkspaceBody) -> ArmResult<()> {
     if let Some(tags) = body.tags {
         ws.tags = tags;
     }
     if let Some(identity) = body.identity {
-        ws.identity = Some(Value::Object(identity));
+        ws.identity = Some(as_sent::<IdentityBody>(identity, "identity")?);
     }
     if let Some(sku) = body.sku {
-        ws.sku = Some(Value::Object(sku));
+        ws.sku = Some(as_sent::<SkuBody>(sku, "sku")?);
     }
     if let Some(kind) = body.kind {
         ws.kind = kind;
     }
+    Ok(())
 }
 
 /// `GET|PUT|PATCH|DELETE W`.
@@ -99,7 +102,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Response>
         }
     };
     let mut ws = ws;
-    apply_top(&mut ws, body);
+    apply_top(&mut ws, body)?;
     let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
     super::platform::associated::ensure(state, &w.id, &ws).await?;
     Ok(reply)
@@ -128,7 +131,7 @@ async fn patch(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Respons
         Write::Patch,
         state.config.auto_provision_network,
     )?;
-    apply_top(&mut ws, body);
+    apply_top(&mut ws, body)?;
     ws.audit.modified_at = chrono::Utc::now();
     let reply = save_with_op(state, req, w, &ws, Action::Done).await?;
     if update_is_synchronous(req.q("api-version").unwrap_or_default()) {

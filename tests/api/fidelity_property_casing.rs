@@ -36,6 +36,38 @@ async fn an_endpoint_body_in_pascal_case_is_honoured_and_its_tag_keys_kept() {
     assert_eq!(got.body["location"], "eastus");
 }
 
+/// `identity` is stored as sent: its names too are read in any casing.
+#[tokio::test]
+async fn an_identity_in_pascal_case_is_the_identity_asked_for() {
+    let app = TestApp::spawn().await;
+    let uai = "/subscriptions/6a6d6c69-7465-4000-8000-000000000001/resourceGroups/amlite-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai";
+    let body = json!({ "location": "eastus", "properties": { "authMode": "Key" },
+        "Identity": { "Type": "UserAssigned", "UserAssignedIdentities": { uai: {} } } });
+    let r = app.put(&app.ep_path("identity-ep"), body).await;
+    created(&r);
+    app.wait(&r).await;
+    let got = app.get(&app.ep_path("identity-ep")).await;
+    assert_eq!(got.body["identity"]["type"], "UserAssigned", "{}", got.text);
+    assert!(got.body["identity"]["userAssignedIdentities"][uai].is_object());
+
+    let body = json!({ "identity": { "type": "SystemAssigned" }, "Sku": { "Name": "Basic", "Tier": "Basic" } });
+    let r = app.patch(&app.ws_path(), body).await;
+    assert!(r.status < 300, "{} {}", r.status, r.text);
+    let got = app.get(&app.ws_path()).await;
+    assert_eq!(
+        got.body["sku"],
+        json!({ "name": "Basic", "tier": "Basic" }),
+        "{}",
+        got.text
+    );
+
+    let bad = json!({ "location": "eastus", "properties": { "authMode": "Key" },
+        "identity": { "type": 5 } });
+    let r = app.put(&app.ep_path("identity-ep"), bad).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["error"]["target"], "identity.type", "{}", r.text);
+}
+
 #[tokio::test]
 async fn a_deployment_body_in_other_casings_is_honoured() {
     let app = TestApp::spawn().await;

@@ -64,6 +64,13 @@ pub fn decode<T: DeserializeOwned>(value: &Value) -> ArmResult<T> {
     decode_at(value, "")
 }
 
+/// A raw object found at `prefix` (an `identity`, a workspace `sku`) checked as `T` and kept as
+/// sent, with the names `T` knows in Azure's casing.
+pub fn as_sent<T: DeserializeOwned>(mut raw: Map<String, Value>, prefix: &str) -> ArmResult<Value> {
+    let _: T = canonical_at(&mut raw, prefix)?;
+    Ok(Value::Object(raw))
+}
+
 /// [`decode`] for a value found at `prefix` in the request (`properties.managedNetwork.outboundRules.r1`),
 /// so errors name the full path.
 pub fn decode_at<T: DeserializeOwned>(value: &Value, prefix: &str) -> ArmResult<T> {

@@ -90,7 +90,8 @@ pub struct DeploymentBody {
     pub properties: Option<DeploymentProperties>,
 }
 
-/// `Sku` of a deployment (`capacity` is the instance count, CP-5).
+/// `Sku` (common-types) of a deployment (`capacity` is the instance count, CP-5) or a workspace
+/// (stored as sent, [`super::as_sent`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkuBody {
@@ -98,6 +99,12 @@ pub struct SkuBody {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "f::integer")]
     pub capacity: Option<i64>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub tier: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub size: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub family: Option<String>,
 }
 
 /// `ManagedOnlineDeployment` properties.
@@ -234,4 +241,16 @@ pub struct KeyVaultPropertiesBody {
     pub key_identifier: Option<String>,
     #[serde(default, deserialize_with = "f::text")]
     pub identity_client_id: Option<String>,
+}
+
+/// `ManagedServiceIdentity` as a request sends it (workspace and endpoint `identity`): stored as
+/// sent ([`super::as_sent`]), `type` checked to be a string (its value is normalised when
+/// answered, `arm::response::identity`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityBody {
+    #[serde(default, rename = "type", deserialize_with = "f::text")]
+    pub identity_type: Option<String>,
+    #[serde(default, deserialize_with = "f::any_object")]
+    pub user_assigned_identities: Option<Map<String, Value>>,
 }
