@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::body::workspace::{
-    OutboundRuleBody, OutboundRuleResourceBody, PrivateEndpointConnectionBody,
+    OutboundDestinationBody, OutboundRuleBody, OutboundRuleResourceBody,
+    PrivateEndpointConnectionBody,
 };
 use super::WsPath;
 use crate::app::AppState;
@@ -42,7 +43,12 @@ pub fn parse_rule(
         return Err(super::errors::outbound_rules_need_managed_network(target));
     }
     rules::managed_network::iso_9_rule_type_allowed(mode, rule_type)?;
-    let mut dest = rule.destination.clone().unwrap_or(Value::Null);
+    let mut dest = match rule.destination.clone() {
+        Some(Value::Object(m)) => {
+            super::body::as_sent::<OutboundDestinationBody>(m, &format!("{target}.destination"))?
+        }
+        other => other.unwrap_or(Value::Null),
+    };
     if rule_type == rules::OutboundRuleType::PrivateEndpoint {
         spark_enabled_as_boolean(&mut dest, &format!("{target}.destination.sparkEnabled"))?;
     }

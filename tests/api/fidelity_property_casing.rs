@@ -122,6 +122,29 @@ async fn workspace_properties_in_pascal_case_are_applied_and_stored_in_azures_ca
     let rule = &network["outboundRules"]["My-Rule"];
     assert_eq!(rule["type"], "FQDN", "{}", got.text);
     assert_eq!(rule["destination"], "pypi.org");
+
+    let storage = props["storageAccount"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let pe = format!("{ws}/outboundRules/pe-rule");
+    let body = json!({ "Properties": { "Type": "PrivateEndpoint", "Destination": {
+        "ServiceResourceId": storage, "SubresourceTarget": "blob", "SparkEnabled": false } } });
+    let r = app.put(&pe, body).await;
+    assert!(r.status < 300, "{} {}", r.status, r.text);
+    if r.header("azure-asyncoperation").is_some() || r.header("location").is_some() {
+        app.wait(&r).await;
+    }
+    let got = app.get(&pe).await;
+    let destination = &got.body["properties"]["destination"];
+    assert_eq!(
+        destination["serviceResourceId"],
+        storage.as_str(),
+        "{}",
+        got.text
+    );
+    assert_eq!(destination["subresourceTarget"], "blob");
+    assert_eq!(destination["sparkEnabled"], false);
 }
 
 #[tokio::test]

@@ -194,6 +194,33 @@ pub struct OutboundRuleBody {
     pub fqdns: Option<Vec<String>>,
 }
 
+/// An outbound rule's `destination` object (`PrivateEndpointDestination`,
+/// `ServiceTagDestination`), decoded only to name its fields in Azure's casing
+/// (`body::as_sent`): their types are checked by `arm::managed_network::parse_rule` per rule
+/// type.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundDestinationBody {
+    #[serde(default)]
+    pub service_resource_id: Option<Value>,
+    #[serde(default)]
+    pub subresource_target: Option<Value>,
+    #[serde(default)]
+    pub spark_enabled: Option<Value>,
+    #[serde(default)]
+    pub spark_status: Option<Value>,
+    #[serde(default)]
+    pub service_tag: Option<Value>,
+    #[serde(default)]
+    pub protocol: Option<Value>,
+    #[serde(default)]
+    pub port_ranges: Option<Value>,
+    #[serde(default)]
+    pub action: Option<Value>,
+    #[serde(default)]
+    pub address_prefixes: Option<Value>,
+}
+
 /// `PUT …/outboundRules/{r}` (`OutboundRuleBasicResource`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
