@@ -41,6 +41,8 @@ pub struct AppState {
     pub store: Store,
     /// Long-running operation bookkeeping.
     pub lro: Lro,
+    /// Serialises control-plane writes, their reads included (`write_gate`).
+    pub writes: crate::write_gate::WriteGate,
     /// GET answers of single resources, kept with the row they were rendered from.
     pub rendered: crate::arm::rendered::Rendered,
     /// Scoring routes cached per endpoint name (valid while the store's write generation is unchanged).

@@ -235,7 +235,11 @@ async fn handle(
         // Fault rules of the admin API (`POST /_amlite/faults`) apply to ARM requests only.
         crate::admin::apply_faults(state, &req).await?;
     }
-    crate::arm::handle(state, req).await
+    if matches!(req.method, Method::GET | Method::HEAD) {
+        return crate::arm::handle(state, req).await;
+    }
+    // A write reads what it changes: it holds the write gate from its first read to its commit.
+    state.writes.run(crate::arm::handle(state, req)).await
 }
 
 /// ARM resource names never contain separators once decoded: a segment such as `..%2F..%2Fx`,

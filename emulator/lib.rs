@@ -44,3 +44,4 @@ pub mod startup_log;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod write_gate;

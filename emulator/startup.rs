@@ -130,6 +130,7 @@ impl Application {
         }
         let state = Arc::new(AppState {
             lro: Lro::new(config.provisioning_delay),
+            writes: Default::default(),
             rendered: Default::default(),
             routes: RouteCache::default(),
             runtimes,

@@ -26,8 +26,13 @@ pub struct Report {
     pub listeners: usize,
 }
 
-/// Runs the reset (settling is serialised with it, so no operation completes half-way).
+/// Runs the reset (writes and settling are serialised with it, so no write or operation
+/// completes half-way).
 pub async fn run(state: &State) -> ArmResult<Report> {
+    state.writes.run(reset(state)).await
+}
+
+async fn reset(state: &State) -> ArmResult<Report> {
     let started = Instant::now();
     let _settle = state.lro.settle_lock.lock().await;
     state.runtimes.stop_all();

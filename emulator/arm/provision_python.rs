@@ -128,23 +128,31 @@ async fn start(state: &State, id: &str, op_id: Option<&str>) -> ArmResult<()> {
             })
         }
     };
-    if state.store.get(&id).await?.is_none() {
-        state.runtimes.stop_under(id.as_str()); // deleted while it was starting
-        return Ok(());
-    }
-    if op.is_none() && failure.is_none() {
+    if op.is_none() && failure.is_none() && state.store.get(&id).await?.is_some() {
         return Ok(()); // a restart that worked changes nothing stored
     }
-    super::provision::write_outcome(
-        state,
-        &id,
-        row.parent_id.as_deref(),
-        &mut d,
-        (&ws_id, &ws),
-        failure,
-        op.as_ref(),
-    )
-    .await
+    // The outcome is written over the deployment as it is now, not as it was before the
+    // seconds the start took: a write in between (a PATCH of its tags) is kept (`write_gate`).
+    state
+        .writes
+        .run(async {
+            let Some(row) = state.store.get(&id).await? else {
+                state.runtimes.stop_under(id.as_str()); // deleted while it was starting
+                return Ok(());
+            };
+            d = row.doc()?;
+            super::provision::write_outcome(
+                state,
+                &id,
+                row.parent_id.as_deref(),
+                &mut d,
+                (&ws_id, &ws),
+                failure,
+                op.as_ref(),
+            )
+            .await
+        })
+        .await
 }
 
 async fn asset_uri(

@@ -41,6 +41,11 @@ pub async fn settle(state: &AppState) -> ArmResult<()> {
             return Ok(());
         }
     }
+    // Completing an operation reads and rewrites its resource: a write (`write_gate`).
+    state.writes.run(settle_due(state)).await
+}
+
+async fn settle_due(state: &AppState) -> ArmResult<()> {
     let _guard = state.lro.settle_lock.lock().await;
     let now = chrono::Utc::now().timestamp_millis();
     state.lro.reset_due();

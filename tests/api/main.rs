@@ -19,6 +19,7 @@ mod blob_signing;
 mod cli;
 mod common;
 mod concurrency;
+mod concurrency_lost_updates;
 mod correctness_regions;
 mod crash_safety;
 mod docs;
