@@ -225,14 +225,19 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let mut d = load(state, id).await?;
     let body: DeploymentBody = super::body::parse(req)?;
-    if let Some(props) = &body.properties {
-        rules::legacy_egress::iso_13_egress_flag_immutable(
-            d.egress_public_network_access,
-            props.egress_public_network_access,
-        )?;
-    }
+    let row = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+    // As a PUT: 409 while an operation runs on it (a PATCH during its delete turned `Deleting`
+    // back into `Updating`), and ISO-13.
+    let requested_egress = body
+        .properties
+        .as_ref()
+        .and_then(|p| p.egress_public_network_access);
+    let mut d = existing_for_update(state, id, row, requested_egress).await?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::Updating;

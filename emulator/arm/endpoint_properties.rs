@@ -5,7 +5,9 @@
 use crate::app::AppState;
 use crate::arm::body;
 use crate::arm::body::requests::{EndpointBody, EndpointProperties, IdentityBody};
-use crate::domain::{OnlineEndpoint, ResourceId, ResourceKind};
+use crate::domain::{
+    OnlineDeployment, OnlineEndpoint, ProvisioningState, ResourceId, ResourceKind,
+};
 use crate::error::ArmResult;
 use crate::rules;
 
@@ -20,11 +22,18 @@ pub(super) async fn apply_traffic(
     if props.traffic.is_none() && props.mirror_traffic.is_none() {
         return Ok(());
     }
+    // A deployment being deleted is no traffic target: once its delete ends, the endpoint's
+    // traffic would name a deployment that does not exist (CP-2), and scoring would find none.
     let names: Vec<String> = state
         .store
         .children(id, ResourceKind::OnlineDeployment)
         .await?
         .into_iter()
+        .filter(|r| {
+            r.doc::<OnlineDeployment>().map_or(true, |d| {
+                d.provisioning_state != ProvisioningState::Deleting
+            })
+        })
         .map(|r| r.name)
         .collect();
     if let Some(t) = &props.traffic {

@@ -99,13 +99,18 @@ async fn existing_for_update(
 ) -> ArmResult<OnlineEndpoint> {
     let ep: OnlineEndpoint = row.doc()?;
     if ep.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
-        return Err(ArmError::conflict(format!(
-            "Endpoint {} is in {} provisioning state; wait for the operation to finish.",
-            id.name(),
-            ep.provisioning_state.as_str()
-        )));
+        return Err(busy_conflict(id, &ep));
     }
     Ok(ep)
+}
+
+/// 409 for a write to an endpoint an operation runs on (its delete, for a key rotation).
+fn busy_conflict(id: &ResourceId, ep: &OnlineEndpoint) -> ArmError {
+    ArmError::conflict(format!(
+        "Endpoint {} is in {} provisioning state; wait for the operation to finish.",
+        id.name(),
+        ep.provisioning_state.as_str()
+    ))
 }
 
 /// ISO-11: a public endpoint in a workspace without public access is allowed; log Azure's
@@ -259,7 +264,14 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let mut ep = load(state, id).await?;
+    let row = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+    // As a PUT: 409 while an operation runs on it (a PATCH during its delete turned `Deleting`
+    // back into `Updating` and left the delete's resource answering).
+    let mut ep = existing_for_update(state, id, row).await?;
     let body: EndpointBody = super::body::parse(req)?;
     apply_common(&mut ep, &body)?;
     let none = EndpointProperties::default();
@@ -333,6 +345,9 @@ pub async fn action(
         }
         "regeneratekeys" => {
             rules::endpoint::cp_7_list_keys_allowed(ep.auth_mode)?;
+            if ep.provisioning_state == ProvisioningState::Deleting {
+                return Err(busy_conflict(&id, &ep));
+            }
             let body: RegenerateKeysBody = super::body::parse(req)?;
             let value = body.key_value.as_deref().filter(|v| !v.is_empty());
             let slot = match body.key_type {

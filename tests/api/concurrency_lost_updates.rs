@@ -126,3 +126,64 @@ async fn one_endpoint_name_created_in_two_workspaces_at_once_is_created_once() {
         assert_eq!(created, 1, "round {round}: {statuses:?}");
     }
 }
+
+/// While a delete runs, the resource takes no other write: a PATCH or a key rotation of an
+/// endpoint being deleted, or a PATCH of a deployment being deleted, is 409 as a PUT is (they
+/// were 202 and turned `Deleting` back into `Updating`); and traffic cannot name a deployment
+/// being deleted (CP-2: it would name a deployment that no longer exists once the delete ends).
+#[tokio::test]
+async fn a_resource_being_deleted_takes_no_other_write() {
+    let app = TestApp::spawn().await;
+    app.create_endpoint("doomed", json!({})).await;
+    app.create_deployment("doomed", "blue", json!({}), 1).await;
+    let deployment = format!("{}/deployments/blue", app.ep_path("doomed"));
+    let manual = json!({ "resource": "onlineEndpoints/doomed/deployments/blue", "mode": "manual" });
+    accepted("manual LRO", &app.post("/_amlite/lro", Some(manual)).await);
+    accepted("deployment DELETE", &app.delete(&deployment).await);
+    let got = app.get(&deployment).await;
+    assert_eq!(got.body["properties"]["provisioningState"], "Deleting");
+    let patch = app
+        .patch(&deployment, json!({ "tags": { "x": "y" } }))
+        .await;
+    assert_eq!(
+        (patch.status, patch.code()),
+        (409, "Conflict"),
+        "{}",
+        patch.text
+    );
+    let traffic = json!({ "location": "eastus", "properties": { "authMode": "Key",
+        "traffic": { "blue": 100 } } });
+    let put = app.put(&app.ep_path("doomed"), traffic).await;
+    assert_eq!(put.status, 400, "{}", put.text);
+    let got = app.get(&deployment).await;
+    assert_eq!(got.body["properties"]["provisioningState"], "Deleting");
+
+    let manual = json!({ "resource": "onlineEndpoints/doomed", "mode": "manual" });
+    accepted("manual LRO", &app.post("/_amlite/lro", Some(manual)).await);
+    let dep_done = app
+        .post(
+            "/_amlite/lro/complete",
+            Some(json!({ "resource": "onlineEndpoints/doomed/deployments/blue" })),
+        )
+        .await;
+    accepted("complete", &dep_done);
+    accepted("endpoint DELETE", &app.delete(&app.ep_path("doomed")).await);
+    let patch = app
+        .patch(&app.ep_path("doomed"), json!({ "tags": { "x": "y" } }))
+        .await;
+    assert_eq!(
+        (patch.status, patch.code()),
+        (409, "Conflict"),
+        "{}",
+        patch.text
+    );
+    let regenerate = app
+        .post(
+            &format!("{}/regenerateKeys", app.ep_path("doomed")),
+            Some(json!({ "keyType": "Primary" })),
+        )
+        .await;
+    assert_eq!(regenerate.status, 409, "{}", regenerate.text);
+    let got = app.get(&app.ep_path("doomed")).await;
+    assert_eq!(got.body["properties"]["provisioningState"], "Deleting");
+}
