@@ -68,16 +68,15 @@ pub async fn put_block_list(
     container: &str,
     name: &str,
 ) -> ArmResult<Response> {
-    let text = String::from_utf8_lossy(&req.body);
-    if !text.contains("<BlockList") {
-        // Not a block list at all (Storage refuses it; amlite committed an empty blob).
+    let ids = std::str::from_utf8(&req.body).ok().and_then(block_ids);
+    let Some(ids) = ids else {
+        // Not a block list (Storage refuses it; committing it emptied the blob).
         return Ok(storage_error(
             StatusCode::BAD_REQUEST,
             "InvalidXmlDocument",
             "XML specified is not syntactically valid.",
         ));
-    }
-    let ids = block_ids(&text);
+    };
     if ids.len() > MAX_BLOCKS {
         return Ok(block_list_too_long());
     }
@@ -116,20 +115,42 @@ pub async fn put_block_list(
     Ok(super::created(&row.etag))
 }
 
-/// The block ids of a `<BlockList>` body, in order (`Latest`, `Committed` and `Uncommitted`).
-fn block_ids(xml: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        let Some(end) = rest.find('>') else { break };
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
-        if matches!(tag, "Latest" | "Committed" | "Uncommitted") {
-            if let Some(close) = rest.find('<') {
-                out.push(rest[..close].trim().to_string());
+/// The block ids of a `<BlockList>` body, in order (`Latest`, `Committed` and `Uncommitted`);
+/// `None` for anything else: XML that is not well formed (a body cut short), another root, or
+/// another element in it. A scan that only looked for those three tags took a truncated body
+/// for an empty list, and committing it emptied the blob.
+fn block_ids(xml: &str) -> Option<Vec<String>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut ids, mut open, mut id, mut rooted) = (Vec::new(), 0usize, String::new(), false);
+    let blank = |t: &str| t.chars().all(char::is_whitespace);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                match (open, e.name().as_ref()) {
+                    (0, "BlockList") if !rooted => rooted = true,
+                    (1, "Latest" | "Committed" | "Uncommitted") => id.clear(),
+                    _ => return None,
+                }
+                open += 1;
             }
+            Event::Empty(e) => match (open, e.name().as_ref()) {
+                (0, "BlockList") if !rooted => rooted = true,
+                (1, "Latest" | "Committed" | "Uncommitted") => ids.push(String::new()),
+                _ => return None,
+            },
+            Event::Text(t) if open == 2 => id.push_str(t.as_ref()),
+            Event::CData(t) if open == 2 => id.push_str(t.as_ref()),
+            Event::Text(t) if blank(t.as_ref()) => {}
+            Event::End(_) => {
+                if open == 2 {
+                    ids.push(id.trim().to_string());
+                }
+                open = open.checked_sub(1)?;
+            }
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => return (rooted && open == 0).then_some(ids),
+            _ => return None,
         }
     }
-    out
 }

@@ -145,3 +145,40 @@ async fn reads_racing_an_overwrite_see_one_version_and_ranges_past_the_end_are_4
         assert_eq!(r.headers()["x-ms-error-code"], "InvalidRange");
     }
 }
+
+/// A block list cut short or naming another element is not a block list: 400
+/// `InvalidXmlDocument`, and the blob keeps its content (both were 201 and emptied the blob).
+#[tokio::test]
+async fn a_malformed_block_list_leaves_the_blob_as_it_was() {
+    let app = TestApp::spawn().await;
+    put(&app, "c/kept.bin", b"important data".to_vec(), &[]).await;
+    for body in [
+        "<BlockList><Latest>",
+        "<BlockList><Bogus>QUFBQQ==</Bogus></BlockList>",
+        "<BlockList><Latest>QUFBQQ==</Latest>",
+        "<BlockList></BlockList><BlockList></BlockList>",
+        "<Other><Latest>QUFBQQ==</Latest></Other>",
+    ] {
+        let r = put(
+            &app,
+            "c/kept.bin?comp=blocklist",
+            body.as_bytes().to_vec(),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status().as_u16(), 400, "{body}");
+        assert_eq!(
+            r.headers()["x-ms-error-code"],
+            "InvalidXmlDocument",
+            "{body}"
+        );
+        assert_eq!(
+            get_text(&app, "c/kept.bin").await.1,
+            "important data",
+            "{body}"
+        );
+    }
+    let empty = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<BlockList />".to_vec();
+    let r = put(&app, "c/kept.bin?comp=blocklist", empty, &[]).await;
+    assert_eq!(r.status().as_u16(), 201, "an empty list is a list");
+}
