@@ -383,3 +383,19 @@ fn write_blob(
     }
     Ok(())
 }
+
+/// Queues deleting every blob, part and uncommitted block of storage account `account`, whose
+/// account resource goes in the same transaction: Azure deletes an account's data with it (a
+/// resource group DELETE left the blobs readable, and a new account of the same name found
+/// them). Contents no part refers to any more go with the next [`Store::prune_contents`].
+pub fn delete_account_in(tx: &mut super::WriteTx, account: &str) -> Result<(), sqlx::Error> {
+    for table in ["blob_parts", "blocks", "blobs"] {
+        let account = account.to_string();
+        tx.queue(
+            &format!("DELETE FROM {table} WHERE account = ?"),
+            Change::None,
+            |a| a.add(account),
+        )?;
+    }
+    Ok(())
+}

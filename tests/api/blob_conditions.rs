@@ -182,3 +182,53 @@ async fn a_malformed_block_list_leaves_the_blob_as_it_was() {
     let r = put(&app, "c/kept.bin?comp=blocklist", empty, &[]).await;
     assert_eq!(r.status().as_u16(), 201, "an empty list is a list");
 }
+
+/// Deleting a storage account, or the resource group it is in, deletes its blobs (they stayed
+/// readable, and a new account of the same name found them).
+#[tokio::test]
+async fn a_deleted_storage_account_takes_its_blobs_with_it() {
+    let app = TestApp::spawn().await;
+    let sub = app.ws_path().split('/').nth(2).unwrap().to_string();
+    for (rg, delete_group) in [("rg-gone", true), ("rg-kept", false)] {
+        let group = format!("/subscriptions/{sub}/resourceGroups/{rg}");
+        let r = app
+            .put(&group, serde_json::json!({ "location": "eastus" }))
+            .await;
+        assert!(r.status < 300, "{}", r.text);
+        let ws = format!("{group}/providers/Microsoft.MachineLearningServices/workspaces/ws-{rg}");
+        let body = serde_json::json!({ "location": "eastus",
+            "identity": { "type": "SystemAssigned" }, "properties": {} });
+        let r = app.put(&ws, body).await;
+        assert!(r.status < 300, "{}", r.text);
+        if r.header("azure-asyncoperation").is_some() || r.header("location").is_some() {
+            app.wait(&r).await;
+        }
+        let account = app.get(&ws).await.body["properties"]["storageAccount"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let name = account.rsplit('/').next().unwrap().to_string();
+        let blob = format!("{}/{name}/data/f.txt", app.base);
+        let put = app
+            .client
+            .put(&blob)
+            .header("x-ms-blob-type", "BlockBlob")
+            .body("secret")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status().as_u16(), 201);
+        let gone = if delete_group {
+            app.delete(&group).await
+        } else {
+            app.delete(&account).await
+        };
+        assert_eq!(gone.status, 200, "{}", gone.text);
+        let got = app.client.get(&blob).send().await.unwrap();
+        assert_eq!(
+            got.status().as_u16(),
+            404,
+            "{rg}: the blob outlived its account"
+        );
+    }
+}

@@ -145,8 +145,18 @@ pub async fn delete_group(state: &AppState, group: &ResourceId) -> ArmResult<()>
             &format!("{}/", group.as_str()),
         )
         .await?;
+    let accounts = state
+        .store
+        .by_kind_under(
+            crate::domain::ResourceKind::StorageAccount,
+            &format!("{}/", group.as_str()),
+        )
+        .await?;
     let mut tx = state.store.begin().await?;
     pe::forget_connections_in(state, &mut tx, group).await?;
+    for account in &accounts {
+        crate::store::blobs::delete_account_in(&mut tx, &account.name)?;
+    }
     crate::store::resources::delete_in(&mut tx, group).await?;
     tx.commit().await?;
     for v in &vnets {

@@ -10,8 +10,8 @@
 //! `…/privateEndpointConnections[/{name}]` and `…/privateLinkResources` are served too.
 use std::collections::BTreeMap;
 
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 
 use crate::app::AppState;
 use crate::arm::response::{
@@ -153,6 +153,21 @@ async fn load(state: &AppState, id: &ResourceId, kind: ResourceKind) -> ArmResul
         .doc()?)
 }
 
+/// `DELETE` of an associated resource: 200, or 204 when nothing is there; a storage account's
+/// blobs go with it, in the same transaction.
+async fn delete(state: &AppState, id: &ResourceId, kind: ResourceKind) -> ArmResult<Response> {
+    if state.store.get(id).await?.is_none() {
+        return Ok(crate::http::deleted(false));
+    }
+    let mut tx = state.store.begin().await?;
+    if kind == ResourceKind::StorageAccount {
+        crate::store::blobs::delete_account_in(&mut tx, id.name())?;
+    }
+    crate::store::resources::delete_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(crate::http::deleted(true))
+}
+
 /// `…/providers/{namespace}/{type}/{name}[/privateEndpointConnections[/{c}] | /privateLinkResources]`
 /// (`namespace` and `type` lower case, `rest` the lower-cased segments after the name).
 pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<Response> {
@@ -169,11 +184,7 @@ pub async fn route(state: &AppState, req: &Request, rest: &[&str]) -> ArmResult<
             let pecs = connections(state, kind, &id).await?;
             Ok(ok(&associated(kind, &id, &d, &state.tenant_id, pecs)))
         }
-        [] if m == Method::DELETE => Ok(if state.store.delete(&id).await? {
-            StatusCode::OK.into_response()
-        } else {
-            StatusCode::NO_CONTENT.into_response()
-        }),
+        [] if m == Method::DELETE => delete(state, &id, kind).await,
         ["privateendpointconnections"] if m == Method::GET => {
             load(state, &id, kind).await?;
             Ok(ok(&list(connections(state, kind, &id).await?)))
