@@ -320,7 +320,9 @@ async fn read_body(
         match tokio::time::timeout(idle, stream.next()).await {
             Err(_) => return Err(ArmError::body_timeout(idle)),
             Ok(None) => return Ok(out.freeze()),
-            Ok(Some(Err(_))) => return Err(ArmError::too_large(limit)),
+            // The connection broke off or sent a body that is not HTTP (a chunk size that is not
+            // hexadecimal): nothing larger than the limit was seen, so not 413.
+            Ok(Some(Err(e))) => return Err(ArmError::body_unreadable(e)),
             Ok(Some(Ok(chunk))) => {
                 if out.len() + chunk.len() > limit {
                     return Err(ArmError::too_large(limit));

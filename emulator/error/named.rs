@@ -154,6 +154,16 @@ impl ArmError {
         )
     }
 
+    /// 400 `InvalidRequestContent` for a body that could not be read as HTTP (a malformed
+    /// chunk); hyper closes the connection after it.
+    pub fn body_unreadable(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContent",
+            format!("The request body could not be read: {detail}"),
+        )
+    }
+
     /// 400 `BadRequest` for a property with a wrong value.
     pub fn bad_property(target: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message).with_target(target)

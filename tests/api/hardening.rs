@@ -365,3 +365,20 @@ async fn a_request_refused_before_its_body_is_read_keeps_the_connection_usable()
         assert_eq!(statuses, ["400", "200"], "{target}: {out}");
     }
 }
+
+/// A chunked body that is not HTTP (a chunk size that is not hexadecimal) is a bad request, not
+/// a body over the limit (it was 413 "larger than the limit").
+#[tokio::test]
+async fn a_malformed_chunk_is_400_not_413() {
+    let app = TestApp::spawn().await;
+    let head = format!("PUT {}?api-version=2024-04-01 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", app.ep_path("ep-chunk"));
+    let mut req = head.into_bytes();
+    req.extend_from_slice(b"zz\r\n{}\r\n0\r\n\r\n");
+    let r = send_raw_request(&app, req).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "InvalidRequestContent"),
+        "{}",
+        r.text
+    );
+}
