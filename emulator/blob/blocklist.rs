@@ -10,6 +10,8 @@
 //! `x-ms-blob-content-md5` (not validated: each block was checked when it was put).
 use std::collections::HashMap;
 
+use sha2::{Digest, Sha256};
+
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -58,6 +60,43 @@ pub fn invalid_block_list() -> Response {
 /// The largest blob a block list may commit: `--max-blob-body`, like a single Put Blob.
 pub fn committed_limit(state: &AppState) -> u64 {
     state.config.max_blob_body as u64
+}
+
+/// `PUT …?comp=block&blockid=…`. As Azure: the id is a base64 string of at most 64 bytes
+/// (else 400 `InvalidQueryParameterValue`), and every uncommitted block of a blob has an id of
+/// the same length (else 400 `InvalidBlobOrBlock`: the Put Block documentation's rule, which
+/// clients that number blocks `0`, `1`, … `10` without padding meet on their eleventh block).
+pub async fn put_block(
+    state: &AppState,
+    req: &Request,
+    account: &str,
+    container: &str,
+    name: &str,
+) -> ArmResult<Response> {
+    use base64::Engine as _;
+    let id = req.q("blockid").unwrap_or("");
+    let decoded = base64::engine::general_purpose::STANDARD.decode(id);
+    if id.is_empty() || decoded.map_or(true, |d| d.len() > 64) {
+        return Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidQueryParameterValue",
+            "Value for one of the query parameters specified in the request URI is invalid.",
+        ));
+    }
+    let other = state.store.some_block_id(account, container, name).await?;
+    if other.is_some_and(|o| o.len() != id.len()) {
+        return Ok(storage_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidBlobOrBlock",
+            "The specified blob or block content is invalid.",
+        ));
+    }
+    let sha = hex::encode(Sha256::digest(&req.body));
+    state
+        .store
+        .put_block(account, container, name, id, &sha, &req.body)
+        .await?;
+    Ok(super::created(&super::new_etag()))
 }
 
 /// `PUT …?comp=blocklist`.

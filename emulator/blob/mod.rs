@@ -248,22 +248,7 @@ async fn blob_op(
             commit(state, req, account, container, name, req.body.clone()).await
         }
         (&Method::PUT, Some("block")) => {
-            let id = req
-                .q("blockid")
-                .filter(|b| !b.is_empty() && b.len() <= 1024);
-            let Some(id) = id else {
-                return Ok(storage_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidQueryParameterValue",
-                    "blockid is required.",
-                ));
-            };
-            let sha = hex::encode(Sha256::digest(&req.body));
-            state
-                .store
-                .put_block(account, container, name, id, &sha, &req.body)
-                .await?;
-            Ok(created(&new_etag()))
+            blocklist::put_block(state, req, account, container, name).await
         }
         (&Method::PUT, Some("blocklist")) => {
             blocklist::put_block_list(state, req, account, container, name).await

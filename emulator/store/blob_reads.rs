@@ -145,4 +145,23 @@ impl Store {
             }
         }
     }
+
+    /// The id of one uncommitted block of a blob, if it has any (Put Block checks that a new
+    /// block's id has the same length).
+    pub async fn some_block_id(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT block_id FROM blocks WHERE account = ? AND container = ? AND name = ? LIMIT 1",
+        )
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_optional(&mut *self.reader().await?)
+        .await?;
+        Ok(row.map(|r| r.0))
+    }
 }

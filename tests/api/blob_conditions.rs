@@ -232,3 +232,54 @@ async fn a_deleted_storage_account_takes_its_blobs_with_it() {
         );
     }
 }
+
+/// Put Block takes what Azure takes: a base64 id of at most 64 bytes, all of a blob's
+/// uncommitted ids of one length (each was 201; code that numbers its blocks without padding
+/// passed here and failed on Azure at its eleventh block).
+#[tokio::test]
+async fn block_ids_are_checked_as_azure_checks_them() {
+    let app = TestApp::spawn().await;
+    let long = base64_of(&[b'x'; 65]);
+    for bad in ["!!!", "", long.as_str()] {
+        let path = format!("c/ids.bin?comp=block&blockid={}", urlencode(bad));
+        let r = put(&app, &path, b"data".to_vec(), &[]).await;
+        assert_eq!(r.status().as_u16(), 400, "{bad}");
+        assert_eq!(
+            r.headers()["x-ms-error-code"],
+            "InvalidQueryParameterValue",
+            "{bad}"
+        );
+    }
+    let block = |id: &str| format!("c/ids.bin?comp=block&blockid={}", urlencode(id));
+    assert_eq!(
+        put(&app, &block("MDA="), b"a".to_vec(), &[])
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        put(&app, &block("MTA="), b"b".to_vec(), &[])
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let r = put(&app, &block("MTAwMA=="), b"c".to_vec(), &[]).await;
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.headers()["x-ms-error-code"], "InvalidBlobOrBlock");
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
