@@ -170,8 +170,10 @@ pub async fn resource_group(state: &AppState, req: &Request) -> ArmResult<Respon
             Ok(json_reply(status, &rg_body(&row)))
         }
         Method::DELETE => {
+            // ARM answers a group that is not there with 404 (`az group delete` prints
+            // "(ResourceGroupNotFound) Resource group '…' could not be found.").
             let Some(row) = existing else {
-                return Ok(StatusCode::OK.into_response());
+                return Err(ArmError::resource_group_not_found(rg));
             };
             // The group's resources go with it (cascade); what its networks left elsewhere
             // (workspace connections, listeners) goes too.

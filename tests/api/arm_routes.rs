@@ -107,6 +107,17 @@ async fn subscriptions_and_resource_groups() {
         names.contains(&"rg-new") && names.contains(&app.rg.as_str()),
         "{names:?}"
     );
+    // DELETE of a group that is not there is 404, as ARM answers `az group delete` (it was 200).
+    assert_eq!(app.delete(&rg).await.status, 200);
+    let r = app.delete(&rg).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (404, "ResourceGroupNotFound"),
+        "{}",
+        r.text
+    );
+    let want = amlite::error::ArmError::resource_group_not_found("rg-new").message;
+    assert_eq!(r.message(), want);
 }
 
 #[tokio::test]
