@@ -225,12 +225,12 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let body: DeploymentBody = super::body::parse(req)?;
     let row = state
         .store
         .get(id)
         .await?
         .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+    let body: DeploymentBody = super::body::parse(req)?;
     // As a PUT: 409 while an operation runs on it (a PATCH during its delete turned `Deleting`
     // back into `Updating`), and ISO-13.
     let requested_egress = body
