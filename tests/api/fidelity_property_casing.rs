@@ -210,3 +210,39 @@ async fn one_property_sent_in_two_casings_is_invalid_content() {
     assert_eq!(r.code(), "InvalidRequestContent");
     assert!(r.message().contains("duplicate key"), "{}", r.text);
 }
+
+/// A datastore's `credentials.secrets` are write-only, as in Azure: the PUT, GET and list
+/// answers name the credentials type and leave the secrets out (all three returned them in
+/// full); the credentials' names are stored in Azure's casing.
+#[tokio::test]
+async fn a_datastores_secrets_are_never_answered() {
+    let app = TestApp::spawn().await;
+    let store = format!("{}/datastores/keyed", app.ws_path());
+    let body = json!({ "properties": { "datastoreType": "AzureBlob", "accountName": "acct",
+        "containerName": "box", "Credentials": { "CredentialsType": "AccountKey",
+            "Secrets": { "SecretsType": "AccountKey", "Key": "c2VjcmV0LWtleQ==" } } } });
+    let put = app.put(&store, body).await;
+    created(&put);
+    let list = app.get(&format!("{}/datastores", app.ws_path())).await;
+    let listed = list.body["value"]
+        .as_array()
+        .and_then(|v| v.iter().find(|d| d["name"] == "keyed"))
+        .cloned()
+        .unwrap_or_default();
+    for (what, answer) in [
+        ("PUT", &put.body),
+        ("GET", &app.get(&store).await.body),
+        ("list", &listed),
+    ] {
+        let credentials = &answer["properties"]["credentials"];
+        assert_eq!(
+            credentials["credentialsType"], "AccountKey",
+            "{what}: {answer}"
+        );
+        assert!(credentials.get("secrets").is_none(), "{what}: {answer}");
+        assert!(
+            !answer.to_string().contains("c2VjcmV0LWtleQ=="),
+            "{what}: {answer}"
+        );
+    }
+}

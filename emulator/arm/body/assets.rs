@@ -177,7 +177,7 @@ pub struct ComponentVersionProperties {
     pub component_spec: Option<Map<String, Value>>,
 }
 
-/// `Datastore` properties (`AzureBlobDatastore` and its kin) amlite reads; `credentials` is
+/// `Datastore` properties (`AzureBlobDatastore` and its kin) amlite reads or names; the rest is
 /// stored as sent.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -192,12 +192,49 @@ pub struct DatastoreProperties {
     pub endpoint: Option<String>,
     #[serde(default, deserialize_with = "f::text")]
     pub protocol: Option<String>,
-    #[serde(default, deserialize_with = "f::any_object")]
-    pub credentials: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "f::object")]
+    pub credentials: Option<DatastoreCredentialsBody>,
     #[serde(default, deserialize_with = "f::text")]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "f::string_map")]
     pub tags: Option<BTreeMap<String, String>>,
     #[serde(default, deserialize_with = "f::string_map")]
     pub properties: Option<BTreeMap<String, String>>,
+}
+
+/// A datastore's `credentials` (`AccountKeyDatastoreCredentials`, `SasDatastoreCredentials`,
+/// `ServicePrincipalDatastoreCredentials`, ...). Its `secrets` are write-only: stored, never
+/// answered (`arm::response::asset`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatastoreCredentialsBody {
+    #[serde(default, deserialize_with = "f::text")]
+    pub credentials_type: Option<String>,
+    #[serde(default, deserialize_with = "f::object")]
+    pub secrets: Option<DatastoreSecretsBody>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub client_id: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub tenant_id: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub authority_url: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub resource_url: Option<String>,
+}
+
+/// A datastore's `credentials.secrets` (`AccountKeyDatastoreSecrets`, `SasDatastoreSecrets`,
+/// `ServicePrincipalDatastoreSecrets`, `CertificateDatastoreSecrets`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatastoreSecretsBody {
+    #[serde(default, deserialize_with = "f::text")]
+    pub secrets_type: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub key: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub sas_token: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub client_secret: Option<String>,
+    #[serde(default, deserialize_with = "f::text")]
+    pub certificate: Option<String>,
 }

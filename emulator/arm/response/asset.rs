@@ -72,10 +72,19 @@ pub(super) fn asset_properties(stored: &Value) -> AssetProperties {
 }
 
 /// A workspace asset version (model, code, environment) or datastore.
+/// A datastore's `credentials.secrets` are write-only, as Azure keeps them: stored (a PUT sends
+/// them), never answered by a PUT, GET or list (they were, in full, to anyone who could read
+/// the workspace).
 pub fn asset(id: &ResourceId, kind: ResourceKind, a: &Asset) -> Resource<AssetProperties> {
+    let mut props = asset_properties(&a.properties);
+    if kind == ResourceKind::Datastore {
+        if let Some(Value::Object(credentials)) = props.get_mut("credentials") {
+            credentials.retain(|k, _| !k.eq_ignore_ascii_case("secrets"));
+        }
+    }
     Resource {
         system_data: Some(system_data(&a.audit)),
-        ..Resource::new(id, kind, asset_properties(&a.properties))
+        ..Resource::new(id, kind, props)
     }
 }
 
