@@ -206,6 +206,15 @@ pub fn outbound_rule_type_required(path: &str) -> ArmError {
     )
 }
 
+/// 400 `BadRequest`: one body naming one outbound rule twice, in two casings (rule names are
+/// ARM resource names: case-insensitive).
+pub fn outbound_rule_named_twice(first: &str, second: &str) -> ArmError {
+    ArmError::bad_property(
+        "properties.managedNetwork.outboundRules",
+        format!("Outbound rules '{first}' and '{second}' are one rule: outbound rule names are case-insensitive. Send it once."),
+    )
+}
+
 /// 400 `BadRequest`: an outbound rule PUT without `properties`.
 pub fn outbound_rule_properties_required() -> ArmError {
     ArmError::bad_property(

@@ -217,7 +217,12 @@ fn apply_managed_network(
         if !patch {
             user_rules.clear();
         }
+        let mut named: Vec<&str> = Vec::new();
         for (name, rule) in rules_map {
+            if let Some(first) = named.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+                return Err(super::errors::outbound_rule_named_twice(first, name));
+            }
+            named.push(name);
             let path = format!("properties.managedNetwork.outboundRules.{name}");
             let Some(rule) = rule else {
                 return Err(super::errors::outbound_rule_type_required(&format!(
@@ -233,6 +238,9 @@ fn apply_managed_network(
             }
             super::safe_name("outbound rule", name)?;
             let parsed = super::managed_network::parse_rule(mode, rule, &path)?;
+            // One rule whatever the casing (as `…/outboundRules/{name}` finds it): a PATCH
+            // naming `rulea` replaces a stored `RuleA` instead of keeping both.
+            user_rules.retain(|k, _| !k.eq_ignore_ascii_case(name));
             user_rules.insert(name.clone(), parsed);
         }
     }

@@ -246,3 +246,38 @@ async fn a_datastores_secrets_are_never_answered() {
         );
     }
 }
+
+/// Outbound rule names are ARM resource names, case-insensitive: one body naming `RuleA` and
+/// `rulea` is refused (both were stored, and `…/outboundRules/rulea` answered `RuleA`), and a
+/// PATCH naming `rulea` replaces a stored `RuleA`.
+#[tokio::test]
+async fn outbound_rule_names_differing_only_in_case_are_one_rule() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let rule = |host: &str| json!({ "type": "FQDN", "destination": host });
+    let network = |rules: serde_json::Value| {
+        json!({ "properties": { "managedNetwork": {
+            "isolationMode": "AllowOnlyApprovedOutbound", "outboundRules": rules } } })
+    };
+    let twice = network(json!({ "RuleA": rule("pypi.org"), "rulea": rule("evil.example.com") }));
+    let r = app.patch(&ws, twice).await;
+    assert_eq!((r.status, r.code()), (400, "BadRequest"), "{}", r.text);
+    let want = amlite::arm::errors::outbound_rule_named_twice("RuleA", "rulea");
+    assert_eq!(r.message(), want.message);
+
+    for (name, host) in [("RuleA", "pypi.org"), ("rulea", "files.pythonhosted.org")] {
+        let r = app.patch(&ws, network(json!({ name: rule(host) }))).await;
+        assert!(r.status < 300, "{} {}", r.status, r.text);
+        if r.header("azure-asyncoperation").is_some() || r.header("location").is_some() {
+            app.wait(&r).await;
+        }
+    }
+    let got = app.get(&ws).await;
+    let rules = &got.body["properties"]["managedNetwork"]["outboundRules"];
+    assert!(rules.get("RuleA").is_none(), "{}", got.text);
+    assert_eq!(
+        rules["rulea"]["destination"], "files.pythonhosted.org",
+        "{}",
+        got.text
+    );
+}
