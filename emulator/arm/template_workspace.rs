@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::body::resources::TemplateDeploymentRequest;
 use crate::app::AppState;
-use crate::domain::template::{Evaluation, Level};
+use crate::domain::template::{field, Evaluation, Level};
 use crate::domain::{Audit, ResourceId, ResourceKind, WorkspaceConnection};
 use crate::error::ArmResult;
 
@@ -69,7 +69,7 @@ pub fn from_template(e: &Evaluation) -> ArmResult<WorkspaceToCreate> {
     {
         if let Some(Value::Object(props)) = ws.body.get("properties") {
             for key in WORKSPACE_PROPERTIES {
-                match props.get(*key) {
+                match field(props, key) {
                     None | Some(Value::Null) => {}
                     Some(Value::String(s)) if s.is_empty() => {}
                     Some(v) => {
@@ -107,7 +107,7 @@ pub fn from_template(e: &Evaluation) -> ArmResult<WorkspaceToCreate> {
     let hns = e
         .of_type("Microsoft.Storage/storageAccounts")
         .find(|r| r.id.eq_ignore_ascii_case(storage))
-        .and_then(|r| r.body.get("properties")?.get("isHnsEnabled")?.as_bool());
+        .and_then(|r| field(r.body.get("properties")?.as_object()?, "isHnsEnabled")?.as_bool());
     if let Some(hns) = hns {
         derived.insert("storageHnsEnabled".into(), Value::Bool(hns));
     }

@@ -277,3 +277,38 @@ async fn a_missing_deployment_is_arms_deployment_not_found() {
         assert_eq!(r.body["error"]["message"], json!(want.message), "{path}");
     }
 }
+
+/// A workspace resource whose body names its properties in PascalCase is deployed as asked, as
+/// the resource provider reads any request body (it succeeded with the properties dropped: the
+/// workspace public, its tags lost).
+#[tokio::test]
+async fn a_template_workspace_in_pascal_case_gets_its_properties() {
+    let app = TestApp::spawn().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/{}", app.sub, app.rg);
+    let dep =
+        format!("{rg}/providers/Microsoft.Resources/deployments/pascal?api-version=2020-06-01");
+    let mut tpl = template();
+    let resources = tpl["resources"].as_array_mut().unwrap();
+    let ws = resources.last_mut().unwrap();
+    let props = ws.as_object_mut().unwrap().remove("properties").unwrap();
+    let mut props = props.as_object().unwrap().clone();
+    props.insert("PublicNetworkAccess".into(), json!("Disabled"));
+    ws["Properties"] = Value::Object(props);
+    ws["Tags"] = json!({ "Team": "a" });
+    let body = json!({"properties": {"mode": "Incremental", "template": tpl, "parameters": {
+        "workspaceName": {"value": "wspascal"}, "location": {"value": "eastus"}}}});
+    let r = app.put(&dep, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(app.wait(&r).await.body["status"], "Succeeded");
+    let got = app
+        .get(&format!(
+            "{rg}/providers/Microsoft.MachineLearningServices/workspaces/wspascal"
+        ))
+        .await;
+    assert_eq!(
+        got.body["properties"]["publicNetworkAccess"], "Disabled",
+        "{}",
+        got.text
+    );
+    assert_eq!(got.body["tags"], json!({ "Team": "a" }), "{}", got.text);
+}

@@ -178,6 +178,19 @@ pub const MAX_DEPLOYMENT_NAME: usize = 64;
 
 /// The characters of a template deployment name ARM refuses (its pattern `^[-\w._()]+$`), each
 /// once, in order.
+/// Property `key` of an object in a deployed resource (its `properties`, `tags`, ...) in any
+/// casing, an exact match first: the resource provider reads a deployed resource's body as any
+/// request body (`arm::body::casing`), so `"Properties": {"PublicNetworkAccess": …}` is
+/// honoured (it was dropped, and the deployment succeeded with the workspace public).
+pub fn field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object.get(key).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
 pub fn invalid_deployment_name_chars(name: &str) -> Vec<char> {
     let mut out: Vec<char> = Vec::new();
     for c in name.chars() {

@@ -114,7 +114,7 @@ pub(super) fn walk(
         let mut body = Map::new();
         if !nested {
             for key in ["kind", "identity", "tags", "sku", "properties"] {
-                if let Some(v) = r.get(key) {
+                if let Some(v) = r.as_object().and_then(|m| super::field(m, key)) {
                     body.insert(key.into(), ctx.value(v).map_err(TemplateError)?);
                 }
             }
