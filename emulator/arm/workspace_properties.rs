@@ -89,8 +89,20 @@ pub fn new_workspace(
     Ok(ws)
 }
 
-/// Read-only properties a client echoes back: neither applied nor stored.
+/// Read-only properties a client echoes back: neither applied nor stored. Besides the
+/// contract's read-only ones, what Azure fills in by itself and the contract does not declare
+/// (`arm::response::workspace_filled`: a sent `creationTime` or `sasGetterUri` was stored and
+/// answered in place of the service's).
 const READ_ONLY: &[&str] = &[
+    "creationTime",
+    "sasGetterUri",
+    "softDeleteEnabled",
+    "sdkTelemetryAppInsightsKey",
+    "endpointResources",
+    "azureOpenAI",
+    "azureCognitiveSearch",
+    "azureAIContentSafety",
+    "acrSkuTier",
     "workspaceId",
     "provisioningState",
     "tenantId",

@@ -281,3 +281,37 @@ async fn outbound_rule_names_differing_only_in_case_are_one_rule() {
         got.text
     );
 }
+
+/// What Azure fills in by itself is not the client's to set (a sent `creationTime` or
+/// `sasGetterUri` was stored and answered), and a property sent in another casing than Azure
+/// answers it is answered once (`enableSoftwareBillOfMaterials` came back beside Azure's
+/// `EnableSoftwareBillOfMaterials`, with the other value).
+#[tokio::test]
+async fn a_workspace_answers_its_own_fields_once() {
+    let app = TestApp::spawn().await;
+    let ws = app.ws_path();
+    let before = app.get(&ws).await.body["properties"].clone();
+    let body = json!({ "properties": { "creationTime": "1999-01-01T00:00:00Z",
+        "sasGetterUri": "https://evil.example/", "softDeleteEnabled": true,
+        "enableSoftwareBillOfMaterials": true } });
+    let r = app.patch(&ws, body).await;
+    assert!(r.status < 300, "{} {}", r.status, r.text);
+    let got = app.get(&ws).await;
+    let props = &got.body["properties"];
+    assert_eq!(
+        props["creationTime"], before["creationTime"],
+        "{}",
+        got.text
+    );
+    assert_eq!(props["sasGetterUri"], "", "{}", got.text);
+    assert_eq!(props["softDeleteEnabled"], false, "{}", got.text);
+    let sbom: Vec<&String> = props
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| k.eq_ignore_ascii_case("enableSoftwareBillOfMaterials"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(sbom.len(), 1, "{}", got.text);
+}

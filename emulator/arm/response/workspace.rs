@@ -55,7 +55,10 @@ pub struct WorkspaceProperties {
 impl WorkspaceProperties {
     /// Whether `key` is rendered, typed or in `extra`.
     pub fn has(&self, key: &str) -> bool {
+        // In any casing: a stored `enableSoftwareBillOfMaterials` is the property Azure answers
+        // as `EnableSoftwareBillOfMaterials`, not a second one beside it.
         self.extra.contains_key(key)
+            || self.extra.keys().any(|k| k.eq_ignore_ascii_case(key))
             || match key {
                 "containerRegistry" => self.container_registry.is_some(),
                 "applicationInsights" => self.application_insights.is_some(),
