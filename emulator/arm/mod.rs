@@ -141,6 +141,10 @@ async fn subscription_routes(
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, kind, _]
             if *kind == "mfeoperationsstatus" || *kind == "mfeoperationresults" =>
         {
+            // A monitor is read-only: another method is 405, not a poll.
+            if !get {
+                return Err(ArmError::method_not_allowed(req.method.as_str(), &req.path));
+            }
             monitor::operation_monitor(state, req, *kind == "mfeoperationresults").await
         }
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "workspaces"] => {

@@ -217,3 +217,31 @@ async fn unknown_operation_is_404_in_the_envelope() {
     assert_eq!(r.status, 404);
     assert!(r.body["error"]["code"].is_string());
 }
+
+/// An operation monitor is read-only: PUT, PATCH, POST and DELETE are 405 (they were answered as
+/// polls, 200 with the status).
+#[tokio::test]
+async fn an_operation_monitor_answers_only_get() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .create_endpoint("monitored", serde_json::json!({}))
+        .await;
+    let url = r.header("azure-asyncoperation").expect("monitor URL");
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::POST,
+        reqwest::Method::DELETE,
+    ] {
+        let r = app
+            .send(method.clone(), &url, Some(&serde_json::json!({})))
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (405, "MethodNotAllowed"),
+            "{method}: {}",
+            r.text
+        );
+    }
+    assert_eq!(app.get(&url).await.status, 200);
+}
