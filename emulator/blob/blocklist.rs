@@ -180,6 +180,11 @@ fn block_ids(xml: &str) -> Option<Vec<String>> {
             },
             Event::Text(t) if open == 2 => id.push_str(t.as_ref()),
             Event::CData(t) if open == 2 => id.push_str(t.as_ref()),
+            // `&#43;` or `&amp;` in an id: XML's references, resolved (a base64 id may hold `+`).
+            Event::GeneralRef(r) if open == 2 => match r.resolve_char_ref().ok()? {
+                Some(c) => id.push(c),
+                None => id.push_str(quick_xml::escape::resolve_predefined_entity(r.as_ref())?),
+            },
             Event::Text(t) if blank(t.as_ref()) => {}
             Event::End(_) => {
                 if open == 2 {

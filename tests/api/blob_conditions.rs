@@ -283,3 +283,25 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A block id in a block list may be written with XML's references (`&#43;` for `+`): they are
+/// resolved, as any XML reader does (the list was refused as not XML).
+#[tokio::test]
+async fn a_block_list_resolves_xml_references() {
+    let app = TestApp::spawn().await;
+    let block = format!("c/refs.bin?comp=block&blockid={}", urlencode("+/8A"));
+    assert_eq!(
+        put(&app, &block, b"plus".to_vec(), &[])
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let list = b"<BlockList><Latest>&#43;/8A</Latest></BlockList>".to_vec();
+    let r = put(&app, "c/refs.bin?comp=blocklist", list, &[]).await;
+    assert_eq!(r.status().as_u16(), 201);
+    assert_eq!(get_text(&app, "c/refs.bin").await.1, "plus");
+    let unknown = b"<BlockList><Latest>a&amp;b</Latest></BlockList>".to_vec();
+    let r = put(&app, "c/refs.bin?comp=blocklist", unknown, &[]).await;
+    assert_eq!(r.headers()["x-ms-error-code"], "InvalidBlockList");
+}
