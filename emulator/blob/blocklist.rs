@@ -1,4 +1,6 @@
-//! Put Block List (SPEC §2.1): commits uncommitted blocks in the listed order.
+//! Put Block List (SPEC §2.1): commits the listed blocks in order: uncommitted ones, and the
+//! blob's committed ones named as `Committed` or `Latest` (Azure keeps a blob's committed block
+//! list, so a client can rewrite part of a blob).
 //!
 //! The committed size is summed from the blocks' recorded sizes, and a blob larger than
 //! `--max-blob-body` (a single Put Blob's limit) is refused with Storage's 413
@@ -119,17 +121,34 @@ pub async fn put_block_list(
     if ids.len() > MAX_BLOCKS {
         return Ok(block_list_too_long());
     }
-    let known: HashMap<String, (String, i64)> = state
-        .store
-        .blocks(account, container, name)
-        .await?
-        .into_iter()
-        .map(|(id, sha, size)| (id, (sha, size)))
-        .collect();
+    let known = |blocks: Vec<(String, String, i64)>| -> HashMap<String, (String, i64)> {
+        blocks
+            .into_iter()
+            .map(|(id, sha, size)| (id, (sha, size)))
+            .collect()
+    };
+    let uncommitted = known(state.store.blocks(account, container, name).await?);
+    let committed = if ids.iter().any(|(list, _)| *list != List::Uncommitted) {
+        known(
+            state
+                .store
+                .committed_blocks(account, container, name)
+                .await?,
+        )
+    } else {
+        HashMap::new()
+    };
     let mut parts = Vec::with_capacity(ids.len());
     let mut total: u64 = 0;
-    for id in &ids {
-        let Some((sha, size)) = known.get(id) else {
+    for (list, id) in &ids {
+        // Azure's lookup per element: `Uncommitted` and `Committed` in their own list, `Latest`
+        // in the uncommitted blocks first, then the committed ones.
+        let found = match list {
+            List::Uncommitted => uncommitted.get(id),
+            List::Committed => committed.get(id),
+            List::Latest => uncommitted.get(id).or_else(|| committed.get(id)),
+        };
+        let Some((sha, size)) = found else {
             return Ok(invalid_block_list());
         };
         total = total.saturating_add(u64::try_from(*size).unwrap_or(0));
@@ -144,9 +163,10 @@ pub async fn put_block_list(
     }
     let md5 = req.header("x-ms-blob-content-md5").map(str::to_string);
     let row = super::blob_row(req, account, container, name, total, md5);
+    let block_ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
     let written = state
         .store
-        .commit_block_list(&row, &parts, &super::precondition(req))
+        .commit_block_list(&row, (&parts, &block_ids), &super::precondition(req))
         .await?;
     if let Some(refused) = super::refusal(req, written) {
         return Ok(refused);
@@ -158,24 +178,25 @@ pub async fn put_block_list(
 /// `None` for anything else: XML that is not well formed (a body cut short), another root, or
 /// another element in it. A scan that only looked for those three tags took a truncated body
 /// for an empty list, and committing it emptied the blob.
-fn block_ids(xml: &str) -> Option<Vec<String>> {
+fn block_ids(xml: &str) -> Option<Vec<(List, String)>> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let (mut ids, mut open, mut id, mut rooted) = (Vec::new(), 0usize, String::new(), false);
+    let mut list = List::Latest;
     let blank = |t: &str| t.chars().all(char::is_whitespace);
     loop {
         match reader.read_event().ok()? {
             Event::Start(e) => {
-                match (open, e.name().as_ref()) {
-                    (0, "BlockList") if !rooted => rooted = true,
-                    (1, "Latest" | "Committed" | "Uncommitted") => id.clear(),
+                match (open, List::of(e.name().as_ref())) {
+                    (0, _) if e.name().as_ref() == "BlockList" && !rooted => rooted = true,
+                    (1, Some(l)) => (list, id) = (l, String::new()),
                     _ => return None,
                 }
                 open += 1;
             }
-            Event::Empty(e) => match (open, e.name().as_ref()) {
-                (0, "BlockList") if !rooted => rooted = true,
-                (1, "Latest" | "Committed" | "Uncommitted") => ids.push(String::new()),
+            Event::Empty(e) => match (open, List::of(e.name().as_ref())) {
+                (0, _) if e.name().as_ref() == "BlockList" && !rooted => rooted = true,
+                (1, Some(l)) => ids.push((l, String::new())),
                 _ => return None,
             },
             Event::Text(t) if open == 2 => id.push_str(t.as_ref()),
@@ -188,13 +209,32 @@ fn block_ids(xml: &str) -> Option<Vec<String>> {
             Event::Text(t) if blank(t.as_ref()) => {}
             Event::End(_) => {
                 if open == 2 {
-                    ids.push(id.trim().to_string());
+                    ids.push((list, id.trim().to_string()));
                 }
                 open = open.checked_sub(1)?;
             }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => return (rooted && open == 0).then_some(ids),
             _ => return None,
+        }
+    }
+}
+
+/// Which of a blob's block lists a `<BlockList>` element names its block in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Latest,
+    Committed,
+    Uncommitted,
+}
+
+impl List {
+    fn of(element: &str) -> Option<Self> {
+        match element {
+            "Latest" => Some(Self::Latest),
+            "Committed" => Some(Self::Committed),
+            "Uncommitted" => Some(Self::Uncommitted),
+            _ => None,
         }
     }
 }

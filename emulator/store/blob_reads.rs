@@ -146,6 +146,25 @@ impl Store {
         }
     }
 
+    /// A committed blob's parts that were committed from blocks: `(block id, sha256, size)`, the
+    /// blocks a later Put Block List may name as `Committed` or `Latest`.
+    pub async fn committed_blocks(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT block_id, sha256, size FROM blob_parts \
+             WHERE account = ? AND container = ? AND name = ? AND block_id IS NOT NULL",
+        )
+        .bind(account)
+        .bind(container)
+        .bind(name)
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
     /// The id of one uncommitted block of a blob, if it has any (Put Block checks that a new
     /// block's id has the same length).
     pub async fn some_block_id(

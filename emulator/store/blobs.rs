@@ -64,7 +64,7 @@ from_row!(BlobPart { sha256, size });
 pub(super) const COLS: &str =
     "account, container, name, size, content_type, content_md5, metadata, etag, last_modified";
 
-/// Parts inserted per statement: 6 bound values each, well under SQLite's 32766 variables.
+/// Parts inserted per statement: 7 bound values each, well under SQLite's 32766 variables.
 const PARTS_PER_INSERT: usize = 1000;
 
 impl Store {
@@ -97,7 +97,7 @@ impl Store {
             sha256: sha256.to_string(),
             size: b.size,
         };
-        commit_blob(tx, b, std::slice::from_ref(&part), pre).await
+        commit_blob(tx, b, (std::slice::from_ref(&part), &[]), pre).await
     }
 
     /// Commits a block list: the blob row and `parts` (the listed blocks' contents, in order)
@@ -109,16 +109,21 @@ impl Store {
     pub async fn commit_block_list(
         &self,
         b: &BlobRow,
-        parts: &[BlobPart],
+        (parts, ids): (&[BlobPart], &[String]),
         pre: &Precondition,
     ) -> Result<Written, sqlx::Error> {
         let mut tx = self.begin().await?;
         if let Some(refused) = refused(&mut tx, b, pre).await? {
             return Ok(refused);
         }
+        // What the parts may name: the blob's uncommitted blocks and its committed parts.
         let current: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT sha256 FROM blocks WHERE account = ? AND container = ? AND name = ?",
+            "SELECT sha256 FROM blocks WHERE account = ? AND container = ? AND name = ? \
+             UNION SELECT sha256 FROM blob_parts WHERE account = ? AND container = ? AND name = ?",
         )
+        .bind(&b.account)
+        .bind(&b.container)
+        .bind(&b.name)
         .bind(&b.account)
         .bind(&b.container)
         .bind(&b.name)
@@ -128,7 +133,7 @@ impl Store {
         if !parts.iter().all(|p| current.contains(&p.sha256)) {
             return Ok(Written::StaleBlocks);
         }
-        commit_blob(tx, b, parts, pre).await
+        commit_blob(tx, b, (parts, ids), pre).await
     }
 
     /// Stores a block's bytes (under `sha256`) and records the uncommitted block, in one
@@ -304,7 +309,7 @@ async fn refused(
 async fn commit_blob(
     mut tx: super::WriteTx,
     b: &BlobRow,
-    parts: &[BlobPart],
+    parts: (&[BlobPart], &[String]),
     pre: &Precondition,
 ) -> Result<Written, sqlx::Error> {
     let absent = *pre == Precondition::Absent;
@@ -322,12 +327,13 @@ async fn commit_blob(
 }
 
 /// Queues writing the blob row (`verb`: `INSERT OR REPLACE`, or `INSERT`, which fails on an
-/// existing blob), replacing its part list with `parts` and dropping its uncommitted blocks.
+/// existing blob), replacing its part list with `parts` (each committed as the block id of the
+/// same index in `ids`; none for a Put Blob) and dropping its uncommitted blocks.
 fn write_blob(
     tx: &mut super::WriteTx,
     verb: &str,
     b: &BlobRow,
-    parts: &[BlobPart],
+    (parts, ids): (&[BlobPart], &[String]),
 ) -> Result<(), sqlx::Error> {
     let key = [&b.account, &b.container, &b.name].map(|s| s.to_string());
     let row = b.clone();
@@ -361,11 +367,14 @@ fn write_blob(
     }
     for (n, chunk) in parts.chunks(PARTS_PER_INSERT).enumerate() {
         let first = n * PARTS_PER_INSERT;
-        let values = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let key = key.clone();
+        let ids: Vec<Option<String>> = (first..first + chunk.len())
+            .map(|i| ids.get(i).cloned())
+            .collect();
         tx.queue(
             &format!(
-                "INSERT INTO blob_parts (account, container, name, idx, sha256, size) VALUES {values}"
+                "INSERT INTO blob_parts (account, container, name, idx, sha256, size, block_id) VALUES {values}"
             ),
             Change::None,
             |a| {
@@ -376,6 +385,7 @@ fn write_blob(
                     a.add((first + i) as i64)?;
                     a.add(p.sha256.clone())?;
                     a.add(p.size)?;
+                    a.add(ids[i].clone())?;
                 }
                 Ok(())
             },

@@ -37,6 +37,10 @@ const FILES: &[(&str, &str)] = &[
         "0007_fewer_index_pages.sql",
         include_str!("../../migrations/0007_fewer_index_pages.sql"),
     ),
+    (
+        "0008_committed_block_ids.sql",
+        include_str!("../../migrations/0008_committed_block_ids.sql"),
+    ),
 ];
 
 /// The embedded migrations as sqlx's resolver reads a folder: `{version}_{description}.sql`,

@@ -305,3 +305,49 @@ async fn a_block_list_resolves_xml_references() {
     let r = put(&app, "c/refs.bin?comp=blocklist", unknown, &[]).await;
     assert_eq!(r.headers()["x-ms-error-code"], "InvalidBlockList");
 }
+
+/// A block list may name the blob's committed blocks (`Committed`, or `Latest` when no
+/// uncommitted block has the id), as Azure's does: rewriting one block of a blob was
+/// `InvalidBlockList`.
+#[tokio::test]
+async fn a_block_list_may_name_committed_blocks() {
+    let app = TestApp::spawn().await;
+    let block = |id: &str| format!("c/kept.bin?comp=block&blockid={}", urlencode(id));
+    let commit = |list: &str| {
+        (
+            "c/kept.bin?comp=blocklist",
+            format!("<BlockList>{list}</BlockList>").into_bytes(),
+        )
+    };
+    for (id, data) in [("QQ==", "a"), ("Qg==", "b")] {
+        assert_eq!(
+            put(&app, &block(id), data.as_bytes().to_vec(), &[])
+                .await
+                .status()
+                .as_u16(),
+            201
+        );
+    }
+    let (path, body) = commit("<Latest>QQ==</Latest><Latest>Qg==</Latest>");
+    assert_eq!(put(&app, path, body, &[]).await.status().as_u16(), 201);
+    assert_eq!(get_text(&app, "c/kept.bin").await.1, "ab");
+    assert_eq!(
+        put(&app, &block("Qw=="), b"c".to_vec(), &[])
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let (path, body) = commit("<Committed>QQ==</Committed><Latest>Qw==</Latest>");
+    assert_eq!(put(&app, path, body, &[]).await.status().as_u16(), 201);
+    assert_eq!(get_text(&app, "c/kept.bin").await.1, "ac");
+    for list in [
+        "<Uncommitted>QQ==</Uncommitted>",
+        "<Committed>Qg==</Committed>",
+    ] {
+        let (path, body) = commit(list);
+        let r = put(&app, path, body, &[]).await;
+        assert_eq!(r.headers()["x-ms-error-code"], "InvalidBlockList", "{list}");
+    }
+    assert_eq!(get_text(&app, "c/kept.bin").await.1, "ac");
+}
