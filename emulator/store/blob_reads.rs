@@ -146,6 +146,18 @@ impl Store {
         }
     }
 
+    /// A blob's uncommitted blocks: `(block id, sha256, size)`.
+    pub async fn blocks(
+        &self,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        let sql = "SELECT block_id, sha256, size FROM blocks \
+                   WHERE account = ? AND container = ? AND name = ?";
+        self.block_rows(sql, account, container, name).await
+    }
+
     /// A committed blob's parts that were committed from blocks: `(block id, sha256, size)`, the
     /// blocks a later Put Block List may name as `Committed` or `Latest`.
     pub async fn committed_blocks(
@@ -154,15 +166,24 @@ impl Store {
         container: &str,
         name: &str,
     ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT block_id, sha256, size FROM blob_parts \
-             WHERE account = ? AND container = ? AND name = ? AND block_id IS NOT NULL",
-        )
-        .bind(account)
-        .bind(container)
-        .bind(name)
-        .fetch_all(&mut *self.reader().await?)
-        .await
+        let sql = "SELECT block_id, sha256, size FROM blob_parts \
+                   WHERE account = ? AND container = ? AND name = ? AND block_id IS NOT NULL";
+        self.block_rows(sql, account, container, name).await
+    }
+
+    async fn block_rows(
+        &self,
+        sql: &str,
+        account: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        sqlx::query_as(sql)
+            .bind(account)
+            .bind(container)
+            .bind(name)
+            .fetch_all(&mut *self.reader().await?)
+            .await
     }
 
     /// The id of one uncommitted block of a blob, if it has any (Put Block checks that a new

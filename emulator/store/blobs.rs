@@ -163,23 +163,6 @@ impl Store {
         tx.commit().await
     }
 
-    /// The uncommitted blocks of a blob: `(block id, content hash, size)`.
-    pub async fn blocks(
-        &self,
-        account: &str,
-        container: &str,
-        name: &str,
-    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT block_id, sha256, size FROM blocks WHERE account = ? AND container = ? AND name = ?",
-        )
-        .bind(account)
-        .bind(container)
-        .bind(name)
-        .fetch_all(&mut *self.reader().await?)
-        .await
-    }
-
     /// Deletes stored bytes that no committed blob's part and no uncommitted block refers to (a
     /// blob replaced by a new upload, blocks dropped without being committed); returns how many
     /// went.
