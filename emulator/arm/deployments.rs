@@ -97,15 +97,14 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
     }
 }
 
-/// The stored deployment a PUT updates: refused while an operation runs on it (409) or when it
-/// changes the egress flag (ISO-13).
+/// The stored deployment `d` a PUT or PATCH updates: refused while an operation runs on it (409)
+/// or when it changes the egress flag (ISO-13).
 async fn existing_for_update(
     state: &AppState,
     id: &ResourceId,
-    row: crate::store::Row,
+    d: OnlineDeployment,
     requested_egress: Option<PublicNetworkAccess>,
 ) -> ArmResult<OnlineDeployment> {
-    let d: OnlineDeployment = row.doc()?;
     if d.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
         return Err(ArmError::conflict(format!(
             "Deployment {} is in {} provisioning state; wait for the operation to finish.",
@@ -165,7 +164,7 @@ async fn put(
         requested_egress,
     )?;
     let mut d = match existing {
-        Some(row) => existing_for_update(state, id, row, requested_egress).await?,
+        Some(row) => existing_for_update(state, id, row.doc()?, requested_egress).await?,
         None => new_for_create(state, ep_id, id, &ep, requested_egress).await?,
     };
     apply_props(&mut d, props)?;
@@ -225,11 +224,7 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let row = state
-        .store
-        .get(id)
-        .await?
-        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
+    let stored = load(state, id).await?;
     let body: DeploymentBody = super::body::parse(req)?;
     // As a PUT: 409 while an operation runs on it (a PATCH during its delete turned `Deleting`
     // back into `Updating`), and ISO-13.
@@ -237,7 +232,7 @@ async fn patch(
         .properties
         .as_ref()
         .and_then(|p| p.egress_public_network_access);
-    let mut d = existing_for_update(state, id, row, requested_egress).await?;
+    let mut d = existing_for_update(state, id, stored, requested_egress).await?;
     apply_sku_and_tags(&mut d, &body)?;
     check_capacity_and_quota(state, w, id, &d).await?;
     d.provisioning_state = ProvisioningState::Updating;

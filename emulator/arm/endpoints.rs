@@ -91,13 +91,12 @@ pub async fn route(state: &AppState, req: &Request, w: &WsPath) -> ArmResult<Res
     }
 }
 
-/// The stored endpoint a PUT updates; 409 while an operation runs on it.
+/// The stored endpoint `ep` a PUT or PATCH updates; 409 while an operation runs on it.
 async fn existing_for_update(
     state: &AppState,
     id: &ResourceId,
-    row: crate::store::Row,
+    ep: OnlineEndpoint,
 ) -> ArmResult<OnlineEndpoint> {
-    let ep: OnlineEndpoint = row.doc()?;
     if ep.provisioning_state.is_busy() && state.store.busy(id.as_str()).await? {
         return Err(busy_conflict(id, &ep));
     }
@@ -137,7 +136,7 @@ async fn put(state: &AppState, req: &Request, w: &WsPath, id: &ResourceId) -> Ar
     // `test_online_endpoint_update_with_incomplete_file`: `Key` sent, `AMLToken` answered and
     // kept). The value is still checked, by the body's type.
     let mut ep = match existing {
-        Some(row) => existing_for_update(state, id, row).await?,
+        Some(row) => existing_for_update(state, id, row.doc()?).await?,
         None => new_endpoint(state, w, id, &ws, &body, props).await?,
     };
     let before = (!creating).then(|| ep.clone());
@@ -264,14 +263,9 @@ async fn patch(
 ) -> ArmResult<Response> {
     let ws = super::workspaces::load(state, w).await?;
     rules::workspace::iso_1_v1_legacy_mode(ws.v1_legacy_mode)?;
-    let row = state
-        .store
-        .get(id)
-        .await?
-        .ok_or_else(|| ArmError::resource_not_found(id.as_str()))?;
     // As a PUT: 409 while an operation runs on it (a PATCH during its delete turned `Deleting`
     // back into `Updating` and left the delete's resource answering).
-    let mut ep = existing_for_update(state, id, row).await?;
+    let mut ep = existing_for_update(state, id, load(state, id).await?).await?;
     let body: EndpointBody = super::body::parse(req)?;
     apply_common(&mut ep, &body)?;
     let none = EndpointProperties::default();

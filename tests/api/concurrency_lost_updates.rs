@@ -11,6 +11,10 @@ use serde_json::json;
 
 use crate::common::{Resp, TestApp};
 
+fn conflict(r: &Resp) {
+    assert_eq!((r.status, r.code()), (409, "Conflict"), "{}", r.text);
+}
+
 fn accepted(what: &str, r: &Resp) {
     assert!(r.status < 300, "{what}: {} {}", r.status, r.text);
 }
@@ -145,12 +149,7 @@ async fn a_resource_being_deleted_takes_no_other_write() {
     let patch = app
         .patch(&deployment, json!({ "tags": { "x": "y" } }))
         .await;
-    assert_eq!(
-        (patch.status, patch.code()),
-        (409, "Conflict"),
-        "{}",
-        patch.text
-    );
+    conflict(&patch);
     let traffic = json!({ "location": "eastus", "properties": { "authMode": "Key",
         "traffic": { "blue": 100 } } });
     let put = app.put(&app.ep_path("doomed"), traffic).await;
@@ -171,12 +170,7 @@ async fn a_resource_being_deleted_takes_no_other_write() {
     let patch = app
         .patch(&app.ep_path("doomed"), json!({ "tags": { "x": "y" } }))
         .await;
-    assert_eq!(
-        (patch.status, patch.code()),
-        (409, "Conflict"),
-        "{}",
-        patch.text
-    );
+    conflict(&patch);
     let regenerate = app
         .post(
             &format!("{}/regenerateKeys", app.ep_path("doomed")),
